@@ -1,0 +1,437 @@
+/* lconv.h — the one public header of lconv, a graph-neural-network framework in C. */
+#ifndef LCONV_H
+#define LCONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================================================
+ * Status codes and errors
+ *
+ * Every public function returns an lc_status: LC_OK (0) or a negative
+ * error. The message of the last error on the calling thread is read with
+ * lc_last_error(); it names the function and what was wrong. Outputs are
+ * assigned only on success. Handles are created with lc_X_new(&h, ...) and
+ * destroyed with lc_X_free(&h), which accepts NULL and sets *h to NULL.
+ * ==================================================================== */
+typedef enum {
+    LC_OK = 0,
+    LC_ERR_INVALID_ARG = -1,   /* bad argument (NULL, out of range, bad spec) */
+    LC_ERR_OUT_OF_MEMORY = -2, /* an allocation failed or a size is absurd */
+    LC_ERR_IO = -3,            /* a file could not be opened, read or written */
+    LC_ERR_PARSE = -4,         /* a file is malformed; the message names file and line */
+    LC_ERR_SHAPE = -5,         /* tensor shapes do not fit together */
+    LC_ERR_STATE = -6,         /* call out of order (e.g. execute before compile) */
+    LC_ERR_CORRUPT = -7,       /* checkpoint with a bad magic, version or checksum */
+    LC_ERR_MISMATCH = -8,      /* checkpoint of another model (names or shapes differ) */
+    LC_ERR_UNSUPPORTED = -9,   /* feature not available in this build or backend */
+    LC_ERR_BACKEND = -10,      /* GraphBLAS, BLAS, igraph or CHOLMOD reported a failure */
+    LC_ERR_NUMERIC = -11       /* NaN or Inf where a finite number was required */
+} lc_status;
+
+/* Message of the last error raised on this thread ("" when none). Never NULL.
+ * The buffer stays valid until the next failing lconv call on this thread. */
+const char *lc_last_error(void);
+
+/* Short constant name of a status code, e.g. "LC_ERR_PARSE". Never NULL. */
+const char *lc_status_name(lc_status s);
+
+/* Library version as "MAJOR.MINOR.PATCH". */
+const char *lc_version(void);
+
+/* Number of threads used by OpenMP kernels and OpenBLAS (default: 1, so that
+ * results are reproducible bit for bit; pass 0 for all cores).
+ * Errors: LC_ERR_INVALID_ARG when n < 0. Cost: O(1). */
+lc_status lc_set_threads(int n);
+int lc_get_threads(void);
+
+/* ======================================================================
+ * Dense float32 tensors: row-major, contiguous, 1 to 4 dimensions.
+ * A reshape is a view on the same storage (reference counted, so a view
+ * stays valid after its parent is freed). Nothing is ever copied silently.
+ * ==================================================================== */
+#define LC_MAX_DIMS 4
+typedef struct lc_tensor lc_tensor_t;
+
+/* New zero-filled tensor of the given shape.
+ * Errors: LC_ERR_INVALID_ARG (ndim not in 1..4, a dim < 1),
+ *         LC_ERR_OUT_OF_MEMORY (allocation failed, or > 2^36 elements). Cost: O(numel). */
+lc_status lc_tensor_new(lc_tensor_t **t, int ndim, const int64_t *shape);
+/* Convenience for 2-D tensors. */
+lc_status lc_tensor_new2(lc_tensor_t **t, int64_t rows, int64_t cols);
+/* A view of `src` with another shape of the same element count. O(1), no copy.
+ * Errors: LC_ERR_SHAPE when the element counts differ. */
+lc_status lc_tensor_reshape(lc_tensor_t **view, const lc_tensor_t *src, int ndim,
+                            const int64_t *shape);
+void lc_tensor_free(lc_tensor_t **t);
+float *lc_tensor_data(const lc_tensor_t *t);
+int lc_tensor_ndim(const lc_tensor_t *t);
+int64_t lc_tensor_dim(const lc_tensor_t *t, int axis); /* 0 when axis is out of range */
+int64_t lc_tensor_numel(const lc_tensor_t *t);
+/* Copy the values of src into dst (same element count). Errors: LC_ERR_SHAPE. */
+lc_status lc_tensor_copy(lc_tensor_t *dst, const lc_tensor_t *src);
+void lc_tensor_fill(lc_tensor_t *t, float value);
+
+/* ======================================================================
+ * Random numbers: xoshiro256** seeded through splitmix64. The same seed gives
+ * the same sequence on every machine.
+ * ==================================================================== */
+typedef struct {
+    uint64_t s[4];
+} lc_rng_t;
+
+void lc_rng_seed(lc_rng_t *rng, uint64_t seed);
+uint64_t lc_rng_next(lc_rng_t *rng);
+/* Uniform in [0, 1). */
+float lc_rng_uniform(lc_rng_t *rng);
+/* Standard normal (Box–Muller). */
+float lc_rng_normal(lc_rng_t *rng);
+/* Glorot/Xavier uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)); for a
+ * 2-D tensor [fan_in, fan_out]. Errors: LC_ERR_INVALID_ARG for other ranks. */
+lc_status lc_init_glorot(lc_tensor_t *t, lc_rng_t *rng);
+/* Kaiming/He normal for ReLU: N(0, 2 / fan_in), fan_in = dim 0. */
+lc_status lc_init_kaiming(lc_tensor_t *t, lc_rng_t *rng);
+
+/* ======================================================================
+ * Sparse matrices (CSR, float32 values) — the operators of message passing.
+ * ==================================================================== */
+typedef struct lc_csr lc_csr_t;
+
+/* Build an n_rows × n_cols CSR matrix from COO triplets (duplicates are
+ * summed). vals may be NULL (all ones).
+ * Errors: LC_ERR_INVALID_ARG (index out of range, negative size). Cost: O(nnz + n). */
+lc_status lc_csr_from_coo(lc_csr_t **a, int64_t n_rows, int64_t n_cols, int64_t nnz,
+                          const int64_t *rows, const int64_t *cols, const float *vals);
+void lc_csr_free(lc_csr_t **a);
+int64_t lc_csr_rows(const lc_csr_t *a);
+int64_t lc_csr_cols(const lc_csr_t *a);
+int64_t lc_csr_nnz(const lc_csr_t *a);
+/* Y = A·X for dense row-major X [cols(A), f] into Y [rows(A), f]. The fast
+ * kernel of the CPU backend (OpenMP over rows, each row reduced by one thread
+ * in a fixed order). Errors: LC_ERR_SHAPE. Cost: O(nnz·f). */
+lc_status lc_csr_spmm(const lc_csr_t *a, const lc_tensor_t *x, lc_tensor_t *y);
+
+/* ======================================================================
+ * Graphs: edge list + GraphBLAS incidence and adjacency, with cached views.
+ * ==================================================================== */
+typedef struct lc_graph lc_graph_t;
+
+typedef enum {
+    LC_GRAPH_DIRECTED = 0,     /* keep edges as given */
+    LC_GRAPH_SYMMETRIZE = 1,   /* add the reverse of every edge (duplicates merged) */
+    LC_GRAPH_SELF_LOOPS = 2,   /* add a self loop to every node that lacks one */
+    LC_GRAPH_DROP_SELF_LOOPS = 4 /* remove self loops found in the input */
+} lc_graph_flags;
+
+/* A graph of n nodes from m edges tail[e] → head[e] (optional weights, NULL =
+ * 1). Duplicate edges are merged (weights summed). flags: lc_graph_flags OR-ed.
+ * Errors: LC_ERR_INVALID_ARG naming the first bad edge ("edge 17 has head 3021
+ * ≥ n = 2708"), LC_ERR_BACKEND (GraphBLAS). Cost: O(m log m). */
+lc_status lc_graph_from_edges(lc_graph_t **g, int64_t n, int64_t m, const int64_t *tail,
+                              const int64_t *head, const float *weight, int flags);
+void lc_graph_free(lc_graph_t **g);
+int64_t lc_graph_num_nodes(const lc_graph_t *g);
+int64_t lc_graph_num_edges(const lc_graph_t *g); /* directed edges after flags */
+/* Edge e's endpoints and weight (arrays owned by the graph; edges sorted by
+ * (tail, head)). */
+const int64_t *lc_graph_tails(const lc_graph_t *g);
+const int64_t *lc_graph_heads(const lc_graph_t *g);
+const float *lc_graph_weights(const lc_graph_t *g);
+/* Out-degree (weighted) of every node; cached, owned by the graph. */
+lc_status lc_graph_degrees(lc_graph_t *g, const float **deg);
+/* The GraphBLAS matrices, as void* so that this header does not need
+ * GraphBLAS.h: cast to GrB_Matrix. Owned by the graph.
+ * incidence: n × m, -1 at the tail and +1 at the head of each edge.
+ * adjacency: n × n, A[tail, head] = weight. */
+lc_status lc_graph_incidence_grb(lc_graph_t *g, void **grb_matrix);
+lc_status lc_graph_adjacency_grb(lc_graph_t *g, void **grb_matrix);
+/* The GCN operator D̃^-1/2 (A+I) D̃^-1/2 (Kipf & Welling), computed once with
+ * GraphBLAS and cached as CSR; owned by the graph. Self loops already in A
+ * are kept and not doubled. Cost: first call O(m + n), then O(1). */
+lc_status lc_graph_gcn_operator(lc_graph_t *g, const lc_csr_t **op);
+/* The adjacency as CSR (cached, owned by the graph). */
+lc_status lc_graph_adjacency_csr(lc_graph_t *g, const lc_csr_t **adj);
+
+/* Reference SpMM through GraphBLAS GrB_mxm (plus-times semiring): Y = A·X.
+ * Slower than lc_csr_spmm; used to test it. Errors: LC_ERR_SHAPE, LC_ERR_BACKEND. */
+lc_status lc_csr_spmm_graphblas(const lc_csr_t *a, const lc_tensor_t *x, lc_tensor_t *y);
+
+/* igraph interop. `igraph_graph` is an igraph_t* (void* keeps igraph.h out of
+ * this header). Undirected igraph graphs are symmetrised. */
+lc_status lc_graph_from_igraph(lc_graph_t **g, const void *igraph_graph, int flags);
+/* Generators, all deterministic for a given seed (igraph's RNG is seeded). */
+lc_status lc_graph_erdos_renyi(lc_graph_t **g, int64_t n, int64_t m_undirected, uint64_t seed,
+                               int flags);
+/* Stochastic block model: k blocks of the given sizes, p_in within, p_out across. */
+lc_status lc_graph_sbm(lc_graph_t **g, int k, const int64_t *block_sizes, double p_in,
+                       double p_out, uint64_t seed, int flags);
+/* rows × cols square lattice, optionally periodic (a torus). */
+lc_status lc_graph_lattice(lc_graph_t **g, int64_t rows, int64_t cols, int periodic, int flags);
+/* igraph's famous graphs by name ("Zachary", "Petersen", ...). */
+lc_status lc_graph_famous(lc_graph_t **g, const char *name, int flags);
+
+/* ======================================================================
+ * Datasets: a graph, node features (dense or sparse), labels, split masks.
+ * ==================================================================== */
+typedef struct lc_dataset lc_dataset_t;
+
+typedef struct {
+    int normalize_features; /* row-normalise features (rows sum to 1); default 1 */
+    int self_loops_in_graph; /* keep self loops of the file in the graph; default 0 */
+    uint64_t split_seed;    /* seed of the random split for data without one */
+} lc_load_options;
+lc_load_options lc_load_defaults(void);
+
+/* Load by name: "karate", "linqs:DIR" (DIR/<name>.content + DIR/<name>.cites),
+ * "planetoid:DIR/NAME" (DIR/NAME.{features,edges,labels,split}.txt),
+ * "edgelist:FILE" (featureless, labels absent). opts may be NULL (defaults).
+ * Errors: LC_ERR_INVALID_ARG (unknown kind), LC_ERR_IO, LC_ERR_PARSE with file
+ * and line. Cost: linear in the file sizes. */
+lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_options *opts);
+/* Zachary's karate club from igraph's famous graph, one-hot node features,
+ * the two factions as labels; train mask = {0, 33}, val = test = the other 32. */
+lc_status lc_dataset_karate(lc_dataset_t **ds);
+lc_status lc_dataset_from_linqs(lc_dataset_t **ds, const char *dir, const lc_load_options *opts);
+/* prefix = DIR/NAME, e.g. "../shared/data/planetoid/cora". */
+lc_status lc_dataset_from_planetoid(lc_dataset_t **ds, const char *prefix,
+                                    const lc_load_options *opts);
+/* Assemble a dataset from parts. The dataset takes ownership of graph and of
+ * one feature matrix (dense `features` [n, f] or sparse `sparse_features`,
+ * the other NULL). labels: n ints, -1 = unlabelled; copied.
+ * Errors: LC_ERR_SHAPE, LC_ERR_INVALID_ARG (label ≥ num_classes). */
+lc_status lc_dataset_new(lc_dataset_t **ds, lc_graph_t *graph, lc_tensor_t *features,
+                         lc_csr_t *sparse_features, const int32_t *labels, int num_classes);
+/* Set the split: three masks of n bytes (nonzero = in). Copied. */
+lc_status lc_dataset_set_split(lc_dataset_t *ds, const uint8_t *train, const uint8_t *val,
+                               const uint8_t *test);
+/* A Planetoid-style random split: per_class training nodes of each class, then
+ * n_val and n_test of the rest, drawn with `seed`. */
+lc_status lc_dataset_random_split(lc_dataset_t *ds, int per_class, int64_t n_val,
+                                  int64_t n_test, uint64_t seed);
+/* Divide every feature row by its sum (rows summing to 0 are left as they are). */
+lc_status lc_dataset_normalize_features(lc_dataset_t *ds);
+void lc_dataset_free(lc_dataset_t **ds);
+lc_graph_t *lc_dataset_graph(const lc_dataset_t *ds);
+int64_t lc_dataset_num_nodes(const lc_dataset_t *ds);
+int64_t lc_dataset_num_features(const lc_dataset_t *ds);
+int lc_dataset_num_classes(const lc_dataset_t *ds);
+const int32_t *lc_dataset_labels(const lc_dataset_t *ds);
+/* which: 0 train, 1 val, 2 test. */
+const uint8_t *lc_dataset_mask(const lc_dataset_t *ds, int which);
+/* Dense features or NULL; sparse features or NULL (exactly one is set). */
+const lc_tensor_t *lc_dataset_features(const lc_dataset_t *ds);
+const lc_csr_t *lc_dataset_sparse_features(const lc_dataset_t *ds);
+
+/* Readers of raw formats (used by the loaders above, public for reuse). */
+/* Plain edge list: one "u v [weight]" per line, '#' comments; n = max id + 1
+ * unless n_hint > 0 (then ids ≥ n_hint are an error). */
+lc_status lc_read_edgelist(lc_graph_t **g, const char *path, int64_t n_hint, int flags);
+/* Matrix Market (coordinate, real/integer/pattern) read by CHOLMOD, as a
+ * graph whose adjacency is the matrix (square only). */
+lc_status lc_read_matrix_market(lc_graph_t **g, const char *path, int flags);
+
+/* ======================================================================
+ * Compute graph with reverse-mode autodiff.
+ * Build the forward graph once (lc_cg_* builders), compile once (derives the
+ * backward pass and allocates every buffer), then execute per step with no
+ * allocation. Nodes are small integers valid within their graph.
+ * ==================================================================== */
+typedef struct lc_cgraph lc_cgraph_t;
+typedef int32_t lc_node;
+
+lc_status lc_cg_new(lc_cgraph_t **cg, uint64_t seed);
+void lc_cg_free(lc_cgraph_t **cg);
+
+/* Leaves. A constant's tensor is referenced, not copied: it must outlive the
+ * graph. A parameter is owned (copied from init) and receives a gradient. */
+lc_status lc_cg_constant(lc_cgraph_t *cg, const lc_tensor_t *value, lc_node *out);
+lc_status lc_cg_parameter(lc_cgraph_t *cg, const lc_tensor_t *init, const char *name,
+                          lc_node *out);
+
+/* Operations. Shapes are checked at build time (LC_ERR_SHAPE names the op and
+ * both shapes). Unless noted, tensors are 2-D [rows, cols]. */
+lc_status lc_cg_matmul(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out);   /* A·B (sgemm) */
+/* S·X with a constant sparse S (graph operator or sparse features); S must
+ * outlive the graph. Gradient flows to X through Sᵀ. */
+lc_status lc_cg_spmm(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, lc_node *out);
+lc_status lc_cg_add(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out);      /* same shape */
+lc_status lc_cg_bias(lc_cgraph_t *cg, lc_node x, lc_node b, lc_node *out);     /* x[r,:] + b */
+lc_status lc_cg_relu(lc_cgraph_t *cg, lc_node x, lc_node *out);
+lc_status lc_cg_leaky_relu(lc_cgraph_t *cg, lc_node x, float slope, lc_node *out);
+lc_status lc_cg_elu(lc_cgraph_t *cg, lc_node x, float alpha, lc_node *out);
+lc_status lc_cg_tanh(lc_cgraph_t *cg, lc_node x, lc_node *out);
+lc_status lc_cg_sigmoid(lc_cgraph_t *cg, lc_node x, lc_node *out);
+/* Inverted dropout: in training zero each entry with probability p and scale
+ * the rest by 1/(1-p); identity in evaluation. Masks come from the graph's RNG. */
+lc_status lc_cg_dropout(lc_cgraph_t *cg, lc_node x, float p, lc_node *out);
+/* Row-wise log-softmax over the last dimension. */
+lc_status lc_cg_log_softmax(lc_cgraph_t *cg, lc_node x, lc_node *out);
+/* Masked cross-entropy on log-probabilities logp [n, c] (the output of
+ * lc_cg_log_softmax): mean over rows with mask[r] != 0 of -logp[r, labels[r]].
+ * labels and mask (n entries each) are referenced and must outlive the graph;
+ * a masked row with a label outside [0, c) is LC_ERR_INVALID_ARG at build time.
+ * Output: a scalar (shape [1]). */
+lc_status lc_cg_cross_entropy(lc_cgraph_t *cg, lc_node logp, const int32_t *labels,
+                              const uint8_t *mask, lc_node *out);
+/* Mean squared error mean((a-b)^2) over all entries; scalar. */
+lc_status lc_cg_mse(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out);
+lc_status lc_cg_sum(lc_cgraph_t *cg, lc_node x, lc_node *out);  /* scalar */
+lc_status lc_cg_mean(lc_cgraph_t *cg, lc_node x, lc_node *out); /* scalar */
+/* [a | b] along the last dimension (rows must agree). */
+lc_status lc_cg_concat(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out);
+/* y = alpha·x. */
+lc_status lc_cg_scale(lc_cgraph_t *cg, lc_node x, float alpha, lc_node *out);
+
+/* Derive the backward pass from `loss` (a scalar node) and allocate all
+ * buffers. Afterwards no builder may be called (LC_ERR_STATE).
+ * Cost: O(total tensor size) memory, once. */
+lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss);
+/* Run the forward pass; training = 1 enables dropout. No allocation. */
+lc_status lc_cg_forward(lc_cgraph_t *cg, int training);
+/* Run the backward pass: set every parameter gradient to d loss / d param. */
+lc_status lc_cg_backward(lc_cgraph_t *cg);
+/* Value and gradient buffers (owned by the graph; gradient NULL for nodes
+ * that do not depend on a parameter or before compile). */
+const lc_tensor_t *lc_cg_value(const lc_cgraph_t *cg, lc_node n);
+const lc_tensor_t *lc_cg_grad(const lc_cgraph_t *cg, lc_node n);
+/* Parameters in creation order. */
+int lc_cg_num_params(const lc_cgraph_t *cg);
+lc_node lc_cg_param_node(const lc_cgraph_t *cg, int i);
+const char *lc_cg_param_name(const lc_cgraph_t *cg, int i);
+/* Writable parameter tensor (to initialise or load). */
+lc_tensor_t *lc_cg_param_tensor(lc_cgraph_t *cg, int i);
+/* Re-seed the graph's RNG (dropout masks). */
+void lc_cg_seed(lc_cgraph_t *cg, uint64_t seed);
+
+/* ======================================================================
+ * Optimizers over the parameters of a compiled graph.
+ * ==================================================================== */
+typedef enum { LC_OPTIM_SGD = 0, LC_OPTIM_ADAM = 1, LC_OPTIM_ADAMW = 2 } lc_optim_kind;
+typedef struct {
+    lc_optim_kind kind;
+    float lr;           /* default 0.01 */
+    float momentum;     /* SGD only; default 0 */
+    float beta1, beta2; /* Adam; default 0.9, 0.999 */
+    float eps;          /* Adam; default 1e-8 */
+    float weight_decay; /* default for every parameter; 0. SGD/Adam: L2 added to
+                           the gradient; AdamW: decoupled decay */
+} lc_optim_config;
+lc_optim_config lc_optim_defaults(lc_optim_kind kind);
+typedef struct lc_optim lc_optim_t;
+/* Allocates the optimizer state once. Errors: LC_ERR_STATE (graph not compiled),
+ * LC_ERR_INVALID_ARG (lr ≤ 0, beta outside [0,1), ...). */
+lc_status lc_optim_new(lc_optim_t **opt, const lc_optim_config *cfg, lc_cgraph_t *cg);
+/* Per-parameter weight decay (parameter index as in lc_cg_param_node). */
+lc_status lc_optim_set_weight_decay(lc_optim_t *opt, int param, float weight_decay);
+lc_status lc_optim_step(lc_optim_t *opt);
+/* Forget the moments and the step count. */
+void lc_optim_reset(lc_optim_t *opt);
+void lc_optim_free(lc_optim_t **opt);
+
+/* ======================================================================
+ * Layers and models
+ * ==================================================================== */
+typedef enum {
+    LC_LAYER_LINEAR = 0,
+    LC_LAYER_GCN,
+    LC_LAYER_RELU,
+    LC_LAYER_LEAKY_RELU,
+    LC_LAYER_ELU,
+    LC_LAYER_TANH,
+    LC_LAYER_SIGMOID,
+    LC_LAYER_DROPOUT
+} lc_layer_kind;
+
+/* One layer: kind, output width (0 for the last learnable layer = number of
+ * classes of the data; ignored by activations) and a scalar argument
+ * (dropout p, leaky-relu slope, elu alpha; < 0 = default). */
+typedef struct {
+    lc_layer_kind kind;
+    int64_t width;
+    float arg;
+} lc_layer_desc;
+
+typedef struct lc_model lc_model_t;
+
+lc_status lc_model_new(lc_model_t **m);
+/* Append a layer. Errors: LC_ERR_INVALID_ARG (width < 0, p outside [0,1)). */
+lc_status lc_model_add(lc_model_t *m, lc_layer_desc layer);
+/* From a one-line spec, e.g. "gcn:16,relu,dropout:0.5,gcn". Tokens: linear:W,
+ * gcn:W (W may be omitted on the last learnable layer), relu, leaky_relu[:s],
+ * elu[:a], tanh, sigmoid, dropout[:p]. Errors name the token:
+ * "lc_model_from_spec: token 3 'dropuot': unknown layer". */
+lc_status lc_model_from_spec(lc_model_t **m, const char *spec);
+void lc_model_free(lc_model_t **m);
+int lc_model_num_layers(const lc_model_t *m);
+/* Canonical spec of the model ("gcn:16,relu,dropout:0.5,gcn:7" after build). */
+const char *lc_model_spec(const lc_model_t *m);
+
+typedef struct {
+    int epochs;           /* default 200 */
+    float lr;             /* default 0.01 */
+    float weight_decay;   /* default 5e-4 */
+    int weight_decay_all; /* 0 (default): L2 on the first layer's weights only (Kipf) */
+    float dropout;        /* < 0 (default): keep the spec's p; otherwise override every dropout */
+    int patience;         /* early stopping window on validation loss, Kipf-style: stop
+                             when val loss > mean of the previous `patience`; 0 = off;
+                             default 10 */
+    lc_optim_kind optim;  /* default Adam */
+    uint64_t seed;        /* default 42: parameters and dropout */
+    int verbose;          /* progress line on stderr when it is a terminal */
+    const char *log_csv;  /* per-epoch log file, or NULL */
+    /* called after every epoch if not NULL; return nonzero to stop */
+    int (*on_epoch)(void *user, int epoch, float train_loss, float val_loss, float val_acc);
+    void *user;
+} lc_train_config;
+lc_train_config lc_train_defaults(void);
+
+typedef struct {
+    float loss[3];     /* train, val, test: mean cross-entropy (NaN if the mask is empty) */
+    float accuracy[3]; /* fraction correct over each mask (NaN if empty) */
+} lc_eval_result;
+
+typedef struct {
+    int epochs_run;
+    int stopped_early;
+    double seconds;
+    lc_eval_result final; /* evaluation after the last epoch */
+} lc_train_result;
+
+/* Build the model's compute graph for a dataset (parameters initialised with
+ * cfg->seed, Glorot). Done automatically by lc_model_train when needed.
+ * Errors: LC_ERR_SHAPE, LC_ERR_INVALID_ARG (no learnable layer, empty train mask). */
+lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg);
+/* Full-batch training: forward, masked cross-entropy on the train mask,
+ * backward, optimizer step; evaluation on val every epoch for early stopping.
+ * res may be NULL. */
+lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg,
+                         lc_train_result *res);
+/* Evaluate (dropout off) on the three masks. */
+lc_status lc_model_evaluate(lc_model_t *m, const lc_dataset_t *ds, lc_eval_result *res);
+/* Log-probabilities [n, classes] of the last forward pass (owned by the model). */
+const lc_tensor_t *lc_model_output(const lc_model_t *m);
+/* The model's compute graph (NULL before build), e.g. to read parameters. */
+lc_cgraph_t *lc_model_graph(lc_model_t *m);
+
+/* Fraction of rows r with mask[r] whose argmax of scores[r, :] equals labels[r];
+ * NaN when the mask is empty. */
+float lc_accuracy(const lc_tensor_t *scores, const int32_t *labels, const uint8_t *mask);
+
+/* ======================================================================
+ * Checkpoints: versioned binary file (magic, version, model spec, parameter
+ * names and shapes, values, CRC-32), written atomically (temp file, fsync,
+ * rename). Loading refuses a corrupt file (LC_ERR_CORRUPT) or one of another
+ * model (LC_ERR_MISMATCH) with a message naming the file and the problem.
+ * ==================================================================== */
+lc_status lc_model_save(const lc_model_t *m, const char *path);
+/* The model must be built (same spec and data shapes). */
+lc_status lc_model_load(lc_model_t *m, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LCONV_H */

@@ -1,0 +1,143 @@
+/* internal.h — private types and helpers shared by lib/, graphs/, layers/ and tools/. */
+#ifndef LC_INTERNAL_H
+#define LC_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lconv.h"
+
+/* ---------- errors ---------- */
+
+/* Record "func: message" as this thread's last error and return `status`. */
+lc_status lc_i_error(lc_status status, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define LC_ERROR(status, ...) lc_i_error((status), __func__, __VA_ARGS__)
+
+/* Jump to the function's single cleanup label `done` on failure; the status
+ * variable must be called `st`. */
+#define LC_TRY(call)                                                                           \
+    do {                                                                                       \
+        st = (call);                                                                           \
+        if (st != LC_OK) goto done;                                                            \
+    } while (0)
+#define LC_FAIL(status, ...)                                                                   \
+    do {                                                                                       \
+        st = LC_ERROR((status), __VA_ARGS__);                                                  \
+        goto done;                                                                             \
+    } while (0)
+/* For GraphBLAS calls: info must be GrB_SUCCESS (0); GrB_info is an int enum. */
+#define LC_GRB_TRY(call)                                                                       \
+    do {                                                                                       \
+        int grb_info_ = (int)(call);                                                           \
+        if (grb_info_ != 0) {                                                                  \
+            st = LC_ERROR(LC_ERR_BACKEND, "GraphBLAS error %d in %s", grb_info_, #call);       \
+            goto done;                                                                         \
+        }                                                                                      \
+    } while (0)
+#define LC_CHECK_ARG(cond, ...)                                                                \
+    do {                                                                                       \
+        if (!(cond)) return LC_ERROR(LC_ERR_INVALID_ARG, __VA_ARGS__);                         \
+    } while (0)
+
+/* ---------- memory ---------- */
+
+/* All library allocations go through these, so that a test can make the k-th
+ * allocation fail. They return NULL for size 0 requests only when size is 0. */
+void *lc_i_malloc(size_t size);
+void *lc_i_calloc(size_t count, size_t size);
+void *lc_i_realloc(void *ptr, size_t size);
+void lc_i_free(void *ptr);
+char *lc_i_strdup(const char *s);
+/* Largest element count a tensor may have (refused up front above it). */
+#define LC_MAX_NUMEL ((int64_t)1 << 36)
+
+/* ---------- tensors ---------- */
+typedef struct {
+    float *data;
+    int64_t refs;
+} lc_i_storage;
+
+struct lc_tensor {
+    int ndim;
+    int64_t shape[LC_MAX_DIMS];
+    int64_t numel;
+    float *data; /* = storage->data */
+    lc_i_storage *storage;
+};
+/* rows = product of all dims but the last, cols = the last dim. */
+static inline int64_t lc_i_rows(const lc_tensor_t *t) { return t->numel / t->shape[t->ndim - 1]; }
+static inline int64_t lc_i_cols(const lc_tensor_t *t) { return t->shape[t->ndim - 1]; }
+/* "[2708, 16]" into buf. */
+const char *lc_i_shape_str(const lc_tensor_t *t, char *buf, size_t len);
+
+/* ---------- sparse CSR ---------- */
+struct lc_csr {
+    int64_t n_rows, n_cols, nnz;
+    int64_t *rowptr; /* n_rows + 1 */
+    int32_t *col;    /* nnz, sorted within each row */
+    float *val;      /* nnz */
+    struct lc_csr *transpose; /* built lazily by lc_i_csr_transpose, owned */
+};
+/* The transpose, built once and cached in a->transpose. */
+lc_status lc_i_csr_transpose(lc_csr_t *a, const lc_csr_t **at);
+/* Y = A·X on raw row-major arrays (X has f columns), with optional
+ * accumulate (Y += A·X). */
+void lc_i_csr_spmm_raw(const lc_csr_t *a, const float *x, int64_t f, float *y, bool accumulate);
+
+/* ---------- threads ---------- */
+int lc_i_threads(void);
+
+/* ---------- graphs ---------- */
+struct lc_graph {
+    int64_t n, m;
+    int64_t *tail, *head; /* m each, sorted by (tail, head), no duplicates */
+    float *weight;        /* m */
+    void *incidence;      /* GrB_Matrix n × m, built lazily */
+    void *adjacency;      /* GrB_Matrix n × n, built lazily */
+    float *degree;        /* n, lazily */
+    lc_csr_t *adj_csr;    /* lazily */
+    lc_csr_t *gcn_csr;    /* lazily */
+};
+/* Start GraphBLAS once per process (thread-safe; idempotent). */
+lc_status lc_i_graphblas_init(void);
+/* GrB_Matrix (as void*) from a CSR, and back. */
+lc_status lc_i_csr_to_grb(const lc_csr_t *a, void **grb_matrix);
+lc_status lc_i_grb_to_csr(void *grb_matrix, lc_csr_t **a);
+
+/* ---------- datasets ---------- */
+struct lc_dataset {
+    lc_graph_t *graph;
+    lc_tensor_t *features;    /* dense [n, f] or NULL */
+    lc_csr_t *sparse_features; /* [n, f] or NULL */
+    int32_t *labels;          /* n, -1 = unlabelled */
+    int num_classes;
+    uint8_t *mask[3];         /* train, val, test; n bytes each */
+};
+
+/* ---------- checkpoints (lib/checkpoint.c) ---------- */
+/* Write `count` named tensors and a model spec atomically to path. */
+lc_status lc_i_checkpoint_write(const char *path, const char *spec, int count,
+                                const char *const *names, const lc_tensor_t *const *tensors);
+/* Read a checkpoint into existing tensors; names, shapes and spec must match. */
+lc_status lc_i_checkpoint_read(const char *path, const char *spec, int count,
+                               const char *const *names, lc_tensor_t *const *tensors);
+uint32_t lc_i_crc32(uint32_t crc, const void *data, size_t len);
+
+/* ---------- file-reading helpers for parsers (graphs/readers.c) ---------- */
+/* Line reader with a running line number; grows its buffer as needed. */
+typedef struct {
+    FILE *f;
+    const char *path;
+    char *buf;
+    size_t cap;
+    int64_t line_no;
+} lc_i_lines;
+lc_status lc_i_lines_open(lc_i_lines *r, const char *path);
+/* Next line without its newline in *line; returns 1 on a line, 0 at EOF, <0 on error. */
+int lc_i_lines_next(lc_i_lines *r, char **line);
+void lc_i_lines_close(lc_i_lines *r);
+
+#endif /* LC_INTERNAL_H */

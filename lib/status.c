@@ -1,0 +1,88 @@
+/* status.c — error messages, allocation hooks, thread count and version. */
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "config.h"
+#include "internal.h"
+
+#define LC_ERR_LEN 1024
+static _Thread_local char last_error[LC_ERR_LEN];
+
+lc_status lc_i_error(lc_status status, const char *func, const char *fmt, ...)
+{
+    int off = snprintf(last_error, sizeof last_error, "%s: ", func);
+    if (off < 0 || off >= LC_ERR_LEN) off = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error + off, sizeof last_error - (size_t)off, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+const char *lc_last_error(void) { return last_error; }
+
+const char *lc_status_name(lc_status s)
+{
+    switch (s) {
+    case LC_OK: return "LC_OK";
+    case LC_ERR_INVALID_ARG: return "LC_ERR_INVALID_ARG";
+    case LC_ERR_OUT_OF_MEMORY: return "LC_ERR_OUT_OF_MEMORY";
+    case LC_ERR_IO: return "LC_ERR_IO";
+    case LC_ERR_PARSE: return "LC_ERR_PARSE";
+    case LC_ERR_SHAPE: return "LC_ERR_SHAPE";
+    case LC_ERR_STATE: return "LC_ERR_STATE";
+    case LC_ERR_CORRUPT: return "LC_ERR_CORRUPT";
+    case LC_ERR_MISMATCH: return "LC_ERR_MISMATCH";
+    case LC_ERR_UNSUPPORTED: return "LC_ERR_UNSUPPORTED";
+    case LC_ERR_BACKEND: return "LC_ERR_BACKEND";
+    case LC_ERR_NUMERIC: return "LC_ERR_NUMERIC";
+    }
+    return "LC_ERR_UNKNOWN";
+}
+
+const char *lc_version(void) { return PACKAGE_VERSION; }
+
+/* ---------- allocation ---------- */
+
+void *lc_i_malloc(size_t size) { return malloc(size ? size : 1); }
+void *lc_i_calloc(size_t count, size_t size) { return calloc(count ? count : 1, size ? size : 1); }
+void *lc_i_realloc(void *ptr, size_t size) { return realloc(ptr, size ? size : 1); }
+void lc_i_free(void *ptr) { free(ptr); }
+
+char *lc_i_strdup(const char *s)
+{
+    size_t len = strlen(s) + 1;
+    char *copy = lc_i_malloc(len);
+    if (copy) memcpy(copy, s, len);
+    return copy;
+}
+
+/* ---------- threads ---------- */
+
+/* One thread by default: bit-reproducible results without asking. */
+static int thread_count = 1;
+
+extern void openblas_set_num_threads(int num_threads);
+
+lc_status lc_set_threads(int n)
+{
+    LC_CHECK_ARG(n >= 0, "thread count %d is negative", n);
+#ifdef _OPENMP
+    if (n == 0) n = omp_get_num_procs();
+#else
+    if (n == 0) n = 1;
+#endif
+    thread_count = n;
+    openblas_set_num_threads(n);
+    return LC_OK;
+}
+
+int lc_get_threads(void) { return thread_count; }
+int lc_i_threads(void) { return thread_count; }
+
+/* OpenBLAS starts with all cores; match our default of one thread at load. */
+__attribute__((constructor)) static void lc_i_threads_init(void) { openblas_set_num_threads(1); }
