@@ -1,1 +1,50 @@
-/* placeholder */
+/* activation.c — the parameter-free layers: activations and dropout. */
+#include <math.h>
+
+#include "layer.h"
+
+static lc_status build_activation(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in,
+                                  lc_i_flow *out)
+{
+    const lc_i_layer_type *type = lc_i_layer_by_kind(d->kind);
+    lc_status st = lc_i_require_dense(type, in);
+    if (st) return st;
+    lc_node y = -1;
+    switch (d->kind) {
+    case LC_LAYER_RELU: st = lc_cg_relu(ctx->cg, in.node, &y); break;
+    case LC_LAYER_LEAKY_RELU: st = lc_cg_leaky_relu(ctx->cg, in.node, d->arg, &y); break;
+    case LC_LAYER_ELU: st = lc_cg_elu(ctx->cg, in.node, d->arg, &y); break;
+    case LC_LAYER_TANH: st = lc_cg_tanh(ctx->cg, in.node, &y); break;
+    case LC_LAYER_SIGMOID: st = lc_cg_sigmoid(ctx->cg, in.node, &y); break;
+    default: return LC_ERROR(LC_ERR_INVALID_ARG, "layer kind %d is not an activation", d->kind);
+    }
+    if (st) return st;
+    *out = (lc_i_flow){.node = y, .width = in.width};
+    return LC_OK;
+}
+
+static lc_status build_dropout(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in,
+                               lc_i_flow *out)
+{
+    /* Dropout on the sparse input features is skipped: masking a CSR matrix
+     * per step would need a copy of it; the next learnable layer sees X as is. */
+    if (in.sparse) {
+        *out = in;
+        return LC_OK;
+    }
+    lc_node y;
+    lc_status st = lc_cg_dropout(ctx->cg, in.node, d->arg, &y);
+    if (st) return st;
+    *out = (lc_i_flow){.node = y, .width = in.width};
+    return LC_OK;
+}
+
+const lc_i_layer_type lc_i_layer_relu = {LC_LAYER_RELU, "relu", false, NAN, build_activation};
+const lc_i_layer_type lc_i_layer_leaky_relu = {LC_LAYER_LEAKY_RELU, "leaky_relu", false, 0.01f,
+                                               build_activation};
+const lc_i_layer_type lc_i_layer_elu = {LC_LAYER_ELU, "elu", false, 1.0f, build_activation};
+const lc_i_layer_type lc_i_layer_tanh = {LC_LAYER_TANH, "tanh", false, NAN, build_activation};
+const lc_i_layer_type lc_i_layer_sigmoid = {LC_LAYER_SIGMOID, "sigmoid", false, NAN,
+                                            build_activation};
+const lc_i_layer_type lc_i_layer_dropout = {LC_LAYER_DROPOUT, "dropout", false, 0.5f,
+                                            build_dropout};

@@ -1,1 +1,48 @@
-/* placeholder */
+/* layer.h — the layer interface: every family builds its nodes from the same context. */
+#ifndef LC_LAYER_H
+#define LC_LAYER_H
+
+#include "cgraph.h"
+
+/* The value flowing between layers: a dense node, or — before the first
+ * learnable layer only — the dataset's sparse feature matrix. */
+typedef struct {
+    lc_node node;          /* valid when sparse == NULL */
+    const lc_csr_t *sparse;
+    int64_t width;         /* feature columns */
+} lc_i_flow;
+
+typedef struct lc_i_build_ctx {
+    lc_cgraph_t *cg;
+    lc_rng_t *init_rng;      /* parameter initialisation */
+    lc_graph_t *graph;       /* the dataset's graph (operators are cached in it) */
+    int layer;               /* index of the layer being built */
+    /* Register a parameter of the layer being built; `decay` marks weights that
+     * weight decay may apply to (not biases). */
+    lc_status (*add_param)(struct lc_i_build_ctx *ctx, const lc_tensor_t *init, const char *what,
+                           bool decay, lc_node *out);
+    void *model;
+} lc_i_build_ctx;
+
+typedef struct {
+    lc_layer_kind kind;
+    const char *token;    /* name in model specs */
+    bool learnable;       /* has a width and parameters */
+    float default_arg;    /* dropout p, slope, alpha; NAN = takes no argument */
+    lc_status (*build)(lc_i_build_ctx *ctx, const lc_layer_desc *desc, lc_i_flow in,
+                       lc_i_flow *out);
+} lc_i_layer_type;
+
+/* The registry (model.c). */
+const lc_i_layer_type *lc_i_layer_by_kind(lc_layer_kind kind);
+const lc_i_layer_type *lc_i_layer_by_token(const char *token, size_t len);
+
+/* Shared by the learnable families (linear.c): a Glorot weight [in, out] and a
+ * zero bias [out]; then X·W for a dense or sparse X. */
+lc_status lc_i_weight_and_bias(lc_i_build_ctx *ctx, int64_t in, int64_t out, lc_node *w,
+                               lc_node *b);
+lc_status lc_i_project(lc_i_build_ctx *ctx, lc_i_flow x, lc_node w, lc_node *out);
+/* A dense input is required (activations, dropout after a sparse input). */
+lc_status lc_i_require_dense(const lc_i_layer_type *type, lc_i_flow in);
+
+#endif

@@ -1,1 +1,438 @@
-/* placeholder */
+/* cgraph.c — compute-graph builders with shape checks, compilation (buffers, backward) and execution. */
+#include <string.h>
+
+#include "backend.h"
+
+static const char *op_names[LC_OP_COUNT] = {
+    "constant", "parameter", "matmul", "spmm", "add", "bias", "relu", "leaky_relu", "elu",
+    "tanh", "sigmoid", "dropout", "log_softmax", "cross_entropy", "mse", "sum", "mean",
+    "concat", "scale"};
+
+lc_status lc_cg_new(lc_cgraph_t **out, uint64_t seed)
+{
+    LC_CHECK_ARG(out, "output handle is NULL");
+    lc_cgraph_t *cg = lc_i_calloc(1, sizeof *cg);
+    if (!cg) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate a compute graph");
+    lc_rng_seed(&cg->rng, seed);
+    cg->loss = -1;
+    cg->backend = &lc_i_backend_cpu;
+    *out = cg;
+    return LC_OK;
+}
+
+void lc_cg_free(lc_cgraph_t **pcg)
+{
+    if (!pcg || !*pcg) return;
+    lc_cgraph_t *cg = *pcg;
+    for (int i = 0; i < cg->n_nodes; i++) {
+        lc_i_node *n = &cg->nodes[i];
+        if (n->op != LC_OP_CONSTANT) lc_tensor_free(&n->value);
+        lc_tensor_free(&n->grad);
+        lc_tensor_free(&n->aux);
+        lc_i_free(n->name);
+    }
+    lc_i_free(cg->nodes);
+    lc_i_free(cg->params);
+    lc_i_free(cg);
+    *pcg = NULL;
+}
+
+void lc_cg_seed(lc_cgraph_t *cg, uint64_t seed)
+{
+    if (cg) lc_rng_seed(&cg->rng, seed);
+}
+
+/* ---------- building ---------- */
+
+static lc_status check_open(const lc_cgraph_t *cg, const char *func)
+{
+    if (!cg) return lc_i_error(LC_ERR_INVALID_ARG, func, "compute graph is NULL");
+    if (cg->compiled)
+        return lc_i_error(LC_ERR_STATE, func, "the graph is compiled; no node may be added");
+    return LC_OK;
+}
+
+static lc_status check_node(const lc_cgraph_t *cg, lc_node n, const char *func)
+{
+    if (n < 0 || n >= cg->n_nodes)
+        return lc_i_error(LC_ERR_INVALID_ARG, func, "node %d does not exist (graph has %d)", n,
+                          cg->n_nodes);
+    return LC_OK;
+}
+
+static const lc_i_node *node_of(const lc_cgraph_t *cg, lc_node n) { return &cg->nodes[n]; }
+
+static int64_t node_numel(const lc_i_node *n)
+{
+    int64_t c = 1;
+    for (int i = 0; i < n->ndim; i++) c *= n->shape[i];
+    return c;
+}
+static int64_t node_cols(const lc_i_node *n) { return n->shape[n->ndim - 1]; }
+static int64_t node_rows(const lc_i_node *n) { return node_numel(n) / node_cols(n); }
+
+static const char *shape_str(const lc_i_node *n, char *buf, size_t len)
+{
+    lc_tensor_t t = {.ndim = n->ndim};
+    memcpy(t.shape, n->shape, sizeof t.shape);
+    return lc_i_shape_str(&t, buf, len);
+}
+
+/* Append a node; on success *out is its index and *slot points at it. */
+static lc_status push_node(lc_cgraph_t *cg, lc_i_op op, int n_in, lc_node a, lc_node b, int ndim,
+                           const int64_t *shape, lc_node *out, lc_i_node **slot)
+{
+    int64_t dims[LC_MAX_DIMS]; /* `shape` may point into a node that realloc moves */
+    memcpy(dims, shape, (size_t)ndim * sizeof *shape);
+    if (cg->n_nodes == cg->cap) {
+        int cap = cg->cap ? cg->cap * 2 : 32;
+        lc_i_node *nodes = lc_i_realloc(cg->nodes, (size_t)cap * sizeof *nodes);
+        if (!nodes) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot grow the graph to %d nodes", cap);
+        cg->nodes = nodes;
+        cg->cap = cap;
+    }
+    lc_i_node *n = &cg->nodes[cg->n_nodes];
+    memset(n, 0, sizeof *n);
+    n->op = op;
+    n->n_in = n_in;
+    n->in[0] = a;
+    n->in[1] = b;
+    n->ndim = ndim;
+    memcpy(n->shape, dims, (size_t)ndim * sizeof *dims);
+    for (int k = 0; k < n_in; k++) n->needs_grad |= cg->nodes[n->in[k]].needs_grad;
+    *out = cg->n_nodes++;
+    if (slot) *slot = n;
+    return LC_OK;
+}
+
+lc_status lc_cg_constant(lc_cgraph_t *cg, const lc_tensor_t *value, lc_node *out)
+{
+    lc_status st = check_open(cg, __func__);
+    if (st) return st;
+    LC_CHECK_ARG(value && out, "NULL argument");
+    lc_i_node *n;
+    st = push_node(cg, LC_OP_CONSTANT, 0, -1, -1, value->ndim, value->shape, out, &n);
+    if (st) return st;
+    n->constant = value;
+    n->value = (lc_tensor_t *)value; /* read only: constants are never written */
+    return LC_OK;
+}
+
+lc_status lc_cg_parameter(lc_cgraph_t *cg, const lc_tensor_t *init, const char *name,
+                          lc_node *out)
+{
+    lc_status st = check_open(cg, __func__);
+    if (st) return st;
+    LC_CHECK_ARG(init && out, "NULL argument");
+    lc_tensor_t *value = NULL;
+    char *copy = lc_i_strdup(name ? name : "param");
+    lc_node *params = lc_i_realloc(cg->params, (size_t)(cg->n_params + 1) * sizeof *params);
+    if (params) cg->params = params;
+    if (!copy || !params) {
+        lc_i_free(copy);
+        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate parameter '%s'", name);
+    }
+    st = lc_tensor_new(&value, init->ndim, init->shape);
+    if (st) {
+        lc_i_free(copy);
+        return st;
+    }
+    lc_tensor_copy(value, init);
+    lc_i_node *n;
+    st = push_node(cg, LC_OP_PARAMETER, 0, -1, -1, init->ndim, init->shape, out, &n);
+    if (st) {
+        lc_i_free(copy);
+        lc_tensor_free(&value);
+        return st;
+    }
+    n->value = value;
+    n->name = copy;
+    n->needs_grad = true;
+    cg->params[cg->n_params++] = *out;
+    return LC_OK;
+}
+
+/* Checks common to every op builder: graph open, inputs exist. */
+#define BUILD_PROLOGUE(...)                                                                    \
+    lc_status st = check_open(cg, __func__);                                                   \
+    if (st) return st;                                                                         \
+    LC_CHECK_ARG(out, "output node pointer is NULL");                                          \
+    lc_node ins_[] = {__VA_ARGS__};                                                            \
+    for (size_t k_ = 0; k_ < sizeof ins_ / sizeof ins_[0]; k_++)                               \
+        if ((st = check_node(cg, ins_[k_], __func__))) return st;
+
+static lc_status shape_error(const char *func, const lc_i_node *a, const lc_i_node *b,
+                             const char *why)
+{
+    char sa[64], sb[64];
+    return lc_i_error(LC_ERR_SHAPE, func, "%s: %s and %s", why, shape_str(a, sa, sizeof sa),
+                      shape_str(b, sb, sizeof sb));
+}
+
+lc_status lc_cg_matmul(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
+{
+    BUILD_PROLOGUE(a, b);
+    const lc_i_node *na = node_of(cg, a), *nb = node_of(cg, b);
+    if (nb->ndim != 2 || node_cols(na) != nb->shape[0])
+        return shape_error(__func__, na, nb, "inner dimensions differ (or B is not 2-D)");
+    int64_t shape[LC_MAX_DIMS];
+    memcpy(shape, na->shape, sizeof shape);
+    shape[na->ndim - 1] = nb->shape[1];
+    return push_node(cg, LC_OP_MATMUL, 2, a, b, na->ndim, shape, out, NULL);
+}
+
+lc_status lc_cg_spmm(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, lc_node *out)
+{
+    BUILD_PROLOGUE(x);
+    LC_CHECK_ARG(s, "sparse operator is NULL");
+    const lc_i_node *nx = node_of(cg, x);
+    if (nx->shape[0] != s->n_cols) {
+        char sx[64];
+        return LC_ERROR(LC_ERR_SHAPE, "operator is %lld x %lld but X is %s", (long long)s->n_rows,
+                        (long long)s->n_cols, shape_str(nx, sx, sizeof sx));
+    }
+    const lc_csr_t *st_ = NULL;
+    if (nx->needs_grad) {
+        /* The transpose is cached inside S: built once, shared by every layer. */
+        st = lc_i_csr_transpose((lc_csr_t *)s, &st_);
+        if (st) return st;
+    }
+    int64_t shape[LC_MAX_DIMS];
+    memcpy(shape, nx->shape, sizeof shape);
+    shape[0] = s->n_rows;
+    lc_i_node *n;
+    st = push_node(cg, LC_OP_SPMM, 1, x, -1, nx->ndim, shape, out, &n);
+    if (st) return st;
+    n->sparse = s;
+    n->sparse_t = st_;
+    return LC_OK;
+}
+
+static lc_status same_shape_op(lc_cgraph_t *cg, lc_i_op op, lc_node a, lc_node b, lc_node *out,
+                               const char *func)
+{
+    const lc_i_node *na = node_of(cg, a), *nb = node_of(cg, b);
+    if (na->ndim != nb->ndim || memcmp(na->shape, nb->shape, (size_t)na->ndim * sizeof(int64_t)))
+        return shape_error(func, na, nb, "shapes differ");
+    return push_node(cg, op, 2, a, b, na->ndim, na->shape, out, NULL);
+}
+
+lc_status lc_cg_add(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
+{
+    BUILD_PROLOGUE(a, b);
+    return same_shape_op(cg, LC_OP_ADD, a, b, out, __func__);
+}
+
+lc_status lc_cg_mse(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
+{
+    BUILD_PROLOGUE(a, b);
+    lc_node diff_shape;
+    st = same_shape_op(cg, LC_OP_MSE, a, b, &diff_shape, __func__);
+    if (st) return st;
+    /* same_shape_op gave the node the inputs' shape; MSE yields a scalar. */
+    lc_i_node *n = &cg->nodes[diff_shape];
+    n->ndim = 1;
+    n->shape[0] = 1;
+    *out = diff_shape;
+    return LC_OK;
+}
+
+lc_status lc_cg_bias(lc_cgraph_t *cg, lc_node x, lc_node b, lc_node *out)
+{
+    BUILD_PROLOGUE(x, b);
+    const lc_i_node *nx = node_of(cg, x), *nb = node_of(cg, b);
+    if (node_numel(nb) != node_cols(nx))
+        return shape_error(__func__, nx, nb, "bias length differs from the last dimension");
+    return push_node(cg, LC_OP_BIAS, 2, x, b, nx->ndim, nx->shape, out, NULL);
+}
+
+static lc_status unary(lc_cgraph_t *cg, lc_i_op op, lc_node x, float fparam, lc_node *out)
+{
+    const lc_i_node *nx = node_of(cg, x);
+    lc_i_node *n;
+    lc_status st = push_node(cg, op, 1, x, -1, nx->ndim, nx->shape, out, &n);
+    if (!st) n->fparam = fparam;
+    return st;
+}
+
+lc_status lc_cg_relu(lc_cgraph_t *cg, lc_node x, lc_node *out)
+{
+    BUILD_PROLOGUE(x);
+    return unary(cg, LC_OP_RELU, x, 0, out);
+}
+lc_status lc_cg_leaky_relu(lc_cgraph_t *cg, lc_node x, float slope, lc_node *out)
+{
+    BUILD_PROLOGUE(x);
+    LC_CHECK_ARG(slope == slope, "slope is NaN");
+    return unary(cg, LC_OP_LEAKY_RELU, x, slope, out);
+}
+lc_status lc_cg_elu(lc_cgraph_t *cg, lc_node x, float alpha, lc_node *out)
+{
+    BUILD_PROLOGUE(x);
+    LC_CHECK_ARG(alpha >= 0, "alpha %g must be >= 0", alpha);
+    return unary(cg, LC_OP_ELU, x, alpha, out);
+}
+lc_status lc_cg_tanh(lc_cgraph_t *cg, lc_node x, lc_node *out)
+{
+    BUILD_PROLOGUE(x);
+    return unary(cg, LC_OP_TANH, x, 0, out);
+}
+lc_status lc_cg_sigmoid(lc_cgraph_t *cg, lc_node x, lc_node *out)
+{
+    BUILD_PROLOGUE(x);
+    return unary(cg, LC_OP_SIGMOID, x, 0, out);
+}
+lc_status lc_cg_dropout(lc_cgraph_t *cg, lc_node x, float p, lc_node *out)
+{
+    BUILD_PROLOGUE(x);
+    LC_CHECK_ARG(p >= 0 && p < 1, "dropout probability %g not in [0, 1)", p);
+    return unary(cg, LC_OP_DROPOUT, x, p, out);
+}
+lc_status lc_cg_log_softmax(lc_cgraph_t *cg, lc_node x, lc_node *out)
+{
+    BUILD_PROLOGUE(x);
+    return unary(cg, LC_OP_LOG_SOFTMAX, x, 0, out);
+}
+lc_status lc_cg_scale(lc_cgraph_t *cg, lc_node x, float alpha, lc_node *out)
+{
+    BUILD_PROLOGUE(x);
+    return unary(cg, LC_OP_SCALE, x, alpha, out);
+}
+
+static lc_status reduce_to_scalar(lc_cgraph_t *cg, lc_i_op op, lc_node x, lc_node *out)
+{
+    const int64_t one = 1;
+    return push_node(cg, op, 1, x, -1, 1, &one, out, NULL);
+}
+lc_status lc_cg_sum(lc_cgraph_t *cg, lc_node x, lc_node *out)
+{
+    BUILD_PROLOGUE(x);
+    return reduce_to_scalar(cg, LC_OP_SUM, x, out);
+}
+lc_status lc_cg_mean(lc_cgraph_t *cg, lc_node x, lc_node *out)
+{
+    BUILD_PROLOGUE(x);
+    return reduce_to_scalar(cg, LC_OP_MEAN, x, out);
+}
+
+lc_status lc_cg_cross_entropy(lc_cgraph_t *cg, lc_node logp, const int32_t *labels,
+                              const uint8_t *mask, lc_node *out)
+{
+    BUILD_PROLOGUE(logp);
+    LC_CHECK_ARG(labels && mask, "labels or mask is NULL");
+    const lc_i_node *nx = node_of(cg, logp);
+    int64_t rows = node_rows(nx), classes = node_cols(nx), count = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        if (!mask[r]) continue;
+        if (labels[r] < 0 || labels[r] >= classes)
+            return LC_ERROR(LC_ERR_INVALID_ARG, "row %lld is in the mask but its label %d is not in [0, %lld)",
+                            (long long)r, labels[r], (long long)classes);
+        count++;
+    }
+    lc_i_node *n;
+    st = reduce_to_scalar(cg, LC_OP_CROSS_ENTROPY, logp, out);
+    if (st) return st;
+    n = &cg->nodes[*out];
+    n->labels = labels;
+    n->mask = mask;
+    n->count = count;
+    return LC_OK;
+}
+
+lc_status lc_cg_concat(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
+{
+    BUILD_PROLOGUE(a, b);
+    const lc_i_node *na = node_of(cg, a), *nb = node_of(cg, b);
+    if (node_rows(na) != node_rows(nb)) return shape_error(__func__, na, nb, "row counts differ");
+    int64_t shape[2] = {node_rows(na), node_cols(na) + node_cols(nb)};
+    return push_node(cg, LC_OP_CONCAT, 2, a, b, 2, shape, out, NULL);
+}
+
+/* ---------- compile and execute ---------- */
+
+lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss)
+{
+    lc_status st = check_open(cg, __func__);
+    if (st) return st;
+    if ((st = check_node(cg, loss, __func__))) return st;
+    if (node_numel(&cg->nodes[loss]) != 1)
+        return LC_ERROR(LC_ERR_SHAPE, "loss node %d (%s) is not a scalar", loss,
+                        op_names[cg->nodes[loss].op]);
+    for (int i = 0; i < cg->n_nodes; i++) {
+        lc_i_node *n = &cg->nodes[i];
+        if (n->op != LC_OP_CONSTANT && n->op != LC_OP_PARAMETER)
+            LC_TRY(lc_tensor_new(&n->value, n->ndim, n->shape));
+        if (n->needs_grad && i <= loss) LC_TRY(lc_tensor_new(&n->grad, n->ndim, n->shape));
+        if (n->op == LC_OP_DROPOUT) LC_TRY(lc_tensor_new(&n->aux, n->ndim, n->shape));
+    }
+    cg->loss = loss;
+    cg->compiled = true;
+done:
+    if (st) /* leave the graph as it was: open and without buffers */
+        for (int i = 0; i < cg->n_nodes; i++) {
+            lc_i_node *n = &cg->nodes[i];
+            if (n->op != LC_OP_CONSTANT && n->op != LC_OP_PARAMETER) lc_tensor_free(&n->value);
+            lc_tensor_free(&n->grad);
+            lc_tensor_free(&n->aux);
+        }
+    return st;
+}
+
+lc_status lc_cg_forward(lc_cgraph_t *cg, int training)
+{
+    LC_CHECK_ARG(cg, "compute graph is NULL");
+    if (!cg->compiled) return LC_ERROR(LC_ERR_STATE, "compile the graph before running it");
+    cg->training = training != 0;
+    for (int i = 0; i < cg->n_nodes; i++) {
+        lc_i_node *n = &cg->nodes[i];
+        if (n->op == LC_OP_CONSTANT || n->op == LC_OP_PARAMETER) continue;
+        cg->backend->forward[n->op](cg, n);
+    }
+    return LC_OK;
+}
+
+lc_status lc_cg_backward(lc_cgraph_t *cg)
+{
+    LC_CHECK_ARG(cg, "compute graph is NULL");
+    if (!cg->compiled) return LC_ERROR(LC_ERR_STATE, "compile the graph before running it");
+    lc_i_node *loss = &cg->nodes[cg->loss];
+    if (!loss->grad)
+        return LC_ERROR(LC_ERR_STATE, "the loss does not depend on any parameter");
+    for (int i = 0; i <= cg->loss; i++)
+        if (cg->nodes[i].grad) lc_tensor_fill(cg->nodes[i].grad, 0.0f);
+    loss->grad->data[0] = 1.0f;
+    for (int i = cg->loss; i >= 0; i--) {
+        lc_i_node *n = &cg->nodes[i];
+        if (n->grad && n->op != LC_OP_PARAMETER) cg->backend->backward[n->op](cg, n);
+    }
+    return LC_OK;
+}
+
+const lc_tensor_t *lc_cg_value(const lc_cgraph_t *cg, lc_node n)
+{
+    if (!cg || n < 0 || n >= cg->n_nodes) return NULL;
+    return cg->nodes[n].value;
+}
+
+const lc_tensor_t *lc_cg_grad(const lc_cgraph_t *cg, lc_node n)
+{
+    if (!cg || n < 0 || n >= cg->n_nodes) return NULL;
+    return cg->nodes[n].grad;
+}
+
+int lc_cg_num_params(const lc_cgraph_t *cg) { return cg ? cg->n_params : 0; }
+
+lc_node lc_cg_param_node(const lc_cgraph_t *cg, int i)
+{
+    return (cg && i >= 0 && i < cg->n_params) ? cg->params[i] : -1;
+}
+
+const char *lc_cg_param_name(const lc_cgraph_t *cg, int i)
+{
+    return (cg && i >= 0 && i < cg->n_params) ? cg->nodes[cg->params[i]].name : NULL;
+}
+
+lc_tensor_t *lc_cg_param_tensor(lc_cgraph_t *cg, int i)
+{
+    return (cg && i >= 0 && i < cg->n_params) ? cg->nodes[cg->params[i]].value : NULL;
+}

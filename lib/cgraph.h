@@ -1,1 +1,69 @@
-/* placeholder */
+/* cgraph.h — internal layout of the compute graph, shared by the builder, autodiff and backends. */
+#ifndef LC_CGRAPH_H
+#define LC_CGRAPH_H
+
+#include "internal.h"
+
+typedef enum {
+    LC_OP_CONSTANT = 0,
+    LC_OP_PARAMETER,
+    LC_OP_MATMUL,
+    LC_OP_SPMM,
+    LC_OP_ADD,
+    LC_OP_BIAS,
+    LC_OP_RELU,
+    LC_OP_LEAKY_RELU,
+    LC_OP_ELU,
+    LC_OP_TANH,
+    LC_OP_SIGMOID,
+    LC_OP_DROPOUT,
+    LC_OP_LOG_SOFTMAX,
+    LC_OP_CROSS_ENTROPY,
+    LC_OP_MSE,
+    LC_OP_SUM,
+    LC_OP_MEAN,
+    LC_OP_CONCAT,
+    LC_OP_SCALE,
+    LC_OP_COUNT
+} lc_i_op;
+
+typedef struct {
+    lc_i_op op;
+    int n_in;
+    lc_node in[2];
+    float fparam;            /* leaky slope, elu alpha, dropout p, scale */
+    const lc_csr_t *sparse;  /* SPMM: S */
+    const lc_csr_t *sparse_t; /* SPMM: Sᵀ, for the backward pass */
+    const int32_t *labels;   /* CROSS_ENTROPY */
+    const uint8_t *mask;     /* CROSS_ENTROPY */
+    int64_t count;           /* CROSS_ENTROPY: masked rows */
+    int ndim;
+    int64_t shape[LC_MAX_DIMS];
+    const lc_tensor_t *constant; /* CONSTANT: the caller's tensor (not owned) */
+    lc_tensor_t *value;      /* owned, except for constants (then == constant) */
+    lc_tensor_t *grad;       /* owned; NULL when no parameter flows into the node */
+    lc_tensor_t *aux;        /* DROPOUT: scaled keep mask */
+    bool needs_grad;
+    char *name;              /* PARAMETER */
+} lc_i_node;
+
+struct lc_i_backend;
+
+struct lc_cgraph {
+    lc_i_node *nodes;
+    int n_nodes, cap;
+    lc_node *params;
+    int n_params;
+    lc_node loss;
+    bool compiled;
+    bool training;
+    lc_rng_t rng;
+    const struct lc_i_backend *backend;
+};
+
+static inline lc_i_node *lc_i_in(const lc_cgraph_t *cg, const lc_i_node *n, int k)
+{
+    return &cg->nodes[n->in[k]];
+}
+
+#endif

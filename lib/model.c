@@ -1,1 +1,324 @@
-/* placeholder */
+/* model.c — models as layer lists: the C builder, the one-line spec, graph building and checkpoints. */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layer.h"
+#include "model.h"
+
+extern const lc_i_layer_type lc_i_layer_linear, lc_i_layer_gcn, lc_i_layer_relu,
+    lc_i_layer_leaky_relu, lc_i_layer_elu, lc_i_layer_tanh, lc_i_layer_sigmoid, lc_i_layer_dropout;
+
+static const lc_i_layer_type *const registry[] = {
+    &lc_i_layer_linear, &lc_i_layer_gcn,  &lc_i_layer_relu,    &lc_i_layer_leaky_relu,
+    &lc_i_layer_elu,    &lc_i_layer_tanh, &lc_i_layer_sigmoid, &lc_i_layer_dropout};
+#define N_TYPES (sizeof registry / sizeof registry[0])
+
+/* Named models: a spec that is exactly one of these words expands to it. */
+static const struct {
+    const char *name, *spec;
+} presets[] = {
+    {"gcn", "dropout:0.5,gcn:16,relu,dropout:0.5,gcn"}, /* Kipf & Welling 2017 */
+    {"mlp", "dropout:0.5,linear:16,relu,dropout:0.5,linear"},
+};
+
+const lc_i_layer_type *lc_i_layer_by_kind(lc_layer_kind kind)
+{
+    for (size_t i = 0; i < N_TYPES; i++)
+        if (registry[i]->kind == kind) return registry[i];
+    return NULL;
+}
+
+const lc_i_layer_type *lc_i_layer_by_token(const char *token, size_t len)
+{
+    for (size_t i = 0; i < N_TYPES; i++)
+        if (strlen(registry[i]->token) == len && !strncmp(registry[i]->token, token, len))
+            return registry[i];
+    return NULL;
+}
+
+lc_status lc_model_new(lc_model_t **out)
+{
+    LC_CHECK_ARG(out, "output handle is NULL");
+    lc_model_t *m = lc_i_calloc(1, sizeof *m);
+    if (!m) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate a model");
+    *out = m;
+    return LC_OK;
+}
+
+void lc_i_model_unbuild(lc_model_t *m)
+{
+    lc_optim_free(&m->opt);
+    lc_cg_free(&m->cg);
+    lc_i_free(m->param_layer);
+    lc_i_free(m->param_decay);
+    m->param_layer = NULL;
+    m->param_decay = NULL;
+    m->built_for = NULL;
+}
+
+void lc_model_free(lc_model_t **pm)
+{
+    if (!pm || !*pm) return;
+    lc_model_t *m = *pm;
+    lc_i_model_unbuild(m);
+    lc_i_free(m->layers);
+    lc_i_free(m->spec);
+    lc_i_free(m);
+    *pm = NULL;
+}
+
+int lc_model_num_layers(const lc_model_t *m) { return m ? m->n_layers : 0; }
+
+lc_status lc_model_add(lc_model_t *m, lc_layer_desc d)
+{
+    LC_CHECK_ARG(m, "model is NULL");
+    const lc_i_layer_type *type = lc_i_layer_by_kind(d.kind);
+    LC_CHECK_ARG(type, "unknown layer kind %d", (int)d.kind);
+    if (type->learnable) {
+        LC_CHECK_ARG(d.width >= 0 && d.width <= (1 << 24), "%s width %lld not in [0, 2^24]",
+                     type->token, (long long)d.width);
+    } else if (isnan(type->default_arg)) {
+        d.arg = NAN;
+    } else {
+        if (!(d.arg >= 0)) d.arg = type->default_arg; /* negative or NaN: the default */
+        if (d.kind == LC_LAYER_DROPOUT)
+            LC_CHECK_ARG(d.arg < 1, "dropout probability %g not in [0, 1)", d.arg);
+    }
+    if (m->n_layers == m->cap) {
+        int cap = m->cap ? 2 * m->cap : 8;
+        lc_layer_desc *layers = lc_i_realloc(m->layers, (size_t)cap * sizeof *layers);
+        if (!layers) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot grow the layer list");
+        m->layers = layers;
+        m->cap = cap;
+    }
+    m->layers[m->n_layers++] = d;
+    lc_i_model_unbuild(m);
+    return LC_OK;
+}
+
+/* One token "name[:arg]" of a spec into a layer description. */
+static lc_status parse_token(const char *tok, size_t len, int index, lc_layer_desc *d)
+{
+    size_t name_len = 0;
+    while (name_len < len && tok[name_len] != ':') name_len++;
+    const lc_i_layer_type *type = lc_i_layer_by_token(tok, name_len);
+    if (!type)
+        return LC_ERROR(LC_ERR_INVALID_ARG,
+                        "token %d '%.*s': unknown layer (known: linear, gcn, relu, leaky_relu, "
+                        "elu, tanh, sigmoid, dropout)",
+                        index, (int)len, tok);
+    *d = (lc_layer_desc){.kind = type->kind, .width = 0, .arg = -1};
+    if (name_len == len) return LC_OK;
+    char arg[64];
+    size_t arg_len = len - name_len - 1;
+    if (arg_len == 0 || arg_len >= sizeof arg)
+        return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': empty or too long argument", index,
+                        (int)len, tok);
+    memcpy(arg, tok + name_len + 1, arg_len);
+    arg[arg_len] = '\0';
+    char *end;
+    if (type->learnable) {
+        long long w = strtoll(arg, &end, 10);
+        if (*end || w < 1 || w > (1 << 24))
+            return LC_ERROR(LC_ERR_INVALID_ARG,
+                            "token %d '%.*s': width '%s' is not an integer in [1, 2^24]", index,
+                            (int)len, tok, arg);
+        d->width = w;
+    } else if (isnan(type->default_arg)) {
+        return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': %s takes no argument", index,
+                        (int)len, tok, type->token);
+    } else {
+        double v = strtod(arg, &end);
+        if (*end || !(v >= 0) || (type->kind == LC_LAYER_DROPOUT && v >= 1) || !isfinite(v))
+            return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': argument '%s' out of range",
+                            index, (int)len, tok, arg);
+        d->arg = (float)v;
+    }
+    return LC_OK;
+}
+
+lc_status lc_model_from_spec(lc_model_t **out, const char *spec)
+{
+    LC_CHECK_ARG(out && spec, "NULL argument");
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+        if (!strcmp(spec, presets[i].name)) spec = presets[i].spec;
+    lc_status st = LC_OK;
+    lc_model_t *m = NULL;
+    LC_TRY(lc_model_new(&m));
+    int index = 1, last_learnable = -1;
+    const char *p = spec;
+    for (;;) {
+        while (isspace((unsigned char)*p)) p++;
+        size_t len = strcspn(p, ",");
+        size_t trimmed = len;
+        while (trimmed > 0 && isspace((unsigned char)p[trimmed - 1])) trimmed--;
+        if (trimmed == 0) LC_FAIL(LC_ERR_INVALID_ARG, "token %d is empty in '%s'", index, spec);
+        lc_layer_desc d;
+        LC_TRY(parse_token(p, trimmed, index, &d));
+        LC_TRY(lc_model_add(m, d));
+        if (lc_i_layer_by_kind(d.kind)->learnable) last_learnable = m->n_layers - 1;
+        index++;
+        if (!p[len]) break;
+        p += len + 1;
+    }
+    if (last_learnable < 0)
+        LC_FAIL(LC_ERR_INVALID_ARG, "'%s' has no learnable layer (gcn, linear)", spec);
+    for (int i = 0; i < last_learnable; i++)
+        if (lc_i_layer_by_kind(m->layers[i].kind)->learnable && m->layers[i].width == 0)
+            LC_FAIL(LC_ERR_INVALID_ARG,
+                    "token %d '%s': width missing (only the last learnable layer may omit it)",
+                    i + 1, lc_i_layer_by_kind(m->layers[i].kind)->token);
+    *out = m;
+done:
+    if (st) lc_model_free(&m);
+    return st;
+}
+
+const char *lc_model_spec(const lc_model_t *mc)
+{
+    if (!mc) return "";
+    lc_model_t *m = (lc_model_t *)mc; /* the spec string is a cache */
+    size_t cap = 32 * (size_t)m->n_layers + 1, off = 0;
+    char *s = lc_i_malloc(cap);
+    if (!s) return "";
+    s[0] = '\0';
+    for (int i = 0; i < m->n_layers; i++) {
+        const lc_layer_desc *d = &m->layers[i];
+        const lc_i_layer_type *t = lc_i_layer_by_kind(d->kind);
+        int64_t width = d->width ? d->width : m->classes;
+        off += (size_t)snprintf(s + off, cap - off, "%s%s", i ? "," : "", t->token);
+        if (t->learnable && width)
+            off += (size_t)snprintf(s + off, cap - off, ":%lld", (long long)width);
+        else if (!t->learnable && !isnan(t->default_arg))
+            off += (size_t)snprintf(s + off, cap - off, ":%g", (double)d->arg);
+    }
+    lc_i_free(m->spec);
+    m->spec = s;
+    return s;
+}
+
+/* ---------- building the compute graph ---------- */
+
+static lc_status add_param(lc_i_build_ctx *ctx, const lc_tensor_t *init, const char *what,
+                           bool decay, lc_node *out)
+{
+    lc_model_t *m = ctx->model;
+    int n = lc_cg_num_params(ctx->cg);
+    int *layer = lc_i_realloc(m->param_layer, (size_t)(n + 1) * sizeof *layer);
+    if (layer) m->param_layer = layer;
+    bool *dec = lc_i_realloc(m->param_decay, (size_t)(n + 1) * sizeof *dec);
+    if (dec) m->param_decay = dec;
+    if (!layer || !dec) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot record parameter %d", n);
+    char name[64];
+    snprintf(name, sizeof name, "%d.%s.%s", ctx->layer,
+             lc_i_layer_by_kind(m->layers[ctx->layer].kind)->token, what);
+    lc_status st = lc_cg_parameter(ctx->cg, init, name, out);
+    if (st) return st;
+    m->param_layer[n] = ctx->layer;
+    m->param_decay[n] = decay;
+    return LC_OK;
+}
+
+lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg)
+{
+    LC_CHECK_ARG(m && ds, "NULL argument");
+    lc_train_config defaults = lc_train_defaults();
+    if (!cfg) cfg = &defaults;
+    LC_CHECK_ARG(m->n_layers > 0, "the model has no layer");
+    LC_CHECK_ARG(ds->num_classes > 0, "the dataset has no classes (no labels)");
+    LC_CHECK_ARG(ds->features || ds->sparse_features, "the dataset has no features");
+    lc_status st = LC_OK;
+    lc_i_model_unbuild(m);
+    m->classes = ds->num_classes;
+    lc_rng_t init_rng;
+    lc_rng_seed(&init_rng, cfg->seed);
+    /* Dropout masks get their own stream, so changing one never shifts the other. */
+    LC_TRY(lc_cg_new(&m->cg, cfg->seed ^ 0x5DEECE66DULL));
+    lc_i_build_ctx ctx = {.cg = m->cg, .init_rng = &init_rng, .graph = ds->graph,
+                          .add_param = add_param, .model = m};
+    lc_i_flow flow = {.node = -1};
+    if (ds->features) {
+        LC_TRY(lc_cg_constant(m->cg, ds->features, &flow.node));
+        flow.width = lc_i_cols(ds->features);
+    } else {
+        flow.sparse = ds->sparse_features;
+        flow.width = ds->sparse_features->n_cols;
+    }
+    int learnable = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        lc_layer_desc d = m->layers[i];
+        const lc_i_layer_type *type = lc_i_layer_by_kind(d.kind);
+        if (type->learnable) {
+            learnable++;
+            if (d.width == 0) d.width = m->classes;
+        }
+        if (d.kind == LC_LAYER_DROPOUT && cfg->dropout >= 0) d.arg = cfg->dropout;
+        ctx.layer = i;
+        LC_TRY(type->build(&ctx, &d, flow, &flow));
+    }
+    if (!learnable) LC_FAIL(LC_ERR_INVALID_ARG, "the model has no learnable layer (gcn, linear)");
+    if (flow.sparse || flow.width != m->classes)
+        LC_FAIL(LC_ERR_SHAPE, "the model's output width %lld differs from the %d classes",
+                (long long)flow.width, m->classes);
+    LC_TRY(lc_cg_log_softmax(m->cg, flow.node, &m->output));
+    LC_TRY(lc_cg_cross_entropy(m->cg, m->output, ds->labels, ds->mask[0], &m->loss));
+    LC_TRY(lc_cg_compile(m->cg, m->loss));
+    m->built_for = ds;
+done:
+    if (st) lc_i_model_unbuild(m);
+    return st;
+}
+
+const lc_tensor_t *lc_model_output(const lc_model_t *m)
+{
+    return (m && m->cg) ? lc_cg_value(m->cg, m->output) : NULL;
+}
+
+lc_cgraph_t *lc_model_graph(lc_model_t *m) { return m ? m->cg : NULL; }
+
+/* ---------- checkpoints ---------- */
+
+/* The model identity stored in a checkpoint: its spec and the data shape. */
+static void checkpoint_spec(const lc_model_t *m, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s classes=%d", lc_model_spec(m), m->classes);
+}
+
+#define MAX_CKPT_PARAMS 1024
+lc_status lc_model_save(const lc_model_t *m, const char *path)
+{
+    LC_CHECK_ARG(m && path, "NULL argument");
+    if (!m->cg) return LC_ERROR(LC_ERR_STATE, "build or train the model before saving it");
+    int n = lc_cg_num_params(m->cg);
+    if (n > MAX_CKPT_PARAMS) return LC_ERROR(LC_ERR_UNSUPPORTED, "%d parameters (max %d)", n, MAX_CKPT_PARAMS);
+    const char *names[MAX_CKPT_PARAMS];
+    const lc_tensor_t *tensors[MAX_CKPT_PARAMS];
+    for (int i = 0; i < n; i++) {
+        names[i] = lc_cg_param_name(m->cg, i);
+        tensors[i] = lc_cg_param_tensor(m->cg, i);
+    }
+    char spec[1024];
+    checkpoint_spec(m, spec, sizeof spec);
+    return lc_i_checkpoint_write(path, spec, n, names, tensors);
+}
+
+lc_status lc_model_load(lc_model_t *m, const char *path)
+{
+    LC_CHECK_ARG(m && path, "NULL argument");
+    if (!m->cg) return LC_ERROR(LC_ERR_STATE, "build the model before loading '%s' into it", path);
+    int n = lc_cg_num_params(m->cg);
+    if (n > MAX_CKPT_PARAMS) return LC_ERROR(LC_ERR_UNSUPPORTED, "%d parameters (max %d)", n, MAX_CKPT_PARAMS);
+    const char *names[MAX_CKPT_PARAMS];
+    lc_tensor_t *tensors[MAX_CKPT_PARAMS];
+    for (int i = 0; i < n; i++) {
+        names[i] = lc_cg_param_name(m->cg, i);
+        tensors[i] = lc_cg_param_tensor(m->cg, i);
+    }
+    char spec[1024];
+    checkpoint_spec(m, spec, sizeof spec);
+    lc_status st = lc_i_checkpoint_read(path, spec, n, names, tensors);
+    if (!st) lc_optim_reset(m->opt);
+    return st;
+}

@@ -1,0 +1,24 @@
+/* model.h — the model's private state, shared by model.c (building) and train.c (training). */
+#ifndef LC_MODEL_H
+#define LC_MODEL_H
+
+#include "cgraph.h"
+
+struct lc_model {
+    lc_layer_desc *layers;
+    int n_layers, cap;
+    char *spec;        /* cache of lc_model_spec */
+    int classes;       /* set by build */
+    /* built state */
+    lc_cgraph_t *cg;
+    lc_node output, loss;
+    int *param_layer;  /* per parameter: index of its layer */
+    bool *param_decay; /* per parameter: a weight (decay applies) rather than a bias */
+    lc_optim_t *opt;
+    const lc_dataset_t *built_for;
+};
+
+/* Drop the compute graph and optimizer (the layer list stays). */
+void lc_i_model_unbuild(lc_model_t *m);
+
+#endif
