@@ -74,7 +74,8 @@ lc_status lc_graph_from_edges(lc_graph_t **out, int64_t n, int64_t m, const int6
     LC_CHECK_ARG(m == 0 || (tail && head), "tail or head is NULL with m = %lld edges",
                  (long long)m);
     LC_CHECK_ARG(
-        (flags & ~(LC_GRAPH_SYMMETRIZE | LC_GRAPH_SELF_LOOPS | LC_GRAPH_DROP_SELF_LOOPS)) == 0,
+        (flags & ~(LC_GRAPH_SYMMETRIZE | LC_GRAPH_SELF_LOOPS | LC_GRAPH_DROP_SELF_LOOPS |
+                   LC_GRAPH_BINARY)) == 0,
         "unknown flags 0x%x", (unsigned)flags);
     for (int64_t e = 0; e < m; e++) {
         if (tail[e] < 0 || tail[e] >= n)
@@ -148,6 +149,8 @@ lc_status lc_graph_from_edges(lc_graph_t **out, int64_t n, int64_t m, const int6
             g->tail[j] = t[e], g->head[j] = h[e], g->weight[j] = w[e];
         }
     }
+    if (flags & LC_GRAPH_BINARY)
+        for (int64_t e = 0; e < m_out; e++) g->weight[e] = 1.0f;
     for (int64_t e = 0; e < m_out; e++)
         if (!isfinite(g->weight[e]))
             LC_FAIL(LC_ERR_NUMERIC, "the summed weight of duplicate edges %lld -> %lld overflows",

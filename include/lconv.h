@@ -122,15 +122,20 @@ typedef struct lc_graph lc_graph_t;
 
 typedef enum {
     LC_GRAPH_DIRECTED = 0,     /* keep edges as given */
-    LC_GRAPH_SYMMETRIZE = 1,   /* add the reverse of every edge (duplicates merged) */
-    LC_GRAPH_SELF_LOOPS = 2,   /* add a self loop to every node that lacks one */
-    LC_GRAPH_DROP_SELF_LOOPS = 4 /* remove self loops found in the input */
+    LC_GRAPH_SYMMETRIZE = 1,   /* add the reverse of every edge: A + Aᵀ (a pair given both
+                                  ways gets weight 2 each way unless BINARY) */
+    LC_GRAPH_SELF_LOOPS = 2,   /* add a weight-1 self loop to every node that lacks one */
+    LC_GRAPH_DROP_SELF_LOOPS = 4, /* remove self loops found in the input (applied first) */
+    LC_GRAPH_BINARY = 8        /* unweighted simple graph: after merging, every weight is 1
+                                  (duplicates collapse, as networkx and PyG's coalesce do) */
 } lc_graph_flags;
 
 /* A graph of n nodes from m edges tail[e] → head[e] (optional weights, NULL =
  * 1). Duplicate edges are merged (weights summed). flags: lc_graph_flags OR-ed.
+ * n must be < 2^31 (CSR views use 32-bit column indices).
  * Errors: LC_ERR_INVALID_ARG naming the first bad edge ("edge 17 has head 3021
- * ≥ n = 2708"), LC_ERR_BACKEND (GraphBLAS). Cost: O(m log m). */
+ * ≥ n = 2708") or an unknown flag, LC_ERR_NUMERIC (summed weights overflow),
+ * LC_ERR_OUT_OF_MEMORY. Cost: O(m + n) (two counting sorts). */
 lc_status lc_graph_from_edges(lc_graph_t **g, int64_t n, int64_t m, const int64_t *tail,
                               const int64_t *head, const float *weight, int flags);
 void lc_graph_free(lc_graph_t **g);
@@ -151,7 +156,9 @@ lc_status lc_graph_incidence_grb(lc_graph_t *g, void **grb_matrix);
 lc_status lc_graph_adjacency_grb(lc_graph_t *g, void **grb_matrix);
 /* The GCN operator D̃^-1/2 (A+I) D̃^-1/2 (Kipf & Welling), computed once with
  * GraphBLAS and cached as CSR; owned by the graph. Self loops already in A
- * are kept and not doubled. Cost: first call O(m + n), then O(1). */
+ * are kept and not doubled. D̃ holds the row sums of A+I (on a directed graph,
+ * Y = Â·X sums over out-neighbours); a node of degree <= 0 gets an empty row
+ * and column. Cost: first call O(m + n), then O(1). */
 lc_status lc_graph_gcn_operator(lc_graph_t *g, const lc_csr_t **op);
 /* The adjacency as CSR (cached, owned by the graph). */
 lc_status lc_graph_adjacency_csr(lc_graph_t *g, const lc_csr_t **adj);

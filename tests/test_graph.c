@@ -238,6 +238,25 @@ static void test_from_edges_flags(void)
 
 /* ---------- GraphBLAS views and degrees ---------- */
 
+/* BINARY collapses duplicates and mutual pairs to weight 1 (Kipf's 0/1 adjacency). */
+static void test_from_edges_binary(void)
+{
+    const int64_t tail[] = {0, 1, 0, 2, 2}, head[] = {1, 0, 1, 0, 2};
+    lc_graph_t *g = NULL;
+    LC_ASSERT_OK(lc_graph_from_edges(&g, 3, 5, tail, head, NULL, LC_GRAPH_SYMMETRIZE));
+    CU_ASSERT_EQUAL(lc_graph_num_edges(g), 5); /* 0-1, 0-2, 1-0, 2-0, 2-2 */
+    CU_ASSERT_EQUAL(lc_graph_weights(g)[0], 3.0f); /* 0->1 given twice plus the reverse of 1->0 */
+    lc_graph_free(&g);
+    LC_ASSERT_OK(lc_graph_from_edges(&g, 3, 5, tail, head, NULL,
+                                     LC_GRAPH_SYMMETRIZE | LC_GRAPH_BINARY | LC_GRAPH_DROP_SELF_LOOPS));
+    CU_ASSERT_EQUAL(lc_graph_num_edges(g), 4);
+    for (int64_t e = 0; e < lc_graph_num_edges(g); e++) {
+        CU_ASSERT_EQUAL(lc_graph_weights(g)[e], 1.0f);
+        CU_ASSERT_NOT_EQUAL(lc_graph_tails(g)[e], lc_graph_heads(g)[e]);
+    }
+    lc_graph_free(&g);
+}
+
 static void test_incidence(void)
 {
     /* includes a self loop (3->3): its column must be empty */
@@ -869,6 +888,7 @@ int main(void)
         {"from_edges_errors", test_from_edges_errors},
         {"from_edges_sorted_merged", test_from_edges_sorted_merged},
         {"from_edges_flags", test_from_edges_flags},
+        {"from_edges_binary", test_from_edges_binary},
         {"incidence", test_incidence},
         {"adjacency_degrees", test_adjacency_degrees},
         {"gcn_operator", test_gcn_operator},

@@ -1,2 +1,448 @@
-/* placeholder */
-int main(void) { return 77; }
+/* test_model.c — layers against naive dense references, model specs, optimizers, training, determinism, checkpoints. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "model.h"
+
+/* A random symmetric graph of n nodes with features f wide (dense or sparse),
+ * labels in [0, classes), train = even nodes, val = odd nodes, test = all. */
+static lc_dataset_t *toy_dataset(int n, int f, int classes, int sparse, uint64_t seed)
+{
+    lc_rng_t rng;
+    lc_rng_seed(&rng, seed);
+    int64_t tail[64], head[64];
+    int m = 0;
+    for (int i = 0; i < n; i++) { /* a ring plus random chords */
+        tail[m] = i, head[m++] = (i + 1) % n;
+        if (m < 64 && lc_rng_uniform(&rng) < 0.5f) tail[m] = i, head[m++] = lc_rng_next(&rng) % n;
+    }
+    lc_graph_t *g = NULL;
+    lc_dataset_t *ds = NULL;
+    if (lc_graph_from_edges(&g, n, m, tail, head, NULL, LC_GRAPH_SYMMETRIZE | LC_GRAPH_DROP_SELF_LOOPS))
+        return NULL;
+    lc_tensor_t *x = NULL;
+    lc_csr_t *xs = NULL;
+    if (sparse) {
+        int64_t rows[256], cols[256];
+        float vals[256];
+        int nnz = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < f && nnz < 256; j++)
+                if ((i + j) % 3 == 0) rows[nnz] = i, cols[nnz] = j, vals[nnz++] = lc_rng_uniform(&rng);
+        lc_csr_from_coo(&xs, n, f, nnz, rows, cols, vals);
+    } else {
+        lc_tensor_new2(&x, n, f);
+        for (int i = 0; i < n * f; i++) x->data[i] = lc_rng_normal(&rng);
+    }
+    int32_t labels[64];
+    uint8_t masks[3][64];
+    for (int i = 0; i < n; i++) {
+        labels[i] = (int32_t)(lc_rng_next(&rng) % (uint64_t)classes);
+        masks[0][i] = i % 2 == 0, masks[1][i] = i % 2 == 1, masks[2][i] = 1;
+    }
+    if (lc_dataset_new(&ds, g, x, xs, labels, classes) ||
+        lc_dataset_set_split(ds, masks[0], masks[1], masks[2]))
+        lc_dataset_free(&ds);
+    return ds;
+}
+
+/* Dense double Â = D̃^-1/2 (A + I) D̃^-1/2 from the graph's edge list (self loops kept, weight as given). */
+static double *dense_gcn_operator(lc_graph_t *g)
+{
+    int64_t n = lc_graph_num_nodes(g), m = lc_graph_num_edges(g);
+    double *a = calloc((size_t)(n * n), sizeof *a), *d = calloc((size_t)n, sizeof *d);
+    for (int64_t e = 0; e < m; e++) a[lc_graph_tails(g)[e] * n + lc_graph_heads(g)[e]] += lc_graph_weights(g)[e];
+    for (int64_t i = 0; i < n; i++)
+        if (a[i * n + i] == 0) a[i * n + i] = 1;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++) d[i] += a[i * n + j];
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++) a[i * n + j] /= sqrt(d[i] * d[j]);
+    free(d);
+    return a;
+}
+
+/* features as a dense double array, whichever storage the dataset uses */
+static double *dense_features(const lc_dataset_t *ds)
+{
+    int64_t n = lc_dataset_num_nodes(ds), f = lc_dataset_num_features(ds);
+    double *x = calloc((size_t)(n * f), sizeof *x);
+    if (lc_dataset_features(ds)) {
+        for (int64_t i = 0; i < n * f; i++) x[i] = lc_tensor_data(lc_dataset_features(ds))[i];
+    } else {
+        const lc_csr_t *s = lc_dataset_sparse_features(ds);
+        for (int64_t r = 0; r < s->n_rows; r++)
+            for (int64_t k = s->rowptr[r]; k < s->rowptr[r + 1]; k++) x[r * f + s->col[k]] = s->val[k];
+    }
+    return x;
+}
+
+/* One learnable layer `spec` (gcn:C or linear:C) against Y = op·X·W + b then log-softmax. */
+static void check_one_layer(const char *spec, int f, int classes, int sparse, int use_op)
+{
+    lc_dataset_t *ds = toy_dataset(12, f, classes, sparse, 5);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ds);
+    lc_model_t *m = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&m, spec));
+    LC_ASSERT_OK(lc_model_build(m, ds, NULL));
+    lc_eval_result ev;
+    LC_ASSERT_OK(lc_model_evaluate(m, ds, &ev));
+    lc_cgraph_t *cg = lc_model_graph(m);
+    CU_ASSERT_EQUAL_FATAL(lc_cg_num_params(cg), 2);
+    const float *w = lc_tensor_data(lc_cg_param_tensor(cg, 0)), *b = lc_tensor_data(lc_cg_param_tensor(cg, 1));
+    int n = 12;
+    double *a = dense_gcn_operator(lc_dataset_graph(ds)), *x = dense_features(ds);
+    const float *out = lc_tensor_data(lc_model_output(m));
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+        double y[16], mx = -1e300, z = 0;
+        for (int c = 0; c < classes; c++) {
+            double s = 0;
+            for (int j = 0; j < n; j++) {
+                double aij = use_op ? a[i * n + j] : (i == j);
+                if (aij == 0) continue;
+                for (int k = 0; k < f; k++) s += aij * x[j * f + k] * w[k * classes + c];
+            }
+            y[c] = s + b[c];
+            mx = fmax(mx, y[c]);
+        }
+        for (int c = 0; c < classes; c++) z += exp(y[c] - mx);
+        for (int c = 0; c < classes; c++) {
+            double ref = y[c] - mx - log(z);
+            worst = fmax(worst, fabs(out[i * classes + c] - ref) / fmax(1.0, fabs(ref)));
+        }
+    }
+    CU_ASSERT(worst <= 1e-5);
+    if (worst > 1e-5) fprintf(stderr, "\n  %s: worst relative error %g\n", spec, worst);
+    free(a), free(x);
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
+static void test_gcn_dense_reference_axw(void) { check_one_layer("gcn", 6, 3, 0, 1); }   /* Â(XW) */
+static void test_gcn_dense_reference_axw_order2(void) { check_one_layer("gcn", 2, 5, 0, 1); } /* (ÂX)W */
+static void test_gcn_sparse_features(void) { check_one_layer("gcn", 7, 3, 1, 1); }
+static void test_linear_dense_reference(void)
+{
+    check_one_layer("linear", 5, 4, 0, 0);
+    check_one_layer("linear", 5, 4, 1, 0);
+}
+
+/* Â computed by the library (GraphBLAS) against the naive dense one. */
+static void test_gcn_normalisation(void)
+{
+    lc_dataset_t *ds = toy_dataset(12, 3, 2, 0, 9);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ds);
+    const lc_csr_t *op = NULL;
+    LC_ASSERT_OK(lc_graph_gcn_operator(lc_dataset_graph(ds), &op));
+    double *a = dense_gcn_operator(lc_dataset_graph(ds)), *got = calloc(144, sizeof *got);
+    for (int64_t r = 0; r < 12; r++)
+        for (int64_t k = op->rowptr[r]; k < op->rowptr[r + 1]; k++) got[r * 12 + op->col[k]] = op->val[k];
+    for (int i = 0; i < 144; i++) CU_ASSERT_DOUBLE_EQUAL(got[i], a[i], 1e-6);
+    free(a), free(got);
+    lc_dataset_free(&ds);
+}
+
+static void test_spec_parsing(void)
+{
+    lc_model_t *m = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&m, " gcn:16 , relu,dropout:0.5,gcn"));
+    CU_ASSERT_EQUAL(lc_model_num_layers(m), 4);
+    CU_ASSERT_STRING_EQUAL(lc_model_spec(m), "gcn:16,relu,dropout:0.5,gcn");
+    lc_model_free(&m);
+    LC_ASSERT_OK(lc_model_from_spec(&m, "gcn")); /* the Kipf & Welling preset */
+    CU_ASSERT_STRING_EQUAL(lc_model_spec(m), "dropout:0.5,gcn:16,relu,dropout:0.5,gcn");
+    lc_model_free(&m);
+    LC_ASSERT_OK(lc_model_from_spec(&m, "linear:8,leaky_relu:0.2,elu,tanh,sigmoid,linear:3"));
+    CU_ASSERT_STRING_EQUAL(lc_model_spec(m), "linear:8,leaky_relu:0.2,elu:1,tanh,sigmoid,linear:3");
+    lc_model_free(&m);
+    struct {
+        const char *spec, *needle;
+    } bad[] = {{"gcn:16,relu,dropuot", "token 3 'dropuot'"},
+               {"gcn:abc,gcn", "token 1 'gcn:abc'"},
+               {"relu:3,gcn", "takes no argument"},
+               {"gcn:16,dropout:1.5,gcn", "token 2"},
+               {"gcn:16,,gcn", "token 2 is empty"},
+               {"", "token 1 is empty"},
+               {"relu,dropout", "no learnable layer"},
+               {"gcn,relu,gcn", "width missing"},
+               {"gcn:0,gcn", "token 1"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        m = NULL;
+        LC_ASSERT_STATUS(lc_model_from_spec(&m, bad[i].spec), LC_ERR_INVALID_ARG);
+        LC_ASSERT_ERROR_HAS(bad[i].needle);
+        CU_ASSERT_PTR_NULL(m);
+    }
+}
+
+static void test_model_add_matches_spec(void)
+{
+    lc_dataset_t *ds = toy_dataset(10, 4, 3, 0, 1);
+    lc_model_t *a = NULL, *b = NULL;
+    LC_ASSERT_OK(lc_model_new(&a));
+    LC_ASSERT_OK(lc_model_add(a, (lc_layer_desc){LC_LAYER_GCN, 8, 0}));
+    LC_ASSERT_OK(lc_model_add(a, (lc_layer_desc){LC_LAYER_RELU, 0, 0}));
+    LC_ASSERT_OK(lc_model_add(a, (lc_layer_desc){LC_LAYER_GCN, 0, 0}));
+    LC_ASSERT_STATUS(lc_model_add(a, (lc_layer_desc){LC_LAYER_DROPOUT, 0, 1.0f}), LC_ERR_INVALID_ARG);
+    LC_ASSERT_OK(lc_model_from_spec(&b, "gcn:8,relu,gcn"));
+    LC_ASSERT_OK(lc_model_build(a, ds, NULL));
+    LC_ASSERT_OK(lc_model_build(b, ds, NULL));
+    lc_eval_result ea, eb;
+    LC_ASSERT_OK(lc_model_evaluate(a, ds, &ea));
+    LC_ASSERT_OK(lc_model_evaluate(b, ds, &eb));
+    const lc_tensor_t *oa = lc_model_output(a), *ob = lc_model_output(b);
+    CU_ASSERT_EQUAL(memcmp(lc_tensor_data(oa), lc_tensor_data(ob), sizeof(float) * (size_t)lc_tensor_numel(oa)), 0);
+    CU_ASSERT_STRING_EQUAL(lc_model_spec(a), "gcn:8,relu,gcn:3");
+    lc_model_free(&a), lc_model_free(&b);
+    lc_dataset_free(&ds);
+}
+
+static void test_build_errors(void)
+{
+    lc_dataset_t *ds = toy_dataset(10, 4, 3, 1, 1);
+    lc_model_t *m = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:8,relu,gcn:5"));
+    LC_ASSERT_STATUS(lc_model_build(m, ds, NULL), LC_ERR_SHAPE);
+    LC_ASSERT_ERROR_HAS("output width 5 differs from the 3 classes");
+    lc_model_free(&m);
+    LC_ASSERT_OK(lc_model_from_spec(&m, "relu,gcn"));
+    LC_ASSERT_STATUS(lc_model_build(m, ds, NULL), LC_ERR_INVALID_ARG); /* relu on sparse input */
+    LC_ASSERT_ERROR_HAS("sparse input");
+    LC_ASSERT_STATUS(lc_model_save(m, "/tmp/never.ckpt"), LC_ERR_STATE);
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
+/* Read every parameter into one buffer. */
+static size_t param_bits(lc_model_t *m, float *out, size_t cap)
+{
+    size_t off = 0;
+    lc_cgraph_t *cg = lc_model_graph(m);
+    for (int i = 0; i < lc_cg_num_params(cg); i++) {
+        const lc_tensor_t *t = lc_cg_param_tensor(cg, i);
+        size_t len = (size_t)lc_tensor_numel(t);
+        if (off + len > cap) break;
+        memcpy(out + off, lc_tensor_data(t), len * sizeof *out);
+        off += len;
+    }
+    return off;
+}
+
+static void test_determinism(void)
+{
+    static float bits[3][4096];
+    size_t len[3];
+    for (int run = 0; run < 3; run++) {
+        lc_dataset_t *ds = toy_dataset(20, 6, 3, 0, 2);
+        lc_model_t *m = NULL;
+        lc_train_config cfg = lc_train_defaults();
+        cfg.epochs = 30;
+        cfg.patience = 0;
+        cfg.seed = run == 2 ? 43 : 42;
+        LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:16,relu,dropout:0.5,gcn"));
+        LC_ASSERT_OK(lc_model_train(m, ds, &cfg, NULL));
+        len[run] = param_bits(m, bits[run], 4096);
+        lc_model_free(&m);
+        lc_dataset_free(&ds);
+    }
+    CU_ASSERT_EQUAL(len[0], len[1]);
+    CU_ASSERT_EQUAL(memcmp(bits[0], bits[1], len[0] * sizeof(float)), 0);
+    CU_ASSERT_NOT_EQUAL(memcmp(bits[0], bits[2], len[0] * sizeof(float)), 0);
+}
+
+/* Optimizers on f(w) = sum(w ⊙ c): the gradient is c, constant. */
+static void test_optimizers(void)
+{
+    for (int kind = 0; kind < 3; kind++) {
+        lc_cgraph_t *cg = NULL;
+        lc_tensor_t *w0 = NULL, *c0 = NULL;
+        LC_ASSERT_OK(lc_tensor_new2(&w0, 1, 4));
+        LC_ASSERT_OK(lc_tensor_new2(&c0, 4, 1));
+        float w_init[4] = {1, -2, 3, 0.5f}, c[4] = {0.5f, -1, 2, 0};
+        memcpy(lc_tensor_data(w0), w_init, sizeof w_init);
+        memcpy(lc_tensor_data(c0), c, sizeof c);
+        lc_node w, cn, y, loss;
+        LC_ASSERT_OK(lc_cg_new(&cg, 1));
+        LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
+        LC_ASSERT_OK(lc_cg_constant(cg, c0, &cn));
+        LC_ASSERT_OK(lc_cg_matmul(cg, w, cn, &y));
+        LC_ASSERT_OK(lc_cg_sum(cg, y, &loss));
+        LC_ASSERT_OK(lc_cg_compile(cg, loss));
+        lc_optim_config oc = lc_optim_defaults((lc_optim_kind)kind);
+        oc.lr = 0.1f;
+        oc.momentum = kind == LC_OPTIM_SGD ? 0.9f : 0;
+        oc.weight_decay = kind == LC_OPTIM_ADAMW ? 0.5f : 0;
+        lc_optim_t *opt = NULL;
+        LC_ASSERT_OK(lc_optim_new(&opt, &oc, cg));
+        for (int step = 0; step < 2; step++) {
+            LC_ASSERT_OK(lc_cg_forward(cg, 1));
+            LC_ASSERT_OK(lc_cg_backward(cg));
+            LC_ASSERT_OK(lc_optim_step(opt));
+        }
+        const float *wv = lc_tensor_data(lc_cg_param_tensor(cg, 0));
+        for (int i = 0; i < 4; i++) {
+            double expect;
+            if (kind == LC_OPTIM_SGD) /* buf1 = c, buf2 = 0.9c + c: w - 0.1c - 0.19c */
+                expect = w_init[i] - 0.1 * c[i] - 0.1 * 1.9 * c[i];
+            else if (kind == LC_OPTIM_ADAM) /* constant gradient: each step moves lr·sign(c) */
+                expect = w_init[i] - (c[i] == 0 ? 0 : 0.2 * (c[i] > 0 ? 1 : -1));
+            else { /* AdamW: decay first, then the Adam move */
+                double v = w_init[i];
+                for (int s = 0; s < 2; s++) v = v * (1 - 0.1 * 0.5) - (c[i] == 0 ? 0 : 0.1 * (c[i] > 0 ? 1 : -1));
+                expect = v;
+            }
+            CU_ASSERT_DOUBLE_EQUAL(wv[i], expect, 1e-5);
+        }
+        LC_ASSERT_STATUS(lc_optim_set_weight_decay(opt, 5, 0.1f), LC_ERR_INVALID_ARG);
+        oc.lr = -1;
+        lc_optim_t *bad = NULL;
+        LC_ASSERT_STATUS(lc_optim_new(&bad, &oc, cg), LC_ERR_INVALID_ARG);
+        lc_optim_free(&opt);
+        lc_cg_free(&cg);
+        lc_tensor_free(&w0), lc_tensor_free(&c0);
+    }
+}
+
+static int stop_at_5(void *user, int epoch, float tl, float vl, float va)
+{
+    (void)user, (void)tl, (void)vl, (void)va;
+    return epoch == 5;
+}
+
+static void test_training_controls(void)
+{
+    lc_dataset_t *ds = toy_dataset(20, 6, 3, 0, 3);
+    lc_model_t *m = NULL;
+    lc_train_config cfg = lc_train_defaults();
+    lc_train_result res;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:8,relu,gcn"));
+    cfg.on_epoch = stop_at_5;
+    cfg.patience = 0;
+    char log_path[] = "/tmp/lconv-log-XXXXXX";
+    int fd = mkstemp(log_path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    cfg.log_csv = log_path;
+    LC_ASSERT_OK(lc_model_train(m, ds, &cfg, &res));
+    CU_ASSERT_EQUAL(res.epochs_run, 5);
+    FILE *f = fopen(log_path, "r");
+    int lines = 0;
+    char buf[256];
+    while (f && fgets(buf, sizeof buf, f)) lines++;
+    if (f) fclose(f);
+    unlink(log_path);
+    CU_ASSERT_EQUAL(lines, 6); /* header + 5 epochs */
+    /* Early stopping: val labels are random, so the val loss rises as training fits noise. */
+    cfg = lc_train_defaults();
+    cfg.epochs = 2000;
+    cfg.lr = 0.05f;
+    cfg.weight_decay = 0;
+    LC_ASSERT_OK(lc_model_build(m, ds, &cfg));
+    LC_ASSERT_OK(lc_model_train(m, ds, &cfg, &res));
+    CU_ASSERT(res.stopped_early);
+    CU_ASSERT(res.epochs_run < 2000);
+    /* A divergent learning rate is caught as a numerical fault. */
+    cfg.lr = 1e30f;
+    cfg.patience = 0;
+    LC_ASSERT_OK(lc_model_build(m, ds, &cfg));
+    LC_ASSERT_STATUS(lc_model_train(m, ds, &cfg, &res), LC_ERR_NUMERIC);
+    LC_ASSERT_ERROR_HAS("epoch");
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
+static void test_checkpoint_round_trip(void)
+{
+    lc_dataset_t *ds = toy_dataset(20, 6, 3, 0, 4);
+    lc_model_t *a = NULL, *b = NULL, *c = NULL;
+    lc_train_config cfg = lc_train_defaults();
+    cfg.epochs = 20;
+    char path[] = "/tmp/lconv-ckpt-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    LC_ASSERT_OK(lc_model_from_spec(&a, "gcn:8,relu,gcn"));
+    LC_ASSERT_OK(lc_model_train(a, ds, &cfg, NULL));
+    LC_ASSERT_OK(lc_model_save(a, path));
+    cfg.seed = 99; /* different initial parameters, replaced by the load */
+    LC_ASSERT_OK(lc_model_from_spec(&b, "gcn:8,relu,gcn"));
+    LC_ASSERT_OK(lc_model_build(b, ds, &cfg));
+    LC_ASSERT_OK(lc_model_load(b, path));
+    lc_eval_result ea, eb;
+    LC_ASSERT_OK(lc_model_evaluate(a, ds, &ea));
+    LC_ASSERT_OK(lc_model_evaluate(b, ds, &eb));
+    CU_ASSERT_EQUAL(memcmp(lc_tensor_data(lc_model_output(a)), lc_tensor_data(lc_model_output(b)),
+                           sizeof(float) * (size_t)lc_tensor_numel(lc_model_output(a))), 0);
+    LC_ASSERT_OK(lc_model_from_spec(&c, "gcn:9,relu,gcn"));
+    LC_ASSERT_OK(lc_model_build(c, ds, &cfg));
+    LC_ASSERT_STATUS(lc_model_load(c, path), LC_ERR_MISMATCH);
+    unlink(path);
+    lc_model_free(&a), lc_model_free(&b), lc_model_free(&c);
+    lc_dataset_free(&ds);
+}
+
+/* The figure: one labelled node per faction, >= 85% on the other 32. */
+static void test_karate(void)
+{
+    lc_dataset_t *ds = NULL;
+    LC_ASSERT_OK(lc_dataset_karate(&ds));
+    double sum = 0;
+    for (int seed = 0; seed < 10; seed++) {
+        lc_model_t *m = NULL;
+        lc_train_config cfg = lc_train_defaults();
+        cfg.seed = (uint64_t)seed;
+        lc_train_result res;
+        LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:16,relu,gcn"));
+        LC_ASSERT_OK(lc_model_train(m, ds, &cfg, &res));
+        sum += res.final.accuracy[2];
+        lc_model_free(&m);
+    }
+    printf("\n  karate: mean test accuracy over 10 seeds %.4f\n", sum / 10);
+    CU_ASSERT(sum / 10 >= 0.85);
+    lc_dataset_free(&ds);
+}
+
+static void test_cora_planetoid(void)
+{
+    const char *dir = lc_test_data("planetoid/cora.edges.txt");
+    if (!dir) {
+        lc_test_skip("../shared/data/planetoid absent");
+        return;
+    }
+    char prefix[4096];
+    snprintf(prefix, sizeof prefix, "%.*s/cora", (int)(strlen(dir) - strlen("/cora.edges.txt")), dir);
+    lc_dataset_t *ds = NULL;
+    LC_ASSERT_OK(lc_dataset_from_planetoid(&ds, prefix, NULL));
+    lc_model_t *m = NULL;
+    lc_train_result res;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "gcn"));
+    LC_ASSERT_OK(lc_model_train(m, ds, NULL, &res));
+    printf("\n  cora: test accuracy %.4f after %d epochs\n", res.final.accuracy[2], res.epochs_run);
+    CU_ASSERT(res.final.accuracy[2] >= 0.79);
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
+int main(void)
+{
+    static const lc_test_case cases[] = {
+        {"gcn vs dense A(XW)", test_gcn_dense_reference_axw},
+        {"gcn vs dense (AX)W", test_gcn_dense_reference_axw_order2},
+        {"gcn sparse features", test_gcn_sparse_features},
+        {"linear vs dense", test_linear_dense_reference},
+        {"gcn normalisation vs dense", test_gcn_normalisation},
+        {"spec parsing and errors", test_spec_parsing},
+        {"lc_model_add = spec", test_model_add_matches_spec},
+        {"build errors", test_build_errors},
+        {"determinism", test_determinism},
+        {"optimizers", test_optimizers},
+        {"training controls", test_training_controls},
+        {"checkpoint round trip", test_checkpoint_round_trip},
+        {"karate >= 85%", test_karate},
+        {"cora planetoid", test_cora_planetoid},
+        {NULL, NULL}};
+    return lc_test_main("model", cases);
+}
