@@ -1,1 +1,293 @@
-/* placeholder */
+/* ops.c — CPU forward and backward kernels of every compute-graph op. */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "backend.h"
+
+#define IN(k) lc_i_in(cg, n, k)
+#define PAR_FOR _Pragma("omp parallel for schedule(static) num_threads(lc_i_threads()) if (len > 65536)")
+
+static void noop(lc_cgraph_t *cg, lc_i_node *n) { (void)cg, (void)n; }
+
+/* ---------- matmul: C[m,n] = A[m,k] · B[k,n] ---------- */
+static void matmul_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const lc_tensor_t *a = IN(0)->value, *b = IN(1)->value;
+    int m = (int)lc_i_rows(a), k = (int)lc_i_cols(a), c = (int)lc_i_cols(b);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, c, k, 1.0f, a->data, k, b->data, c,
+                0.0f, n->value->data, c);
+}
+static void matmul_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    lc_i_node *a = IN(0), *b = IN(1);
+    int m = (int)lc_i_rows(a->value), k = (int)lc_i_cols(a->value), c = (int)lc_i_cols(b->value);
+    const float *dc = n->grad->data;
+    if (a->grad) /* dA += dC · Bᵀ */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, c, 1.0f, dc, c, b->value->data,
+                    c, 1.0f, a->grad->data, k);
+    if (b->grad) /* dB += Aᵀ · dC */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, c, m, 1.0f, a->value->data, k, dc,
+                    c, 1.0f, b->grad->data, c);
+}
+
+/* ---------- spmm: Y = S · X, X viewed as [S.cols, f] ---------- */
+static void spmm_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const lc_tensor_t *x = IN(0)->value;
+    lc_i_csr_spmm_raw(n->sparse, x->data, x->numel / x->shape[0], n->value->data, false);
+}
+static void spmm_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    lc_i_node *x = IN(0);
+    if (x->grad)
+        lc_i_csr_spmm_raw(n->sparse_t, n->grad->data, n->grad->numel / n->grad->shape[0],
+                          x->grad->data, true);
+}
+
+/* ---------- add, bias, scale ---------- */
+static void add_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const float *a = IN(0)->value->data, *b = IN(1)->value->data;
+    float *y = n->value->data;
+    int64_t len = n->value->numel;
+    PAR_FOR for (int64_t i = 0; i < len; i++) y[i] = a[i] + b[i];
+}
+static void accumulate(float *dst, const float *src, float alpha, int64_t len)
+{
+    PAR_FOR for (int64_t i = 0; i < len; i++) dst[i] += alpha * src[i];
+}
+static void add_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    for (int k = 0; k < 2; k++)
+        if (IN(k)->grad) accumulate(IN(k)->grad->data, n->grad->data, 1.0f, n->grad->numel);
+}
+static void bias_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const float *x = IN(0)->value->data, *b = IN(1)->value->data;
+    float *y = n->value->data;
+    int64_t rows = lc_i_rows(n->value), cols = lc_i_cols(n->value), len = n->value->numel;
+    PAR_FOR for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < cols; j++) y[r * cols + j] = x[r * cols + j] + b[j];
+}
+static void bias_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const float *dy = n->grad->data;
+    int64_t rows = lc_i_rows(n->grad), cols = lc_i_cols(n->grad);
+    if (IN(0)->grad) accumulate(IN(0)->grad->data, dy, 1.0f, n->grad->numel);
+    if (IN(1)->grad) { /* column sums, rows in a fixed order */
+        float *db = IN(1)->grad->data;
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t j = 0; j < cols; j++) db[j] += dy[r * cols + j];
+    }
+}
+static void scale_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const float *x = IN(0)->value->data;
+    float *y = n->value->data, alpha = n->fparam;
+    int64_t len = n->value->numel;
+    PAR_FOR for (int64_t i = 0; i < len; i++) y[i] = alpha * x[i];
+}
+static void scale_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    if (IN(0)->grad) accumulate(IN(0)->grad->data, n->grad->data, n->fparam, n->grad->numel);
+}
+
+/* ---------- element-wise activations ---------- */
+/* One macro per activation keeps the forward and the derivative side by side.
+ * The derivative may use x (input), y (output) and a (the op's parameter). */
+#define ACTIVATION(name, FWD, DERIV)                                                           \
+    static void name##_fwd(lc_cgraph_t *cg, lc_i_node *n)                                      \
+    {                                                                                          \
+        const float *xs = IN(0)->value->data;                                                  \
+        float *ys = n->value->data, a = n->fparam;                                             \
+        int64_t len = n->value->numel;                                                         \
+        (void)a;                                                                               \
+        PAR_FOR for (int64_t i = 0; i < len; i++)                                              \
+        {                                                                                      \
+            float x = xs[i];                                                                   \
+            ys[i] = (FWD);                                                                     \
+        }                                                                                      \
+    }                                                                                          \
+    static void name##_bwd(lc_cgraph_t *cg, lc_i_node *n)                                      \
+    {                                                                                          \
+        if (!IN(0)->grad) return;                                                              \
+        const float *xs = IN(0)->value->data, *ys = n->value->data, *dy = n->grad->data;       \
+        float *dx = IN(0)->grad->data, a = n->fparam;                                          \
+        int64_t len = n->value->numel;                                                         \
+        (void)a;                                                                               \
+        PAR_FOR for (int64_t i = 0; i < len; i++)                                              \
+        {                                                                                      \
+            float x = xs[i], y = ys[i];                                                        \
+            (void)x, (void)y;                                                                  \
+            dx[i] += dy[i] * (DERIV);                                                          \
+        }                                                                                      \
+    }
+
+ACTIVATION(relu, x > 0 ? x : 0.0f, x > 0 ? 1.0f : 0.0f)
+ACTIVATION(leaky_relu, x > 0 ? x : a * x, x > 0 ? 1.0f : a)
+ACTIVATION(elu, x > 0 ? x : a * expm1f(x), x > 0 ? 1.0f : y + a)
+ACTIVATION(tanh, tanhf(x), 1.0f - y * y)
+ACTIVATION(sigmoid, 1.0f / (1.0f + expf(-x)), y * (1.0f - y))
+
+/* ---------- dropout ---------- */
+static void dropout_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const float *x = IN(0)->value->data;
+    float *y = n->value->data, *mask = n->aux->data;
+    int64_t len = n->value->numel;
+    float p = n->fparam, keep_scale = 1.0f / (1.0f - p);
+    if (!cg->training || p == 0.0f) {
+        memcpy(y, x, (size_t)len * sizeof *y);
+        return;
+    }
+    /* The mask is drawn serially so that it does not depend on the thread count. */
+    for (int64_t i = 0; i < len; i++) mask[i] = lc_rng_uniform(&cg->rng) >= p ? keep_scale : 0.0f;
+    PAR_FOR for (int64_t i = 0; i < len; i++) y[i] = x[i] * mask[i];
+}
+static void dropout_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    if (!IN(0)->grad) return;
+    const float *dy = n->grad->data, *mask = n->aux->data;
+    float *dx = IN(0)->grad->data;
+    int64_t len = n->value->numel;
+    if (!cg->training || n->fparam == 0.0f) {
+        accumulate(dx, dy, 1.0f, len);
+        return;
+    }
+    PAR_FOR for (int64_t i = 0; i < len; i++) dx[i] += dy[i] * mask[i];
+}
+
+/* ---------- log-softmax, cross-entropy ---------- */
+static void log_softmax_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const float *x = IN(0)->value->data;
+    float *y = n->value->data;
+    int64_t rows = lc_i_rows(n->value), cols = lc_i_cols(n->value), len = n->value->numel;
+    PAR_FOR for (int64_t r = 0; r < rows; r++)
+    {
+        const float *xr = x + r * cols;
+        float *yr = y + r * cols;
+        float mx = xr[0];
+        for (int64_t j = 1; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
+        double s = 0;
+        for (int64_t j = 0; j < cols; j++) s += exp((double)(xr[j] - mx));
+        float lse = mx + (float)log(s);
+        for (int64_t j = 0; j < cols; j++) yr[j] = xr[j] - lse;
+    }
+}
+static void log_softmax_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    if (!IN(0)->grad) return;
+    const float *y = n->value->data, *dy = n->grad->data;
+    float *dx = IN(0)->grad->data;
+    int64_t rows = lc_i_rows(n->value), cols = lc_i_cols(n->value), len = n->value->numel;
+    PAR_FOR for (int64_t r = 0; r < rows; r++)
+    {
+        float s = 0;
+        for (int64_t j = 0; j < cols; j++) s += dy[r * cols + j];
+        for (int64_t j = 0; j < cols; j++)
+            dx[r * cols + j] += dy[r * cols + j] - expf(y[r * cols + j]) * s;
+    }
+}
+static void cross_entropy_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const float *logp = IN(0)->value->data;
+    int64_t rows = lc_i_rows(IN(0)->value), cols = lc_i_cols(IN(0)->value);
+    double s = 0;
+    for (int64_t r = 0; r < rows; r++)
+        if (n->mask[r]) s -= logp[r * cols + n->labels[r]];
+    n->value->data[0] = n->count ? (float)(s / (double)n->count) : 0.0f;
+}
+static void cross_entropy_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    if (!IN(0)->grad || !n->count) return;
+    float *dx = IN(0)->grad->data, g = -n->grad->data[0] / (float)n->count;
+    int64_t rows = lc_i_rows(IN(0)->value), cols = lc_i_cols(IN(0)->value);
+    for (int64_t r = 0; r < rows; r++)
+        if (n->mask[r]) dx[r * cols + n->labels[r]] += g;
+}
+
+/* ---------- reductions to a scalar ---------- */
+static void sum_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const lc_tensor_t *x = IN(0)->value;
+    double s = 0;
+    for (int64_t i = 0; i < x->numel; i++) s += x->data[i];
+    n->value->data[0] = (float)(n->op == LC_OP_MEAN ? s / (double)x->numel : s);
+}
+static void sum_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    if (!IN(0)->grad) return;
+    lc_tensor_t *dx = IN(0)->grad;
+    float g = n->grad->data[0];
+    if (n->op == LC_OP_MEAN) g /= (float)dx->numel;
+    int64_t len = dx->numel;
+    float *d = dx->data;
+    PAR_FOR for (int64_t i = 0; i < len; i++) d[i] += g;
+}
+static void mse_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const float *a = IN(0)->value->data, *b = IN(1)->value->data;
+    int64_t len = IN(0)->value->numel;
+    double s = 0;
+    for (int64_t i = 0; i < len; i++) s += (double)(a[i] - b[i]) * (a[i] - b[i]);
+    n->value->data[0] = (float)(s / (double)len);
+}
+static void mse_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const float *a = IN(0)->value->data, *b = IN(1)->value->data;
+    int64_t len = IN(0)->value->numel;
+    float g = 2.0f * n->grad->data[0] / (float)len;
+    float *da = IN(0)->grad ? IN(0)->grad->data : NULL, *db = IN(1)->grad ? IN(1)->grad->data : NULL;
+    PAR_FOR for (int64_t i = 0; i < len; i++)
+    {
+        float d = g * (a[i] - b[i]);
+        if (da) da[i] += d;
+        if (db) db[i] -= d;
+    }
+}
+
+/* ---------- concat along the last dimension ---------- */
+static void concat_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    const lc_tensor_t *a = IN(0)->value, *b = IN(1)->value;
+    int64_t rows = lc_i_rows(a), ca = lc_i_cols(a), cb = lc_i_cols(b);
+    float *y = n->value->data;
+    for (int64_t r = 0; r < rows; r++) {
+        memcpy(y + r * (ca + cb), a->data + r * ca, (size_t)ca * sizeof *y);
+        memcpy(y + r * (ca + cb) + ca, b->data + r * cb, (size_t)cb * sizeof *y);
+    }
+}
+static void concat_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    int64_t rows = lc_i_rows(n->grad), ca = lc_i_cols(IN(0)->value), cb = lc_i_cols(IN(1)->value);
+    const float *dy = n->grad->data;
+    for (int k = 0; k < 2; k++) {
+        if (!IN(k)->grad) continue;
+        int64_t c = k ? cb : ca, off = k ? ca : 0;
+        float *dx = IN(k)->grad->data;
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t j = 0; j < c; j++) dx[r * c + j] += dy[r * (ca + cb) + off + j];
+    }
+}
+
+const lc_i_backend lc_i_backend_cpu = {
+    .name = "cpu",
+    .forward = {[LC_OP_CONSTANT] = noop, [LC_OP_PARAMETER] = noop, [LC_OP_MATMUL] = matmul_fwd,
+                [LC_OP_SPMM] = spmm_fwd, [LC_OP_ADD] = add_fwd, [LC_OP_BIAS] = bias_fwd,
+                [LC_OP_RELU] = relu_fwd, [LC_OP_LEAKY_RELU] = leaky_relu_fwd,
+                [LC_OP_ELU] = elu_fwd, [LC_OP_TANH] = tanh_fwd, [LC_OP_SIGMOID] = sigmoid_fwd,
+                [LC_OP_DROPOUT] = dropout_fwd, [LC_OP_LOG_SOFTMAX] = log_softmax_fwd,
+                [LC_OP_CROSS_ENTROPY] = cross_entropy_fwd, [LC_OP_MSE] = mse_fwd,
+                [LC_OP_SUM] = sum_fwd, [LC_OP_MEAN] = sum_fwd, [LC_OP_CONCAT] = concat_fwd,
+                [LC_OP_SCALE] = scale_fwd},
+    .backward = {[LC_OP_CONSTANT] = noop, [LC_OP_PARAMETER] = noop, [LC_OP_MATMUL] = matmul_bwd,
+                 [LC_OP_SPMM] = spmm_bwd, [LC_OP_ADD] = add_bwd, [LC_OP_BIAS] = bias_bwd,
+                 [LC_OP_RELU] = relu_bwd, [LC_OP_LEAKY_RELU] = leaky_relu_bwd,
+                 [LC_OP_ELU] = elu_bwd, [LC_OP_TANH] = tanh_bwd, [LC_OP_SIGMOID] = sigmoid_bwd,
+                 [LC_OP_DROPOUT] = dropout_bwd, [LC_OP_LOG_SOFTMAX] = log_softmax_bwd,
+                 [LC_OP_CROSS_ENTROPY] = cross_entropy_bwd, [LC_OP_MSE] = mse_bwd,
+                 [LC_OP_SUM] = sum_bwd, [LC_OP_MEAN] = sum_bwd, [LC_OP_CONCAT] = concat_bwd,
+                 [LC_OP_SCALE] = scale_bwd},
+};
