@@ -15,7 +15,8 @@ typedef struct lc_i_backend {
     lc_i_kernel backward[LC_OP_COUNT];
 } lc_i_backend;
 
-/* The CPU backend: OpenBLAS GEMM, the CSR SpMM of csr.c, OpenMP loops. */
+/* The CPU backend (its kernels and this table are in ops.c): OpenBLAS GEMM,
+ * the CSR SpMM of csr.c, OpenMP loops. */
 extern const lc_i_backend lc_i_backend_cpu;
 
 #endif
