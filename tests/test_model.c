@@ -122,13 +122,13 @@ static void check_one_layer(const char *spec, int f, int classes, int sparse, in
     lc_dataset_free(&ds);
 }
 
-static void test_gcn_dense_reference_axw(void) { check_one_layer("gcn", 6, 3, 0, 1); }   /* Â(XW) */
-static void test_gcn_dense_reference_axw_order2(void) { check_one_layer("gcn", 2, 5, 0, 1); } /* (ÂX)W */
-static void test_gcn_sparse_features(void) { check_one_layer("gcn", 7, 3, 1, 1); }
+static void test_gcn_dense_reference_axw(void) { check_one_layer("gcn:3", 6, 3, 0, 1); } /* Â(XW) */
+static void test_gcn_dense_reference_axw_order2(void) { check_one_layer("gcn:5", 2, 5, 0, 1); } /* (ÂX)W */
+static void test_gcn_sparse_features(void) { check_one_layer("gcn:3", 7, 3, 1, 1); }
 static void test_linear_dense_reference(void)
 {
-    check_one_layer("linear", 5, 4, 0, 0);
-    check_one_layer("linear", 5, 4, 1, 0);
+    check_one_layer("linear:4", 5, 4, 0, 0);
+    check_one_layer("linear:4", 5, 4, 1, 0);
 }
 
 /* Â computed by the library (GraphBLAS) against the naive dense one. */
