@@ -262,6 +262,14 @@ typedef struct {
     const unsigned char *data;
 } ckp_entry;
 
+/* The helpers below report under the name of the function that was called. */
+#define READ_ERROR(status, ...) lc_i_error((status), "lc_i_checkpoint_read", __VA_ARGS__)
+#define READ_FAIL(status, ...)                                                                     \
+    do {                                                                                           \
+        st = READ_ERROR((status), __VA_ARGS__);                                                    \
+        goto done;                                                                                 \
+    } while (0)
+
 /* The whole file in memory. Refuses non-regular files and sizes above
  * CKP_MAX_FILE before allocating. */
 static lc_status read_file(const char *path, unsigned char **buf_out, size_t *size_out)
@@ -269,19 +277,19 @@ static lc_status read_file(const char *path, unsigned char **buf_out, size_t *si
     lc_status st = LC_OK;
     unsigned char *buf = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f) LC_FAIL(LC_ERR_IO, "'%s': cannot open: %s", path, strerror(errno));
+    if (!f) READ_FAIL(LC_ERR_IO, "'%s': cannot open: %s", path, strerror(errno));
     struct stat sb;
     if (fstat(fileno(f), &sb) != 0)
-        LC_FAIL(LC_ERR_IO, "'%s': cannot stat: %s", path, strerror(errno));
-    if (!S_ISREG(sb.st_mode)) LC_FAIL(LC_ERR_IO, "'%s': not a regular file", path);
+        READ_FAIL(LC_ERR_IO, "'%s': cannot stat: %s", path, strerror(errno));
+    if (!S_ISREG(sb.st_mode)) READ_FAIL(LC_ERR_IO, "'%s': not a regular file", path);
     if ((int64_t)sb.st_size > CKP_MAX_FILE)
-        LC_FAIL(LC_ERR_CORRUPT, "'%s': size %lld bytes exceeds the 16 GiB limit", path,
-                (long long)sb.st_size);
+        READ_FAIL(LC_ERR_CORRUPT, "'%s': size %lld bytes exceeds the 16 GiB limit", path,
+                  (long long)sb.st_size);
     size_t size = (size_t)sb.st_size;
     buf = lc_i_malloc(size);
-    if (!buf) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "'%s': cannot allocate %zu bytes", path, size);
+    if (!buf) READ_FAIL(LC_ERR_OUT_OF_MEMORY, "'%s': cannot allocate %zu bytes", path, size);
     if (size > 0 && fread(buf, 1, size, f) != size)
-        LC_FAIL(LC_ERR_IO, "'%s': read error (file changed while reading?)", path);
+        READ_FAIL(LC_ERR_IO, "'%s': read error (file changed while reading?)", path);
     *buf_out = buf;
     *size_out = size;
     buf = NULL;
@@ -304,7 +312,7 @@ static lc_status parse_body(const char *path, const unsigned char *buf, size_t s
 #define NEED(n)                                                                                    \
     do {                                                                                           \
         if ((uint64_t)(n) > (uint64_t)(size - pos))                                                \
-            return LC_ERROR(LC_ERR_CORRUPT, "'%s': truncated at byte %zu", path, size);            \
+            return READ_ERROR(LC_ERR_CORRUPT, "'%s': truncated at byte %zu", path, size);          \
     } while (0)
     NEED(4);
     *spec_len = get_u32(buf + pos);
@@ -317,8 +325,8 @@ static lc_status parse_body(const char *path, const unsigned char *buf, size_t s
     pos += 4;
     /* Each record takes at least 4 + 4 + 8 + 4 bytes. */
     if ((uint64_t)count * 20u > (uint64_t)(size - pos))
-        return LC_ERROR(LC_ERR_CORRUPT, "'%s': truncated at byte %zu (%u tensors announced)", path,
-                        size, count);
+        return READ_ERROR(LC_ERR_CORRUPT, "'%s': truncated at byte %zu (%u tensors announced)",
+                          path, size, count);
     for (uint32_t i = 0; i < count; i++) {
         ckp_entry e;
         NEED(4);
@@ -331,16 +339,16 @@ static lc_status parse_body(const char *path, const unsigned char *buf, size_t s
         uint32_t ndim = get_u32(buf + pos);
         pos += 4;
         if (ndim < 1 || ndim > LC_MAX_DIMS)
-            return LC_ERROR(LC_ERR_CORRUPT, "'%s': tensor %u has %u dimensions (1..%d allowed)",
-                            path, i, ndim, LC_MAX_DIMS);
+            return READ_ERROR(LC_ERR_CORRUPT, "'%s': tensor %u has %u dimensions (1..%d allowed)",
+                              path, i, ndim, LC_MAX_DIMS);
         e.ndim = (int)ndim;
         NEED(8 * (size_t)ndim);
         e.numel = 1;
         for (uint32_t d = 0; d < ndim; d++) {
             int64_t dim = get_i64(buf + pos + 8 * d);
             if (dim < 1 || dim > LC_MAX_NUMEL || e.numel > LC_MAX_NUMEL / dim)
-                return LC_ERROR(LC_ERR_CORRUPT, "'%s': tensor %u has an absurd dim %lld", path, i,
-                                (long long)dim);
+                return READ_ERROR(LC_ERR_CORRUPT, "'%s': tensor %u has an absurd dim %lld", path, i,
+                                  (long long)dim);
             e.shape[d] = dim;
             e.numel *= dim;
         }
@@ -354,8 +362,8 @@ static lc_status parse_body(const char *path, const unsigned char *buf, size_t s
     pos += 4;
 #undef NEED
     if (pos != size)
-        return LC_ERROR(LC_ERR_CORRUPT, "'%s': %zu unexpected bytes after byte %zu", path,
-                        size - pos, pos);
+        return READ_ERROR(LC_ERR_CORRUPT, "'%s': %zu unexpected bytes after byte %zu", path,
+                          size - pos, pos);
     *count_out = count;
     return LC_OK;
 }

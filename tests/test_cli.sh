@@ -1,2 +1,352 @@
 #!/bin/sh
-exit 77
+# test_cli.sh — end-to-end checks of the lcnet program: usage errors, exit codes, training, checkpoints, logs.
+# Run by `make check` with LCNET (the built program), LCONV_DATA_DIR and
+# LCONV_TEST_DATA set. POSIX sh. Ends with "cli: N passed, N failed, N skipped".
+
+passed=0
+failed=0
+skipped=0
+
+ok() { passed=$((passed + 1)); echo "PASS: $1"; }
+bad() {
+    failed=$((failed + 1))
+    echo "FAIL: $1"
+    [ -n "$2" ] && echo "      $2"
+    if [ -f "$T/err" ]; then sed 's/^/      stderr: /' "$T/err" | head -5; fi
+    return 0
+}
+skip() { skipped=$((skipped + 1)); echo "SKIP: $1"; }
+
+finish() {
+    echo "cli: $passed passed, $failed failed, $skipped skipped"
+    [ "$failed" -eq 0 ] || exit 1
+    exit 0
+}
+
+if [ -z "$LCNET" ] || [ ! -x "$LCNET" ]; then
+    skip "LCNET is not set to the built lcnet program ('$LCNET')"
+    echo "cli: 0 passed, 0 failed, 1 skipped"
+    exit 77
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/lcnet_cli.XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
+
+# run ARGS...: stdout in $T/out, stderr in $T/err, exit code in $rc.
+run() {
+    "$LCNET" "$@" >"$T/out" 2>"$T/err" </dev/null
+    rc=$?
+}
+out_has() { grep -F -e "$1" "$T/out" >/dev/null; }
+err_has() { grep -F -e "$1" "$T/err" >/dev/null; }
+
+# expect_usage DESC NEEDLE ARGS...: exit 2, the reason names NEEDLE, and the hint follows.
+expect_usage() {
+    desc=$1
+    needle=$2
+    shift 2
+    run "$@"
+    if [ "$rc" -ne 2 ]; then
+        bad "$desc" "exit $rc, expected 2 (lcnet $*)"
+    elif ! err_has "$needle"; then
+        bad "$desc" "message does not name '$needle'"
+    elif ! err_has "try 'lcnet --help'"; then
+        bad "$desc" "no \"try 'lcnet --help'\" hint"
+    elif [ -s "$T/out" ]; then
+        bad "$desc" "a usage error wrote to stdout"
+    else
+        ok "$desc"
+    fi
+}
+
+# field SEED COLUMN: the COLUMN-th field of the result row of SEED in $T/out.
+field() { awk -v s="$1" -v c="$2" '$1 == s && NF == 7 { print $c; exit }' "$T/out"; }
+
+# ---------------------------------------------------------------- help and version
+run --help
+if [ "$rc" -eq 0 ] && out_has "train" && out_has "eval" && out_has "--epochs"; then
+    ok "--help exits 0 and lists commands and options"
+else
+    bad "--help exits 0 and lists commands and options" "exit $rc"
+fi
+
+run train --help
+if [ "$rc" -eq 0 ] && out_has "lcnet train" && out_has "--seeds"; then
+    ok "train --help"
+else
+    bad "train --help" "exit $rc"
+fi
+
+run --version
+if [ "$rc" -eq 0 ] && grep -E '^lcnet \(lconv\) [0-9]+\.[0-9]+\.[0-9]+$' "$T/out" >/dev/null; then
+    ok "--version"
+else
+    bad "--version" "exit $rc: $(cat "$T/out")"
+fi
+
+# ---------------------------------------------------------------- usage errors
+expect_usage "no command" "missing command"
+expect_usage "unknown command" "frobnicate" frobnicate
+expect_usage "unknown option" "--bogus" train --bogus
+expect_usage "unknown option with a value" "--bogus" train --bogus=3
+expect_usage "missing value at the end" "--epochs" train --epochs
+expect_usage "missing value before an option" "--lr" train --lr --quiet
+expect_usage "non-numeric value" "--epochs" train --epochs ten
+expect_usage "number with trailing text" "--epochs" train --epochs 12x
+expect_usage "empty number" "--epochs" train --epochs=
+expect_usage "non-numeric float" "--lr" train --lr 0.01abc
+expect_usage "negative epochs" "--epochs" train --epochs -1
+expect_usage "zero epochs" "--epochs" train --epochs 0
+expect_usage "dropout above 1" "--dropout" train --dropout 1.5
+expect_usage "dropout of 1" "--dropout" train --dropout 1
+expect_usage "negative learning rate" "--lr" train --lr -0.1
+expect_usage "zero learning rate" "--lr" train --lr 0
+expect_usage "negative weight decay" "--weight-decay" train --weight-decay -1e-4
+expect_usage "negative patience" "--patience" train --patience -3
+expect_usage "negative seed" "--seed" train --seed -5
+expect_usage "zero seeds" "--seeds" train --seeds 0
+expect_usage "negative threads" "--threads" train --threads -2
+expect_usage "hidden of 0" "--hidden" train --hidden 0
+expect_usage "unknown optimizer" "--optim" train --optim rmsprop
+expect_usage "unknown data kind" "--data" train --data cora
+expect_usage "flag with a value" "--quiet" train --quiet=yes
+expect_usage "positional argument" "stray" train stray
+expect_usage "train-only option to eval" "--epochs" eval --load x.ckp --epochs 5
+expect_usage "eval without --load" "--load" eval --data karate
+expect_usage "bad model spec" "dropuot" train --model gcn:16,dropuot,gcn --epochs 1
+expect_usage "--hidden on a one-layer model" "--hidden" train --model gcn:2 --hidden 8
+
+# ---------------------------------------------------------------- runtime errors
+missing="$T/no/such/dir"
+run train --data "linqs:$missing" --epochs 1
+if [ "$rc" -eq 1 ] && err_has "$missing" && err_has "lcnet: "; then
+    ok "nonexistent LINQS directory: exit 1 naming the path"
+else
+    bad "nonexistent LINQS directory: exit 1 naming the path" "exit $rc"
+fi
+run train --data "planetoid:$missing/cora" --epochs 1
+if [ "$rc" -eq 1 ] && err_has "$missing"; then
+    ok "nonexistent Planetoid prefix: exit 1 naming the path"
+else
+    bad "nonexistent Planetoid prefix: exit 1 naming the path" "exit $rc"
+fi
+run eval --data karate --load "$T/absent.ckp"
+if [ "$rc" -eq 1 ] && err_has "$T/absent.ckp"; then
+    ok "eval of a missing checkpoint: exit 1 naming it"
+else
+    bad "eval of a missing checkpoint: exit 1 naming it" "exit $rc"
+fi
+
+# ---------------------------------------------------------------- training on karate
+run train --data karate --epochs 30 --patience 0 --seed 7
+if [ "$rc" -ne 0 ]; then
+    bad "karate training exits 0" "exit $rc"
+else
+    ok "karate training exits 0"
+    if out_has "nodes 34" && out_has "classes 2" && grep -E 'train/val/test 2/[0-9]+/32$' "$T/out" >/dev/null; then
+        ok "dataset line describes karate"
+    else
+        bad "dataset line describes karate" "$(head -1 "$T/out")"
+    fi
+    # An empty validation set has no accuracy: printed as "-".
+    if out_has "train/val/test 2/0/"; then
+        if [ "$(field 7 4)" = "-" ]; then
+            ok "accuracy over an empty validation set prints as -"
+        else
+            bad "accuracy over an empty validation set prints as -" "'$(field 7 4)'"
+        fi
+    fi
+    if grep -E '^model +gcn:16,relu,dropout:0\.5,gcn:2$' "$T/out" >/dev/null; then
+        ok "model line shows the built spec"
+    else
+        bad "model line shows the built spec" "$(grep '^model' "$T/out")"
+    fi
+    if grep -E '^ +seed +epochs +train_acc +val_acc +test_acc +test_loss +seconds$' "$T/out" >/dev/null &&
+        [ "$(field 7 2)" = 30 ]; then
+        ok "result table with a row of 30 epochs for seed 7"
+    else
+        bad "result table with a row of 30 epochs for seed 7" "$(cat "$T/out")"
+    fi
+    acc=$(field 7 5)
+    if awk -v a="$acc" 'BEGIN { exit !(a + 0 >= 0 && a + 0 <= 1 && a ~ /^[0-9]\.[0-9]+$/) }'; then
+        ok "test accuracy is a fraction ($acc)"
+    else
+        bad "test accuracy is a fraction" "'$acc'"
+    fi
+    if out_has "test accuracy over 1 seed: "; then
+        ok "summary line"
+    else
+        bad "summary line" "$(tail -1 "$T/out")"
+    fi
+    if [ "$(tr -cd '\r' <"$T/out" | wc -c)" -eq 0 ] && [ "$(tr -cd '\r' <"$T/err" | wc -c)" -eq 0 ] &&
+        [ ! -s "$T/err" ]; then
+        ok "piped output has no progress line"
+    else
+        bad "piped output has no progress line"
+    fi
+    cp "$T/out" "$T/first"
+fi
+
+# The same command again gives the same numbers (the seconds column aside).
+run train --data karate --epochs 30 --patience 0 --seed 7
+if [ "$rc" -eq 0 ] && [ "$(awk 'NF == 7 { $7 = ""; print }' "$T/out")" = "$(awk 'NF == 7 { $7 = ""; print }' "$T/first")" ]; then
+    ok "training is reproducible"
+else
+    bad "training is reproducible"
+fi
+
+# Several seeds: one row each, consecutive seeds, mean ± std.
+run train --data karate --epochs 10 --seeds 3 --seed 100 --quiet
+if [ "$rc" -eq 0 ] && [ -n "$(field 100 1)" ] && [ -n "$(field 101 1)" ] && [ -n "$(field 102 1)" ] &&
+    [ -z "$(field 103 1)" ] && out_has "test accuracy over 3 seeds: " && out_has "±"; then
+    ok "--seeds 3 gives rows for seeds 100..102 and a mean ± std"
+else
+    bad "--seeds 3 gives rows for seeds 100..102 and a mean ± std" "exit $rc"
+fi
+# The mean printed is the mean of the rows (which are rounded to 4 decimals).
+mean=$(awk 'NF == 7 && $1 ~ /^[0-9]+$/ { s += $5; n++ } END { if (n) printf "%.4f", 100 * s / n }' "$T/out")
+shown=$(sed -n 's/^test accuracy over 3 seeds: \([0-9.]*\) .*/\1/p' "$T/out")
+if [ -n "$mean" ] && [ -n "$shown" ] &&
+    awk -v a="$mean" -v b="$shown" 'BEGIN { d = a - b; exit !(d < 0.011 && d > -0.011) }'; then
+    ok "mean over seeds matches the rows ($shown)"
+else
+    bad "mean over seeds matches the rows" "rows give $mean, printed '$shown'"
+fi
+
+# --hidden and a named model.
+run train --data karate --epochs 2 --hidden 8 --quiet
+if [ "$rc" -eq 0 ] && grep -E '^model +gcn:8,relu,dropout:0\.5,gcn:2$' "$T/out" >/dev/null; then
+    ok "--hidden 8 changes the hidden width only"
+else
+    bad "--hidden 8 changes the hidden width only" "$(grep '^model' "$T/out")"
+fi
+run train --data karate --epochs 2 --model mlp --dropout 0 --optim sgd --lr 0.2 --quiet
+if [ "$rc" -eq 0 ] && grep -E '^model +linear:16,relu,dropout:[0-9.]+,linear:2$' "$T/out" >/dev/null; then
+    ok "--model mlp with sgd"
+else
+    bad "--model mlp with sgd" "exit $rc: $(grep '^model' "$T/out")"
+fi
+
+# ---------------------------------------------------------------- checkpoints
+ckp="$T/karate.ckp"
+run train --data karate --epochs 25 --patience 0 --save "$ckp"
+train_acc=$(field 42 5)
+train_loss=$(field 42 6)
+if [ "$rc" -eq 0 ] && [ -s "$ckp" ]; then
+    ok "--save writes a checkpoint"
+else
+    bad "--save writes a checkpoint" "exit $rc"
+fi
+run eval --data karate --load "$ckp"
+if [ "$rc" -eq 0 ] && [ -n "$train_acc" ] && [ "$(field 42 5)" = "$train_acc" ] &&
+    [ "$(field 42 6)" = "$train_loss" ]; then
+    ok "eval --load gives the trained test accuracy and loss ($train_acc, $train_loss)"
+else
+    bad "eval --load gives the trained test accuracy and loss" \
+        "train $train_acc $train_loss, eval $(field 42 5) $(field 42 6), exit $rc"
+fi
+leftover=no
+for f in "$T"/*.tmp.*; do
+    [ -e "$f" ] && leftover=$f
+done
+if [ "$leftover" = no ]; then
+    ok "no temporary checkpoint file left"
+else
+    bad "no temporary checkpoint file left" "$leftover"
+fi
+
+# A checkpoint of another model is refused.
+run eval --data karate --hidden 8 --load "$ckp"
+if [ "$rc" -eq 1 ] && err_has "$ckp"; then
+    ok "eval of another model's checkpoint: exit 1 naming the file"
+else
+    bad "eval of another model's checkpoint: exit 1 naming the file" "exit $rc"
+fi
+
+# Damaged checkpoints: garbage, truncated, one byte changed.
+printf 'this is not a checkpoint\n' >"$T/garbage.ckp"
+run eval --data karate --load "$T/garbage.ckp"
+if [ "$rc" -eq 1 ] && err_has "$T/garbage.ckp"; then
+    ok "eval of a garbage file: exit 1"
+else
+    bad "eval of a garbage file: exit 1" "exit $rc"
+fi
+if [ -s "$ckp" ]; then
+    size=$(wc -c <"$ckp")
+    head -c $((size - 10)) "$ckp" >"$T/cut.ckp"
+    run eval --data karate --load "$T/cut.ckp"
+    if [ "$rc" -eq 1 ] && err_has "truncated"; then
+        ok "eval of a truncated checkpoint: exit 1"
+    else
+        bad "eval of a truncated checkpoint: exit 1" "exit $rc"
+    fi
+    # Change one byte in the middle of the parameter values.
+    mid=$((size / 2))
+    {
+        head -c "$mid" "$ckp"
+        printf 'Z'
+        tail -c $((size - mid - 1)) "$ckp"
+    } >"$T/flip.ckp"
+    if cmp -s "$ckp" "$T/flip.ckp"; then
+        printf 'Y' | dd of="$T/flip.ckp" bs=1 seek="$mid" conv=notrunc 2>/dev/null
+    fi
+    run eval --data karate --load "$T/flip.ckp"
+    if [ "$rc" -eq 1 ] && err_has "checksum"; then
+        ok "eval of a checkpoint with one byte changed: exit 1"
+    else
+        bad "eval of a checkpoint with one byte changed: exit 1" "exit $rc"
+    fi
+else
+    bad "damaged checkpoints are refused" "no checkpoint to damage"
+fi
+
+run train --data karate --epochs 2 --save "$T/no/dir/k.ckp"
+if [ "$rc" -eq 1 ] && err_has "$T/no/dir/k.ckp"; then
+    ok "--save into a missing directory: exit 1"
+else
+    bad "--save into a missing directory: exit 1" "exit $rc"
+fi
+
+# Training can start from a checkpoint.
+run train --data karate --epochs 1 --patience 0 --load "$ckp" --lr 1e-9
+if [ "$rc" -eq 0 ] && [ "$(field 42 5)" = "$train_acc" ] && [ "$(field 42 6)" = "$train_loss" ]; then
+    ok "train --load starts from the checkpoint"
+else
+    bad "train --load starts from the checkpoint" \
+        "test $(field 42 5) $(field 42 6), expected $train_acc $train_loss"
+fi
+
+# ---------------------------------------------------------------- CSV log
+run train --data karate --epochs 12 --patience 0 --log "$T/log.csv"
+if [ "$rc" -ne 0 ] || [ ! -f "$T/log.csv" ]; then
+    bad "--log writes a CSV file" "exit $rc"
+else
+    lines=$(wc -l <"$T/log.csv")
+    header=$(head -1 "$T/log.csv")
+    cols=$(printf '%s\n' "$header" | awk -F, '{ print NF }')
+    uneven=$(awk -F, -v c="$cols" 'NR > 1 && NF != c' "$T/log.csv" | wc -l)
+    if [ "$lines" -eq 13 ] && printf '%s\n' "$header" | grep -E '^[A-Za-z_]' >/dev/null &&
+        [ "$cols" -ge 2 ] && [ "$uneven" -eq 0 ] &&
+        [ "$(sed -n 2p "$T/log.csv" | cut -d, -f1 | tr -d ' ')" -ge 0 ] 2>/dev/null; then
+        ok "--log writes a header and one line per epoch (12)"
+    else
+        bad "--log writes a header and one line per epoch (12)" "$lines lines, header '$header'"
+    fi
+fi
+
+# ---------------------------------------------------------------- real data (skipped when absent)
+cora="${LCONV_DATA_DIR:-../shared/data}/planetoid/cora"
+if [ -f "$cora.features.txt" ]; then
+    run train --data "planetoid:$cora" --epochs 3 --quiet
+    if [ "$rc" -eq 0 ] && out_has "nodes 2708" && out_has "features 1433" && out_has "classes 7" &&
+        out_has "train/val/test 140/500/1000"; then
+        ok "Planetoid Cora loads with the standard split"
+    else
+        bad "Planetoid Cora loads with the standard split" "exit $rc: $(head -1 "$T/out")"
+    fi
+else
+    skip "Planetoid Cora (no $cora.features.txt)"
+fi
+
+finish

@@ -1,2 +1,664 @@
-/* placeholder */
-int main(void) { return 0; }
+/* lcnet.c — command-line program: train and evaluate node-classification models with lconv. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lconv.h"
+
+/* Exit codes: documented in lcnet.1 (EXIT STATUS). */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+#define DEFAULT_MODEL "gcn:16,relu,dropout:0.5,gcn"
+#define MAX_SEEDS 100000
+
+/* Named models, expanded before anything else looks at the spec, so that
+ * "--model gcn" means Kipf & Welling's network rather than a single layer. */
+static const struct {
+    const char *name, *spec;
+} presets[] = {
+    {"gcn", "gcn:16,relu,dropout:0.5,gcn"},
+    {"mlp", "linear:16,relu,dropout:0.5,linear"},
+};
+
+/* ---------- options ---------- */
+
+enum { CMD_TRAIN = 1, CMD_EVAL = 2, CMD_BOTH = 3 };
+
+typedef struct {
+    const char *data;
+    const char *model;
+    int epochs;
+    double lr;
+    double weight_decay;
+    int weight_decay_all;
+    double dropout; /* < 0: keep the spec's */
+    long hidden;    /* 0: keep the spec's */
+    int patience;
+    lc_optim_kind optim;
+    uint64_t seed;
+    int seeds;
+    int threads;
+    const char *save;
+    const char *load;
+    const char *log;
+    int quiet;
+} options;
+
+typedef enum {
+    OPT_DATA,
+    OPT_MODEL,
+    OPT_EPOCHS,
+    OPT_LR,
+    OPT_WD,
+    OPT_WD_ALL,
+    OPT_DROPOUT,
+    OPT_HIDDEN,
+    OPT_PATIENCE,
+    OPT_OPTIM,
+    OPT_SEED,
+    OPT_SEEDS,
+    OPT_THREADS,
+    OPT_SAVE,
+    OPT_LOAD,
+    OPT_LOG,
+    OPT_QUIET,
+    OPT_HELP
+} opt_id;
+
+/* One table drives parsing and the help text. */
+static const struct {
+    opt_id id;
+    const char *name;
+    const char *arg; /* NULL for a flag */
+    int commands;    /* CMD_TRAIN | CMD_EVAL */
+    const char *help;
+} option_table[] = {
+    {OPT_DATA, "--data", "SPEC", CMD_BOTH, "data set (default karate); see DATA SPECS"},
+    {OPT_MODEL, "--model", "SPEC", CMD_BOTH,
+     "model spec or name (default " DEFAULT_MODEL "); see MODEL SPECS"},
+    {OPT_HIDDEN, "--hidden", "N", CMD_BOTH, "width of every hidden learnable layer"},
+    {OPT_EPOCHS, "--epochs", "N", CMD_TRAIN, "training epochs (default 200)"},
+    {OPT_LR, "--lr", "X", CMD_TRAIN, "learning rate (default 0.01)"},
+    {OPT_WD, "--weight-decay", "X", CMD_TRAIN, "L2 weight decay, first layer only (default 5e-4)"},
+    {OPT_WD_ALL, "--weight-decay-all", NULL, CMD_TRAIN, "apply the weight decay to every layer"},
+    {OPT_DROPOUT, "--dropout", "P", CMD_TRAIN,
+     "override the rate of every dropout layer, 0 <= P < 1"},
+    {OPT_PATIENCE, "--patience", "N", CMD_TRAIN,
+     "early-stopping window on val loss (default 10; 0 = off)"},
+    {OPT_OPTIM, "--optim", "NAME", CMD_TRAIN, "sgd, adam or adamw (default adam)"},
+    {OPT_SEED, "--seed", "N", CMD_BOTH, "random seed of parameters and dropout (default 42)"},
+    {OPT_SEEDS, "--seeds", "N", CMD_TRAIN,
+     "train N times with seeds seed, seed+1, ... (default 1)"},
+    {OPT_THREADS, "--threads", "N", CMD_BOTH, "threads (default 1, reproducible; 0 = all cores)"},
+    {OPT_SAVE, "--save", "CKPT", CMD_TRAIN, "write a checkpoint after training (first seed)"},
+    {OPT_LOAD, "--load", "CKPT", CMD_BOTH, "start from a checkpoint (required by eval)"},
+    {OPT_LOG, "--log", "CSV", CMD_TRAIN, "write a per-epoch CSV log (first seed)"},
+    {OPT_QUIET, "--quiet", NULL, CMD_BOTH, "no progress line"},
+    {OPT_HELP, "--help", NULL, CMD_BOTH, "show this help and exit"},
+};
+#define N_OPTIONS (sizeof option_table / sizeof option_table[0])
+
+/* ---------- messages ---------- */
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("lcnet: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\ntry 'lcnet --help'\n", stderr);
+    return EXIT_USAGE;
+}
+
+static int runtime_error(void)
+{
+    fprintf(stderr, "lcnet: %s\n", lc_last_error());
+    return EXIT_RUNTIME;
+}
+
+static void print_options(FILE *out, int command)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        if (!(option_table[i].commands & command)) continue;
+        char left[48];
+        snprintf(left, sizeof left, "%s%s%s", option_table[i].name, option_table[i].arg ? " " : "",
+                 option_table[i].arg ? option_table[i].arg : "");
+        fprintf(out, "  %-24s %s\n", left, option_table[i].help);
+    }
+}
+
+static void print_help(FILE *out, int command)
+{
+    if (command == CMD_TRAIN) {
+        fputs("usage: lcnet train [--data SPEC] [--model SPEC] [options]\n\n"
+              "Train a node-classification model and print train/val/test accuracy.\n\n"
+              "options:\n",
+              out);
+        print_options(out, CMD_TRAIN);
+    } else if (command == CMD_EVAL) {
+        fputs("usage: lcnet eval [--data SPEC] [--model SPEC] --load CKPT [options]\n\n"
+              "Evaluate a saved model on the train, val and test nodes.\n\n"
+              "options:\n",
+              out);
+        print_options(out, CMD_EVAL);
+    } else {
+        fputs("usage: lcnet train [--data SPEC] [--model SPEC] [options]\n"
+              "       lcnet eval [--data SPEC] [--model SPEC] --load CKPT [options]\n"
+              "       lcnet --help | --version\n\n"
+              "Graph neural networks for node classification with lconv.\n\n"
+              "commands:\n"
+              "  train   train a model (with --seeds N, N times) and print a result table\n"
+              "  eval    evaluate a checkpoint written by 'lcnet train --save'\n\n"
+              "options:\n",
+              out);
+        print_options(out, CMD_BOTH);
+    }
+    fputs("\ndata specs: karate | linqs:DIR | planetoid:DIR/NAME | edgelist:FILE\n"
+          "model specs: comma-separated layers, e.g. gcn:16,relu,dropout:0.5,gcn;\n"
+          "  names: gcn (= " DEFAULT_MODEL "), mlp\n"
+          "exit status: 0 ok, 1 runtime error, 2 usage error. See lcnet(1).\n",
+          out);
+}
+
+/* ---------- strict number parsing ---------- */
+
+/* The whole token must be a number: no empty string, no trailing text. */
+static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno == ERANGE)
+        return usage_error("%s: '%s' is not an integer", opt, s);
+    if (v < lo || v > hi)
+        return usage_error("%s: %ld is out of range (must be in %ld..%ld)", opt, v, lo, hi);
+    *out = v;
+    return EXIT_OK;
+}
+
+static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
+{
+    long v;
+    int rc = parse_long(opt, s, lo, hi, &v);
+    if (rc == EXIT_OK) *out = (int)v;
+    return rc;
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    /* strtoull accepts "-1" as 2^64-1: refuse a sign explicitly. */
+    if (*s == '-' || *s == '+' || *s == '\0')
+        return usage_error("%s: '%s' is not a non-negative integer", opt, s);
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end != '\0' || errno == ERANGE)
+        return usage_error("%s: '%s' is not a non-negative integer", opt, s);
+    *out = (uint64_t)v;
+    return EXIT_OK;
+}
+
+/* A finite number in [lo, hi] (lo_open / hi_open exclude that end);
+ * `range` says the same in words for the message. */
+static int parse_double(const char *opt, const char *s, double lo, int lo_open, double hi,
+                        int hi_open, const char *range, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return usage_error("%s: '%s' is not a number", opt, s);
+    if ((lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi))
+        return usage_error("%s: %s is out of range (must be %s)", opt, s, range);
+    *out = v;
+    return EXIT_OK;
+}
+
+static int data_spec_ok(const char *s)
+{
+    static const char *const kinds[] = {"linqs:", "planetoid:", "edgelist:"};
+    if (strcmp(s, "karate") == 0) return 1;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strncmp(s, kinds[i], strlen(kinds[i])) == 0 && s[strlen(kinds[i])] != '\0') return 1;
+    return 0;
+}
+
+/* Parse argv[first..] for `command`. Returns an exit code, or -1 when the
+ * help was printed (exit 0). */
+static int parse_options(int argc, char **argv, int first, int command, options *o)
+{
+    for (int i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0) return usage_error("unexpected argument '%s'", arg);
+        /* --name=value as well as --name value */
+        const char *eq = strchr(arg, '=');
+        size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+        size_t k = 0;
+        while (k < N_OPTIONS && !(strlen(option_table[k].name) == name_len &&
+                                  strncmp(option_table[k].name, arg, name_len) == 0))
+            k++;
+        if (k == N_OPTIONS) return usage_error("unknown option '%.*s'", (int)name_len, arg);
+        const char *name = option_table[k].name;
+        if (!(option_table[k].commands & command))
+            return usage_error("%s is not an option of '%s'", name,
+                               command == CMD_TRAIN ? "train" : "eval");
+        const char *val = NULL;
+        if (option_table[k].arg) {
+            if (eq)
+                val = eq + 1;
+            else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
+                val = argv[++i];
+            else
+                return usage_error("%s needs a value (%s)", name, option_table[k].arg);
+        } else if (eq) {
+            return usage_error("%s takes no value", name);
+        }
+
+        if (val && *val == '\0') return usage_error("%s: empty value", name);
+
+        int rc = EXIT_OK;
+        long l;
+        switch (option_table[k].id) {
+        case OPT_DATA:
+            if (!data_spec_ok(val))
+                return usage_error("%s: '%s' is not karate, linqs:DIR, planetoid:DIR/NAME or "
+                                   "edgelist:FILE",
+                                   name, val);
+            o->data = val;
+            break;
+        case OPT_MODEL:
+            if (*val == '\0') return usage_error("%s: empty spec", name);
+            o->model = val;
+            break;
+        case OPT_EPOCHS:
+            rc = parse_int(name, val, 1, 1000000000, &o->epochs);
+            break;
+        case OPT_LR:
+            rc = parse_double(name, val, 0, 1, 1e6, 0, "> 0 and <= 1e6", &o->lr);
+            break;
+        case OPT_WD:
+            rc = parse_double(name, val, 0, 0, 1e6, 0, ">= 0", &o->weight_decay);
+            break;
+        case OPT_WD_ALL:
+            o->weight_decay_all = 1;
+            break;
+        case OPT_DROPOUT:
+            rc = parse_double(name, val, 0, 0, 1, 1, "in [0, 1)", &o->dropout);
+            break;
+        case OPT_HIDDEN:
+            rc = parse_long(name, val, 1, 1000000000, &o->hidden);
+            break;
+        case OPT_PATIENCE:
+            rc = parse_int(name, val, 0, 1000000000, &o->patience);
+            break;
+        case OPT_OPTIM:
+            if (strcmp(val, "sgd") == 0)
+                o->optim = LC_OPTIM_SGD;
+            else if (strcmp(val, "adam") == 0)
+                o->optim = LC_OPTIM_ADAM;
+            else if (strcmp(val, "adamw") == 0)
+                o->optim = LC_OPTIM_ADAMW;
+            else
+                return usage_error("%s: '%s' is not sgd, adam or adamw", name, val);
+            break;
+        case OPT_SEED:
+            rc = parse_u64(name, val, &o->seed);
+            break;
+        case OPT_SEEDS:
+            rc = parse_int(name, val, 1, MAX_SEEDS, &o->seeds);
+            break;
+        case OPT_THREADS:
+            rc = parse_long(name, val, 0, 4096, &l);
+            if (rc == EXIT_OK) o->threads = (int)l;
+            break;
+        case OPT_SAVE:
+            o->save = val;
+            break;
+        case OPT_LOAD:
+            o->load = val;
+            break;
+        case OPT_LOG:
+            o->log = val;
+            break;
+        case OPT_QUIET:
+            o->quiet = 1;
+            break;
+        case OPT_HELP:
+            print_help(stdout, command);
+            return -1;
+        }
+        if (rc != EXIT_OK) return rc;
+    }
+    if (command == CMD_EVAL && !o->load) return usage_error("eval needs --load CKPT");
+    return EXIT_OK;
+}
+
+/* ---------- model spec ---------- */
+
+static int is_learnable(const char *tok, size_t len)
+{
+    static const char *const kinds[] = {"gcn", "linear"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t k = strlen(kinds[i]);
+        if (len >= k && strncmp(tok, kinds[i], k) == 0 && (len == k || tok[k] == ':')) return 1;
+    }
+    return 0;
+}
+
+/* The spec to build: a preset name expanded, and with --hidden the width of
+ * every learnable layer but the last (the output layer) replaced. Returns a
+ * malloc'ed string, or NULL after printing a usage error (*rc set). */
+static char *resolve_spec(const options *o, int *rc)
+{
+    const char *spec = o->model;
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+        if (strcmp(spec, presets[i].name) == 0) spec = presets[i].spec;
+
+    size_t cap = strlen(spec) + 1;
+    if (o->hidden == 0) {
+        char *copy = malloc(cap);
+        if (!copy) {
+            *rc = EXIT_RUNTIME;
+            fputs("lcnet: out of memory\n", stderr);
+            return NULL;
+        }
+        memcpy(copy, spec, cap);
+        return copy;
+    }
+
+    int learnable = 0;
+    for (const char *t = spec; t;) {
+        const char *comma = strchr(t, ',');
+        size_t len = comma ? (size_t)(comma - t) : strlen(t);
+        learnable += is_learnable(t, len);
+        t = comma ? comma + 1 : NULL;
+    }
+    if (learnable < 2) {
+        *rc = usage_error("--hidden: model '%s' has no hidden learnable layer", spec);
+        return NULL;
+    }
+    /* Each token grows at most to "linear:" + 20 digits. */
+    char *out = malloc(cap + (size_t)learnable * 32);
+    if (!out) {
+        *rc = EXIT_RUNTIME;
+        fputs("lcnet: out of memory\n", stderr);
+        return NULL;
+    }
+    size_t n = 0;
+    int seen = 0;
+    for (const char *t = spec; t;) {
+        const char *comma = strchr(t, ',');
+        size_t len = comma ? (size_t)(comma - t) : strlen(t);
+        if (n) out[n++] = ',';
+        if (is_learnable(t, len) && ++seen < learnable) {
+            size_t kind_len = strcspn(t, ":,");
+            n += (size_t)sprintf(out + n, "%.*s:%ld", (int)kind_len, t, o->hidden);
+        } else {
+            memcpy(out + n, t, len);
+            n += len;
+        }
+        t = comma ? comma + 1 : NULL;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* ---------- progress and results ---------- */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct {
+    int epochs;
+    double start, last_print;
+    int printed;
+} progress;
+
+/* Live line on a terminal; throttled so that fast epochs do not flood it. */
+static int on_epoch(void *user, int epoch, float train_loss, float val_loss, float val_acc)
+{
+    (void)val_loss;
+    progress *p = user;
+    double t = now_seconds();
+    int done = epoch; /* lc_model_train passes 1 after the first epoch */
+    if (t - p->last_print < 0.05 && done < p->epochs) return 0;
+    p->last_print = t;
+    double eta = (t - p->start) / done * (p->epochs - done);
+    char acc[16];
+    if (isnan(val_acc))
+        snprintf(acc, sizeof acc, "-");
+    else
+        snprintf(acc, sizeof acc, "%.4f", val_acc);
+    fprintf(stderr, "\r epoch %d/%d  loss %.4f  val_acc %s  ETA %.1fs   ", done, p->epochs,
+            train_loss, acc, eta);
+    fflush(stderr);
+    p->printed = 1;
+    return 0;
+}
+
+static void progress_clear(progress *p)
+{
+    if (!p->printed) return;
+    fprintf(stderr, "\r%72s\r", "");
+    fflush(stderr);
+    p->printed = 0;
+}
+
+static const char *fmt_num(char *buf, size_t len, const char *fmt, double v)
+{
+    if (isnan(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, fmt, v);
+    return buf;
+}
+
+static void print_table_header(void)
+{
+    printf("%5s%8s%11s%9s%10s%11s%9s\n", "seed", "epochs", "train_acc", "val_acc", "test_acc",
+           "test_loss", "seconds");
+}
+
+static void print_row(uint64_t seed, const char *epochs, const lc_eval_result *r, double seconds)
+{
+    char s[32], a[4][32];
+    snprintf(s, sizeof s, "%" PRIu64, seed);
+    printf("%5s%8s%11s%9s%10s%11s%9.2f\n", s, epochs, fmt_num(a[0], 32, "%.4f", r->accuracy[0]),
+           fmt_num(a[1], 32, "%.4f", r->accuracy[1]), fmt_num(a[2], 32, "%.4f", r->accuracy[2]),
+           fmt_num(a[3], 32, "%.4f", r->loss[2]), seconds);
+    fflush(stdout);
+}
+
+static int64_t mask_count(const lc_dataset_t *ds, int which)
+{
+    const uint8_t *m = lc_dataset_mask(ds, which);
+    int64_t n = lc_dataset_num_nodes(ds), c = 0;
+    if (!m) return 0;
+    for (int64_t i = 0; i < n; i++)
+        c += m[i] != 0;
+    return c;
+}
+
+static void print_dataset(const char *spec, const lc_dataset_t *ds)
+{
+    printf("dataset  %s  nodes %" PRId64 "  features %" PRId64 "  classes %d  train/val/test "
+           "%" PRId64 "/%" PRId64 "/%" PRId64 "\n",
+           spec, lc_dataset_num_nodes(ds), lc_dataset_num_features(ds), lc_dataset_num_classes(ds),
+           mask_count(ds, 0), mask_count(ds, 1), mask_count(ds, 2));
+}
+
+/* ---------- commands ---------- */
+
+static lc_train_config train_config(const options *o, uint64_t seed)
+{
+    lc_train_config cfg = lc_train_defaults();
+    cfg.epochs = o->epochs;
+    cfg.lr = (float)o->lr;
+    cfg.weight_decay = (float)o->weight_decay;
+    cfg.weight_decay_all = o->weight_decay_all;
+    cfg.dropout = (float)o->dropout;
+    cfg.patience = o->patience;
+    cfg.optim = o->optim;
+    cfg.seed = seed;
+    cfg.verbose = 0; /* lcnet draws its own progress line */
+    return cfg;
+}
+
+static int run(const options *o, int command, const char *spec)
+{
+    int rc = EXIT_OK;
+    lc_dataset_t *ds = NULL;
+    lc_model_t *m = NULL;
+    double *test_acc = NULL;
+    int show_progress = !o->quiet && isatty(STDERR_FILENO);
+    progress prog = {0};
+
+    if (lc_set_threads(o->threads) != LC_OK) return runtime_error();
+    lc_status st = lc_dataset_load(&ds, o->data, NULL);
+    if (st != LC_OK) {
+        rc = runtime_error();
+        goto done;
+    }
+    print_dataset(o->data, ds);
+
+    int runs = command == CMD_EVAL ? 1 : o->seeds;
+    test_acc = calloc((size_t)runs, sizeof *test_acc);
+    if (!test_acc) {
+        fputs("lcnet: out of memory\n", stderr);
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    for (int r = 0; r < runs; r++) {
+        uint64_t seed = o->seed + (uint64_t)r;
+        lc_train_config cfg = train_config(o, seed);
+        if (r == 0) cfg.log_csv = o->log;
+        if (show_progress) {
+            prog.epochs = o->epochs;
+            prog.start = now_seconds();
+            prog.last_print = 0;
+            cfg.on_epoch = on_epoch;
+            cfg.user = &prog;
+        }
+        st = lc_model_from_spec(&m, spec);
+        if (st != LC_OK) {
+            rc = runtime_error();
+            goto done;
+        }
+        double t0 = now_seconds();
+        st = lc_model_build(m, ds, &cfg);
+        if (st == LC_OK && o->load) st = lc_model_load(m, o->load);
+
+        lc_eval_result ev;
+        char epochs[16] = "-";
+        if (st == LC_OK && command == CMD_TRAIN) {
+            lc_train_result res;
+            st = lc_model_train(m, ds, &cfg, &res);
+            progress_clear(&prog);
+            ev = res.final;
+            snprintf(epochs, sizeof epochs, "%d", res.epochs_run);
+        } else if (st == LC_OK) {
+            st = lc_model_evaluate(m, ds, &ev);
+        }
+        if (st == LC_OK && r == 0 && o->save) st = lc_model_save(m, o->save);
+        if (st != LC_OK) {
+            rc = runtime_error();
+            goto done;
+        }
+        if (r == 0) {
+            printf("model    %s\n", lc_model_spec(m));
+            print_table_header();
+        }
+        print_row(seed, epochs, &ev, now_seconds() - t0);
+        test_acc[r] = ev.accuracy[2];
+        lc_model_free(&m);
+    }
+
+    /* Sample standard deviation (n - 1), as over repeated runs in papers. */
+    double sum = 0, sq = 0;
+    for (int r = 0; r < runs; r++)
+        sum += test_acc[r];
+    double mean = sum / runs;
+    for (int r = 0; r < runs; r++)
+        sq += (test_acc[r] - mean) * (test_acc[r] - mean);
+    double sd = runs > 1 ? sqrt(sq / (runs - 1)) : 0.0;
+    if (command == CMD_TRAIN) {
+        if (isnan(mean))
+            printf("test accuracy over %d seed%s: - (no test nodes)\n", runs, runs == 1 ? "" : "s");
+        else
+            printf("test accuracy over %d seed%s: %.2f \u00b1 %.2f %%\n", runs,
+                   runs == 1 ? "" : "s", 100 * mean, 100 * sd);
+    }
+
+done:
+    progress_clear(&prog);
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+    free(test_acc);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return usage_error("missing command (train or eval)");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        print_help(stdout, 0);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("lcnet (lconv) %s\n", lc_version());
+        return EXIT_OK;
+    }
+    int command;
+    if (strcmp(cmd, "train") == 0)
+        command = CMD_TRAIN;
+    else if (strcmp(cmd, "eval") == 0)
+        command = CMD_EVAL;
+    else if (strncmp(cmd, "-", 1) == 0)
+        return usage_error("unknown option '%s'", cmd);
+    else
+        return usage_error("unknown command '%s'", cmd);
+
+    options o = {
+        .data = "karate",
+        .model = DEFAULT_MODEL,
+        .epochs = 200,
+        .lr = 0.01,
+        .weight_decay = 5e-4,
+        .dropout = -1,
+        .patience = 10,
+        .optim = LC_OPTIM_ADAM,
+        .seed = 42,
+        .seeds = 1,
+        .threads = 1,
+    };
+    int rc = parse_options(argc, argv, 2, command, &o);
+    if (rc < 0) return EXIT_OK; /* help printed */
+    if (rc != EXIT_OK) return rc;
+
+    char *spec = resolve_spec(&o, &rc);
+    if (!spec) return rc;
+    /* A bad spec is a usage error, found before any data is read. */
+    lc_model_t *check = NULL;
+    if (lc_model_from_spec(&check, spec) != LC_OK) {
+        rc = usage_error("--model: %s", lc_last_error());
+        free(spec);
+        return rc;
+    }
+    lc_model_free(&check);
+    rc = run(&o, command, spec);
+    free(spec);
+    return rc;
+}
