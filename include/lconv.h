@@ -200,7 +200,8 @@ lc_load_options lc_load_defaults(void);
  * and line. Cost: linear in the file sizes. */
 lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_options *opts);
 /* Zachary's karate club from igraph's famous graph, one-hot node features,
- * the two factions as labels; train mask = {0, 33}, val = test = the other 32. */
+ * the two factions as labels; train mask = {0, 33}, val mask empty (so no
+ * early stopping), test = the other 32 nodes. */
 lc_status lc_dataset_karate(lc_dataset_t **ds);
 lc_status lc_dataset_from_linqs(lc_dataset_t **ds, const char *dir, const lc_load_options *opts);
 /* prefix = DIR/NAME, e.g. "../shared/data/planetoid/cora". */
@@ -265,6 +266,11 @@ lc_status lc_cg_matmul(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out);   /
 /* S·X with a constant sparse S (graph operator or sparse features); S must
  * outlive the graph. Gradient flows to X through Sᵀ. */
 lc_status lc_cg_spmm(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, lc_node *out);
+/* S·X where, in training, each stored entry of S is dropped with probability p
+ * and the rest scaled by 1/(1-p) (Kipf's dropout on sparse input features:
+ * no dense copy of S is made). Identity masking in evaluation. */
+lc_status lc_cg_spmm_dropout(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, float p,
+                             lc_node *out);
 lc_status lc_cg_add(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out);      /* same shape */
 lc_status lc_cg_bias(lc_cgraph_t *cg, lc_node x, lc_node b, lc_node *out);     /* x[r,:] + b */
 lc_status lc_cg_relu(lc_cgraph_t *cg, lc_node x, lc_node *out);
@@ -354,12 +360,14 @@ typedef enum {
 } lc_layer_kind;
 
 /* One layer: kind, output width (0 for the last learnable layer = number of
- * classes of the data; ignored by activations) and a scalar argument
- * (dropout p, leaky-relu slope, elu alpha; < 0 = default). */
+ * classes of the data; ignored by activations), a scalar argument (dropout p,
+ * leaky-relu slope, elu alpha; < 0 = default) and, for learnable layers,
+ * no_bias = 1 to leave out the bias (Kipf & Welling's GCN has none). */
 typedef struct {
     lc_layer_kind kind;
     int64_t width;
     float arg;
+    int no_bias;
 } lc_layer_desc;
 
 typedef struct lc_model lc_model_t;
@@ -368,11 +376,17 @@ lc_status lc_model_new(lc_model_t **m);
 /* Append a layer. Errors: LC_ERR_INVALID_ARG (width < 0, p outside [0,1)). */
 lc_status lc_model_add(lc_model_t *m, lc_layer_desc layer);
 /* From a one-line spec, e.g. "gcn:16,relu,dropout:0.5,gcn". Tokens: linear:W,
- * gcn:W (W may be omitted on the last learnable layer), relu, leaky_relu[:s],
- * elu[:a], tanh, sigmoid, dropout[:p]. Errors name the token:
+ * gcn:W (W may be omitted on the last learnable layer; a further ":nobias"
+ * drops the bias, e.g. "gcn:16:nobias" or "gcn:nobias"), relu, leaky_relu[:s],
+ * elu[:a], tanh, sigmoid, dropout[:p]. Presets: the single word "gcn" is Kipf &
+ * Welling's model "dropout:0.5,gcn:16:nobias,relu,dropout:0.5,gcn:nobias";
+ * "mlp" the same with linear layers. Errors name the token:
  * "lc_model_from_spec: token 3 'dropuot': unknown layer". */
 lc_status lc_model_from_spec(lc_model_t **m, const char *spec);
 void lc_model_free(lc_model_t **m);
+/* Set the width of every learnable layer but the last (the output layer).
+ * Errors: LC_ERR_INVALID_ARG (width < 1, or no hidden learnable layer). */
+lc_status lc_model_set_hidden(lc_model_t *m, int64_t width);
 int lc_model_num_layers(const lc_model_t *m);
 /* Canonical spec of the model ("gcn:16,relu,dropout:0.5,gcn:7" after build). */
 const char *lc_model_spec(const lc_model_t *m);
@@ -390,7 +404,7 @@ typedef struct {
     uint64_t seed;        /* default 42: parameters and dropout */
     int verbose;          /* progress line on stderr when it is a terminal */
     const char *log_csv;  /* per-epoch log file, or NULL */
-    /* called after every epoch if not NULL; return nonzero to stop */
+    /* called after every epoch (numbered from 1) if not NULL; return nonzero to stop */
     int (*on_epoch)(void *user, int epoch, float train_loss, float val_loss, float val_acc);
     void *user;
 } lc_train_config;

@@ -26,10 +26,11 @@ static lc_status build_activation(lc_i_build_ctx *ctx, const lc_layer_desc *d, l
 static lc_status build_dropout(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in,
                                lc_i_flow *out)
 {
-    /* Dropout on the sparse input features is skipped: masking a CSR matrix
-     * per step would need a copy of it; the next learnable layer sees X as is. */
+    /* On the sparse input features, dropout is deferred to the next learnable
+     * layer, whose SpMM masks the stored entries (consecutive dropouts compose). */
     if (in.sparse) {
         *out = in;
+        out->sparse_dropout = 1.0f - (1.0f - in.sparse_dropout) * (1.0f - d->arg);
         return LC_OK;
     }
     lc_node y;

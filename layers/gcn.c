@@ -10,7 +10,7 @@ static lc_status build_gcn(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flo
     const lc_csr_t *a_hat;
     lc_node w, b, h, y;
     LC_TRY(lc_graph_gcn_operator(ctx->graph, &a_hat));
-    LC_TRY(lc_i_weight_and_bias(ctx, in.width, d->width, &w, &b));
+    LC_TRY(lc_i_weight_and_bias(ctx, d, in.width, &w, &b));
     /* Â(XW) and (ÂX)W are equal; the SpMM costs nnz(Â) per column, so apply Â
      * on the narrower side. A sparse X is always projected first. */
     if (in.sparse || d->width <= in.width) {
@@ -22,7 +22,7 @@ static lc_status build_gcn(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flo
         LC_TRY(lc_cg_spmm(ctx->cg, a_hat, in.node, &ax));
         LC_TRY(lc_cg_matmul(ctx->cg, ax, w, &h));
     }
-    LC_TRY(lc_cg_bias(ctx->cg, h, b, &y));
+    LC_TRY(lc_i_add_bias(ctx, h, b, &y));
     *out = (lc_i_flow){.node = y, .width = d->width};
 done:
     return st;

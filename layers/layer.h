@@ -9,6 +9,7 @@
 typedef struct {
     lc_node node;          /* valid when sparse == NULL */
     const lc_csr_t *sparse;
+    float sparse_dropout;  /* dropout pending on the sparse input, applied by lc_i_project */
     int64_t width;         /* feature columns */
 } lc_i_flow;
 
@@ -37,10 +38,12 @@ typedef struct {
 const lc_i_layer_type *lc_i_layer_by_kind(lc_layer_kind kind);
 const lc_i_layer_type *lc_i_layer_by_token(const char *token, size_t len);
 
-/* Shared by the learnable families (linear.c): a Glorot weight [in, out] and a
- * zero bias [out]; then X·W for a dense or sparse X. */
-lc_status lc_i_weight_and_bias(lc_i_build_ctx *ctx, int64_t in, int64_t out, lc_node *w,
-                               lc_node *b);
+/* Shared by the learnable families (linear.c): a Glorot weight [in, out] and,
+ * unless desc->no_bias, a zero bias [out] (*b = -1 without); then X·W for a
+ * dense or sparse X, and adding the optional bias. */
+lc_status lc_i_weight_and_bias(lc_i_build_ctx *ctx, const lc_layer_desc *desc, int64_t in,
+                               lc_node *w, lc_node *b);
+lc_status lc_i_add_bias(lc_i_build_ctx *ctx, lc_node x, lc_node b, lc_node *out);
 lc_status lc_i_project(lc_i_build_ctx *ctx, lc_i_flow x, lc_node w, lc_node *out);
 /* A dense input is required (activations, dropout after a sparse input). */
 lc_status lc_i_require_dense(const lc_i_layer_type *type, lc_i_flow in);

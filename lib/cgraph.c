@@ -181,15 +181,20 @@ lc_status lc_cg_matmul(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
     return push_node(cg, LC_OP_MATMUL, 2, a, b, na->ndim, shape, out, NULL);
 }
 
-lc_status lc_cg_spmm(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, lc_node *out)
+static lc_status spmm_node(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, float p, lc_node *out,
+                           const char *func)
 {
-    BUILD_PROLOGUE(x);
-    LC_CHECK_ARG(s, "sparse operator is NULL");
+    lc_status st;
+    if ((st = check_open(cg, func)) || (st = check_node(cg, x, func))) return st;
+    if (!out) return lc_i_error(LC_ERR_INVALID_ARG, func, "output node pointer is NULL");
+    if (!s) return lc_i_error(LC_ERR_INVALID_ARG, func, "sparse operator is NULL");
+    if (!(p >= 0 && p < 1))
+        return lc_i_error(LC_ERR_INVALID_ARG, func, "dropout probability %g not in [0, 1)", p);
     const lc_i_node *nx = node_of(cg, x);
     if (nx->shape[0] != s->n_cols) {
         char sx[64];
-        return LC_ERROR(LC_ERR_SHAPE, "operator is %lld x %lld but X is %s", (long long)s->n_rows,
-                        (long long)s->n_cols, shape_str(nx, sx, sizeof sx));
+        return lc_i_error(LC_ERR_SHAPE, func, "operator is %lld x %lld but X is %s",
+                          (long long)s->n_rows, (long long)s->n_cols, shape_str(nx, sx, sizeof sx));
     }
     const lc_csr_t *st_ = NULL;
     if (nx->needs_grad) {
@@ -205,7 +210,19 @@ lc_status lc_cg_spmm(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, lc_node *out
     if (st) return st;
     n->sparse = s;
     n->sparse_t = st_;
+    n->fparam = p;
     return LC_OK;
+}
+
+lc_status lc_cg_spmm(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, lc_node *out)
+{
+    return spmm_node(cg, s, x, 0.0f, out, __func__);
+}
+
+lc_status lc_cg_spmm_dropout(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, float p,
+                             lc_node *out)
+{
+    return spmm_node(cg, s, x, p, out, __func__);
 }
 
 static lc_status same_shape_op(lc_cgraph_t *cg, lc_i_op op, lc_node a, lc_node b, lc_node *out,
@@ -364,6 +381,11 @@ lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss)
             LC_TRY(lc_tensor_new(&n->value, n->ndim, n->shape));
         if (n->needs_grad && i <= loss) LC_TRY(lc_tensor_new(&n->grad, n->ndim, n->shape));
         if (n->op == LC_OP_DROPOUT) LC_TRY(lc_tensor_new(&n->aux, n->ndim, n->shape));
+        if (n->op == LC_OP_SPMM && n->fparam > 0 && n->sparse->nnz > 0) {
+            /* masked values of S, then of Sᵀ for the backward pass */
+            int64_t len = 2 * n->sparse->nnz;
+            LC_TRY(lc_tensor_new(&n->aux, 1, &len));
+        }
     }
     cg->loss = loss;
     cg->compiled = true;

@@ -83,6 +83,7 @@ void lc_csr_free(lc_csr_t **pa)
     if (!pa || !*pa) return;
     lc_csr_t *a = *pa;
     lc_csr_free(&a->transpose);
+    lc_i_free(a->source);
     lc_i_free(a->rowptr);
     lc_i_free(a->col);
     lc_i_free(a->val);
@@ -101,7 +102,11 @@ lc_status lc_i_csr_transpose(lc_csr_t *a, const lc_csr_t **at)
         return LC_OK;
     }
     lc_csr_t *t = csr_alloc(a->n_cols, a->n_rows, a->nnz);
-    if (!t) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the transpose");
+    if (t) t->source = lc_i_malloc((size_t)a->nnz * sizeof *t->source);
+    if (!t || !t->source) {
+        lc_csr_free(&t);
+        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the transpose");
+    }
     for (int64_t k = 0; k < a->nnz; k++) t->rowptr[a->col[k] + 1]++;
     for (int64_t r = 0; r < t->n_rows; r++) t->rowptr[r + 1] += t->rowptr[r];
     /* Walking A by rows fills each row of Aᵀ in increasing column order. */
@@ -116,6 +121,7 @@ lc_status lc_i_csr_transpose(lc_csr_t *a, const lc_csr_t **at)
             int64_t dst = next[a->col[k]]++;
             t->col[dst] = (int32_t)r;
             t->val[dst] = a->val[k];
+            t->source[dst] = k;
         }
     lc_i_free(next);
     a->transpose = t;
@@ -127,6 +133,12 @@ lc_status lc_i_csr_transpose(lc_csr_t *a, const lc_csr_t **at)
  * result does not depend on the thread count or the schedule. */
 void lc_i_csr_spmm_raw(const lc_csr_t *a, const float *x, int64_t f, float *y, bool accumulate)
 {
+    lc_i_csr_spmm_vals(a, a->val, x, f, y, accumulate);
+}
+
+void lc_i_csr_spmm_vals(const lc_csr_t *a, const float *vals, const float *x, int64_t f, float *y,
+                        bool accumulate)
+{
     const int64_t n = a->n_rows;
 #pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * f > 32768)
     for (int64_t r = 0; r < n; r++) {
@@ -134,7 +146,7 @@ void lc_i_csr_spmm_raw(const lc_csr_t *a, const float *x, int64_t f, float *y, b
         if (!accumulate)
             for (int64_t j = 0; j < f; j++) yr[j] = 0.0f;
         for (int64_t k = a->rowptr[r]; k < a->rowptr[r + 1]; k++) {
-            const float v = a->val[k];
+            const float v = vals[k];
             const float *xr = x + (int64_t)a->col[k] * f;
             for (int64_t j = 0; j < f; j++) yr[j] += v * xr[j];
         }

@@ -80,12 +80,17 @@ struct lc_csr {
     int32_t *col;    /* nnz, sorted within each row */
     float *val;      /* nnz */
     struct lc_csr *transpose; /* built lazily by lc_i_csr_transpose, owned */
+    int64_t *source;          /* in a transpose: index in the original of each entry */
 };
 /* The transpose, built once and cached in a->transpose. */
 lc_status lc_i_csr_transpose(lc_csr_t *a, const lc_csr_t **at);
 /* Y = A·X on raw row-major arrays (X has f columns), with optional
  * accumulate (Y += A·X). */
 void lc_i_csr_spmm_raw(const lc_csr_t *a, const float *x, int64_t f, float *y, bool accumulate);
+/* The same with the stored values replaced by `vals` (nnz entries), e.g. a
+ * dropout-masked copy. */
+void lc_i_csr_spmm_vals(const lc_csr_t *a, const float *vals, const float *x, int64_t f, float *y,
+                        bool accumulate);
 
 /* ---------- threads ---------- */
 int lc_i_threads(void);

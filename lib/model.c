@@ -19,8 +19,8 @@ static const lc_i_layer_type *const registry[] = {
 static const struct {
     const char *name, *spec;
 } presets[] = {
-    {"gcn", "dropout:0.5,gcn:16,relu,dropout:0.5,gcn"}, /* Kipf & Welling 2017 */
-    {"mlp", "dropout:0.5,linear:16,relu,dropout:0.5,linear"},
+    {"gcn", "dropout:0.5,gcn:16:nobias,relu,dropout:0.5,gcn:nobias"}, /* Kipf & Welling 2017 */
+    {"mlp", "dropout:0.5,linear:16:nobias,relu,dropout:0.5,linear:nobias"},
 };
 
 const lc_i_layer_type *lc_i_layer_by_kind(lc_layer_kind kind)
@@ -98,7 +98,25 @@ lc_status lc_model_add(lc_model_t *m, lc_layer_desc d)
     return LC_OK;
 }
 
-/* One token "name[:arg]" of a spec into a layer description. */
+lc_status lc_model_set_hidden(lc_model_t *m, int64_t width)
+{
+    LC_CHECK_ARG(m, "model is NULL");
+    LC_CHECK_ARG(width >= 1 && width <= (1 << 24), "width %lld not in [1, 2^24]", (long long)width);
+    int last = -1;
+    for (int i = 0; i < m->n_layers; i++)
+        if (lc_i_layer_by_kind(m->layers[i].kind)->learnable) last = i;
+    int changed = 0;
+    for (int i = 0; i < last; i++)
+        if (lc_i_layer_by_kind(m->layers[i].kind)->learnable) {
+            m->layers[i].width = width;
+            changed++;
+        }
+    LC_CHECK_ARG(changed > 0, "the model '%s' has no hidden learnable layer", lc_model_spec(m));
+    lc_i_model_unbuild(m);
+    return LC_OK;
+}
+
+/* One token "name[:arg][:nobias]" of a spec into a layer description. */
 static lc_status parse_token(const char *tok, size_t len, int index, lc_layer_desc *d)
 {
     size_t name_len = 0;
@@ -110,31 +128,42 @@ static lc_status parse_token(const char *tok, size_t len, int index, lc_layer_de
                         "elu, tanh, sigmoid, dropout)",
                         index, (int)len, tok);
     *d = (lc_layer_desc){.kind = type->kind, .width = 0, .arg = -1};
-    if (name_len == len) return LC_OK;
-    char arg[64];
-    size_t arg_len = len - name_len - 1;
-    if (arg_len == 0 || arg_len >= sizeof arg)
-        return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': empty or too long argument", index,
-                        (int)len, tok);
-    memcpy(arg, tok + name_len + 1, arg_len);
-    arg[arg_len] = '\0';
-    char *end;
-    if (type->learnable) {
-        long long w = strtoll(arg, &end, 10);
-        if (*end || w < 1 || w > (1 << 24))
-            return LC_ERROR(LC_ERR_INVALID_ARG,
-                            "token %d '%.*s': width '%s' is not an integer in [1, 2^24]", index,
+    bool has_number = false;
+    for (size_t at = name_len; at < len;) {
+        char arg[64];
+        size_t arg_len = 0, start = at + 1;
+        while (start + arg_len < len && tok[start + arg_len] != ':') arg_len++;
+        at = start + arg_len;
+        if (arg_len == 0 || arg_len >= sizeof arg)
+            return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': empty or too long argument",
+                            index, (int)len, tok);
+        memcpy(arg, tok + start, arg_len);
+        arg[arg_len] = '\0';
+        char *end;
+        const bool is_flag = type->learnable && !strcmp(arg, "nobias");
+        if (is_flag) {
+            d->no_bias = 1;
+        } else if (has_number) {
+            return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': unexpected '%s'", index,
                             (int)len, tok, arg);
-        d->width = w;
-    } else if (isnan(type->default_arg)) {
-        return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': %s takes no argument", index,
-                        (int)len, tok, type->token);
-    } else {
-        double v = strtod(arg, &end);
-        if (*end || !(v >= 0) || (type->kind == LC_LAYER_DROPOUT && v >= 1) || !isfinite(v))
-            return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': argument '%s' out of range",
-                            index, (int)len, tok, arg);
-        d->arg = (float)v;
+        } else if (type->learnable) {
+            long long w = strtoll(arg, &end, 10);
+            if (*end || w < 1 || w > (1 << 24))
+                return LC_ERROR(LC_ERR_INVALID_ARG,
+                                "token %d '%.*s': width '%s' is not an integer in [1, 2^24]",
+                                index, (int)len, tok, arg);
+            d->width = w;
+        } else if (isnan(type->default_arg)) {
+            return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': %s takes no argument", index,
+                            (int)len, tok, type->token);
+        } else {
+            double v = strtod(arg, &end);
+            if (*end || !(v >= 0) || (type->kind == LC_LAYER_DROPOUT && v >= 1) || !isfinite(v))
+                return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': argument '%s' out of range",
+                                index, (int)len, tok, arg);
+            d->arg = (float)v;
+        }
+        if (!is_flag) has_number = true;
     }
     return LC_OK;
 }
@@ -191,6 +220,7 @@ const char *lc_model_spec(const lc_model_t *mc)
         off += (size_t)snprintf(s + off, cap - off, "%s%s", i ? "," : "", t->token);
         if (t->learnable && width)
             off += (size_t)snprintf(s + off, cap - off, ":%lld", (long long)width);
+        if (t->learnable && d->no_bias) off += (size_t)snprintf(s + off, cap - off, ":nobias");
         else if (!t->learnable && !isnan(t->default_arg))
             off += (size_t)snprintf(s + off, cap - off, ":%g", (double)d->arg);
     }

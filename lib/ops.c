@@ -31,18 +31,38 @@ static void matmul_bwd(lc_cgraph_t *cg, lc_i_node *n)
                     c, 1.0f, b->grad->data, c);
 }
 
-/* ---------- spmm: Y = S · X, X viewed as [S.cols, f] ---------- */
+/* ---------- spmm: Y = S · X, X viewed as [S.cols, f]; optional dropout on S ---------- */
+static bool spmm_masked(const lc_cgraph_t *cg, const lc_i_node *n)
+{
+    return cg->training && n->aux;
+}
 static void spmm_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     const lc_tensor_t *x = IN(0)->value;
-    lc_i_csr_spmm_raw(n->sparse, x->data, x->numel / x->shape[0], n->value->data, false);
+    const lc_csr_t *s = n->sparse;
+    const float *vals = s->val;
+    if (spmm_masked(cg, n)) { /* serial draw: the mask does not depend on the thread count */
+        float *masked = n->aux->data, keep_scale = 1.0f / (1.0f - n->fparam);
+        for (int64_t k = 0; k < s->nnz; k++)
+            masked[k] = lc_rng_uniform(&cg->rng) >= n->fparam ? s->val[k] * keep_scale : 0.0f;
+        vals = masked;
+    }
+    lc_i_csr_spmm_vals(s, vals, x->data, x->numel / x->shape[0], n->value->data, false);
 }
 static void spmm_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_i_node *x = IN(0);
-    if (x->grad)
-        lc_i_csr_spmm_raw(n->sparse_t, n->grad->data, n->grad->numel / n->grad->shape[0],
-                          x->grad->data, true);
+    if (!x->grad) return;
+    const lc_csr_t *st = n->sparse_t;
+    const float *vals = st->val;
+    if (spmm_masked(cg, n)) { /* the same mask, carried to the transpose's order */
+        const float *masked = n->aux->data;
+        float *masked_t = n->aux->data + st->nnz;
+        for (int64_t k = 0; k < st->nnz; k++) masked_t[k] = masked[st->source[k]];
+        vals = masked_t;
+    }
+    lc_i_csr_spmm_vals(st, vals, n->grad->data, n->grad->numel / n->grad->shape[0], x->grad->data,
+                       true);
 }
 
 /* ---------- add, bias, scale ---------- */

@@ -83,6 +83,23 @@ static lc_status make_optimizer(lc_model_t *m, const lc_train_config *cfg)
     return LC_OK;
 }
 
+/* The L2 penalty sum_p decay_p/2 · |w_p|² that the optimizer's weight decay
+ * stands for: Kipf & Welling's early stopping watches val loss + this term. */
+static double l2_penalty(const lc_model_t *m, const lc_train_config *cfg)
+{
+    double penalty = 0;
+    int first = -1;
+    for (int i = 0; i < lc_cg_num_params(m->cg); i++) {
+        if (first < 0 && m->param_decay[i]) first = m->param_layer[i];
+        if (!m->param_decay[i] || !(cfg->weight_decay_all || m->param_layer[i] == first)) continue;
+        const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
+        double s = 0;
+        for (int64_t k = 0; k < w->numel; k++) s += (double)w->data[k] * w->data[k];
+        penalty += 0.5 * cfg->weight_decay * s;
+    }
+    return penalty;
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -132,7 +149,7 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         LC_TRY(lc_optim_step(m->opt));
         lc_eval_result ev;
         LC_TRY(lc_model_evaluate(m, ds, &ev));
-        val_history[epoch] = ev.loss[1];
+        val_history[epoch] = ev.loss[1] + (float)l2_penalty(m, cfg);
         double elapsed = now_seconds() - start;
         if (log)
             fprintf(log, "%d,%.6g,%.6g,%.6g,%.4f\n", epoch + 1, train_loss, ev.loss[1],
@@ -144,8 +161,8 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         if (cfg->on_epoch &&
             cfg->on_epoch(cfg->user, epoch + 1, train_loss, ev.loss[1], ev.accuracy[1]))
             stopped = true;
-        /* Kipf & Welling: stop once the validation loss exceeds the mean of the
-         * previous `patience` epochs. */
+        /* Kipf & Welling: stop once the validation objective (loss + L2 term)
+         * exceeds its mean over the previous `patience` epochs. */
         if (has_val && cfg->patience > 0 && epoch >= cfg->patience) {
             double mean = 0;
             for (int k = epoch - cfg->patience; k < epoch; k++) mean += val_history[k];

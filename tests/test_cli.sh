@@ -157,7 +157,7 @@ else
             bad "accuracy over an empty validation set prints as -" "'$(field 7 4)'"
         fi
     fi
-    if grep -E '^model +gcn:16,relu,dropout:0\.5,gcn:2$' "$T/out" >/dev/null; then
+    if grep -E '^model +dropout:0\.5,gcn:16:nobias,relu,dropout:0\.5,gcn:2:nobias$' "$T/out" >/dev/null; then
         ok "model line shows the built spec"
     else
         bad "model line shows the built spec" "$(grep '^model' "$T/out")"
@@ -216,13 +216,13 @@ fi
 
 # --hidden and a named model.
 run train --data karate --epochs 2 --hidden 8 --quiet
-if [ "$rc" -eq 0 ] && grep -E '^model +gcn:8,relu,dropout:0\.5,gcn:2$' "$T/out" >/dev/null; then
+if [ "$rc" -eq 0 ] && grep -E '^model +dropout:0\.5,gcn:8:nobias,relu,dropout:0\.5,gcn:2:nobias$' "$T/out" >/dev/null; then
     ok "--hidden 8 changes the hidden width only"
 else
     bad "--hidden 8 changes the hidden width only" "$(grep '^model' "$T/out")"
 fi
 run train --data karate --epochs 2 --model mlp --dropout 0 --optim sgd --lr 0.2 --quiet
-if [ "$rc" -eq 0 ] && grep -E '^model +linear:16,relu,dropout:[0-9.]+,linear:2$' "$T/out" >/dev/null; then
+if [ "$rc" -eq 0 ] && grep -E '^model +dropout:[0-9.]+,linear:16:nobias,relu,dropout:[0-9.]+,linear:2:nobias$' "$T/out" >/dev/null; then
     ok "--model mlp with sgd"
 else
     bad "--model mlp with sgd" "exit $rc: $(grep '^model' "$T/out")"

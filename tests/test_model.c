@@ -91,8 +91,15 @@ static void check_one_layer(const char *spec, int f, int classes, int sparse, in
     lc_eval_result ev;
     LC_ASSERT_OK(lc_model_evaluate(m, ds, &ev));
     lc_cgraph_t *cg = lc_model_graph(m);
-    CU_ASSERT_EQUAL_FATAL(lc_cg_num_params(cg), 2);
-    const float *w = lc_tensor_data(lc_cg_param_tensor(cg, 0)), *b = lc_tensor_data(lc_cg_param_tensor(cg, 1));
+    const int with_bias = strstr(spec, "nobias") == NULL;
+    CU_ASSERT_EQUAL_FATAL(lc_cg_num_params(cg), 1 + with_bias);
+    static const float zeros[16];
+    /* a random bias, so that adding it is tested too */
+    if (with_bias)
+        for (int c = 0; c < classes; c++) lc_tensor_data(lc_cg_param_tensor(cg, 1))[c] = 0.1f * (float)(c + 1);
+    LC_ASSERT_OK(lc_model_evaluate(m, ds, &ev));
+    const float *w = lc_tensor_data(lc_cg_param_tensor(cg, 0));
+    const float *b = with_bias ? lc_tensor_data(lc_cg_param_tensor(cg, 1)) : zeros;
     int n = 12;
     double *a = dense_gcn_operator(lc_dataset_graph(ds)), *x = dense_features(ds);
     const float *out = lc_tensor_data(lc_model_output(m));
@@ -125,6 +132,7 @@ static void check_one_layer(const char *spec, int f, int classes, int sparse, in
 static void test_gcn_dense_reference_axw(void) { check_one_layer("gcn:3", 6, 3, 0, 1); } /* Â(XW) */
 static void test_gcn_dense_reference_axw_order2(void) { check_one_layer("gcn:5", 2, 5, 0, 1); } /* (ÂX)W */
 static void test_gcn_sparse_features(void) { check_one_layer("gcn:3", 7, 3, 1, 1); }
+static void test_gcn_no_bias(void) { check_one_layer("gcn:3:nobias", 6, 3, 0, 1); }
 static void test_linear_dense_reference(void)
 {
     check_one_layer("linear:4", 5, 4, 0, 0);
@@ -154,7 +162,10 @@ static void test_spec_parsing(void)
     CU_ASSERT_STRING_EQUAL(lc_model_spec(m), "gcn:16,relu,dropout:0.5,gcn");
     lc_model_free(&m);
     LC_ASSERT_OK(lc_model_from_spec(&m, "gcn")); /* the Kipf & Welling preset */
-    CU_ASSERT_STRING_EQUAL(lc_model_spec(m), "dropout:0.5,gcn:16,relu,dropout:0.5,gcn");
+    CU_ASSERT_STRING_EQUAL(lc_model_spec(m), "dropout:0.5,gcn:16:nobias,relu,dropout:0.5,gcn:nobias");
+    lc_model_free(&m);
+    LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:nobias:4,relu,linear:nobias"));
+    CU_ASSERT_STRING_EQUAL(lc_model_spec(m), "gcn:4:nobias,relu,linear:nobias");
     lc_model_free(&m);
     LC_ASSERT_OK(lc_model_from_spec(&m, "linear:8,leaky_relu:0.2,elu,tanh,sigmoid,linear:3"));
     CU_ASSERT_STRING_EQUAL(lc_model_spec(m), "linear:8,leaky_relu:0.2,elu:1,tanh,sigmoid,linear:3");
@@ -169,7 +180,10 @@ static void test_spec_parsing(void)
                {"", "token 1 is empty"},
                {"relu,dropout", "no learnable layer"},
                {"gcn,relu,gcn", "width missing"},
-               {"gcn:0,gcn", "token 1"}};
+               {"gcn:0,gcn", "token 1"},
+               {"gcn:16:bias,gcn", "token 1 'gcn:16:bias': unexpected 'bias'"},
+               {"gcn:16:8,gcn", "unexpected '8'"},
+               {"relu:nobias,gcn", "takes no argument"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         m = NULL;
         LC_ASSERT_STATUS(lc_model_from_spec(&m, bad[i].spec), LC_ERR_INVALID_ARG);
@@ -183,10 +197,10 @@ static void test_model_add_matches_spec(void)
     lc_dataset_t *ds = toy_dataset(10, 4, 3, 0, 1);
     lc_model_t *a = NULL, *b = NULL;
     LC_ASSERT_OK(lc_model_new(&a));
-    LC_ASSERT_OK(lc_model_add(a, (lc_layer_desc){LC_LAYER_GCN, 8, 0}));
-    LC_ASSERT_OK(lc_model_add(a, (lc_layer_desc){LC_LAYER_RELU, 0, 0}));
-    LC_ASSERT_OK(lc_model_add(a, (lc_layer_desc){LC_LAYER_GCN, 0, 0}));
-    LC_ASSERT_STATUS(lc_model_add(a, (lc_layer_desc){LC_LAYER_DROPOUT, 0, 1.0f}), LC_ERR_INVALID_ARG);
+    LC_ASSERT_OK(lc_model_add(a, (lc_layer_desc){.kind = LC_LAYER_GCN, .width = 8}));
+    LC_ASSERT_OK(lc_model_add(a, (lc_layer_desc){.kind = LC_LAYER_RELU}));
+    LC_ASSERT_OK(lc_model_add(a, (lc_layer_desc){.kind = LC_LAYER_GCN}));
+    LC_ASSERT_STATUS(lc_model_add(a, (lc_layer_desc){.kind = LC_LAYER_DROPOUT, .arg = 1.0f}), LC_ERR_INVALID_ARG);
     LC_ASSERT_OK(lc_model_from_spec(&b, "gcn:8,relu,gcn"));
     LC_ASSERT_OK(lc_model_build(a, ds, NULL));
     LC_ASSERT_OK(lc_model_build(b, ds, NULL));
@@ -432,6 +446,7 @@ int main(void)
         {"gcn vs dense A(XW)", test_gcn_dense_reference_axw},
         {"gcn vs dense (AX)W", test_gcn_dense_reference_axw_order2},
         {"gcn sparse features", test_gcn_sparse_features},
+        {"gcn without bias", test_gcn_no_bias},
         {"linear vs dense", test_linear_dense_reference},
         {"gcn normalisation vs dense", test_gcn_normalisation},
         {"spec parsing and errors", test_spec_parsing},

@@ -171,6 +171,42 @@ static void test_grad_spmm_3d(void)
     lc_tensor_free(&x0), lc_tensor_free(&w0), lc_tensor_free(&target);
 }
 
+/* Dropout on the stored entries of S: the gradient uses the same mask, carried to Sᵀ. */
+static void test_grad_spmm_dropout(void)
+{
+    int64_t rows[] = {0, 0, 1, 2, 3, 3, 4, 2, 1}, cols[] = {0, 3, 1, 3, 2, 0, 1, 2, 0};
+    lc_csr_t *s = NULL;
+    LC_ASSERT_OK(lc_csr_from_coo(&s, 5, 4, 9, rows, cols, NULL));
+    lc_tensor_t *w0 = rand2(4, 3), *target = NULL;
+    lc_cgraph_t *cg = NULL;
+    lc_node w, y;
+    LC_ASSERT_OK(lc_cg_new(&cg, 1));
+    LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
+    LC_ASSERT_STATUS(lc_cg_spmm_dropout(cg, s, w, 1.0f, &y), LC_ERR_INVALID_ARG);
+    LC_ASSERT_OK(lc_cg_spmm_dropout(cg, s, w, 0.5f, &y));
+    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, y, &target)));
+    gradcheck(cg, 1, 1e-3f, 1e-2f);
+    /* training drops entries (scaling kept ones by 2); evaluation is the plain product */
+    LC_ASSERT_OK(lc_cg_forward(cg, 1));
+    int dropped = 0;
+    for (int64_t k = 0; k < s->nnz; k++) {
+        dropped += cg->nodes[y].aux->data[k] == 0.0f;
+        CU_ASSERT(cg->nodes[y].aux->data[k] == 0.0f || cg->nodes[y].aux->data[k] == 2.0f);
+    }
+    CU_ASSERT(dropped > 0 && dropped < s->nnz);
+    LC_ASSERT_OK(lc_cg_forward(cg, 0));
+    for (int64_t r = 0; r < 5; r++)
+        for (int j = 0; j < 3; j++) {
+            double acc = 0;
+            for (int k = 0; k < 9; k++)
+                if (rows[k] == r) acc += w0->data[cols[k] * 3 + j];
+            CU_ASSERT_DOUBLE_EQUAL(lc_cg_value(cg, y)->data[r * 3 + j], acc, 1e-5);
+        }
+    lc_cg_free(&cg);
+    lc_csr_free(&s);
+    lc_tensor_free(&w0), lc_tensor_free(&target);
+}
+
 static void binary_check(lc_status (*build)(lc_cgraph_t *, lc_node, lc_node, lc_node *),
                          int64_t r2, int64_t c2, int ndim2)
 {
@@ -338,7 +374,7 @@ int main(void)
     lc_rng_seed(&rng, 2024);
     static const lc_test_case cases[] = {
         {"grad matmul", test_grad_matmul},       {"grad spmm 3-D", test_grad_spmm_3d},
-        {"grad add", test_grad_add},             {"grad bias", test_grad_bias},
+        {"grad spmm dropout", test_grad_spmm_dropout}, {"grad add", test_grad_add},             {"grad bias", test_grad_bias},
         {"grad concat", test_grad_concat},       {"grad relu", test_grad_relu},
         {"grad leaky_relu", test_grad_leaky_relu}, {"grad elu", test_grad_elu},
         {"grad tanh", test_grad_tanh},           {"grad sigmoid", test_grad_sigmoid},

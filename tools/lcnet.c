@@ -14,17 +14,9 @@
 /* Exit codes: documented in lcnet.1 (EXIT STATUS). */
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-#define DEFAULT_MODEL "gcn:16,relu,dropout:0.5,gcn"
+/* the library's preset: Kipf & Welling's two-layer GCN */
+#define DEFAULT_MODEL "gcn"
 #define MAX_SEEDS 100000
-
-/* Named models, expanded before anything else looks at the spec, so that
- * "--model gcn" means Kipf & Welling's network rather than a single layer. */
-static const struct {
-    const char *name, *spec;
-} presets[] = {
-    {"gcn", "gcn:16,relu,dropout:0.5,gcn"},
-    {"mlp", "linear:16,relu,dropout:0.5,linear"},
-};
 
 /* ---------- options ---------- */
 
@@ -163,7 +155,8 @@ static void print_help(FILE *out, int command)
     }
     fputs("\ndata specs: karate | linqs:DIR | planetoid:DIR/NAME | edgelist:FILE\n"
           "model specs: comma-separated layers, e.g. gcn:16,relu,dropout:0.5,gcn;\n"
-          "  names: gcn (= " DEFAULT_MODEL "), mlp\n"
+          "  names: gcn (Kipf & Welling: dropout:0.5,gcn:16:nobias,relu,dropout:0.5,gcn:nobias),\n"
+          "  mlp (the same with linear layers)\n"
           "exit status: 0 ok, 1 runtime error, 2 usage error. See lcnet(1).\n",
           out);
 }
@@ -343,72 +336,13 @@ static int parse_options(int argc, char **argv, int first, int command, options 
 
 /* ---------- model spec ---------- */
 
-static int is_learnable(const char *tok, size_t len)
+/* The model of the options: the spec (or preset name) with --hidden applied. */
+static lc_status make_model(const options *o, lc_model_t **m)
 {
-    static const char *const kinds[] = {"gcn", "linear"};
-    for (size_t i = 0; i < 2; i++) {
-        size_t k = strlen(kinds[i]);
-        if (len >= k && strncmp(tok, kinds[i], k) == 0 && (len == k || tok[k] == ':')) return 1;
-    }
-    return 0;
-}
-
-/* The spec to build: a preset name expanded, and with --hidden the width of
- * every learnable layer but the last (the output layer) replaced. Returns a
- * malloc'ed string, or NULL after printing a usage error (*rc set). */
-static char *resolve_spec(const options *o, int *rc)
-{
-    const char *spec = o->model;
-    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
-        if (strcmp(spec, presets[i].name) == 0) spec = presets[i].spec;
-
-    size_t cap = strlen(spec) + 1;
-    if (o->hidden == 0) {
-        char *copy = malloc(cap);
-        if (!copy) {
-            *rc = EXIT_RUNTIME;
-            fputs("lcnet: out of memory\n", stderr);
-            return NULL;
-        }
-        memcpy(copy, spec, cap);
-        return copy;
-    }
-
-    int learnable = 0;
-    for (const char *t = spec; t;) {
-        const char *comma = strchr(t, ',');
-        size_t len = comma ? (size_t)(comma - t) : strlen(t);
-        learnable += is_learnable(t, len);
-        t = comma ? comma + 1 : NULL;
-    }
-    if (learnable < 2) {
-        *rc = usage_error("--hidden: model '%s' has no hidden learnable layer", spec);
-        return NULL;
-    }
-    /* Each token grows at most to "linear:" + 20 digits. */
-    char *out = malloc(cap + (size_t)learnable * 32);
-    if (!out) {
-        *rc = EXIT_RUNTIME;
-        fputs("lcnet: out of memory\n", stderr);
-        return NULL;
-    }
-    size_t n = 0;
-    int seen = 0;
-    for (const char *t = spec; t;) {
-        const char *comma = strchr(t, ',');
-        size_t len = comma ? (size_t)(comma - t) : strlen(t);
-        if (n) out[n++] = ',';
-        if (is_learnable(t, len) && ++seen < learnable) {
-            size_t kind_len = strcspn(t, ":,");
-            n += (size_t)sprintf(out + n, "%.*s:%ld", (int)kind_len, t, o->hidden);
-        } else {
-            memcpy(out + n, t, len);
-            n += len;
-        }
-        t = comma ? comma + 1 : NULL;
-    }
-    out[n] = '\0';
-    return out;
+    lc_status st = lc_model_from_spec(m, o->model);
+    if (st == LC_OK && o->hidden > 0 && (st = lc_model_set_hidden(*m, o->hidden)) != LC_OK)
+        lc_model_free(m);
+    return st;
 }
 
 /* ---------- progress and results ---------- */
@@ -516,7 +450,7 @@ static lc_train_config train_config(const options *o, uint64_t seed)
     return cfg;
 }
 
-static int run(const options *o, int command, const char *spec)
+static int run(const options *o, int command)
 {
     int rc = EXIT_OK;
     lc_dataset_t *ds = NULL;
@@ -551,7 +485,7 @@ static int run(const options *o, int command, const char *spec)
             cfg.on_epoch = on_epoch;
             cfg.user = &prog;
         }
-        st = lc_model_from_spec(&m, spec);
+        st = make_model(o, &m);
         if (st != LC_OK) {
             rc = runtime_error();
             goto done;
@@ -648,17 +582,10 @@ int main(int argc, char **argv)
     if (rc < 0) return EXIT_OK; /* help printed */
     if (rc != EXIT_OK) return rc;
 
-    char *spec = resolve_spec(&o, &rc);
-    if (!spec) return rc;
     /* A bad spec is a usage error, found before any data is read. */
     lc_model_t *check = NULL;
-    if (lc_model_from_spec(&check, spec) != LC_OK) {
-        rc = usage_error("--model: %s", lc_last_error());
-        free(spec);
-        return rc;
-    }
+    if (make_model(&o, &check) != LC_OK)
+        return usage_error("%s: %s", o.hidden > 0 ? "--model/--hidden" : "--model", lc_last_error());
     lc_model_free(&check);
-    rc = run(&o, command, spec);
-    free(spec);
-    return rc;
+    return run(&o, command);
 }
