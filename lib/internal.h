@@ -15,6 +15,9 @@
 lc_status lc_i_error(lc_status status, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define LC_ERROR(status, ...) lc_i_error((status), __func__, __VA_ARGS__)
+/* Re-attribute the last error to the public function `func` that called the
+ * internal one which raised it ("lc_i_x: msg" becomes "func: msg"). */
+lc_status lc_i_error_from(lc_status status, const char *func);
 
 /* Jump to the function's single cleanup label `done` on failure; the status
  * variable must be called `st`. */

@@ -331,7 +331,7 @@ lc_status lc_model_save(const lc_model_t *m, const char *path)
     }
     char spec[1024];
     checkpoint_spec(m, spec, sizeof spec);
-    return lc_i_checkpoint_write(path, spec, n, names, tensors);
+    return lc_i_error_from(lc_i_checkpoint_write(path, spec, n, names, tensors), __func__);
 }
 
 lc_status lc_model_load(lc_model_t *m, const char *path)
@@ -348,7 +348,7 @@ lc_status lc_model_load(lc_model_t *m, const char *path)
     }
     char spec[1024];
     checkpoint_spec(m, spec, sizeof spec);
-    lc_status st = lc_i_checkpoint_read(path, spec, n, names, tensors);
+    lc_status st = lc_i_error_from(lc_i_checkpoint_read(path, spec, n, names, tensors), __func__);
     if (!st) lc_optim_reset(m->opt);
     return st;
 }

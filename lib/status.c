@@ -25,6 +25,15 @@ lc_status lc_i_error(lc_status status, const char *func, const char *fmt, ...)
 
 const char *lc_last_error(void) { return last_error; }
 
+lc_status lc_i_error_from(lc_status status, const char *func)
+{
+    if (status == LC_OK) return status;
+    const char *sep = strstr(last_error, ": ");
+    char message[LC_ERR_LEN];
+    snprintf(message, sizeof message, "%s", sep ? sep + 2 : last_error);
+    return lc_i_error(status, func, "%s", message);
+}
+
 const char *lc_status_name(lc_status s)
 {
     switch (s) {
