@@ -36,8 +36,10 @@ run)
     ./lcnet train --data karate --model gcn:16,relu,gcn --seeds 10
     ;;
 check)
+    # every suite, then the C suites again under valgrind (no invalid access, no leak)
     status=0
     make -j"$jobs" check || status=$?
+    make -j"$jobs" check-valgrind || status=$?
     sh ../tests/summary.sh tests
     exit $status
     ;;
