@@ -207,9 +207,10 @@ lc_status lc_dataset_from_linqs(lc_dataset_t **ds, const char *dir, const lc_loa
 /* prefix = DIR/NAME, e.g. "../shared/data/planetoid/cora". */
 lc_status lc_dataset_from_planetoid(lc_dataset_t **ds, const char *prefix,
                                     const lc_load_options *opts);
-/* Assemble a dataset from parts. The dataset takes ownership of graph and of
- * one feature matrix (dense `features` [n, f] or sparse `sparse_features`,
- * the other NULL). labels: n ints, -1 = unlabelled; copied.
+/* Assemble a dataset from parts. On success the dataset takes ownership of
+ * graph and of one feature matrix (dense `features` [n, f] or sparse
+ * `sparse_features`, the other NULL); on failure the caller keeps them.
+ * labels: n ints, -1 = unlabelled, copied; NULL = all unlabelled.
  * Errors: LC_ERR_SHAPE, LC_ERR_INVALID_ARG (label ≥ num_classes). */
 lc_status lc_dataset_new(lc_dataset_t **ds, lc_graph_t *graph, lc_tensor_t *features,
                          lc_csr_t *sparse_features, const int32_t *labels, int num_classes);

@@ -144,7 +144,8 @@ typedef struct {
     int64_t line_no;
 } lc_i_lines;
 lc_status lc_i_lines_open(lc_i_lines *r, const char *path);
-/* Next line without its newline in *line; returns 1 on a line, 0 at EOF, <0 on error. */
+/* Next line without its newline in *line; returns 1 on a line, 0 at EOF, <0 on
+ * error (LC_ERR_PARSE for a NUL byte inside a line, with the message set). */
 int lc_i_lines_next(lc_i_lines *r, char **line);
 void lc_i_lines_close(lc_i_lines *r);
 

@@ -31,6 +31,11 @@ int lc_i_lines_next(lc_i_lines *r, char **line)
             r->cap = cap;
         }
         if (c == '\n') break;
+        if (c == '\0') { /* a text line cannot hold one: binary data or a corrupt file */
+            LC_ERROR(LC_ERR_PARSE, "'%s' line %lld: contains a NUL byte", r->path,
+                     (long long)r->line_no + 1);
+            return LC_ERR_PARSE;
+        }
         r->buf[len++] = (char)c;
     }
     if (c == EOF && len == 0) {

@@ -225,6 +225,7 @@ static void test_edgelist_malformed(void)
     static const bad_case cases[] = {
         {"edgelist_nonnumeric.txt", 0, LC_ERR_PARSE, "edgelist_nonnumeric.txt' line 3",
          "'x' is not an integer"},
+        {"edgelist_nul.txt", 0, LC_ERR_PARSE, "edgelist_nul.txt' line 1", "NUL byte"},
         {"edgelist_trailing_garbage.txt", 0, LC_ERR_PARSE, "edgelist_trailing_garbage.txt' line 2",
          "'2x'"},
         {"edgelist_negative.txt", 0, LC_ERR_PARSE, "edgelist_negative.txt' line 2", "negative"},
