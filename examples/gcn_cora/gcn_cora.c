@@ -23,13 +23,13 @@ int main(int argc, char **argv)
     else
         CHECK(lc_dataset_karate(&data));
 
-    /* dropout 0.5 → GCN(16) → ReLU → dropout 0.5 → GCN(classes) */
+    /* dropout 0.5 → GCN(16) → ReLU → dropout 0.5 → GCN(classes), no biases: Kipf & Welling exactly */
     CHECK(lc_model_new(&model));
     CHECK(lc_model_add(model, (lc_layer_desc){.kind = LC_LAYER_DROPOUT, .arg = 0.5f}));
-    CHECK(lc_model_add(model, (lc_layer_desc){.kind = LC_LAYER_GCN, .width = 16}));
+    CHECK(lc_model_add(model, (lc_layer_desc){.kind = LC_LAYER_GCN, .width = 16, .no_bias = 1}));
     CHECK(lc_model_add(model, (lc_layer_desc){.kind = LC_LAYER_RELU}));
     CHECK(lc_model_add(model, (lc_layer_desc){.kind = LC_LAYER_DROPOUT, .arg = 0.5f}));
-    CHECK(lc_model_add(model, (lc_layer_desc){.kind = LC_LAYER_GCN, .width = 0})); /* = classes */
+    CHECK(lc_model_add(model, (lc_layer_desc){.kind = LC_LAYER_GCN, .no_bias = 1})); /* width: classes */
 
     lc_train_config cfg = lc_train_defaults(); /* Adam 0.01, L2 5e-4 on layer 1, 200 epochs, patience 10 */
     lc_train_result res;
