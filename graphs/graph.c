@@ -181,6 +181,8 @@ void lc_graph_free(lc_graph_t **pg)
     lc_i_free(g->degree);
     lc_csr_free(&g->adj_csr);
     lc_csr_free(&g->gcn_csr);
+    lc_i_free(g->positions);
+    lc_i_free(g->edge_type);
     lc_i_free(g);
     *pg = NULL;
 }

@@ -181,6 +181,24 @@ lc_status lc_graph_lattice(lc_graph_t **g, int64_t rows, int64_t cols, int perio
 /* igraph's famous graphs by name ("Zachary", "Petersen", ...). */
 lc_status lc_graph_famous(lc_graph_t **g, const char *name, int flags);
 
+/* Node coordinates: n × dim floats, row-major, copied (dim 1..16). Used by the
+ * shared-generator L-conv (edge vectors head − tail). Errors: LC_ERR_INVALID_ARG. */
+lc_status lc_graph_set_positions(lc_graph_t *g, int dim, const float *coords);
+/* Borrowed positions (NULL when none) and their dimension. */
+const float *lc_graph_positions(const lc_graph_t *g, int *dim);
+/* Edge types (one small integer per edge in the graph's edge order, e.g. the
+ * stencil offset of a lattice edge), or NULL; count in *n_types. */
+const int32_t *lc_graph_edge_types(const lc_graph_t *g, int *n_types);
+
+typedef enum { LC_BOUNDARY_ZERO = 0, LC_BOUNDARY_PERIODIC = 1 } lc_boundary;
+/* A d-dimensional grid (d = 1, 2, 3; dims[0] slowest) whose edges link every
+ * node v to v + o for each stencil offset o of a k×…×k stencil (k odd) other
+ * than 0: edge types are the offset indices 0 .. k^d − 2 (lexicographic order,
+ * centre skipped), positions are the integer grid coordinates. Zero boundary:
+ * offsets that leave the grid have no edge (zero padding); periodic: they wrap.
+ * Node index = row-major (last dim fastest), as images are stored. */
+lc_status lc_graph_grid(lc_graph_t **g, int d, const int64_t *dims, int k, lc_boundary boundary);
+
 /* ======================================================================
  * Datasets: a graph, node features (dense or sparse), labels, split masks.
  * ==================================================================== */
@@ -295,6 +313,36 @@ lc_status lc_cg_cross_entropy(lc_cgraph_t *cg, lc_node logp, const int32_t *labe
 lc_status lc_cg_mse(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out);
 lc_status lc_cg_sum(lc_cgraph_t *cg, lc_node x, lc_node *out);  /* scalar */
 lc_status lc_cg_mean(lc_cgraph_t *cg, lc_node x, lc_node *out); /* scalar */
+/* Edge-weighted generators (L-conv): out = Σ_i L_i · Z_i over the p generators,
+ * where w [E, p] holds generator i's weight on edge e of g (the graph's edge
+ * order), z is [n, …, p·f] (generator-major in the last dimension: the columns
+ * of X·[W_1 | … | W_p]) and out is [n, …, f].
+ * LC_LCONV_VECTOR_FIELD: (L_i z)[v] = Σ_{e: tail(e)=v} w[e,i]·(z[head(e)] − z[v])
+ *   (L_i = T·diag(w_i)·Bᵀ: rows sum to zero, constants are annihilated);
+ * LC_LCONV_ADJACENCY:    (L_i z)[v] = Σ_{e: tail(e)=v} w[e,i]·z[head(e)].
+ * The gradient of w is a sampled dense-dense product on the edge pattern (no
+ * [E, f] message tensor is ever formed). g must outlive the compute graph.
+ * Cost: O(E·p·f) forward and backward. */
+typedef enum { LC_LCONV_VECTOR_FIELD = 0, LC_LCONV_ADJACENCY = 1 } lc_lconv_form;
+lc_status lc_cg_edge_conv(lc_cgraph_t *cg, lc_graph_t *g, lc_node z, lc_node w,
+                          lc_lconv_form form, lc_node *out);
+/* Low-rank generators: out = Σ_i U_i·(V_iᵀ·Z_i), U and V [n, p·r] (generator-
+ * major columns), z [n, …, p·f], out [n, …, f]. The n × n matrices are never
+ * formed. Cost: O(n·p·r·f). */
+lc_status lc_cg_lowrank(lc_cgraph_t *cg, lc_node u, lc_node v, lc_node z, int p,
+                        lc_node *out);
+typedef enum { LC_POOL_SUM = 0, LC_POOL_MEAN = 1, LC_POOL_MAX = 2 } lc_pool_kind;
+/* Pool over the nodes (dim 0): x [n, …, c] → [1, …, c]; with a node → graph
+ * index `graph_of` (n entries in [0, n_graphs), referenced) → [n_graphs, …, c].
+ * Max pooling routes the gradient to the first maximal node. */
+lc_status lc_cg_pool(lc_cgraph_t *cg, lc_node x, lc_pool_kind kind, const int32_t *graph_of,
+                     int64_t n_graphs, lc_node *out);
+/* [n, B, c] (node-major batch) → [B, n·c] (one row per sample), for a dense head. */
+lc_status lc_cg_flatten(lc_cgraph_t *cg, lc_node x, lc_node *out);
+/* op(A)·op(B) with op = transpose when the flag is set (2-D operands). */
+lc_status lc_cg_matmul_t(lc_cgraph_t *cg, lc_node a, int trans_a, lc_node b, int trans_b,
+                         lc_node *out);
+
 /* [a | b] along the last dimension (rows must agree). */
 lc_status lc_cg_concat(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out);
 /* y = alpha·x. */
@@ -357,8 +405,21 @@ typedef enum {
     LC_LAYER_ELU,
     LC_LAYER_TANH,
     LC_LAYER_SIGMOID,
-    LC_LAYER_DROPOUT
+    LC_LAYER_DROPOUT,
+    LC_LAYER_LCONV,   /* edge-weighted L-conv on the data's graph: "lconv:W[:p=4][:form=vf|adj]
+                         [:init=normal|const|attr][:frozen][:now0]" */
+    LC_LAYER_SHARED,  /* shared-generator L-conv (paper eq. 97), needs node positions:
+                         "shared:W[:p=2][:frozen]" */
+    LC_LAYER_LATTICE, /* CNN as L-conv on the data's grid (lc_graph_grid): "lattice:W[:k=3]" */
+    LC_LAYER_LOWRANK  /* low-rank dense generators: "lowrank:W[:p=7][:r=8][:frozen]" */
 } lc_layer_kind;
+
+/* How edge weights of an edge-weighted L-conv start. */
+typedef enum {
+    LC_EDGE_INIT_NORMAL = 0, /* N(0, 1/deg): random */
+    LC_EDGE_INIT_CONSTANT,   /* all 1/deg of the tail (an averaging start) */
+    LC_EDGE_INIT_ATTR        /* the graph's edge weights, repeated for each generator */
+} lc_edge_init;
 
 /* One layer: kind, output width (0 for the last learnable layer = number of
  * classes of the data; ignored by activations), a scalar argument (dropout p,
@@ -369,6 +430,14 @@ typedef struct {
     int64_t width;
     float arg;
     int no_bias;
+    /* L-conv families (0 = the family's default) */
+    int generators;  /* p: lconv 1, shared 2, lowrank 7 (lattice: k^d − 1, fixed) */
+    int rank;        /* lowrank r, default 8 */
+    int kernel;      /* lattice k (odd), default 3 */
+    lc_lconv_form form;   /* lconv: vector field (default) or adjacency */
+    lc_edge_init init;    /* lconv edge-weight start */
+    int frozen;      /* 1: generators stay at their random start ("random L" control) */
+    int no_w0;       /* 1: drop the X·W0 term */
 } lc_layer_desc;
 
 typedef struct lc_model lc_model_t;
@@ -438,6 +507,18 @@ lc_status lc_model_evaluate(lc_model_t *m, const lc_dataset_t *ds, lc_eval_resul
 const lc_tensor_t *lc_model_output(const lc_model_t *m);
 /* The model's compute graph (NULL before build), e.g. to read parameters. */
 lc_cgraph_t *lc_model_graph(lc_model_t *m);
+
+/* Cosine correlation tr(XᵀY) / (‖X‖_F ‖Y‖_F) of two arrays of len floats (0
+ * when either is all zeros): how close a learned generator is to a truth. */
+double lc_cosine_correlation(const float *x, const float *y, int64_t len);
+/* The dense n × n matrix of generator i of an edge-weighted L-conv with
+ * weights w [E, p] on g (for small graphs: to compare with a ground truth).
+ * Errors: LC_ERR_SHAPE, LC_ERR_OUT_OF_MEMORY (n > 2^16). */
+lc_status lc_generator_dense(const lc_graph_t *g, const lc_tensor_t *w, int i,
+                             lc_lconv_form form, lc_tensor_t **dense);
+/* Write the generator parameters of every L-conv layer of a built model to
+ * PATH.ckpt (checkpoint format) and PATH.csv (layer,name,row,col,value). */
+lc_status lc_model_export_generators(lc_model_t *m, const char *path);
 
 /* Fraction of rows r with mask[r] whose argmax of scores[r, :] equals labels[r];
  * NaN when the mask is empty. */

@@ -15,6 +15,16 @@ typedef struct lc_i_backend {
     lc_i_kernel backward[LC_OP_COUNT];
 } lc_i_backend;
 
+/* CPU kernels of the op families kept in their own files. */
+void lc_i_edge_conv_fwd(lc_cgraph_t *cg, lc_i_node *n); /* ops_edge.c */
+void lc_i_edge_conv_bwd(lc_cgraph_t *cg, lc_i_node *n);
+void lc_i_lowrank_fwd(lc_cgraph_t *cg, lc_i_node *n);   /* ops_lowrank.c */
+void lc_i_lowrank_bwd(lc_cgraph_t *cg, lc_i_node *n);
+void lc_i_pool_fwd(lc_cgraph_t *cg, lc_i_node *n);      /* ops_pool.c */
+void lc_i_pool_bwd(lc_cgraph_t *cg, lc_i_node *n);
+void lc_i_flatten_fwd(lc_cgraph_t *cg, lc_i_node *n);
+void lc_i_flatten_bwd(lc_cgraph_t *cg, lc_i_node *n);
+
 /* The CPU backend (its kernels and this table are in ops.c): OpenBLAS GEMM,
  * the CSR SpMM of csr.c, OpenMP loops. */
 extern const lc_i_backend lc_i_backend_cpu;

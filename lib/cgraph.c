@@ -6,7 +6,7 @@
 static const char *op_names[LC_OP_COUNT] = {
     "constant", "parameter", "matmul", "spmm", "add", "bias", "relu", "leaky_relu", "elu",
     "tanh", "sigmoid", "dropout", "log_softmax", "cross_entropy", "mse", "sum", "mean",
-    "concat", "scale"};
+    "concat", "scale", "edge_conv", "lowrank", "pool", "flatten"};
 
 lc_status lc_cg_new(lc_cgraph_t **out, uint64_t seed)
 {
@@ -71,7 +71,7 @@ static int64_t node_numel(const lc_i_node *n)
 static int64_t node_cols(const lc_i_node *n) { return n->shape[n->ndim - 1]; }
 static int64_t node_rows(const lc_i_node *n) { return node_numel(n) / node_cols(n); }
 
-static const char *shape_str(const lc_i_node *n, char *buf, size_t len)
+const char *lc_i_node_shape_str(const lc_i_node *n, char *buf, size_t len)
 {
     lc_tensor_t t = {.ndim = n->ndim};
     memcpy(t.shape, n->shape, sizeof t.shape);
@@ -79,7 +79,7 @@ static const char *shape_str(const lc_i_node *n, char *buf, size_t len)
 }
 
 /* Append a node; on success *out is its index and *slot points at it. */
-static lc_status push_node(lc_cgraph_t *cg, lc_i_op op, int n_in, lc_node a, lc_node b, int ndim,
+lc_status lc_i_push_node(lc_cgraph_t *cg, lc_i_op op, int n_in, lc_node a, lc_node b, int ndim,
                            const int64_t *shape, lc_node *out, lc_i_node **slot)
 {
     int64_t dims[LC_MAX_DIMS]; /* `shape` may point into a node that realloc moves */
@@ -111,7 +111,7 @@ lc_status lc_cg_constant(lc_cgraph_t *cg, const lc_tensor_t *value, lc_node *out
     if (st) return st;
     LC_CHECK_ARG(value && out, "NULL argument");
     lc_i_node *n;
-    st = push_node(cg, LC_OP_CONSTANT, 0, -1, -1, value->ndim, value->shape, out, &n);
+    st = lc_i_push_node(cg, LC_OP_CONSTANT, 0, -1, -1, value->ndim, value->shape, out, &n);
     if (st) return st;
     n->constant = value;
     n->value = (lc_tensor_t *)value; /* read only: constants are never written */
@@ -139,7 +139,7 @@ lc_status lc_cg_parameter(lc_cgraph_t *cg, const lc_tensor_t *init, const char *
     }
     lc_tensor_copy(value, init);
     lc_i_node *n;
-    st = push_node(cg, LC_OP_PARAMETER, 0, -1, -1, init->ndim, init->shape, out, &n);
+    st = lc_i_push_node(cg, LC_OP_PARAMETER, 0, -1, -1, init->ndim, init->shape, out, &n);
     if (st) {
         lc_i_free(copy);
         lc_tensor_free(&value);
@@ -149,6 +149,17 @@ lc_status lc_cg_parameter(lc_cgraph_t *cg, const lc_tensor_t *init, const char *
     n->name = copy;
     n->needs_grad = true;
     cg->params[cg->n_params++] = *out;
+    return LC_OK;
+}
+
+lc_status lc_i_check_build(const lc_cgraph_t *cg, const char *func, int n_in, const lc_node *in,
+                           const lc_node *out)
+{
+    lc_status st = check_open(cg, func);
+    if (st) return st;
+    if (!out) return lc_i_error(LC_ERR_INVALID_ARG, func, "output node pointer is NULL");
+    for (int k = 0; k < n_in; k++)
+        if ((st = check_node(cg, in[k], func))) return st;
     return LC_OK;
 }
 
@@ -165,8 +176,8 @@ static lc_status shape_error(const char *func, const lc_i_node *a, const lc_i_no
                              const char *why)
 {
     char sa[64], sb[64];
-    return lc_i_error(LC_ERR_SHAPE, func, "%s: %s and %s", why, shape_str(a, sa, sizeof sa),
-                      shape_str(b, sb, sizeof sb));
+    return lc_i_error(LC_ERR_SHAPE, func, "%s: %s and %s", why, lc_i_node_shape_str(a, sa, sizeof sa),
+                      lc_i_node_shape_str(b, sb, sizeof sb));
 }
 
 lc_status lc_cg_matmul(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
@@ -178,7 +189,7 @@ lc_status lc_cg_matmul(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
     int64_t shape[LC_MAX_DIMS];
     memcpy(shape, na->shape, sizeof shape);
     shape[na->ndim - 1] = nb->shape[1];
-    return push_node(cg, LC_OP_MATMUL, 2, a, b, na->ndim, shape, out, NULL);
+    return lc_i_push_node(cg, LC_OP_MATMUL, 2, a, b, na->ndim, shape, out, NULL);
 }
 
 static lc_status spmm_node(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, float p, lc_node *out,
@@ -194,7 +205,7 @@ static lc_status spmm_node(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, float 
     if (nx->shape[0] != s->n_cols) {
         char sx[64];
         return lc_i_error(LC_ERR_SHAPE, func, "operator is %lld x %lld but X is %s",
-                          (long long)s->n_rows, (long long)s->n_cols, shape_str(nx, sx, sizeof sx));
+                          (long long)s->n_rows, (long long)s->n_cols, lc_i_node_shape_str(nx, sx, sizeof sx));
     }
     const lc_csr_t *st_ = NULL;
     if (nx->needs_grad) {
@@ -206,11 +217,30 @@ static lc_status spmm_node(lc_cgraph_t *cg, const lc_csr_t *s, lc_node x, float 
     memcpy(shape, nx->shape, sizeof shape);
     shape[0] = s->n_rows;
     lc_i_node *n;
-    st = push_node(cg, LC_OP_SPMM, 1, x, -1, nx->ndim, shape, out, &n);
+    st = lc_i_push_node(cg, LC_OP_SPMM, 1, x, -1, nx->ndim, shape, out, &n);
     if (st) return st;
     n->sparse = s;
     n->sparse_t = st_;
     n->fparam = p;
+    return LC_OK;
+}
+
+lc_status lc_cg_matmul_t(lc_cgraph_t *cg, lc_node a, int trans_a, lc_node b, int trans_b,
+                         lc_node *out)
+{
+    BUILD_PROLOGUE(a, b);
+    const lc_i_node *na = node_of(cg, a), *nb = node_of(cg, b);
+    if (na->ndim != 2 || nb->ndim != 2)
+        return shape_error(__func__, na, nb, "operands must be 2-D");
+    int64_t m = trans_a ? na->shape[1] : na->shape[0], ka = trans_a ? na->shape[0] : na->shape[1];
+    int64_t kb = trans_b ? nb->shape[1] : nb->shape[0], n = trans_b ? nb->shape[0] : nb->shape[1];
+    if (ka != kb) return shape_error(__func__, na, nb, "inner dimensions differ");
+    const int64_t shape[2] = {m, n};
+    lc_i_node *node;
+    st = lc_i_push_node(cg, LC_OP_MATMUL, 2, a, b, 2, shape, out, &node);
+    if (st) return st;
+    node->iparam[0] = trans_a != 0;
+    node->iparam[1] = trans_b != 0;
     return LC_OK;
 }
 
@@ -231,7 +261,7 @@ static lc_status same_shape_op(lc_cgraph_t *cg, lc_i_op op, lc_node a, lc_node b
     const lc_i_node *na = node_of(cg, a), *nb = node_of(cg, b);
     if (na->ndim != nb->ndim || memcmp(na->shape, nb->shape, (size_t)na->ndim * sizeof(int64_t)))
         return shape_error(func, na, nb, "shapes differ");
-    return push_node(cg, op, 2, a, b, na->ndim, na->shape, out, NULL);
+    return lc_i_push_node(cg, op, 2, a, b, na->ndim, na->shape, out, NULL);
 }
 
 lc_status lc_cg_add(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
@@ -260,14 +290,14 @@ lc_status lc_cg_bias(lc_cgraph_t *cg, lc_node x, lc_node b, lc_node *out)
     const lc_i_node *nx = node_of(cg, x), *nb = node_of(cg, b);
     if (node_numel(nb) != node_cols(nx))
         return shape_error(__func__, nx, nb, "bias length differs from the last dimension");
-    return push_node(cg, LC_OP_BIAS, 2, x, b, nx->ndim, nx->shape, out, NULL);
+    return lc_i_push_node(cg, LC_OP_BIAS, 2, x, b, nx->ndim, nx->shape, out, NULL);
 }
 
 static lc_status unary(lc_cgraph_t *cg, lc_i_op op, lc_node x, float fparam, lc_node *out)
 {
     const lc_i_node *nx = node_of(cg, x);
     lc_i_node *n;
-    lc_status st = push_node(cg, op, 1, x, -1, nx->ndim, nx->shape, out, &n);
+    lc_status st = lc_i_push_node(cg, op, 1, x, -1, nx->ndim, nx->shape, out, &n);
     if (!st) n->fparam = fparam;
     return st;
 }
@@ -319,7 +349,7 @@ lc_status lc_cg_scale(lc_cgraph_t *cg, lc_node x, float alpha, lc_node *out)
 static lc_status reduce_to_scalar(lc_cgraph_t *cg, lc_i_op op, lc_node x, lc_node *out)
 {
     const int64_t one = 1;
-    return push_node(cg, op, 1, x, -1, 1, &one, out, NULL);
+    return lc_i_push_node(cg, op, 1, x, -1, 1, &one, out, NULL);
 }
 lc_status lc_cg_sum(lc_cgraph_t *cg, lc_node x, lc_node *out)
 {
@@ -362,7 +392,7 @@ lc_status lc_cg_concat(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
     const lc_i_node *na = node_of(cg, a), *nb = node_of(cg, b);
     if (node_rows(na) != node_rows(nb)) return shape_error(__func__, na, nb, "row counts differ");
     int64_t shape[2] = {node_rows(na), node_cols(na) + node_cols(nb)};
-    return push_node(cg, LC_OP_CONCAT, 2, a, b, 2, shape, out, NULL);
+    return lc_i_push_node(cg, LC_OP_CONCAT, 2, a, b, 2, shape, out, NULL);
 }
 
 /* ---------- compile and execute ---------- */

@@ -24,6 +24,10 @@ typedef enum {
     LC_OP_MEAN,
     LC_OP_CONCAT,
     LC_OP_SCALE,
+    LC_OP_EDGE_CONV, /* ops_edge.c */
+    LC_OP_LOWRANK,   /* ops_lowrank.c */
+    LC_OP_POOL,      /* ops_pool.c */
+    LC_OP_FLATTEN,   /* ops_pool.c */
     LC_OP_COUNT
 } lc_i_op;
 
@@ -32,6 +36,8 @@ typedef struct {
     int n_in;
     lc_node in[2];
     float fparam;            /* leaky slope, elu alpha, dropout p, scale */
+    int iparam[4];           /* small integer options: form, p, pool kind, transposes */
+    const void *ptr;         /* op-specific borrowed object: the graph of EDGE_CONV, graph_of of POOL */
     const lc_csr_t *sparse;  /* SPMM: S */
     const lc_csr_t *sparse_t; /* SPMM: Sᵀ, for the backward pass */
     const int32_t *labels;   /* CROSS_ENTROPY */
@@ -60,6 +66,17 @@ struct lc_cgraph {
     lc_rng_t rng;
     const struct lc_i_backend *backend;
 };
+
+/* Append a node of the given op and shape (for builders outside cgraph.c).
+ * The inputs must exist; needs_grad is derived from them. */
+lc_status lc_i_push_node(lc_cgraph_t *cg, lc_i_op op, int n_in, lc_node a, lc_node b, int ndim,
+                         const int64_t *shape, lc_node *out, lc_i_node **slot);
+/* The checks every builder starts with: graph open (not compiled), inputs
+ * exist, out not NULL. */
+lc_status lc_i_check_build(const lc_cgraph_t *cg, const char *func, int n_in, const lc_node *in,
+                           const lc_node *out);
+/* "[2708, 16]" of a node's shape. */
+const char *lc_i_node_shape_str(const lc_i_node *n, char *buf, size_t len);
 
 static inline lc_i_node *lc_i_in(const lc_cgraph_t *cg, const lc_i_node *n, int k)
 {

@@ -108,6 +108,10 @@ struct lc_graph {
     float *degree;        /* n, lazily */
     lc_csr_t *adj_csr;    /* lazily */
     lc_csr_t *gcn_csr;    /* lazily */
+    float *positions;     /* n × pos_dim node coordinates, or NULL */
+    int pos_dim;
+    int32_t *edge_type;   /* m, or NULL (e.g. lattice stencil offsets) */
+    int n_edge_types;
 };
 /* Start GraphBLAS once per process (thread-safe; idempotent). */
 lc_status lc_i_graphblas_init(void);

@@ -10,25 +10,43 @@
 
 static void noop(lc_cgraph_t *cg, lc_i_node *n) { (void)cg, (void)n; }
 
-/* ---------- matmul: C[m,n] = A[m,k] · B[k,n] ---------- */
+/* ---------- matmul: C[m,n] = op(A)[m,k] · op(B)[k,n], op = transpose if flagged ---------- */
+/* A and B as stored: rows and leading dimension (an n-D A without transpose is
+ * viewed as [rows, last dim]). */
 static void matmul_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     const lc_tensor_t *a = IN(0)->value, *b = IN(1)->value;
-    int m = (int)lc_i_rows(a), k = (int)lc_i_cols(a), c = (int)lc_i_cols(b);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, c, k, 1.0f, a->data, k, b->data, c,
-                0.0f, n->value->data, c);
+    const bool ta = n->iparam[0], tb = n->iparam[1];
+    int lda = (int)lc_i_cols(a), ldb = (int)lc_i_cols(b);
+    int m = (int)lc_i_rows(n->value), c = (int)lc_i_cols(n->value);
+    int k = ta ? (int)lc_i_rows(a) : lda;
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m,
+                c, k, 1.0f, a->data, lda, b->data, ldb, 0.0f, n->value->data, c);
 }
 static void matmul_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_i_node *a = IN(0), *b = IN(1);
-    int m = (int)lc_i_rows(a->value), k = (int)lc_i_cols(a->value), c = (int)lc_i_cols(b->value);
-    const float *dc = n->grad->data;
-    if (a->grad) /* dA += dC · Bᵀ */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, c, 1.0f, dc, c, b->value->data,
-                    c, 1.0f, a->grad->data, k);
-    if (b->grad) /* dB += Aᵀ · dC */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, c, m, 1.0f, a->value->data, k, dc,
-                    c, 1.0f, b->grad->data, c);
+    const bool ta = n->iparam[0], tb = n->iparam[1];
+    const int lda = (int)lc_i_cols(a->value), ldb = (int)lc_i_cols(b->value);
+    const int m = (int)lc_i_rows(n->value), c = (int)lc_i_cols(n->value);
+    const int k = ta ? (int)lc_i_rows(a->value) : lda;
+    const float *dc = n->grad->data, *av = a->value->data, *bv = b->value->data;
+    if (a->grad) {
+        if (!ta) /* dA[m,k] += dC · op(B)ᵀ */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasNoTrans : CblasTrans, m, k, c, 1.0f,
+                        dc, c, bv, ldb, 1.0f, a->grad->data, lda);
+        else /* dA[k,m] += op(B) · dCᵀ */
+            cblas_sgemm(CblasRowMajor, tb ? CblasTrans : CblasNoTrans, CblasTrans, k, m, c, 1.0f,
+                        bv, ldb, dc, c, 1.0f, a->grad->data, lda);
+    }
+    if (b->grad) {
+        if (!tb) /* dB[k,c] += op(A)ᵀ · dC */
+            cblas_sgemm(CblasRowMajor, ta ? CblasNoTrans : CblasTrans, CblasNoTrans, k, c, m, 1.0f,
+                        av, lda, dc, c, 1.0f, b->grad->data, ldb);
+        else /* dB[c,k] += dCᵀ · op(A) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, ta ? CblasTrans : CblasNoTrans, c, k, m, 1.0f,
+                        dc, c, av, lda, 1.0f, b->grad->data, ldb);
+    }
 }
 
 /* ---------- spmm: Y = S · X, X viewed as [S.cols, f]; optional dropout on S ---------- */
@@ -301,7 +319,9 @@ const lc_i_backend lc_i_backend_cpu = {
                 [LC_OP_DROPOUT] = dropout_fwd, [LC_OP_LOG_SOFTMAX] = log_softmax_fwd,
                 [LC_OP_CROSS_ENTROPY] = cross_entropy_fwd, [LC_OP_MSE] = mse_fwd,
                 [LC_OP_SUM] = sum_fwd, [LC_OP_MEAN] = sum_fwd, [LC_OP_CONCAT] = concat_fwd,
-                [LC_OP_SCALE] = scale_fwd},
+                [LC_OP_SCALE] = scale_fwd, [LC_OP_EDGE_CONV] = lc_i_edge_conv_fwd,
+                [LC_OP_LOWRANK] = lc_i_lowrank_fwd, [LC_OP_POOL] = lc_i_pool_fwd,
+                [LC_OP_FLATTEN] = lc_i_flatten_fwd},
     .backward = {[LC_OP_CONSTANT] = noop, [LC_OP_PARAMETER] = noop, [LC_OP_MATMUL] = matmul_bwd,
                  [LC_OP_SPMM] = spmm_bwd, [LC_OP_ADD] = add_bwd, [LC_OP_BIAS] = bias_bwd,
                  [LC_OP_RELU] = relu_bwd, [LC_OP_LEAKY_RELU] = leaky_relu_bwd,
@@ -309,5 +329,7 @@ const lc_i_backend lc_i_backend_cpu = {
                  [LC_OP_DROPOUT] = dropout_bwd, [LC_OP_LOG_SOFTMAX] = log_softmax_bwd,
                  [LC_OP_CROSS_ENTROPY] = cross_entropy_bwd, [LC_OP_MSE] = mse_bwd,
                  [LC_OP_SUM] = sum_bwd, [LC_OP_MEAN] = sum_bwd, [LC_OP_CONCAT] = concat_bwd,
-                 [LC_OP_SCALE] = scale_bwd},
+                 [LC_OP_SCALE] = scale_bwd, [LC_OP_EDGE_CONV] = lc_i_edge_conv_bwd,
+                 [LC_OP_LOWRANK] = lc_i_lowrank_bwd, [LC_OP_POOL] = lc_i_pool_bwd,
+                 [LC_OP_FLATTEN] = lc_i_flatten_bwd},
 };

@@ -207,6 +207,152 @@ static void test_grad_spmm_dropout(void)
     lc_tensor_free(&w0), lc_tensor_free(&target);
 }
 
+/* A small directed graph with a self loop and a node without out-edges. */
+static lc_graph_t *small_graph(void)
+{
+    const int64_t tail[] = {0, 0, 1, 2, 2, 3, 4, 4, 1}, head[] = {1, 2, 0, 3, 2, 0, 1, 3, 3};
+    lc_graph_t *g = NULL;
+    lc_graph_from_edges(&g, 6, 9, tail, head, NULL, 0);
+    return g;
+}
+
+/* Naive reference of edge_conv on z viewed [n, R, p, f]. */
+static double edge_conv_ref(lc_graph_t *g, const float *z, const float *w, int form, int64_t R,
+                            int64_t p, int64_t f, int64_t v, int64_t r, int64_t j)
+{
+    double s = 0;
+    for (int64_t e = 0; e < lc_graph_num_edges(g); e++) {
+        if (lc_graph_tails(g)[e] != v) continue;
+        int64_t h = lc_graph_heads(g)[e];
+        for (int64_t i = 0; i < p; i++) {
+            double diff = z[((h * R + r) * p + i) * f + j];
+            if (form == LC_LCONV_VECTOR_FIELD) diff -= z[((v * R + r) * p + i) * f + j];
+            s += w[e * p + i] * diff;
+        }
+    }
+    return s;
+}
+
+static void check_edge_conv(int form, int64_t R)
+{
+    lc_graph_t *g = small_graph();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    const int64_t n = 6, p = 3, f = 2, m = lc_graph_num_edges(g);
+    lc_tensor_t *z0 = rand_tensor(3, (int64_t[]){n, R, p * f}, -1, 1, 0);
+    lc_tensor_t *w0 = rand_tensor(2, (int64_t[]){m, p}, -1, 1, 0), *target = NULL;
+    lc_cgraph_t *cg = NULL;
+    lc_node z, w, y;
+    LC_ASSERT_OK(lc_cg_new(&cg, 1));
+    LC_ASSERT_OK(lc_cg_parameter(cg, z0, "z", &z));
+    LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
+    LC_ASSERT_OK(lc_cg_edge_conv(cg, g, z, w, form, &y));
+    CU_ASSERT_EQUAL(cg->nodes[y].shape[2], f);
+    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, y, &target)));
+    LC_ASSERT_OK(lc_cg_forward(cg, 0));
+    const float *yv = lc_cg_value(cg, y)->data;
+    for (int64_t v = 0; v < n; v++)
+        for (int64_t r = 0; r < R; r++)
+            for (int64_t j = 0; j < f; j++)
+                CU_ASSERT_DOUBLE_EQUAL(yv[(v * R + r) * f + j],
+                                       edge_conv_ref(g, z0->data, w0->data, form, R, p, f, v, r, j), 1e-5);
+    gradcheck(cg, 0, 1e-3f, 1e-2f);
+    lc_cg_free(&cg);
+    lc_graph_free(&g);
+    lc_tensor_free(&z0), lc_tensor_free(&w0), lc_tensor_free(&target);
+}
+
+static void test_grad_edge_conv_vf(void) { check_edge_conv(LC_LCONV_VECTOR_FIELD, 1); }
+static void test_grad_edge_conv_adj(void) { check_edge_conv(LC_LCONV_ADJACENCY, 1); }
+static void test_grad_edge_conv_batch(void) { check_edge_conv(LC_LCONV_VECTOR_FIELD, 3); }
+
+/* A vector field annihilates constants: L_i·1 = 0 for any weights. */
+static void test_edge_conv_constants(void)
+{
+    lc_graph_t *g = small_graph();
+    lc_tensor_t *z0 = NULL, *w0 = rand_tensor(2, (int64_t[]){lc_graph_num_edges(g), 2}, -3, 3, 0);
+    LC_ASSERT_OK(lc_tensor_new2(&z0, 6, 2 * 4));
+    lc_tensor_fill(z0, 2.5f);
+    lc_cgraph_t *cg = NULL;
+    lc_node z, w, y, loss;
+    LC_ASSERT_OK(lc_cg_new(&cg, 1));
+    LC_ASSERT_OK(lc_cg_constant(cg, z0, &z));
+    LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
+    LC_ASSERT_OK(lc_cg_edge_conv(cg, g, z, w, LC_LCONV_VECTOR_FIELD, &y));
+    LC_ASSERT_OK(lc_cg_sum(cg, y, &loss));
+    LC_ASSERT_OK(lc_cg_compile(cg, loss));
+    LC_ASSERT_OK(lc_cg_forward(cg, 0));
+    for (int i = 0; i < 6 * 4; i++) CU_ASSERT_DOUBLE_EQUAL(lc_cg_value(cg, y)->data[i], 0.0, 1e-6);
+    /* shape errors name both sides */
+    lc_node bad;
+    LC_ASSERT_STATUS(lc_cg_edge_conv(cg, g, w, w, LC_LCONV_ADJACENCY, &bad), LC_ERR_STATE);
+    lc_cg_free(&cg);
+    LC_ASSERT_OK(lc_cg_new(&cg, 1));
+    LC_ASSERT_OK(lc_cg_constant(cg, z0, &z));
+    LC_ASSERT_OK(lc_cg_parameter(cg, z0, "not-w", &w));
+    LC_ASSERT_STATUS(lc_cg_edge_conv(cg, g, z, w, LC_LCONV_ADJACENCY, &bad), LC_ERR_SHAPE);
+    LC_ASSERT_ERROR_HAS("[E = 9, p]");
+    lc_cg_free(&cg);
+    lc_graph_free(&g);
+    lc_tensor_free(&z0), lc_tensor_free(&w0);
+}
+
+/* GCN is the one-generator adjacency case: w = the entries of Â on a graph with self loops. */
+static void test_edge_conv_is_gcn(void)
+{
+    lc_graph_t *g = small_graph(), *gl = NULL;
+    LC_ASSERT_OK(lc_graph_from_edges(&gl, 6, lc_graph_num_edges(g), lc_graph_tails(g), lc_graph_heads(g),
+                                     NULL, LC_GRAPH_SELF_LOOPS));
+    const lc_csr_t *a_hat = NULL;
+    LC_ASSERT_OK(lc_graph_gcn_operator(gl, &a_hat));
+    CU_ASSERT_EQUAL_FATAL(a_hat->nnz, lc_graph_num_edges(gl));
+    lc_tensor_t *w0 = NULL, *x0 = rand2(6, 4);
+    LC_ASSERT_OK(lc_tensor_new2(&w0, a_hat->nnz, 1));
+    memcpy(w0->data, a_hat->val, (size_t)a_hat->nnz * sizeof(float)); /* same (tail, head) order */
+    lc_cgraph_t *cg = NULL;
+    lc_node x, w, y1, y2, d, loss;
+    LC_ASSERT_OK(lc_cg_new(&cg, 1));
+    LC_ASSERT_OK(lc_cg_parameter(cg, x0, "x", &x));
+    LC_ASSERT_OK(lc_cg_constant(cg, w0, &w));
+    LC_ASSERT_OK(lc_cg_edge_conv(cg, gl, x, w, LC_LCONV_ADJACENCY, &y1));
+    LC_ASSERT_OK(lc_cg_spmm(cg, a_hat, x, &y2));
+    LC_ASSERT_OK(lc_cg_mse(cg, y1, y2, &d));
+    LC_ASSERT_OK(lc_cg_sum(cg, y1, &loss));
+    LC_ASSERT_OK(lc_cg_compile(cg, loss));
+    LC_ASSERT_OK(lc_cg_forward(cg, 0));
+    CU_ASSERT(lc_cg_value(cg, d)->data[0] < 1e-12);
+    lc_cg_free(&cg);
+    lc_graph_free(&g), lc_graph_free(&gl);
+    lc_tensor_free(&w0), lc_tensor_free(&x0);
+}
+
+static void test_grad_matmul_t(void)
+{
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            lc_cgraph_t *cg = NULL;
+            lc_tensor_t *a0 = ta ? rand2(3, 4) : rand2(4, 3), *b0 = tb ? rand2(5, 3) : rand2(3, 5);
+            lc_tensor_t *target = NULL;
+            lc_node a, b, c;
+            LC_ASSERT_OK(lc_cg_new(&cg, 1));
+            LC_ASSERT_OK(lc_cg_parameter(cg, a0, "a", &a));
+            LC_ASSERT_OK(lc_cg_parameter(cg, b0, "b", &b));
+            LC_ASSERT_OK(lc_cg_matmul_t(cg, a, ta, b, tb, &c));
+            LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, c, &target)));
+            LC_ASSERT_OK(lc_cg_forward(cg, 0));
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 5; j++) {
+                    double s = 0;
+                    for (int k = 0; k < 3; k++)
+                        s += (double)(ta ? a0->data[k * 4 + i] : a0->data[i * 3 + k]) *
+                             (tb ? b0->data[j * 3 + k] : b0->data[k * 5 + j]);
+                    CU_ASSERT_DOUBLE_EQUAL(lc_cg_value(cg, c)->data[i * 5 + j], s, 1e-5);
+                }
+            gradcheck(cg, 0, 1e-3f, 1e-2f);
+            lc_cg_free(&cg);
+            lc_tensor_free(&a0), lc_tensor_free(&b0), lc_tensor_free(&target);
+        }
+}
+
 static void binary_check(lc_status (*build)(lc_cgraph_t *, lc_node, lc_node, lc_node *),
                          int64_t r2, int64_t c2, int ndim2)
 {
@@ -374,7 +520,13 @@ int main(void)
     lc_rng_seed(&rng, 2024);
     static const lc_test_case cases[] = {
         {"grad matmul", test_grad_matmul},       {"grad spmm 3-D", test_grad_spmm_3d},
-        {"grad spmm dropout", test_grad_spmm_dropout}, {"grad add", test_grad_add},             {"grad bias", test_grad_bias},
+        {"grad spmm dropout", test_grad_spmm_dropout}, {"grad add", test_grad_add},
+        {"grad edge_conv vector field", test_grad_edge_conv_vf},
+        {"grad edge_conv adjacency", test_grad_edge_conv_adj},
+        {"grad edge_conv batch", test_grad_edge_conv_batch},
+        {"edge_conv annihilates constants", test_edge_conv_constants},
+        {"edge_conv with GCN weights = GCN", test_edge_conv_is_gcn},
+        {"grad matmul transposes", test_grad_matmul_t},             {"grad bias", test_grad_bias},
         {"grad concat", test_grad_concat},       {"grad relu", test_grad_relu},
         {"grad leaky_relu", test_grad_leaky_relu}, {"grad elu", test_grad_elu},
         {"grad tanh", test_grad_tanh},           {"grad sigmoid", test_grad_sigmoid},
