@@ -40,12 +40,12 @@ static lc_status build_dropout(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i
     return LC_OK;
 }
 
-const lc_i_layer_type lc_i_layer_relu = {LC_LAYER_RELU, "relu", false, NAN, build_activation};
-const lc_i_layer_type lc_i_layer_leaky_relu = {LC_LAYER_LEAKY_RELU, "leaky_relu", false, 0.01f,
+const lc_i_layer_type lc_i_layer_relu = {LC_LAYER_RELU, "relu", false, 0, NAN, build_activation};
+const lc_i_layer_type lc_i_layer_leaky_relu = {LC_LAYER_LEAKY_RELU, "leaky_relu", false, 0, 0.01f,
                                                build_activation};
-const lc_i_layer_type lc_i_layer_elu = {LC_LAYER_ELU, "elu", false, 1.0f, build_activation};
-const lc_i_layer_type lc_i_layer_tanh = {LC_LAYER_TANH, "tanh", false, NAN, build_activation};
-const lc_i_layer_type lc_i_layer_sigmoid = {LC_LAYER_SIGMOID, "sigmoid", false, NAN,
+const lc_i_layer_type lc_i_layer_elu = {LC_LAYER_ELU, "elu", false, 0, 1.0f, build_activation};
+const lc_i_layer_type lc_i_layer_tanh = {LC_LAYER_TANH, "tanh", false, 0, NAN, build_activation};
+const lc_i_layer_type lc_i_layer_sigmoid = {LC_LAYER_SIGMOID, "sigmoid", false, 0, NAN,
                                             build_activation};
-const lc_i_layer_type lc_i_layer_dropout = {LC_LAYER_DROPOUT, "dropout", false, 0.5f,
+const lc_i_layer_type lc_i_layer_dropout = {LC_LAYER_DROPOUT, "dropout", false, 0, 0.5f,
                                             build_dropout};

@@ -28,4 +28,4 @@ done:
     return st;
 }
 
-const lc_i_layer_type lc_i_layer_gcn = {LC_LAYER_GCN, "gcn", true, NAN, build_gcn};
+const lc_i_layer_type lc_i_layer_gcn = {LC_LAYER_GCN, "gcn", true, LC_OPT_NOBIAS, NAN, build_gcn};

@@ -25,10 +25,23 @@ typedef struct lc_i_build_ctx {
     void *model;
 } lc_i_build_ctx;
 
+/* Options a layer's spec token may carry after its width. */
+enum {
+    LC_OPT_NOBIAS = 1 << 0, /* nobias */
+    LC_OPT_P = 1 << 1,      /* p=N generators */
+    LC_OPT_R = 1 << 2,      /* r=N rank */
+    LC_OPT_K = 1 << 3,      /* k=N stencil */
+    LC_OPT_FORM = 1 << 4,   /* form=vf|adj */
+    LC_OPT_INIT = 1 << 5,   /* init=normal|const|attr */
+    LC_OPT_FROZEN = 1 << 6, /* frozen */
+    LC_OPT_NOW0 = 1 << 7    /* now0 */
+};
+
 typedef struct {
     lc_layer_kind kind;
     const char *token;    /* name in model specs */
     bool learnable;       /* has a width and parameters */
+    unsigned options;     /* LC_OPT_* accepted in specs */
     float default_arg;    /* dropout p, slope, alpha; NAN = takes no argument */
     lc_status (*build)(lc_i_build_ctx *ctx, const lc_layer_desc *desc, lc_i_flow in,
                        lc_i_flow *out);
@@ -45,6 +58,9 @@ lc_status lc_i_weight_and_bias(lc_i_build_ctx *ctx, const lc_layer_desc *desc, i
                                lc_node *w, lc_node *b);
 lc_status lc_i_add_bias(lc_i_build_ctx *ctx, lc_node x, lc_node b, lc_node *out);
 lc_status lc_i_project(lc_i_build_ctx *ctx, lc_i_flow x, lc_node w, lc_node *out);
+/* A constant owned by the compute graph (freed with it): frozen generators. */
+lc_status lc_i_owned_constant(lc_cgraph_t *cg, lc_tensor_t *value, lc_node *out);
+
 /* A dense input is required (activations, dropout after a sparse input). */
 lc_status lc_i_require_dense(const lc_i_layer_type *type, lc_i_flow in);
 

@@ -62,4 +62,4 @@ done:
     return st;
 }
 
-const lc_i_layer_type lc_i_layer_linear = {LC_LAYER_LINEAR, "linear", true, NAN, build_linear};
+const lc_i_layer_type lc_i_layer_linear = {LC_LAYER_LINEAR, "linear", true, LC_OPT_NOBIAS, NAN, build_linear};

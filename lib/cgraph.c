@@ -26,7 +26,7 @@ void lc_cg_free(lc_cgraph_t **pcg)
     lc_cgraph_t *cg = *pcg;
     for (int i = 0; i < cg->n_nodes; i++) {
         lc_i_node *n = &cg->nodes[i];
-        if (n->op != LC_OP_CONSTANT) lc_tensor_free(&n->value);
+        if (n->op != LC_OP_CONSTANT || n->owned) lc_tensor_free(&n->value);
         lc_tensor_free(&n->grad);
         lc_tensor_free(&n->aux);
         lc_i_free(n->name);
@@ -116,6 +116,13 @@ lc_status lc_cg_constant(lc_cgraph_t *cg, const lc_tensor_t *value, lc_node *out
     n->constant = value;
     n->value = (lc_tensor_t *)value; /* read only: constants are never written */
     return LC_OK;
+}
+
+lc_status lc_i_owned_constant(lc_cgraph_t *cg, lc_tensor_t *value, lc_node *out)
+{
+    lc_status st = lc_cg_constant(cg, value, out);
+    if (!st) cg->nodes[*out].owned = true;
+    return st;
 }
 
 lc_status lc_cg_parameter(lc_cgraph_t *cg, const lc_tensor_t *init, const char *name,

@@ -50,6 +50,7 @@ typedef struct {
     lc_tensor_t *grad;       /* owned; NULL when no parameter flows into the node */
     lc_tensor_t *aux;        /* DROPOUT: scaled keep mask */
     bool needs_grad;
+    bool owned;              /* CONSTANT whose value the graph frees */
     char *name;              /* PARAMETER */
 } lc_i_node;
 

@@ -8,11 +8,13 @@
 #include "model.h"
 
 extern const lc_i_layer_type lc_i_layer_linear, lc_i_layer_gcn, lc_i_layer_relu,
-    lc_i_layer_leaky_relu, lc_i_layer_elu, lc_i_layer_tanh, lc_i_layer_sigmoid, lc_i_layer_dropout;
+    lc_i_layer_leaky_relu, lc_i_layer_elu, lc_i_layer_tanh, lc_i_layer_sigmoid, lc_i_layer_dropout,
+    lc_i_layer_lconv, lc_i_layer_shared, lc_i_layer_lattice, lc_i_layer_lowrank;
 
 static const lc_i_layer_type *const registry[] = {
-    &lc_i_layer_linear, &lc_i_layer_gcn,  &lc_i_layer_relu,    &lc_i_layer_leaky_relu,
-    &lc_i_layer_elu,    &lc_i_layer_tanh, &lc_i_layer_sigmoid, &lc_i_layer_dropout};
+    &lc_i_layer_linear,  &lc_i_layer_gcn,     &lc_i_layer_lconv,      &lc_i_layer_shared,
+    &lc_i_layer_lattice, &lc_i_layer_lowrank, &lc_i_layer_relu,       &lc_i_layer_leaky_relu,
+    &lc_i_layer_elu,     &lc_i_layer_tanh,    &lc_i_layer_sigmoid,    &lc_i_layer_dropout};
 #define N_TYPES (sizeof registry / sizeof registry[0])
 
 /* Named models: a spec that is exactly one of these words expands to it. */
@@ -79,6 +81,16 @@ lc_status lc_model_add(lc_model_t *m, lc_layer_desc d)
     if (type->learnable) {
         LC_CHECK_ARG(d.width >= 0 && d.width <= (1 << 24), "%s width %lld not in [0, 2^24]",
                      type->token, (long long)d.width);
+        LC_CHECK_ARG(d.generators >= 0 && d.generators <= 4096, "%s: p = %d not in [1, 4096]",
+                     type->token, d.generators);
+        LC_CHECK_ARG(d.rank >= 0 && d.rank <= (1 << 16), "%s: r = %d not in [1, 2^16]",
+                     type->token, d.rank);
+        LC_CHECK_ARG(d.kernel == 0 || (d.kernel % 2 == 1 && d.kernel <= 15),
+                     "%s: k = %d is not an odd number in [1, 15]", type->token, d.kernel);
+        LC_CHECK_ARG(d.form == LC_LCONV_VECTOR_FIELD || d.form == LC_LCONV_ADJACENCY,
+                     "%s: unknown form %d", type->token, (int)d.form);
+        LC_CHECK_ARG(d.init >= LC_EDGE_INIT_NORMAL && d.init <= LC_EDGE_INIT_ATTR,
+                     "%s: unknown edge init %d", type->token, (int)d.init);
     } else if (isnan(type->default_arg)) {
         d.arg = NAN;
     } else {
@@ -116,7 +128,75 @@ lc_status lc_model_set_hidden(lc_model_t *m, int64_t width)
     return LC_OK;
 }
 
-/* One token "name[:arg][:nobias]" of a spec into a layer description. */
+/* An integer option value in [lo, hi]. */
+static bool parse_int(const char *text, long lo, long hi, int *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (!*text || *end || v < lo || v > hi) return false;
+    *out = (int)v;
+    return true;
+}
+
+/* One part of a learnable token after the name: width, flag or key=value. */
+static lc_status parse_option(const lc_i_layer_type *type, const char *arg, bool *has_width,
+                              lc_layer_desc *d)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } flags[] = {{"nobias", LC_OPT_NOBIAS}, {"frozen", LC_OPT_FROZEN}, {"now0", LC_OPT_NOW0}};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (!strcmp(arg, flags[i].name)) {
+            if (!(type->options & flags[i].bit)) return LC_ERR_INVALID_ARG;
+            if (flags[i].bit == LC_OPT_NOBIAS) d->no_bias = 1;
+            if (flags[i].bit == LC_OPT_FROZEN) d->frozen = 1;
+            if (flags[i].bit == LC_OPT_NOW0) d->no_w0 = 1;
+            return LC_OK;
+        }
+    const char *eq = strchr(arg, '=');
+    if (!eq) {
+        int w;
+        if (*has_width || !parse_int(arg, 1, 1 << 24, &w)) return LC_ERR_INVALID_ARG;
+        d->width = w;
+        *has_width = true;
+        return LC_OK;
+    }
+    size_t key_len = (size_t)(eq - arg);
+    const char *val = eq + 1;
+#define KEY(k) (key_len == strlen(k) && !strncmp(arg, k, key_len))
+    if (KEY("p") && (type->options & LC_OPT_P)) return parse_int(val, 1, 4096, &d->generators) ? LC_OK : LC_ERR_INVALID_ARG;
+    if (KEY("r") && (type->options & LC_OPT_R)) return parse_int(val, 1, 1 << 16, &d->rank) ? LC_OK : LC_ERR_INVALID_ARG;
+    if (KEY("k") && (type->options & LC_OPT_K))
+        return parse_int(val, 1, 15, &d->kernel) && d->kernel % 2 ? LC_OK : LC_ERR_INVALID_ARG;
+    if (KEY("form") && (type->options & LC_OPT_FORM)) {
+        if (!strcmp(val, "vf")) d->form = LC_LCONV_VECTOR_FIELD;
+        else if (!strcmp(val, "adj")) d->form = LC_LCONV_ADJACENCY;
+        else return LC_ERR_INVALID_ARG;
+        return LC_OK;
+    }
+    if (KEY("init") && (type->options & LC_OPT_INIT)) {
+        if (!strcmp(val, "normal")) d->init = LC_EDGE_INIT_NORMAL;
+        else if (!strcmp(val, "const")) d->init = LC_EDGE_INIT_CONSTANT;
+        else if (!strcmp(val, "attr")) d->init = LC_EDGE_INIT_ATTR;
+        else return LC_ERR_INVALID_ARG;
+        return LC_OK;
+    }
+#undef KEY
+    return LC_ERR_INVALID_ARG;
+}
+
+/* The options a layer accepts, for error messages. */
+static void options_str(unsigned options, char *buf, size_t len)
+{
+    static const char *const names[] = {"nobias", "p=N", "r=N", "k=N (odd)", "form=vf|adj",
+                                        "init=normal|const|attr", "frozen", "now0"};
+    size_t off = (size_t)snprintf(buf, len, "a width");
+    for (int i = 0; i < 8 && off < len; i++)
+        if (options & (1u << i)) off += (size_t)snprintf(buf + off, len - off, ", %s", names[i]);
+}
+
+/* One token "name[:part]..." of a spec into a layer description. */
 static lc_status parse_token(const char *tok, size_t len, int index, lc_layer_desc *d)
 {
     size_t name_len = 0;
@@ -124,11 +204,11 @@ static lc_status parse_token(const char *tok, size_t len, int index, lc_layer_de
     const lc_i_layer_type *type = lc_i_layer_by_token(tok, name_len);
     if (!type)
         return LC_ERROR(LC_ERR_INVALID_ARG,
-                        "token %d '%.*s': unknown layer (known: linear, gcn, relu, leaky_relu, "
-                        "elu, tanh, sigmoid, dropout)",
+                        "token %d '%.*s': unknown layer (known: linear, gcn, lconv, shared, "
+                        "lattice, lowrank, relu, leaky_relu, elu, tanh, sigmoid, dropout)",
                         index, (int)len, tok);
     *d = (lc_layer_desc){.kind = type->kind, .width = 0, .arg = -1};
-    bool has_number = false;
+    bool has_width = false;
     for (size_t at = name_len; at < len;) {
         char arg[64];
         size_t arg_len = 0, start = at + 1;
@@ -139,31 +219,27 @@ static lc_status parse_token(const char *tok, size_t len, int index, lc_layer_de
                             index, (int)len, tok);
         memcpy(arg, tok + start, arg_len);
         arg[arg_len] = '\0';
-        char *end;
-        const bool is_flag = type->learnable && !strcmp(arg, "nobias");
-        if (is_flag) {
-            d->no_bias = 1;
-        } else if (has_number) {
-            return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': unexpected '%s'", index,
-                            (int)len, tok, arg);
-        } else if (type->learnable) {
-            long long w = strtoll(arg, &end, 10);
-            if (*end || w < 1 || w > (1 << 24))
+        if (type->learnable) {
+            if (parse_option(type, arg, &has_width, d) != LC_OK) {
+                char accepted[160];
+                options_str(type->options, accepted, sizeof accepted);
                 return LC_ERROR(LC_ERR_INVALID_ARG,
-                                "token %d '%.*s': width '%s' is not an integer in [1, 2^24]",
-                                index, (int)len, tok, arg);
-            d->width = w;
-        } else if (isnan(type->default_arg)) {
+                                "token %d '%.*s': unexpected '%s' (%s takes %s; widths are "
+                                "integers in [1, 2^24])",
+                                index, (int)len, tok, arg, type->token, accepted);
+            }
+            continue;
+        }
+        if (isnan(type->default_arg))
             return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': %s takes no argument", index,
                             (int)len, tok, type->token);
-        } else {
-            double v = strtod(arg, &end);
-            if (*end || !(v >= 0) || (type->kind == LC_LAYER_DROPOUT && v >= 1) || !isfinite(v))
-                return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': argument '%s' out of range",
-                                index, (int)len, tok, arg);
-            d->arg = (float)v;
-        }
-        if (!is_flag) has_number = true;
+        char *end;
+        double v = strtod(arg, &end);
+        if (d->arg >= 0 || *end || !(v >= 0) || (type->kind == LC_LAYER_DROPOUT && v >= 1) ||
+            !isfinite(v))
+            return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': argument '%s' out of range",
+                            index, (int)len, tok, arg);
+        d->arg = (float)v;
     }
     return LC_OK;
 }
@@ -205,11 +281,29 @@ done:
     return st;
 }
 
+/* The non-default options of a learnable layer, as spec text (":p=4:form=adj"). */
+static size_t options_spec(const lc_layer_desc *d, char *s, size_t cap)
+{
+    size_t off = 0;
+#define PUT(...) off += (size_t)snprintf(s + off, off < cap ? cap - off : 0, __VA_ARGS__)
+    if (d->generators) PUT(":p=%d", d->generators);
+    if (d->rank) PUT(":r=%d", d->rank);
+    if (d->kernel) PUT(":k=%d", d->kernel);
+    if (d->form == LC_LCONV_ADJACENCY) PUT(":form=adj");
+    if (d->init == LC_EDGE_INIT_CONSTANT) PUT(":init=const");
+    if (d->init == LC_EDGE_INIT_ATTR) PUT(":init=attr");
+    if (d->frozen) PUT(":frozen");
+    if (d->no_w0) PUT(":now0");
+    if (d->no_bias) PUT(":nobias");
+#undef PUT
+    return off;
+}
+
 const char *lc_model_spec(const lc_model_t *mc)
 {
     if (!mc) return "";
     lc_model_t *m = (lc_model_t *)mc; /* the spec string is a cache */
-    size_t cap = 32 * (size_t)m->n_layers + 1, off = 0;
+    size_t cap = 128 * (size_t)m->n_layers + 1, off = 0;
     char *s = lc_i_malloc(cap);
     if (!s) return "";
     s[0] = '\0';
@@ -220,7 +314,7 @@ const char *lc_model_spec(const lc_model_t *mc)
         off += (size_t)snprintf(s + off, cap - off, "%s%s", i ? "," : "", t->token);
         if (t->learnable && width)
             off += (size_t)snprintf(s + off, cap - off, ":%lld", (long long)width);
-        if (t->learnable && d->no_bias) off += (size_t)snprintf(s + off, cap - off, ":nobias");
+        if (t->learnable) off += options_spec(d, s + off, cap - off);
         else if (!t->learnable && !isnan(t->default_arg))
             off += (size_t)snprintf(s + off, cap - off, ":%g", (double)d->arg);
     }

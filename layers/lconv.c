@@ -1,0 +1,140 @@
+/* lconv.c — the edge-weighted L-conv and the shared-generator L-conv (paper eq. 97):
+ * Y = X·W0 + Σ_i L_i·X·W_i + b, with L_i given by weights on the graph's edges. */
+#include <math.h>
+#include <string.h>
+
+#include "layer.h"
+
+/* [in, p·out] with every block W_i Glorot-uniform for fan (in, out). */
+static lc_status generator_weights(lc_i_build_ctx *ctx, int64_t in, int64_t out, int p,
+                                   lc_node *w_all)
+{
+    lc_tensor_t *t = NULL;
+    lc_status st = lc_tensor_new2(&t, in, (int64_t)p * out);
+    if (st) return st;
+    const float a = sqrtf(6.0f / (float)(in + out));
+    for (int64_t i = 0; i < t->numel; i++) t->data[i] = (2.0f * lc_rng_uniform(ctx->init_rng) - 1.0f) * a;
+    st = ctx->add_param(ctx, t, "weights", true, w_all);
+    lc_tensor_free(&t);
+    return st;
+}
+
+/* Edge weights [E, p] as a parameter, or as a constant when frozen ("random L"). */
+static lc_status edge_weight_node(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_tensor_t **t,
+                                  const char *what, lc_node *out)
+{
+    lc_status st;
+    if (d->frozen) {
+        st = lc_i_owned_constant(ctx->cg, *t, out);
+        if (!st) *t = NULL; /* owned by the graph now */
+        return st;
+    }
+    st = ctx->add_param(ctx, *t, what, false, out);
+    lc_tensor_free(t);
+    return st;
+}
+
+/* Y = [X·W0] + edge_conv(X·W_all, w) + b: shared by both families. */
+static lc_status lconv_output(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in, int p,
+                              lc_node w, lc_lconv_form form, lc_i_flow *out)
+{
+    lc_status st = LC_OK;
+    lc_node w_all, z, y, w0, xw0, sum, b = -1;
+    LC_TRY(generator_weights(ctx, in.width, d->width, p, &w_all));
+    LC_TRY(lc_i_project(ctx, in, w_all, &z));
+    LC_TRY(lc_cg_edge_conv(ctx->cg, ctx->graph, z, w, form, &y));
+    if (!d->no_w0) {
+        lc_tensor_t *t = NULL;
+        LC_TRY(lc_tensor_new2(&t, in.width, d->width));
+        st = lc_init_glorot(t, ctx->init_rng);
+        if (!st) st = ctx->add_param(ctx, t, "weight0", true, &w0);
+        lc_tensor_free(&t);
+        if (st) goto done;
+        LC_TRY(lc_i_project(ctx, in, w0, &xw0));
+        LC_TRY(lc_cg_add(ctx->cg, xw0, y, &sum));
+        y = sum;
+    }
+    if (!d->no_bias) {
+        lc_tensor_t *t = NULL;
+        LC_TRY(lc_tensor_new(&t, 1, &d->width));
+        st = ctx->add_param(ctx, t, "bias", false, &b);
+        lc_tensor_free(&t);
+        if (st) goto done;
+    }
+    LC_TRY(lc_i_add_bias(ctx, y, b, &y));
+    *out = (lc_i_flow){.node = y, .width = d->width};
+done:
+    return st;
+}
+
+static lc_status build_lconv(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in,
+                             lc_i_flow *out)
+{
+    const int p = d->generators ? d->generators : 1;
+    const lc_graph_t *g = ctx->graph;
+    const lc_csr_t *adj;
+    lc_tensor_t *t = NULL;
+    lc_status st = lc_graph_adjacency_csr(ctx->graph, &adj);
+    if (st || (st = lc_tensor_new2(&t, g->m, p))) return st;
+    /* Scaled by the number of out-edges so that L_i·z stays O(|z|) whatever the
+     * degree; edge e is CSR entry e (edges are sorted by tail, head). */
+    for (int64_t v = 0; v < adj->n_rows; v++) {
+        const int64_t count = adj->rowptr[v + 1] - adj->rowptr[v];
+        const float inv = count ? 1.0f / (float)count : 0.0f;
+        for (int64_t k = adj->rowptr[v]; k < adj->rowptr[v + 1]; k++)
+            for (int i = 0; i < p; i++) {
+                float *we = &t->data[k * p + i];
+                switch (d->init) {
+                case LC_EDGE_INIT_NORMAL: *we = lc_rng_normal(ctx->init_rng) * sqrtf(inv); break;
+                case LC_EDGE_INIT_CONSTANT: *we = inv; break;
+                case LC_EDGE_INIT_ATTR: *we = g->weight[k]; break;
+                }
+            }
+    }
+    lc_node w;
+    if ((st = edge_weight_node(ctx, d, &t, "edge_weight", &w))) {
+        lc_tensor_free(&t);
+        return st;
+    }
+    return lconv_output(ctx, d, in, p, w, d->form, out);
+}
+
+/* w = Ê·ε with Ê [E, dim] the edge vectors (head − tail positions) and ε [dim, p]. */
+static lc_status build_shared(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in,
+                              lc_i_flow *out)
+{
+    const int p = d->generators ? d->generators : 2;
+    const lc_graph_t *g = ctx->graph;
+    if (!g->positions)
+        return LC_ERROR(LC_ERR_INVALID_ARG,
+                        "layer %d 'shared' needs node positions (lc_graph_set_positions)",
+                        ctx->layer);
+    const int dim = g->pos_dim;
+    lc_status st = LC_OK;
+    lc_tensor_t *e_hat = NULL, *eps = NULL;
+    lc_node e_node, eps_node, w;
+    LC_TRY(lc_tensor_new2(&e_hat, g->m, dim));
+    for (int64_t e = 0; e < g->m; e++)
+        for (int a = 0; a < dim; a++)
+            e_hat->data[e * dim + a] =
+                g->positions[g->head[e] * dim + a] - g->positions[g->tail[e] * dim + a];
+    LC_TRY(lc_i_owned_constant(ctx->cg, e_hat, &e_node));
+    e_hat = NULL;
+    LC_TRY(lc_tensor_new2(&eps, dim, p));
+    for (int64_t i = 0; i < eps->numel; i++) eps->data[i] = lc_rng_normal(ctx->init_rng);
+    LC_TRY(edge_weight_node(ctx, d, &eps, "epsilon", &eps_node));
+    LC_TRY(lc_cg_matmul(ctx->cg, e_node, eps_node, &w));
+    LC_TRY(lconv_output(ctx, d, in, p, w, LC_LCONV_VECTOR_FIELD, out));
+done:
+    lc_tensor_free(&e_hat);
+    lc_tensor_free(&eps);
+    return st;
+}
+
+const lc_i_layer_type lc_i_layer_lconv = {
+    LC_LAYER_LCONV, "lconv", true,
+    LC_OPT_NOBIAS | LC_OPT_P | LC_OPT_FORM | LC_OPT_INIT | LC_OPT_FROZEN | LC_OPT_NOW0, NAN,
+    build_lconv};
+const lc_i_layer_type lc_i_layer_shared = {LC_LAYER_SHARED, "shared", true,
+                                           LC_OPT_NOBIAS | LC_OPT_P | LC_OPT_FROZEN | LC_OPT_NOW0,
+                                           NAN, build_shared};
