@@ -1,1 +1,430 @@
-int main(void) { return 0; }
+/* gcn_epoch.c — benchmark: time of one full-batch GCN training epoch (Cora, arxiv-sized random graph) and one f=256 SpMM. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <GraphBLAS.h>
+
+#include "internal.h" /* lc_i_graphblas_init and lc_i_csr_to_grb, for the GrB_mxm-only timing */
+#include "lconv.h"
+
+/* Report a failed lconv call with its status and message, then jump to `done`. */
+#define BENCH_TRY(call)                                                                        \
+    do {                                                                                       \
+        st = (call);                                                                           \
+        if (st != LC_OK) {                                                                     \
+            fprintf(stderr, "gcn_epoch: %s failed: %s: %s\n", #call, lc_status_name(st),       \
+                    lc_last_error());                                                          \
+            goto done;                                                                         \
+        }                                                                                      \
+    } while (0)
+#define BENCH_FAIL(status, ...)                                                                \
+    do {                                                                                       \
+        fprintf(stderr, "gcn_epoch: " __VA_ARGS__);                                            \
+        fputc('\n', stderr);                                                                   \
+        st = (status);                                                                         \
+        goto done;                                                                             \
+    } while (0)
+
+/* The arxiv-like case: ogbn-arxiv's size (nodes, undirected edges, feature
+ * width, classes), with random structure, features and labels. */
+enum { ARXIV_FEATURES = 128, ARXIV_CLASSES = 40, SPMM_WIDTH = 256 };
+static const int64_t ARXIV_NODES = 169343, ARXIV_EDGES = 1166243;
+static const uint64_t ARXIV_SEED = 20240601;
+
+static const char *const CORA_MODEL = "gcn:16,relu,dropout:0.5,gcn";
+static const char *const ARXIV_MODEL = "gcn:256,relu,gcn:256,relu,gcn:40";
+
+typedef struct {
+    int run_cora, run_arxiv, spmm_compare;
+    int reps; /* 0: the per-case default */
+    int threads;
+    const char *data_dir;
+} options;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
+}
+
+/* Peak resident set size of the process so far, in MiB (ru_maxrss is in KiB on Linux). */
+static double peak_rss_mib(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return NAN;
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts t in place; the median of an even count is the mean of the middle two. */
+static void summarise(double *t, int n, double *median, double *min, double *max)
+{
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    *min = t[0];
+    *max = t[n - 1];
+    *median = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+static void print_case(const char *name, int threads, double *t, int reps)
+{
+    double med, lo, hi;
+    summarise(t, reps, &med, &lo, &hi);
+    printf("%-6s  %7d  %10.2f  %8.2f  %8.2f  %11.1f\n", name, threads, med, lo, hi,
+           peak_rss_mib());
+    fflush(stdout);
+}
+
+/* ---------- datasets ---------- */
+
+static lc_status load_cora(lc_dataset_t **ds, const char *data_dir)
+{
+    char spec[4096];
+    snprintf(spec, sizeof spec, "planetoid:%s/planetoid/cora", data_dir);
+    lc_status st = lc_dataset_load(ds, spec, NULL);
+    if (st)
+        fprintf(stderr, "gcn_epoch: cannot load '%s': %s: %s\n(set LCONV_DATA_DIR or --data)\n",
+                spec, lc_status_name(st), lc_last_error());
+    return st;
+}
+
+/* ogbn-arxiv's shape with random content: G(n, m) graph, N(0,1) features,
+ * uniform labels, a random half of the nodes in the training mask (the other
+ * half split between val and test, which the timed loop never reads). */
+static lc_status make_arxiv(lc_dataset_t **out)
+{
+    lc_status st = LC_OK;
+    lc_graph_t *g = NULL;
+    lc_tensor_t *x = NULL;
+    lc_dataset_t *ds = NULL;
+    int32_t *labels = NULL;
+    uint8_t *mask[3] = {NULL, NULL, NULL};
+    const int64_t n = ARXIV_NODES;
+    lc_rng_t rng;
+    lc_rng_seed(&rng, ARXIV_SEED);
+
+    BENCH_TRY(lc_graph_erdos_renyi(&g, n, ARXIV_EDGES, ARXIV_SEED, LC_GRAPH_SYMMETRIZE));
+    if (lc_graph_num_edges(g) != 2 * ARXIV_EDGES)
+        BENCH_FAIL(LC_ERR_STATE, "the random graph has %lld directed edges, expected %lld",
+                   (long long)lc_graph_num_edges(g), (long long)(2 * ARXIV_EDGES));
+    BENCH_TRY(lc_tensor_new2(&x, n, ARXIV_FEATURES));
+    float *xd = lc_tensor_data(x);
+    for (int64_t i = 0; i < n * ARXIV_FEATURES; i++) xd[i] = lc_rng_normal(&rng);
+    labels = malloc((size_t)n * sizeof *labels);
+    for (int k = 0; k < 3; k++) mask[k] = calloc((size_t)n, 1);
+    if (!labels || !mask[0] || !mask[1] || !mask[2])
+        BENCH_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate labels and masks");
+    for (int64_t i = 0; i < n; i++) {
+        labels[i] = (int32_t)(lc_rng_next(&rng) % ARXIV_CLASSES);
+        float u = lc_rng_uniform(&rng);
+        mask[u < 0.5f ? 0 : u < 0.75f ? 1 : 2][i] = 1;
+    }
+    BENCH_TRY(lc_dataset_new(&ds, g, x, NULL, labels, ARXIV_CLASSES));
+    g = NULL, x = NULL; /* owned by the dataset now */
+    BENCH_TRY(lc_dataset_set_split(ds, mask[0], mask[1], mask[2]));
+    *out = ds;
+    ds = NULL;
+done:
+    lc_dataset_free(&ds);
+    lc_graph_free(&g);
+    lc_tensor_free(&x);
+    free(labels);
+    for (int k = 0; k < 3; k++) free(mask[k]);
+    return st;
+}
+
+/* ---------- one training epoch ----------
+ * What lc_model_train does per epoch, minus its evaluation pass: forward in
+ * training mode (dropout on), backward, Adam step. The loop is driven here
+ * through lc_model_graph() so that the evaluation pass (a second forward that
+ * lc_model_train runs every epoch for early stopping) stays out of the time.
+ * The optimizer matches lc_model_train's defaults: Adam, lr 0.01, L2 5e-4 on
+ * the first layer's weight only (Kipf & Welling). */
+static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const char *spec,
+                             int reps, int threads)
+{
+    lc_status st = LC_OK;
+    lc_model_t *m = NULL;
+    lc_optim_t *opt = NULL;
+    double *times = NULL;
+    lc_train_config cfg = lc_train_defaults();
+
+    BENCH_TRY(lc_model_from_spec(&m, spec));
+    BENCH_TRY(lc_model_build(m, ds, &cfg));
+    lc_cgraph_t *cg = lc_model_graph(m);
+    lc_optim_config oc = lc_optim_defaults(LC_OPTIM_ADAM);
+    oc.lr = cfg.lr;
+    BENCH_TRY(lc_optim_new(&opt, &oc, cg));
+    for (int i = 0; i < lc_cg_num_params(cg); i++)
+        if (strstr(lc_cg_param_name(cg, i), "weight")) {
+            BENCH_TRY(lc_optim_set_weight_decay(opt, i, cfg.weight_decay));
+            break;
+        }
+    times = malloc((size_t)reps * sizeof *times);
+    if (!times) BENCH_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %d timings", reps);
+
+    /* One untimed warm-up epoch: first touch of every buffer, OpenMP and
+     * OpenBLAS thread start, the GCN operator's cached transpose. */
+    for (int r = -1; r < reps; r++) {
+        double t0 = now_ms();
+        BENCH_TRY(lc_cg_forward(cg, 1));
+        BENCH_TRY(lc_cg_backward(cg));
+        BENCH_TRY(lc_optim_step(opt));
+        double t1 = now_ms();
+        if (r >= 0) times[r] = t1 - t0;
+    }
+
+    /* A sanity line on stderr: the epochs did train (finite outputs). */
+    lc_eval_result ev;
+    BENCH_TRY(lc_model_evaluate(m, ds, &ev));
+    if (!isfinite(ev.loss[0]))
+        BENCH_FAIL(LC_ERR_NUMERIC, "%s: the training loss is %g after %d epochs", name,
+                   ev.loss[0], reps + 1);
+    fprintf(stderr, "# %s: %lld nodes, %lld directed edges, model %s, train loss %.4f after %d epochs\n",
+            name, (long long)lc_dataset_num_nodes(ds),
+            (long long)lc_graph_num_edges(lc_dataset_graph(ds)), lc_model_spec(m), ev.loss[0],
+            reps + 1);
+    print_case(name, threads, times, reps);
+done:
+    free(times);
+    lc_optim_free(&opt); /* before the model: it points into the model's graph */
+    lc_model_free(&m);
+    return st;
+}
+
+/* ---------- SpMM: our CSR kernel vs GraphBLAS ---------- */
+
+/* max |a - b| / max |b| over all entries. */
+static double relative_error(const lc_tensor_t *a, const lc_tensor_t *b)
+{
+    const float *x = lc_tensor_data(a), *y = lc_tensor_data(b);
+    double diff = 0, scale = 0;
+    for (int64_t i = 0; i < lc_tensor_numel(a); i++) {
+        diff = fmax(diff, fabs((double)x[i] - y[i]));
+        scale = fmax(scale, fabs((double)y[i]));
+    }
+    return scale > 0 ? diff / scale : diff;
+}
+
+/* Three timings of Y = Â·X with X [n, 256] on the arxiv-like graph's GCN operator:
+ *   csr:       lc_csr_spmm, the CPU backend's kernel;
+ *   grb_mxm:   GrB_mxm alone (plus-times FP32), A and X already GraphBLAS matrices;
+ *   grb_call:  lc_csr_spmm_graphblas, the whole reference call, which also
+ *              converts A, X and Y to and from GraphBLAS.
+ * Each is reported as median and minimum over the reps; the ratio is
+ * median(grb_mxm) / median(csr), the like-for-like comparison (> 1: ours is faster). */
+static lc_status spmm_compare(lc_dataset_t *ds, int reps, int threads)
+{
+    lc_status st = LC_OK;
+    lc_tensor_t *x = NULL, *y_csr = NULL, *y_grb = NULL;
+    double *t_csr = NULL, *t_mxm = NULL, *t_call = NULL;
+    void *ga = NULL;
+    GrB_Matrix gx = NULL, gy = NULL;
+    GrB_Index *ri = NULL, *ci = NULL;
+    const lc_csr_t *op = NULL;
+    lc_rng_t rng;
+    lc_rng_seed(&rng, ARXIV_SEED + 1);
+
+    BENCH_TRY(lc_graph_gcn_operator(lc_dataset_graph(ds), &op));
+    const int64_t n = lc_csr_rows(op), f = SPMM_WIDTH;
+    BENCH_TRY(lc_tensor_new2(&x, n, f));
+    BENCH_TRY(lc_tensor_new2(&y_csr, n, f));
+    BENCH_TRY(lc_tensor_new2(&y_grb, n, f));
+    float *xd = lc_tensor_data(x);
+    for (int64_t i = 0; i < n * f; i++) xd[i] = lc_rng_normal(&rng);
+    t_csr = malloc((size_t)reps * sizeof *t_csr);
+    t_mxm = malloc((size_t)reps * sizeof *t_mxm);
+    t_call = malloc((size_t)reps * sizeof *t_call);
+    if (!t_csr || !t_mxm || !t_call) BENCH_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate timings");
+
+    /* Our kernel: one warm-up, then reps timed calls. */
+    for (int r = -1; r < reps; r++) {
+        double t0 = now_ms();
+        BENCH_TRY(lc_csr_spmm(op, x, y_csr));
+        if (r >= 0) t_csr[r] = now_ms() - t0;
+    }
+
+    /* GrB_mxm alone: A and X converted once, outside the timing. X holds every
+     * entry, so GraphBLAS stores it as a full matrix after the wait. */
+    BENCH_TRY(lc_i_csr_to_grb(op, &ga));
+    const GrB_Index nx = (GrB_Index)(n * f);
+    ri = malloc((size_t)nx * sizeof *ri);
+    ci = malloc((size_t)nx * sizeof *ci);
+    if (!ri || !ci) BENCH_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %llu tuples", (unsigned long long)nx);
+    for (GrB_Index k = 0; k < nx; k++) ri[k] = k / (GrB_Index)f, ci[k] = k % (GrB_Index)f;
+    if (GrB_Matrix_new(&gx, GrB_FP32, (GrB_Index)n, (GrB_Index)f) != GrB_SUCCESS ||
+        GrB_Matrix_build_FP32(gx, ri, ci, xd, nx, GrB_PLUS_FP32) != GrB_SUCCESS ||
+        GrB_Matrix_wait(gx, GrB_MATERIALIZE) != GrB_SUCCESS)
+        BENCH_FAIL(LC_ERR_BACKEND, "cannot build X as a GraphBLAS matrix");
+    free(ri), free(ci);
+    ri = ci = NULL;
+    for (int r = -1; r < reps; r++) {
+        GrB_Matrix_free(&gy);
+        if (GrB_Matrix_new(&gy, GrB_FP32, (GrB_Index)n, (GrB_Index)f) != GrB_SUCCESS)
+            BENCH_FAIL(LC_ERR_BACKEND, "GrB_Matrix_new failed");
+        double t0 = now_ms();
+        /* The wait makes sure no pending work is left outside the timing. */
+        if (GrB_mxm(gy, NULL, NULL, GrB_PLUS_TIMES_SEMIRING_FP32, (GrB_Matrix)ga, gx, NULL) !=
+                GrB_SUCCESS ||
+            GrB_Matrix_wait(gy, GrB_MATERIALIZE) != GrB_SUCCESS)
+            BENCH_FAIL(LC_ERR_BACKEND, "GrB_mxm failed");
+        if (r >= 0) t_mxm[r] = now_ms() - t0;
+    }
+
+    /* The whole reference call; its result is also the one we check against. */
+    for (int r = -1; r < reps; r++) {
+        double t0 = now_ms();
+        BENCH_TRY(lc_csr_spmm_graphblas(op, x, y_grb));
+        if (r >= 0) t_call[r] = now_ms() - t0;
+    }
+
+    double err = relative_error(y_csr, y_grb);
+    double med_csr, med_mxm, med_call, min_csr, min_mxm, min_call, hi;
+    summarise(t_csr, reps, &med_csr, &min_csr, &hi);
+    summarise(t_mxm, reps, &med_mxm, &min_mxm, &hi);
+    summarise(t_call, reps, &med_call, &min_call, &hi);
+    fprintf(stderr, "# spmm: Y = A_hat X, A_hat %lld x %lld with %lld nonzeros, f = %lld, %d reps\n",
+            (long long)n, (long long)lc_csr_cols(op), (long long)lc_csr_nnz(op), (long long)f,
+            reps);
+    printf("# spmm  threads  csr_ms  csr_min  mxm_ms  mxm_min  call_ms  call_min  mxm/csr  rel_err\n");
+    printf("spmm  %7d  %6.1f  %7.1f  %6.1f  %7.1f  %7.1f  %8.1f  %7.2f  %.1e %s\n", threads,
+           med_csr, min_csr, med_mxm, min_mxm, med_call, min_call, med_mxm / med_csr, err,
+           err <= 1e-4 ? "agree" : "DISAGREE");
+    fflush(stdout);
+    if (!(err <= 1e-4))
+        BENCH_FAIL(LC_ERR_NUMERIC, "lc_csr_spmm and GraphBLAS differ: relative error %.3g > 1e-4",
+                   err);
+done:
+    free(ri);
+    free(ci);
+    GrB_Matrix_free(&gx);
+    GrB_Matrix_free(&gy);
+    if (ga) GrB_Matrix_free((GrB_Matrix *)&ga);
+    free(t_csr);
+    free(t_mxm);
+    free(t_call);
+    lc_tensor_free(&x);
+    lc_tensor_free(&y_csr);
+    lc_tensor_free(&y_grb);
+    return st;
+}
+
+/* ---------- command line ---------- */
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gcn_epoch [--case cora|arxiv|all] [--reps R] [--threads T] [--spmm-compare]\n"
+            "                 [--data DIR]\n"
+            "Times one full-batch GCN training epoch (forward with dropout, backward, Adam step).\n"
+            "  --case      cora: Planetoid Cora, %s\n"
+            "              arxiv: random graph of ogbn-arxiv's size, %s\n"
+            "              all (default): both\n"
+            "  --reps      timed epochs per case (default 5 for cora, 3 for arxiv), after 1 warm-up\n"
+            "  --threads   OpenMP/OpenBLAS/GraphBLAS threads (default 1; 0 = all cores)\n"
+            "  --spmm-compare  also time one f=256 SpMM on the arxiv-like graph's GCN operator:\n"
+            "              lc_csr_spmm vs GrB_mxm, checked to agree to 1e-4 relative\n"
+            "  --data      data folder (default $LCONV_DATA_DIR, else ../shared/data)\n"
+            "Output: case threads median_ms min_ms max_ms peak_rss_MB (MiB; peak of the process)\n",
+            CORA_MODEL, ARXIV_MODEL);
+}
+
+static int parse_int(const char *s, int lo, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = s ? strtol(s, &end, 10) : 0;
+    if (!s || errno || end == s || *end || v < lo || v > 1000000) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    *o = (options){.run_cora = 1, .run_arxiv = 1, .threads = 1};
+    o->data_dir = getenv("LCONV_DATA_DIR");
+    if (!o->data_dir || !*o->data_dir) o->data_dir = "../shared/data";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            exit(0);
+        } else if (!strcmp(a, "--case") && v) {
+            o->run_cora = !strcmp(v, "cora") || !strcmp(v, "all");
+            o->run_arxiv = !strcmp(v, "arxiv") || !strcmp(v, "all");
+            if (!o->run_cora && !o->run_arxiv) {
+                fprintf(stderr, "gcn_epoch: --case '%s': expected cora, arxiv or all\n", v);
+                return -1;
+            }
+            i++;
+        } else if (!strcmp(a, "--reps")) {
+            if (parse_int(v, 1, &o->reps)) {
+                fprintf(stderr, "gcn_epoch: --reps needs an integer >= 1\n");
+                return -1;
+            }
+            i++;
+        } else if (!strcmp(a, "--threads")) {
+            if (parse_int(v, 0, &o->threads)) {
+                fprintf(stderr, "gcn_epoch: --threads needs an integer >= 0\n");
+                return -1;
+            }
+            i++;
+        } else if (!strcmp(a, "--data") && v) {
+            o->data_dir = v;
+            i++;
+        } else if (!strcmp(a, "--spmm-compare")) {
+            o->spmm_compare = 1;
+        } else {
+            fprintf(stderr, "gcn_epoch: unknown or incomplete option '%s'\n", a);
+            usage(stderr);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    if (parse_args(argc, argv, &o)) return 2;
+    lc_status st = LC_OK;
+    lc_dataset_t *cora = NULL, *arxiv = NULL;
+
+    BENCH_TRY(lc_set_threads(o.threads));
+    const int threads = lc_get_threads();
+    /* GraphBLAS keeps its own thread count (all cores by default): pin it to
+     * the same number so that the SpMM comparison is like for like. */
+    BENCH_TRY(lc_i_graphblas_init());
+    if (GxB_Global_Option_set(GxB_GLOBAL_NTHREADS, threads) != GrB_SUCCESS)
+        BENCH_FAIL(LC_ERR_BACKEND, "cannot set the GraphBLAS thread count to %d", threads);
+
+    printf("# case  threads   median_ms    min_ms    max_ms  peak_rss_MB\n");
+    if (o.run_cora) {
+        if ((st = load_cora(&cora, o.data_dir))) goto done;
+        BENCH_TRY(time_epochs("cora", cora, CORA_MODEL, o.reps ? o.reps : 5, threads));
+        lc_dataset_free(&cora);
+    }
+    if (o.run_arxiv || o.spmm_compare) {
+        double t0 = now_ms();
+        BENCH_TRY(make_arxiv(&arxiv));
+        fprintf(stderr, "# arxiv-like data generated in %.1f s\n", (now_ms() - t0) / 1e3);
+    }
+    if (o.run_arxiv)
+        BENCH_TRY(time_epochs("arxiv", arxiv, ARXIV_MODEL, o.reps ? o.reps : 3, threads));
+    if (o.spmm_compare) BENCH_TRY(spmm_compare(arxiv, o.reps ? o.reps : 3, threads));
+done:
+    lc_dataset_free(&cora);
+    lc_dataset_free(&arxiv);
+    return st == LC_OK ? 0 : 1;
+}
