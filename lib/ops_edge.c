@@ -87,6 +87,7 @@ void lc_i_edge_conv_fwd(lc_cgraph_t *cg, lc_i_node *node)
                 for (int64_t r = 0; r < R; r++) {
                     const float *zh = z + ((h * R + r) * p + i) * f;
                     float *yr = yv + r * f;
+#pragma omp simd
                     for (int64_t j = 0; j < f; j++) yr[j] += we * zh[j];
                 }
             }
@@ -123,6 +124,7 @@ void lc_i_edge_conv_bwd(lc_cgraph_t *cg, lc_i_node *node)
                     for (int64_t r = 0; r < R; r++) {
                         const float *g = dy + (t * R + r) * f;
                         float *dzu = dz + ((u * R + r) * p + i) * f;
+#pragma omp simd
                         for (int64_t j = 0; j < f; j++) dzu[j] += we * g[j];
                     }
                 }
@@ -151,10 +153,13 @@ void lc_i_edge_conv_bwd(lc_cgraph_t *cg, lc_i_node *node)
                         const float *zh = z + ((h * R + r) * p + i) * f;
                         const float *zt = z + ((t * R + r) * p + i) * f;
                         float acc = 0;
-                        if (vf)
+                        if (vf) {
+#pragma omp simd reduction(+ : acc)
                             for (int64_t j = 0; j < f; j++) acc += g[j] * (zh[j] - zt[j]);
-                        else
+                        } else {
+#pragma omp simd reduction(+ : acc)
                             for (int64_t j = 0; j < f; j++) acc += g[j] * zh[j];
+                        }
                         s += acc;
                     }
                     dw[k * p + i] += (float)s;
