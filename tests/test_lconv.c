@@ -1,3 +1,348 @@
-/* placeholder */
+/* test_lconv.c — L-conv layers against naive dense references, their gradients, relabelling equivariance, specs. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "harness.h"
-int main(void) { static const lc_test_case cases[] = {{NULL, NULL}}; return lc_test_main("lconv", cases); }
+#include "model.h"
+
+enum { N = 10, F = 4, C = 3 };
+
+/* A random symmetric graph with N nodes, dense (or sparse) features F wide, C classes. */
+static lc_dataset_t *toy(uint64_t seed, int sparse, const int *perm)
+{
+    lc_rng_t rng;
+    lc_rng_seed(&rng, seed);
+    int64_t tail[64], head[64];
+    int m = 0;
+    for (int i = 0; i < N; i++) {
+        tail[m] = i, head[m++] = (i + 1) % N;
+        if (i % 2 == 0) tail[m] = i, head[m++] = (i + 4) % N;
+    }
+    if (perm)
+        for (int e = 0; e < m; e++) tail[e] = perm[tail[e]], head[e] = perm[head[e]];
+    lc_graph_t *g = NULL;
+    lc_dataset_t *ds = NULL;
+    if (lc_graph_from_edges(&g, N, m, tail, head, NULL, LC_GRAPH_SYMMETRIZE)) return NULL;
+    float pos[N * 2];
+    for (int i = 0; i < N; i++) { /* nodes on a circle, for the shared generator */
+        int v = perm ? perm[i] : i;
+        pos[v * 2] = cosf(0.6f * (float)i), pos[v * 2 + 1] = sinf(0.6f * (float)i);
+    }
+    lc_graph_set_positions(g, 2, pos); /* checked by the shared test itself */
+    float x[N * F];
+    for (int i = 0; i < N * F; i++) x[i] = lc_rng_normal(&rng);
+    int32_t labels[N];
+    uint8_t train[N], val[N], test[N];
+    for (int i = 0; i < N; i++) {
+        int v = perm ? perm[i] : i;
+        labels[v] = i % C, train[v] = 1, val[v] = 0, test[v] = 1;
+    }
+    lc_tensor_t *xt = NULL;
+    lc_csr_t *xs = NULL;
+    float xp[N * F];
+    for (int i = 0; i < N; i++)
+        memcpy(xp + (perm ? perm[i] : i) * F, x + i * F, sizeof(float) * F);
+    if (sparse) {
+        int64_t rows[N * F], cols[N * F];
+        for (int i = 0; i < N * F; i++) rows[i] = i / F, cols[i] = i % F;
+        lc_csr_from_coo(&xs, N, F, N * F, rows, cols, xp);
+    } else {
+        lc_tensor_new2(&xt, N, F);
+        memcpy(lc_tensor_data(xt), xp, sizeof xp);
+    }
+    if (lc_dataset_new(&ds, g, xt, xs, labels, C) || lc_dataset_set_split(ds, train, val, test)) {
+        lc_dataset_free(&ds);
+        return NULL;
+    }
+    return ds;
+}
+
+/* Parameter of the built model whose name ends with `suffix` (first match), or NULL. */
+static lc_tensor_t *param(lc_model_t *m, const char *suffix)
+{
+    lc_cgraph_t *cg = lc_model_graph(m);
+    for (int i = 0; i < lc_cg_num_params(cg); i++) {
+        const char *name = lc_cg_param_name(cg, i);
+        size_t ln = strlen(name), ls = strlen(suffix);
+        if (ln >= ls && !strcmp(name + ln - ls, suffix)) return lc_cg_param_tensor(cg, i);
+    }
+    return NULL;
+}
+
+/* Y = X W0 + Σ_i L_i X W_i + b, then log-softmax, all in double, from dense L_i. */
+static double worst_vs_reference(lc_model_t *m, const lc_dataset_t *ds, const float *w_edges,
+                                 int p, lc_lconv_form form, int with_w0, int with_bias)
+{
+    lc_graph_t *g = lc_dataset_graph(ds);
+    const lc_tensor_t *wall = param(m, ".weights"), *w0 = with_w0 ? param(m, ".weight0") : NULL;
+    const lc_tensor_t *b = with_bias ? param(m, ".bias") : NULL;
+    double x[N][F] = {{0}}, l[8][N][N] = {{{0}}};
+    if (lc_dataset_features(ds))
+        for (int i = 0; i < N * F; i++) x[i / F][i % F] = lc_tensor_data(lc_dataset_features(ds))[i];
+    else {
+        const lc_csr_t *s = lc_dataset_sparse_features(ds);
+        for (int64_t r = 0; r < s->n_rows; r++)
+            for (int64_t k = s->rowptr[r]; k < s->rowptr[r + 1]; k++) x[r][s->col[k]] = s->val[k];
+    }
+    for (int64_t e = 0; e < lc_graph_num_edges(g); e++) {
+        int64_t t = lc_graph_tails(g)[e], h = lc_graph_heads(g)[e];
+        for (int i = 0; i < p; i++) {
+            l[i][t][h] += w_edges[e * p + i];
+            if (form == LC_LCONV_VECTOR_FIELD) l[i][t][t] -= w_edges[e * p + i];
+        }
+    }
+    const float *out = lc_tensor_data(lc_model_output(m));
+    double worst = 0;
+    for (int v = 0; v < N; v++) {
+        double y[C], mx = -1e300, z = 0;
+        for (int c = 0; c < C; c++) {
+            double s = b ? lc_tensor_data(b)[c] : 0;
+            for (int k = 0; k < F; k++) {
+                if (w0) s += x[v][k] * lc_tensor_data(w0)[k * C + c];
+                for (int i = 0; i < p; i++)
+                    for (int u = 0; u < N; u++)
+                        s += l[i][v][u] * x[u][k] * lc_tensor_data(wall)[k * p * C + i * C + c];
+            }
+            y[c] = s;
+            mx = fmax(mx, s);
+        }
+        for (int c = 0; c < C; c++) z += exp(y[c] - mx);
+        for (int c = 0; c < C; c++)
+            worst = fmax(worst, fabs(out[v * C + c] - (y[c] - mx - log(z))) / fmax(1, fabs(y[c])));
+    }
+    return worst;
+}
+
+static void check_lconv_layer(const char *spec, int p, lc_lconv_form form, int w0, int bias, int sparse)
+{
+    lc_dataset_t *ds = toy(3, sparse, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ds);
+    lc_model_t *m = NULL;
+    lc_eval_result ev;
+    LC_ASSERT_OK(lc_model_from_spec(&m, spec));
+    LC_ASSERT_OK(lc_model_build(m, ds, NULL));
+    lc_tensor_t *w = param(m, ".edge_weight");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_EQUAL(lc_tensor_dim(w, 1), p);
+    if (bias) /* a nonzero bias, so that adding it is checked too */
+        for (int c = 0; c < C; c++) lc_tensor_data(param(m, ".bias"))[c] = 0.2f * (float)c - 0.1f;
+    LC_ASSERT_OK(lc_model_evaluate(m, ds, &ev));
+    double worst = worst_vs_reference(m, ds, lc_tensor_data(w), p, form, w0, bias);
+    if (worst > 1e-5) fprintf(stderr, "\n  %s: worst %g\n", spec, worst);
+    CU_ASSERT(worst <= 1e-5);
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
+static void test_lconv_vf(void) { check_lconv_layer("lconv:3:p=2", 2, LC_LCONV_VECTOR_FIELD, 1, 1, 0); }
+static void test_lconv_adj(void)
+{
+    check_lconv_layer("lconv:3:p=3:form=adj:now0:nobias", 3, LC_LCONV_ADJACENCY, 0, 0, 0);
+}
+static void test_lconv_sparse_input(void) { check_lconv_layer("lconv:3:p=2:init=const", 2, LC_LCONV_VECTOR_FIELD, 1, 1, 1); }
+
+static void test_shared_generator(void)
+{
+    lc_dataset_t *ds = toy(4, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ds);
+    int dim = 0;
+    if (!lc_graph_positions(lc_dataset_graph(ds), &dim)) {
+        CU_FAIL("lc_graph_set_positions did not store the positions");
+        lc_dataset_free(&ds);
+        return;
+    }
+    lc_model_t *m = NULL;
+    lc_eval_result ev;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "shared:3:p=2"));
+    LC_ASSERT_OK(lc_model_build(m, ds, NULL));
+    LC_ASSERT_OK(lc_model_evaluate(m, ds, &ev));
+    const lc_tensor_t *eps = param(m, ".epsilon");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(eps);
+    CU_ASSERT_EQUAL(lc_tensor_dim(eps, 0), 2);
+    lc_graph_t *g = lc_dataset_graph(ds);
+    const float *pos = lc_graph_positions(g, &dim);
+    int64_t m_edges = lc_graph_num_edges(g);
+    float *w = calloc((size_t)m_edges * 2, sizeof *w);
+    for (int64_t e = 0; e < m_edges; e++) /* w[e, i] = Σ_a ε_i^a ê_a(e) */
+        for (int i = 0; i < 2; i++)
+            for (int a = 0; a < 2; a++)
+                w[e * 2 + i] += lc_tensor_data(eps)[a * 2 + i] *
+                                (pos[lc_graph_heads(g)[e] * 2 + a] - pos[lc_graph_tails(g)[e] * 2 + a]);
+    double worst = worst_vs_reference(m, ds, w, 2, LC_LCONV_VECTOR_FIELD, 1, 1);
+    CU_ASSERT(worst <= 1e-5);
+    free(w);
+    lc_model_free(&m);
+    /* without positions the layer says what is missing */
+    lc_dataset_t *plain = NULL;
+    const int64_t t[] = {0, 1}, h[] = {1, 2};
+    lc_graph_t *g2 = NULL;
+    lc_tensor_t *x = NULL;
+    int32_t labels[3] = {0, 1, 0};
+    LC_ASSERT_OK(lc_graph_from_edges(&g2, 3, 2, t, h, NULL, LC_GRAPH_SYMMETRIZE));
+    LC_ASSERT_OK(lc_tensor_new2(&x, 3, 2));
+    LC_ASSERT_OK(lc_dataset_new(&plain, g2, x, NULL, labels, 2));
+    uint8_t all[3] = {1, 1, 1};
+    LC_ASSERT_OK(lc_dataset_set_split(plain, all, all, all));
+    LC_ASSERT_OK(lc_model_from_spec(&m, "shared:2"));
+    LC_ASSERT_STATUS(lc_model_build(m, plain, NULL), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("needs node positions");
+    lc_model_free(&m);
+    lc_dataset_free(&plain);
+    lc_dataset_free(&ds);
+}
+
+/* Central differences of the training loss for a few entries of every parameter
+ * (W0, W_i, b, w, ε) against the backward pass. Dropout-free models only. */
+static void gradcheck_model(const char *spec)
+{
+    lc_dataset_t *ds = toy(5, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ds);
+    lc_model_t *m = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&m, spec));
+    LC_ASSERT_OK(lc_model_build(m, ds, NULL));
+    lc_cgraph_t *cg = lc_model_graph(m);
+    LC_ASSERT_OK(lc_cg_forward(cg, 1));
+    LC_ASSERT_OK(lc_cg_backward(cg));
+    int checked = 0;
+    for (int p = 0; p < lc_cg_num_params(cg); p++) {
+        lc_tensor_t *w = lc_cg_param_tensor(cg, p);
+        const lc_tensor_t *g = lc_cg_grad(cg, lc_cg_param_node(cg, p));
+        int64_t step = lc_tensor_numel(w) / 7 + 1;
+        for (int64_t i = 0; i < lc_tensor_numel(w); i += step) {
+            float *v = &lc_tensor_data(w)[i], saved = *v, h = 1e-2f;
+            double f[2];
+            for (int s = 0; s < 2; s++) {
+                *v = saved + (s ? -h : h);
+                LC_ASSERT_OK(lc_cg_forward(cg, 1));
+                f[s] = lc_tensor_data(lc_cg_value(cg, m->loss))[0];
+            }
+            *v = saved;
+            double num = (f[0] - f[1]) / (2 * h), ana = lc_tensor_data(g)[i];
+            double err = fabs(num - ana) / fmax(1e-2, fmax(fabs(num), fabs(ana)));
+            if (err > 2e-2)
+                fprintf(stderr, "\n  %s %s[%lld]: analytic %g numeric %g\n", spec,
+                        lc_cg_param_name(cg, p), (long long)i, ana, num);
+            CU_ASSERT(err <= 2e-2);
+            checked++;
+        }
+    }
+    CU_ASSERT(checked > 10);
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
+static void test_grad_lconv_layers(void)
+{
+    gradcheck_model("lconv:5:p=2,tanh,lconv:p=2");
+    gradcheck_model("lconv:5:p=2:form=adj,tanh,lconv:form=adj");
+    gradcheck_model("shared:5:p=2,tanh,shared");
+}
+
+/* Relabelling the nodes permutes the outputs (edge weights carried along). */
+static void check_equivariance(const char *spec)
+{
+    const int perm[N] = {3, 7, 0, 9, 1, 5, 2, 8, 6, 4};
+    lc_dataset_t *a = toy(6, 0, NULL), *b = toy(6, 0, perm);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    lc_model_t *ma = NULL, *mb = NULL;
+    lc_eval_result ev;
+    LC_ASSERT_OK(lc_model_from_spec(&ma, spec));
+    LC_ASSERT_OK(lc_model_from_spec(&mb, spec));
+    LC_ASSERT_OK(lc_model_build(ma, a, NULL));
+    LC_ASSERT_OK(lc_model_build(mb, b, NULL));
+    lc_cgraph_t *ca = lc_model_graph(ma), *cb = lc_model_graph(mb);
+    lc_graph_t *ga = lc_dataset_graph(a), *gb = lc_dataset_graph(b);
+    for (int p = 0; p < lc_cg_num_params(ca); p++) {
+        lc_tensor_t *ta = lc_cg_param_tensor(ca, p), *tb = lc_cg_param_tensor(cb, p);
+        const char *name = lc_cg_param_name(ca, p);
+        if (!strstr(name, "edge_weight")) {
+            LC_ASSERT_OK(lc_tensor_copy(tb, ta));
+            continue;
+        }
+        int64_t cols = lc_tensor_dim(ta, 1); /* edge e of a is edge (π t, π h) of b */
+        for (int64_t e = 0; e < lc_graph_num_edges(ga); e++) {
+            int64_t t = perm[lc_graph_tails(ga)[e]], h = perm[lc_graph_heads(ga)[e]], eb = -1;
+            for (int64_t k = 0; k < lc_graph_num_edges(gb); k++)
+                if (lc_graph_tails(gb)[k] == t && lc_graph_heads(gb)[k] == h) eb = k;
+            CU_ASSERT_FATAL(eb >= 0);
+            memcpy(lc_tensor_data(tb) + eb * cols, lc_tensor_data(ta) + e * cols, sizeof(float) * (size_t)cols);
+        }
+    }
+    LC_ASSERT_OK(lc_model_evaluate(ma, a, &ev));
+    LC_ASSERT_OK(lc_model_evaluate(mb, b, &ev));
+    const float *ya = lc_tensor_data(lc_model_output(ma)), *yb = lc_tensor_data(lc_model_output(mb));
+    for (int v = 0; v < N; v++)
+        for (int c = 0; c < C; c++) CU_ASSERT_DOUBLE_EQUAL(yb[perm[v] * C + c], ya[v * C + c], 1e-5);
+    lc_model_free(&ma), lc_model_free(&mb);
+    lc_dataset_free(&a), lc_dataset_free(&b);
+}
+
+static void test_equivariance_gcn(void) { check_equivariance("gcn:6,relu,gcn"); }
+static void test_equivariance_lconv(void) { check_equivariance("lconv:6:p=2,relu,lconv:p=3:form=adj"); }
+
+static void test_specs(void)
+{
+    struct {
+        const char *spec, *canonical;
+    } ok[] = {{"lconv:64:p=4:form=vf", "lconv:64:p=4"},
+              {"lconv:8:form=adj:init=const:frozen:now0:nobias,lconv",
+               "lconv:8:form=adj:init=const:frozen:now0:nobias,lconv"},
+              {"shared:32:p=2,relu,shared", "shared:32:p=2,relu,shared"},
+              {"lattice:32:k=5,relu,lattice", "lattice:32:k=5,relu,lattice"},
+              {"lowrank:16:p=7:r=8,lowrank", "lowrank:16:p=7:r=8,lowrank"}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        lc_model_t *m = NULL;
+        LC_ASSERT_OK(lc_model_from_spec(&m, ok[i].spec));
+        CU_ASSERT_STRING_EQUAL(lc_model_spec(m), ok[i].canonical);
+        lc_model_free(&m);
+    }
+    struct {
+        const char *spec, *needle;
+    } bad[] = {{"lconv:16:q=3,gcn", "token 1 'lconv:16:q=3': unexpected 'q=3'"},
+               {"gcn:16:p=2,gcn", "gcn takes a width, nobias"},
+               {"lattice:8:k=4,lattice", "'k=4'"},
+               {"lconv:8:form=diag,lconv", "'form=diag'"},
+               {"lconv:8:p=0,lconv", "'p=0'"},
+               {"lowrank:8:r=x,lowrank", "'r=x'"},
+               {"lconv:8:16,lconv", "unexpected '16'"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        lc_model_t *m = NULL;
+        LC_ASSERT_STATUS(lc_model_from_spec(&m, bad[i].spec), LC_ERR_INVALID_ARG);
+        LC_ASSERT_ERROR_HAS(bad[i].needle);
+    }
+}
+
+/* A frozen generator set is not a parameter, and stays as it started. */
+static void test_frozen(void)
+{
+    lc_dataset_t *ds = toy(7, 0, NULL);
+    lc_model_t *m = NULL, *f = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "lconv:3:p=2"));
+    LC_ASSERT_OK(lc_model_from_spec(&f, "lconv:3:p=2:frozen"));
+    LC_ASSERT_OK(lc_model_build(m, ds, NULL));
+    LC_ASSERT_OK(lc_model_build(f, ds, NULL));
+    CU_ASSERT_EQUAL(lc_cg_num_params(lc_model_graph(f)) + 1, lc_cg_num_params(lc_model_graph(m)));
+    CU_ASSERT_PTR_NULL(param(f, ".edge_weight"));
+    lc_train_config cfg = lc_train_defaults();
+    cfg.epochs = 5;
+    LC_ASSERT_OK(lc_model_train(f, ds, &cfg, NULL));
+    lc_model_free(&m), lc_model_free(&f);
+    lc_dataset_free(&ds);
+}
+
+int main(void)
+{
+    static const lc_test_case cases[] = {{"lconv vector field vs dense", test_lconv_vf},
+                                         {"lconv adjacency vs dense", test_lconv_adj},
+                                         {"lconv sparse input vs dense", test_lconv_sparse_input},
+                                         {"shared generator vs dense", test_shared_generator},
+                                         {"gradients of W0, W_i, b, w, eps", test_grad_lconv_layers},
+                                         {"equivariance gcn", test_equivariance_gcn},
+                                         {"equivariance lconv", test_equivariance_lconv},
+                                         {"specs", test_specs},
+                                         {"frozen generators", test_frozen},
+                                         {NULL, NULL}};
+    return lc_test_main("lconv", cases);
+}
