@@ -1,15 +1,146 @@
-/* lattice.c — the CNN as an L-conv: fixed shift generators on a grid (placeholder). */
+/* lattice.c — the CNN as an L-conv: the fixed shift generators of a k^d stencil on a grid. */
 #include <math.h>
 
 #include "layer.h"
 
+/* The number of stencil offsets p = k^d − 1 of the data's graph, after checking
+ * that it is a grid from lc_graph_grid built with this k; errors are
+ * reported under `func`, the builder that asked. */
+static lc_status stencil_size(const char *func, const lc_i_build_ctx *ctx, int k, int *p)
+{
+    const lc_graph_t *g = ctx->graph;
+    if (!g) return lc_i_error(LC_ERR_INVALID_ARG, func, "layer %d 'lattice': no graph", ctx->layer);
+    if (k < 3 || k > 1023 || k % 2 == 0)
+        return lc_i_error(LC_ERR_INVALID_ARG, func,
+                          "layer %d 'lattice': k = %d is not an odd number in [3, 1023]",
+                          ctx->layer, k);
+    if (!g->edge_type || g->pos_dim < 1 || g->pos_dim > 3 || g->n_edge_types < 1)
+        return lc_i_error(LC_ERR_INVALID_ARG, func,
+                          "layer %d 'lattice': the data's graph is not a grid (it has no stencil "
+                          "edge types); build it with lc_graph_grid",
+                          ctx->layer);
+    const int dim = g->pos_dim;
+    int64_t want = 1;
+    for (int i = 0; i < dim; i++)
+        want *= k;
+    want -= 1;
+    if (g->n_edge_types != want) {
+        /* Name the grid's own k when its type count is a stencil's. */
+        int grid_k = 0;
+        for (int c = 3; c <= 1023 && !grid_k; c += 2) {
+            int64_t t = 1;
+            for (int i = 0; i < dim; i++)
+                t *= c;
+            if (t - 1 == g->n_edge_types) grid_k = c;
+            if (t - 1 > g->n_edge_types) break;
+        }
+        if (grid_k)
+            return lc_i_error(LC_ERR_INVALID_ARG, func,
+                              "layer %d 'lattice': k = %d but the %d-D grid was built with k = %d "
+                              "(%d edge types, not k^d - 1 = %lld)",
+                              ctx->layer, k, dim, grid_k, g->n_edge_types, (long long)want);
+        return lc_i_error(
+            LC_ERR_INVALID_ARG, func,
+            "layer %d 'lattice': k = %d needs k^d - 1 = %lld edge types on a %d-D grid, "
+            "the graph has %d",
+            ctx->layer, k, (long long)want, dim, g->n_edge_types);
+    }
+    if (g->m < 1)
+        return lc_i_error(LC_ERR_INVALID_ARG, func,
+                          "layer %d 'lattice': the grid has no edges (%lld nodes)", ctx->layer,
+                          (long long)g->n);
+    for (int64_t e = 0; e < g->m; e++)
+        if (g->edge_type[e] < 0 || g->edge_type[e] >= want)
+            return lc_i_error(LC_ERR_INVALID_ARG, func,
+                              "layer %d 'lattice': edge %lld has type %d not in [0, %lld)",
+                              ctx->layer, (long long)e, (int)g->edge_type[e], (long long)want);
+    *p = (int)want;
+    return LC_OK;
+}
+
+/* A weight node must be 2-D [rows, cols] (errors reported under `func`). */
+static lc_status check_weight(const char *func, const lc_i_build_ctx *ctx, lc_node w,
+                              const char *what, int64_t rows, int64_t cols)
+{
+    if (w < 0 || w >= ctx->cg->n_nodes)
+        return lc_i_error(LC_ERR_INVALID_ARG, func,
+                          "layer %d 'lattice': %s is node %d, not in the graph", ctx->layer, what,
+                          (int)w);
+    const lc_i_node *n = &ctx->cg->nodes[w];
+    if (n->ndim != 2 || n->shape[0] != rows || n->shape[1] != cols) {
+        char s[64];
+        return lc_i_error(LC_ERR_SHAPE, func, "layer %d 'lattice': %s is %s, expected [%lld, %lld]",
+                          ctx->layer, what, lc_i_node_shape_str(n, s, sizeof s), (long long)rows,
+                          (long long)cols);
+    }
+    return LC_OK;
+}
+
+lc_status lc_i_lattice_conv(lc_i_build_ctx *ctx, int k, lc_i_flow in, int64_t width, lc_node w0,
+                            lc_node w_all, lc_node b, lc_node *out)
+{
+    lc_status st = LC_OK;
+    lc_tensor_t *onehot = NULL;
+    lc_node w, z, y, xw0, sum;
+    int p = 0;
+    LC_TRY(stencil_size(__func__, ctx, k, &p));
+    LC_TRY(check_weight(__func__, ctx, w_all, "W_all", in.width, (int64_t)p * width));
+    if (w0 >= 0) LC_TRY(check_weight(__func__, ctx, w0, "W0", in.width, width));
+    /* Generator o is the shift S_o: weight 1 on the edges of type o, 0 elsewhere
+     * (the edge op skips the zeros), in the adjacency form (L z)[v] = Σ w·z[head]. */
+    const lc_graph_t *g = ctx->graph;
+    LC_TRY(lc_tensor_new2(&onehot, g->m, p));
+    for (int64_t e = 0; e < g->m; e++)
+        onehot->data[e * p + g->edge_type[e]] = 1.0f;
+    LC_TRY(lc_i_owned_constant(ctx->cg, onehot, &w));
+    onehot = NULL; /* owned by the compute graph now */
+    LC_TRY(lc_i_project(ctx, in, w_all, &z));
+    LC_TRY(lc_cg_edge_conv(ctx->cg, ctx->graph, z, w, LC_LCONV_ADJACENCY, &y));
+    if (w0 >= 0) {
+        LC_TRY(lc_i_project(ctx, in, w0, &xw0));
+        LC_TRY(lc_cg_add(ctx->cg, xw0, y, &sum));
+        y = sum;
+    }
+    LC_TRY(lc_i_add_bias(ctx, y, b, &y));
+    *out = y;
+done:
+    lc_tensor_free(&onehot);
+    return st;
+}
+
 static lc_status build_lattice(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in,
                                lc_i_flow *out)
 {
-    (void)ctx, (void)d, (void)in, (void)out;
-    return LC_ERROR(LC_ERR_UNSUPPORTED, "lattice layers are not implemented yet");
+    const int k = d->kernel ? d->kernel : 3;
+    lc_status st = LC_OK;
+    lc_tensor_t *t = NULL;
+    lc_node w_all, w0 = -1, b = -1, y;
+    int p = 0;
+    LC_TRY(stencil_size(__func__, ctx, k, &p));
+    /* W_all [in, p·out]: every tap W_o Glorot-uniform for fan (in, out), as W0. */
+    LC_TRY(lc_tensor_new2(&t, in.width, (int64_t)p * d->width));
+    const float a = sqrtf(6.0f / (float)(in.width + d->width));
+    for (int64_t i = 0; i < t->numel; i++)
+        t->data[i] = (2.0f * lc_rng_uniform(ctx->init_rng) - 1.0f) * a;
+    LC_TRY(ctx->add_param(ctx, t, "weights", true, &w_all));
+    lc_tensor_free(&t);
+    if (!d->no_w0) {
+        LC_TRY(lc_tensor_new2(&t, in.width, d->width));
+        LC_TRY(lc_init_glorot(t, ctx->init_rng));
+        LC_TRY(ctx->add_param(ctx, t, "weight0", true, &w0));
+        lc_tensor_free(&t);
+    }
+    if (!d->no_bias) {
+        LC_TRY(lc_tensor_new(&t, 1, &d->width));
+        LC_TRY(ctx->add_param(ctx, t, "bias", false, &b));
+        lc_tensor_free(&t);
+    }
+    LC_TRY(lc_i_lattice_conv(ctx, k, in, d->width, w0, w_all, b, &y));
+    *out = (lc_i_flow){.node = y, .width = d->width};
+done:
+    lc_tensor_free(&t);
+    return st;
 }
 
-const lc_i_layer_type lc_i_layer_lattice = {LC_LAYER_LATTICE, "lattice", true,
-                                            LC_OPT_NOBIAS | LC_OPT_K | LC_OPT_NOW0, NAN,
-                                            build_lattice};
+const lc_i_layer_type lc_i_layer_lattice = {
+    LC_LAYER_LATTICE, "lattice", true, LC_OPT_NOBIAS | LC_OPT_K | LC_OPT_NOW0, NAN, build_lattice};

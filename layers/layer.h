@@ -64,4 +64,13 @@ lc_status lc_i_owned_constant(lc_cgraph_t *cg, lc_tensor_t *value, lc_node *out)
 /* A dense input is required (activations, dropout after a sparse input). */
 lc_status lc_i_require_dense(const lc_i_layer_type *type, lc_i_flow in);
 
+/* The lattice layer's core (lattice.c), with the weights given as nodes so that
+ * a test can feed known convolution taps: Y = [X·W0] + Σ_o S_o·X·W_o [+ b] on
+ * ctx->graph, which must be an lc_graph_grid of stencil side k. W_all is
+ * [in.width, p·width] (tap o in columns o·width … o·width + width − 1, o the
+ * graph's edge type), W0 [in.width, width]; w0 or b = −1 leaves the term out.
+ * Errors: LC_ERR_INVALID_ARG (not such a grid), LC_ERR_SHAPE. */
+lc_status lc_i_lattice_conv(lc_i_build_ctx *ctx, int k, lc_i_flow in, int64_t width, lc_node w0,
+                            lc_node w_all, lc_node b, lc_node *out);
+
 #endif
