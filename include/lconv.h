@@ -196,7 +196,11 @@ typedef enum { LC_BOUNDARY_ZERO = 0, LC_BOUNDARY_PERIODIC = 1 } lc_boundary;
  * than 0: edge types are the offset indices 0 .. k^d − 2 (lexicographic order,
  * centre skipped), positions are the integer grid coordinates. Zero boundary:
  * offsets that leave the grid have no edge (zero padding); periodic: they wrap.
- * Node index = row-major (last dim fastest), as images are stored. */
+ * Node index = row-major (last dim fastest), as images are stored.
+ * Sets positions (pos_dim = d), which the lattice layer reads d from.
+ * Errors: LC_ERR_INVALID_ARG (d not 1..3, k even, k < 3 or k > 1023, a
+ * periodic dim < k, more than 2^31 − 1 nodes), LC_ERR_OUT_OF_MEMORY (more than
+ * 2^31 − 1 edges). */
 lc_status lc_graph_grid(lc_graph_t **g, int d, const int64_t *dims, int k, lc_boundary boundary);
 
 /* ======================================================================
