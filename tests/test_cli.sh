@@ -65,7 +65,7 @@ field() { awk -v s="$1" -v c="$2" '$1 == s && NF == 7 { print $c; exit }' "$T/ou
 
 # ---------------------------------------------------------------- help and version
 run --help
-if [ "$rc" -eq 0 ] && out_has "train" && out_has "eval" && out_has "--epochs"; then
+if [ "$rc" -eq 0 ] && out_has "train" && out_has "eval" && out_has "compare" && out_has "--epochs"; then
     ok "--help exits 0 and lists commands and options"
 else
     bad "--help exits 0 and lists commands and options" "exit $rc"
@@ -76,6 +76,13 @@ if [ "$rc" -eq 0 ] && out_has "lcnet train" && out_has "--seeds"; then
     ok "train --help"
 else
     bad "train --help" "exit $rc"
+fi
+
+run compare --help
+if [ "$rc" -eq 0 ] && out_has "lcnet compare" && out_has "--models" && ! out_has "--save"; then
+    ok "compare --help"
+else
+    bad "compare --help" "exit $rc"
 fi
 
 run --version
@@ -334,6 +341,104 @@ else
         bad "--log writes a header and one line per epoch (12)" "$lines lines, header '$header'"
     fi
 fi
+
+# ---------------------------------------------------------------- compare
+# crow SPEC COLUMN: the COLUMN-th field of the table row of model SPEC (a row
+# has 7 fields: spec, params, mean, ±, std, ms/epoch, peak MiB).
+crow() { awk -v s="$1" -v c="$2" '$1 == s && NF == 7 { print $c; exit }' "$T/out"; }
+run compare --data karate --models 'gcn; lconv:16,relu,lconv' --seeds 2 --epochs 20 --quiet
+rows=$(grep -c '±' "$T/out")
+if [ "$rc" -eq 0 ] && [ "$rows" -eq 2 ] && [ -n "$(crow gcn 1)" ] && [ -n "$(crow lconv:16,relu,lconv 1)" ] &&
+    grep -E '^model +params +test_acc_% +ms/epoch +peak_MiB$' "$T/out" >/dev/null; then
+    ok "compare: one table, a header and two rows"
+else
+    bad "compare: one table, a header and two rows" "exit $rc, $rows rows: $(cat "$T/out")"
+fi
+# Every row: mean ± std in percent, a positive time and memory.
+if awk 'NF == 7 && $4 == "±" { n++; if (!($3 >= 0 && $3 <= 100 && $5 >= 0 && $6 > 0 && $7 > 0)) bad++ }
+        END { exit !(n == 2 && !bad) }' "$T/out"; then
+    ok "compare: mean ± std column, ms/epoch and peak MiB"
+else
+    bad "compare: mean ± std column, ms/epoch and peak MiB" "$(cat "$T/out")"
+fi
+# Learnable scalars, counted here from the layer shapes (karate: 34 one-hot
+# features, 2 classes, 156 directed edges). gcn preset: W 34×16, W 16×2, no
+# bias. lconv (p = 1): W_1 and W0 in×out, edge weights E×1, bias out, per layer.
+gcn_params=$((34 * 16 + 16 * 2))
+lconv_params=$((2 * 34 * 16 + 156 + 16 + 2 * 16 * 2 + 156 + 2))
+if [ "$(crow gcn 2)" = "$gcn_params" ] && [ "$(crow lconv:16,relu,lconv 2)" = "$lconv_params" ]; then
+    ok "compare: parameter counts ($gcn_params, $lconv_params)"
+else
+    bad "compare: parameter counts" "gcn '$(crow gcn 2)' (want $gcn_params), lconv '$(crow lconv:16,relu,lconv 2)' (want $lconv_params)"
+fi
+# The seeds are those of train: the mean over seeds 42 and 43 is the mean of
+# train's two rows.
+cp "$T/out" "$T/compare"
+run train --data karate --model gcn --seeds 2 --epochs 20 --quiet
+want=$(awk 'NF == 7 && $1 ~ /^4[23]$/ { s += $5; n++ } END { if (n == 2) printf "%.2f", 100 * s / 2 }' "$T/out")
+got=$(awk '$1 == "gcn" && NF == 7 { print $3 }' "$T/compare")
+if [ "$rc" -eq 0 ] && [ -n "$want" ] && awk -v a="$want" -v b="$got" 'BEGIN { d = a - b; exit !(d < 0.011 && d > -0.011) }'; then
+    ok "compare trains like train (gcn mean $got)"
+else
+    bad "compare trains like train" "train gives '$want', compare '$got'"
+fi
+# Peak memory is per model: a small model after a big one does not inherit its peak.
+run compare --data karate --models 'linear:131072,relu,linear;gcn' --epochs 1 --quiet
+big=$(crow linear:131072,relu,linear 7)
+after=$(crow gcn 7)
+run compare --data karate --models gcn --epochs 1 --quiet
+alone=$(crow gcn 7)
+if [ -n "$big" ] && [ -n "$after" ] && [ -n "$alone" ] &&
+    awk -v b="$big" -v a="$after" -v s="$alone" 'BEGIN { d = a - s; exit !(b > 4 * a && d < 2 && d > -2) }'; then
+    ok "compare: peak memory per model ($big MiB, then $after MiB; alone $alone MiB)"
+else
+    bad "compare: peak memory per model" "big '$big', gcn after it '$after', gcn alone '$alone'"
+fi
+expect_usage "compare: a bad spec inside --models" "dropuot" compare --models 'gcn;lconv:16,dropuot,lconv'
+if err_has "model 2 'lconv:16,dropuot,lconv'"; then
+    ok "compare: the bad spec is named with its position"
+else
+    bad "compare: the bad spec is named with its position"
+fi
+expect_usage "compare: an empty entry in --models" "model 2 is empty" compare --models 'gcn;;mlp'
+expect_usage "compare: --model is not an option of compare" "--model" compare --model gcn
+expect_usage "compare: --hidden on a one-layer model" "gcn:2" compare --models 'gcn;gcn:2' --hidden 8
+run compare --data karate --models 'gcn;shared:4,relu,shared' --epochs 2 --quiet
+if [ "$rc" -eq 1 ] && err_has "model 2 'shared:4,relu,shared'" && [ -n "$(crow gcn 1)" ]; then
+    ok "compare: a model that fails at build time: exit 1, the others still reported"
+else
+    bad "compare: a model that fails at build time: exit 1, the others still reported" "exit $rc"
+fi
+
+# ---------------------------------------------------------------- generator export
+run train --data karate --model 'lconv:4:p=2,relu,lconv:p=2' --epochs 5 --export-generators "$T/gen" --quiet
+if [ "$rc" -ne 0 ] || [ ! -f "$T/gen.csv" ] || [ ! -s "$T/gen.ckpt" ]; then
+    bad "--export-generators writes PATH.csv and PATH.ckpt" "exit $rc"
+else
+    ok "--export-generators writes PATH.csv and PATH.ckpt"
+    # E·p lines per L-conv layer: 156 directed edges, p = 2; layer 0 and layer 2 (relu is 1).
+    header=$(head -1 "$T/gen.csv")
+    l0=$(awk -F, 'NR > 1 && $1 == 0 && $2 == "0.lconv.edge_weight"' "$T/gen.csv" | wc -l)
+    l2=$(awk -F, 'NR > 1 && $1 == 2 && $2 == "2.lconv.edge_weight"' "$T/gen.csv" | wc -l)
+    total=$(($(wc -l <"$T/gen.csv") - 1))
+    # Rows cover e = 0..155 and i = 0..1 once each, per layer.
+    distinct=$(awk -F, 'NR > 1 && $3 >= 0 && $3 < 156 && ($4 == 0 || $4 == 1) { k[$1 "," $3 "," $4] = 1 }
+                        END { n = 0; for (x in k) n++; print n }' "$T/gen.csv")
+    if [ "$header" = "layer,name,row,col,value" ] && [ "$l0" -eq $((156 * 2)) ] &&
+        [ "$l2" -eq $((156 * 2)) ] && [ "$total" -eq $((2 * 156 * 2)) ] && [ "$distinct" -eq "$total" ]; then
+        ok "--export-generators CSV: header and E·p rows for both layers ($l0 + $l2)"
+    else
+        bad "--export-generators CSV: header and E·p rows for both layers" \
+            "header '$header', layer 0: $l0, layer 2: $l2, total $total, distinct $distinct"
+    fi
+fi
+run train --data karate --model gcn --epochs 2 --export-generators "$T/gcn_gen" --quiet
+if [ "$rc" -eq 1 ] && err_has "$T/gcn_gen" && [ ! -e "$T/gcn_gen.csv" ]; then
+    ok "--export-generators of a model without generators: exit 1 naming the path"
+else
+    bad "--export-generators of a model without generators: exit 1 naming the path" "exit $rc"
+fi
+expect_usage "--export-generators is not an option of eval" "--export-generators" eval --load x --export-generators y
 
 # ---------------------------------------------------------------- real data (skipped when absent)
 cora="${LCONV_DATA_DIR:-../shared/data}/planetoid/cora"

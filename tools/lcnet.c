@@ -1,4 +1,4 @@
-/* lcnet.c — command-line program: train and evaluate node-classification models with lconv. */
+/* lcnet.c — command-line program: train, evaluate and compare node-classification models. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,15 +18,26 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 /* the library's preset: Kipf & Welling's two-layer GCN */
 #define DEFAULT_MODEL "gcn"
+/* compare: the preset against a two-layer edge-weighted L-conv of the same width */
+#define DEFAULT_MODELS "gcn;lconv:16,relu,lconv"
 #define MAX_SEEDS 100000
+#define MAX_MODELS 64
 
 /* ---------- options ---------- */
 
-enum { CMD_TRAIN = 1, CMD_EVAL = 2, CMD_BOTH = 3 };
+/* Bits: an option lists the commands that accept it. */
+enum { CMD_TRAIN = 1, CMD_EVAL = 2, CMD_COMPARE = 4, CMD_ALL = 7 };
+#define CMD_FIT (CMD_TRAIN | CMD_COMPARE) /* the commands that train */
+
+static const char *command_name(int command)
+{
+    return command == CMD_TRAIN ? "train" : command == CMD_EVAL ? "eval" : "compare";
+}
 
 typedef struct {
     const char *data;
     const char *model;
+    const char *models; /* compare: specs separated by ';' */
     int epochs;
     double lr;
     double weight_decay;
@@ -39,12 +52,14 @@ typedef struct {
     const char *save;
     const char *load;
     const char *log;
+    const char *export_generators;
     int quiet;
 } options;
 
 typedef enum {
     OPT_DATA,
     OPT_MODEL,
+    OPT_MODELS,
     OPT_EPOCHS,
     OPT_LR,
     OPT_WD,
@@ -59,6 +74,7 @@ typedef enum {
     OPT_SAVE,
     OPT_LOAD,
     OPT_LOG,
+    OPT_EXPORT,
     OPT_QUIET,
     OPT_HELP
 } opt_id;
@@ -68,31 +84,35 @@ static const struct {
     opt_id id;
     const char *name;
     const char *arg; /* NULL for a flag */
-    int commands;    /* CMD_TRAIN | CMD_EVAL */
+    int commands;    /* CMD_TRAIN | CMD_EVAL | CMD_COMPARE */
     const char *help;
 } option_table[] = {
-    {OPT_DATA, "--data", "SPEC", CMD_BOTH, "data set (default karate); see DATA SPECS"},
-    {OPT_MODEL, "--model", "SPEC", CMD_BOTH,
+    {OPT_DATA, "--data", "SPEC", CMD_ALL, "data set (default karate); see DATA SPECS"},
+    {OPT_MODEL, "--model", "SPEC", CMD_TRAIN | CMD_EVAL,
      "model spec or name (default " DEFAULT_MODEL "); see MODEL SPECS"},
-    {OPT_HIDDEN, "--hidden", "N", CMD_BOTH, "width of every hidden learnable layer"},
-    {OPT_EPOCHS, "--epochs", "N", CMD_TRAIN, "training epochs (default 200)"},
-    {OPT_LR, "--lr", "X", CMD_TRAIN, "learning rate (default 0.01)"},
-    {OPT_WD, "--weight-decay", "X", CMD_TRAIN, "L2 weight decay, first layer only (default 5e-4)"},
-    {OPT_WD_ALL, "--weight-decay-all", NULL, CMD_TRAIN, "apply the weight decay to every layer"},
-    {OPT_DROPOUT, "--dropout", "P", CMD_TRAIN,
+    {OPT_MODELS, "--models", "SPECS", CMD_COMPARE,
+     "models separated by ';' (default '" DEFAULT_MODELS "')"},
+    {OPT_HIDDEN, "--hidden", "N", CMD_ALL, "width of every hidden learnable layer"},
+    {OPT_EPOCHS, "--epochs", "N", CMD_FIT, "training epochs (default 200)"},
+    {OPT_LR, "--lr", "X", CMD_FIT, "learning rate (default 0.01)"},
+    {OPT_WD, "--weight-decay", "X", CMD_FIT, "L2 weight decay, first layer only (default 5e-4)"},
+    {OPT_WD_ALL, "--weight-decay-all", NULL, CMD_FIT, "apply the weight decay to every layer"},
+    {OPT_DROPOUT, "--dropout", "P", CMD_FIT,
      "override the rate of every dropout layer, 0 <= P < 1"},
-    {OPT_PATIENCE, "--patience", "N", CMD_TRAIN,
+    {OPT_PATIENCE, "--patience", "N", CMD_FIT,
      "early-stopping window on val loss (default 10; 0 = off)"},
-    {OPT_OPTIM, "--optim", "NAME", CMD_TRAIN, "sgd, adam or adamw (default adam)"},
-    {OPT_SEED, "--seed", "N", CMD_BOTH, "random seed of parameters and dropout (default 42)"},
-    {OPT_SEEDS, "--seeds", "N", CMD_TRAIN,
-     "train N times with seeds seed, seed+1, ... (default 1)"},
-    {OPT_THREADS, "--threads", "N", CMD_BOTH, "threads (default 1, reproducible; 0 = all cores)"},
+    {OPT_OPTIM, "--optim", "NAME", CMD_FIT, "sgd, adam or adamw (default adam)"},
+    {OPT_SEED, "--seed", "N", CMD_ALL, "random seed of parameters and dropout (default 42)"},
+    {OPT_SEEDS, "--seeds", "N", CMD_FIT, "train N times with seeds seed, seed+1, ... (default 1)"},
+    {OPT_THREADS, "--threads", "N", CMD_ALL, "threads (default 1, reproducible; 0 = all cores)"},
     {OPT_SAVE, "--save", "CKPT", CMD_TRAIN, "write a checkpoint after training (first seed)"},
-    {OPT_LOAD, "--load", "CKPT", CMD_BOTH, "start from a checkpoint (required by eval)"},
+    {OPT_LOAD, "--load", "CKPT", CMD_TRAIN | CMD_EVAL,
+     "start from a checkpoint (required by eval)"},
     {OPT_LOG, "--log", "CSV", CMD_TRAIN, "write a per-epoch CSV log (first seed)"},
-    {OPT_QUIET, "--quiet", NULL, CMD_BOTH, "no progress line"},
-    {OPT_HELP, "--help", NULL, CMD_BOTH, "show this help and exit"},
+    {OPT_EXPORT, "--export-generators", "PATH", CMD_TRAIN,
+     "write the L-conv generators to PATH.csv and PATH.ckpt (first seed)"},
+    {OPT_QUIET, "--quiet", NULL, CMD_ALL, "no progress line"},
+    {OPT_HELP, "--help", NULL, CMD_ALL, "show this help and exit"},
 };
 #define N_OPTIONS (sizeof option_table / sizeof option_table[0])
 
@@ -123,7 +143,7 @@ static void print_options(FILE *out, int command)
         char left[48];
         snprintf(left, sizeof left, "%s%s%s", option_table[i].name, option_table[i].arg ? " " : "",
                  option_table[i].arg ? option_table[i].arg : "");
-        fprintf(out, "  %-24s %s\n", left, option_table[i].help);
+        fprintf(out, "  %-27s %s\n", left, option_table[i].help);
     }
 }
 
@@ -141,20 +161,32 @@ static void print_help(FILE *out, int command)
               "options:\n",
               out);
         print_options(out, CMD_EVAL);
+    } else if (command == CMD_COMPARE) {
+        fputs("usage: lcnet compare [--data SPEC] [--models 'SPEC;SPEC;...'] [options]\n\n"
+              "Train several models on the same data, each with the same seeds, and print one\n"
+              "table: parameters, test accuracy mean \u00b1 std, time per epoch, peak memory.\n"
+              "Each model runs in its own process, so its peak memory is its own.\n\n"
+              "options:\n",
+              out);
+        print_options(out, CMD_COMPARE);
     } else {
         fputs("usage: lcnet train [--data SPEC] [--model SPEC] [options]\n"
               "       lcnet eval [--data SPEC] [--model SPEC] --load CKPT [options]\n"
+              "       lcnet compare [--data SPEC] [--models 'SPEC;SPEC;...'] [options]\n"
               "       lcnet --help | --version\n\n"
               "Graph neural networks for node classification with lconv.\n\n"
               "commands:\n"
-              "  train   train a model (with --seeds N, N times) and print a result table\n"
-              "  eval    evaluate a checkpoint written by 'lcnet train --save'\n\n"
+              "  train    train a model (with --seeds N, N times) and print a result table\n"
+              "  eval     evaluate a checkpoint written by 'lcnet train --save'\n"
+              "  compare  train several models with the same seeds and print one table\n\n"
               "options:\n",
               out);
-        print_options(out, CMD_BOTH);
+        print_options(out, CMD_ALL);
     }
     fputs("\ndata specs: karate | linqs:DIR | planetoid:DIR/NAME | edgelist:FILE\n"
-          "model specs: comma-separated layers, e.g. gcn:16,relu,dropout:0.5,gcn;\n"
+          "model specs: comma-separated layers, e.g. gcn:16,relu,dropout:0.5,gcn or\n"
+          "  lconv:16:p=4:form=adj,relu,lconv:p=4:form=adj (L-conv options: p=N, form=vf|adj,\n"
+          "  init=normal|const|attr, frozen, now0, nobias);\n"
           "  names: gcn (Kipf & Welling: dropout:0.5,gcn:16:nobias,relu,dropout:0.5,gcn:nobias),\n"
           "  mlp (the same with linear layers)\n"
           "exit status: 0 ok, 1 runtime error, 2 usage error. See lcnet(1).\n",
@@ -241,8 +273,7 @@ static int parse_options(int argc, char **argv, int first, int command, options 
         if (k == N_OPTIONS) return usage_error("unknown option '%.*s'", (int)name_len, arg);
         const char *name = option_table[k].name;
         if (!(option_table[k].commands & command))
-            return usage_error("%s is not an option of '%s'", name,
-                               command == CMD_TRAIN ? "train" : "eval");
+            return usage_error("%s is not an option of '%s'", name, command_name(command));
         const char *val = NULL;
         if (option_table[k].arg) {
             if (eq)
@@ -270,6 +301,9 @@ static int parse_options(int argc, char **argv, int first, int command, options 
         case OPT_MODEL:
             if (*val == '\0') return usage_error("%s: empty spec", name);
             o->model = val;
+            break;
+        case OPT_MODELS:
+            o->models = val;
             break;
         case OPT_EPOCHS:
             rc = parse_int(name, val, 1, 1000000000, &o->epochs);
@@ -321,6 +355,9 @@ static int parse_options(int argc, char **argv, int first, int command, options 
         case OPT_LOG:
             o->log = val;
             break;
+        case OPT_EXPORT:
+            o->export_generators = val;
+            break;
         case OPT_QUIET:
             o->quiet = 1;
             break;
@@ -336,10 +373,10 @@ static int parse_options(int argc, char **argv, int first, int command, options 
 
 /* ---------- model spec ---------- */
 
-/* The model of the options: the spec (or preset name) with --hidden applied. */
-static lc_status make_model(const options *o, lc_model_t **m)
+/* The model of a spec (or preset name) with --hidden applied. */
+static lc_status make_model(const options *o, const char *spec, lc_model_t **m)
 {
-    lc_status st = lc_model_from_spec(m, o->model);
+    lc_status st = lc_model_from_spec(m, spec);
     if (st == LC_OK && o->hidden > 0 && (st = lc_model_set_hidden(*m, o->hidden)) != LC_OK)
         lc_model_free(m);
     return st;
@@ -485,7 +522,7 @@ static int run(const options *o, int command)
             cfg.on_epoch = on_epoch;
             cfg.user = &prog;
         }
-        st = make_model(o, &m);
+        st = make_model(o, o->model, &m);
         if (st != LC_OK) {
             rc = runtime_error();
             goto done;
@@ -506,6 +543,8 @@ static int run(const options *o, int command)
             st = lc_model_evaluate(m, ds, &ev);
         }
         if (st == LC_OK && r == 0 && o->save) st = lc_model_save(m, o->save);
+        if (st == LC_OK && r == 0 && o->export_generators)
+            st = lc_model_export_generators(m, o->export_generators);
         if (st != LC_OK) {
             rc = runtime_error();
             goto done;
@@ -543,9 +582,217 @@ done:
     return rc;
 }
 
+/* ---------- compare ---------- */
+
+/* The ';'-separated entries of a --models value, trimmed, in `buf` (a copy
+ * that the entries point into). Returns an exit code. */
+static int split_models(const char *list, char *buf, size_t cap, const char **specs, int *count)
+{
+    if (strlen(list) >= cap)
+        return usage_error("--models: the list is longer than %zu bytes", cap - 1);
+    strcpy(buf, list);
+    int n = 0;
+    for (char *p = buf;;) {
+        char *end = strchr(p, ';');
+        if (end) *end = '\0';
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t len = strlen(p);
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            p[--len] = '\0';
+        if (len == 0) return usage_error("--models: model %d is empty in '%s'", n + 1, list);
+        if (n == MAX_MODELS) return usage_error("--models: more than %d models", MAX_MODELS);
+        specs[n++] = p;
+        if (!end) break;
+        p = end + 1;
+    }
+    *count = n;
+    return EXIT_OK;
+}
+
+/* What one model's worker process sends back through its pipe. */
+typedef struct {
+    int stage; /* 0 ok, 1 the data failed to load, 2 the model failed */
+    char error[512];
+    int64_t nodes, features, split[3];
+    int classes;
+    int64_t params;          /* learnable scalars */
+    double acc_mean, acc_sd; /* test accuracy over the seeds (fraction; NaN: no test nodes) */
+    double ms_per_epoch;     /* mean over seeds of training seconds / epochs run */
+    double peak_mib;         /* the worker's peak resident set */
+} compare_result;
+
+static int64_t count_params(lc_model_t *m)
+{
+    lc_cgraph_t *cg = lc_model_graph(m);
+    int64_t total = 0;
+    for (int i = 0; i < lc_cg_num_params(cg); i++)
+        total += lc_tensor_numel(lc_cg_param_tensor(cg, i));
+    return total;
+}
+
+/* The worker: load the data, train the model once per seed, measure. Runs in
+ * a child process, so that its peak memory is this model's alone. */
+static void compare_worker(const options *o, const char *spec, compare_result *r)
+{
+    lc_dataset_t *ds = NULL;
+    lc_model_t *m = NULL;
+    double *acc = NULL;
+    progress prog = {0};
+    int show_progress = !o->quiet && isatty(STDERR_FILENO);
+    memset(r, 0, sizeof *r);
+    r->stage = 1;
+    if (lc_set_threads(o->threads) != LC_OK || lc_dataset_load(&ds, o->data, NULL) != LC_OK) {
+        snprintf(r->error, sizeof r->error, "%s", lc_last_error());
+        goto done;
+    }
+    r->nodes = lc_dataset_num_nodes(ds);
+    r->features = lc_dataset_num_features(ds);
+    r->classes = lc_dataset_num_classes(ds);
+    for (int k = 0; k < 3; k++)
+        r->split[k] = mask_count(ds, k);
+    r->stage = 2;
+    acc = calloc((size_t)o->seeds, sizeof *acc);
+    if (!acc) {
+        snprintf(r->error, sizeof r->error, "out of memory");
+        goto done;
+    }
+    double ms = 0;
+    for (int s = 0; s < o->seeds; s++) {
+        lc_train_config cfg = train_config(o, o->seed + (uint64_t)s);
+        if (show_progress) {
+            prog.epochs = o->epochs;
+            prog.start = now_seconds();
+            prog.last_print = 0;
+            cfg.on_epoch = on_epoch;
+            cfg.user = &prog;
+        }
+        lc_train_result res;
+        if (make_model(o, spec, &m) != LC_OK || lc_model_build(m, ds, &cfg) != LC_OK ||
+            lc_model_train(m, ds, &cfg, &res) != LC_OK) {
+            progress_clear(&prog);
+            snprintf(r->error, sizeof r->error, "%s", lc_last_error());
+            goto done;
+        }
+        progress_clear(&prog);
+        if (s == 0) r->params = count_params(m);
+        acc[s] = res.final.accuracy[2];
+        ms += res.epochs_run > 0 ? 1e3 * res.seconds / res.epochs_run : 0;
+        lc_model_free(&m);
+    }
+    double sum = 0, sq = 0;
+    for (int s = 0; s < o->seeds; s++)
+        sum += acc[s];
+    r->acc_mean = sum / o->seeds;
+    for (int s = 0; s < o->seeds; s++)
+        sq += (acc[s] - r->acc_mean) * (acc[s] - r->acc_mean);
+    r->acc_sd = o->seeds > 1 ? sqrt(sq / (o->seeds - 1)) : 0.0;
+    r->ms_per_epoch = ms / o->seeds;
+    r->stage = 0;
+done:
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+    free(acc);
+    struct rusage ru;
+    /* Measured last, once everything this model needed has been allocated. */
+    r->peak_mib = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : NAN;
+}
+
+/* Run one model in a forked worker and collect its result. Returns 0, or -1
+ * with r->error set when the worker could not run or died. */
+static int compare_one(const options *o, const char *spec, compare_result *r)
+{
+    int fd[2];
+    fflush(stdout);
+    fflush(stderr);
+    if (pipe(fd) != 0) {
+        snprintf(r->error, sizeof r->error, "cannot create a pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(r->error, sizeof r->error, "cannot start a worker process: %s", strerror(errno));
+        close(fd[0]);
+        close(fd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        compare_result res;
+        compare_worker(o, spec, &res);
+        const char *p = (const char *)&res;
+        size_t left = sizeof res;
+        while (left > 0) {
+            ssize_t w = write(fd[1], p, left);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) _exit(EXIT_RUNTIME);
+            p += w, left -= (size_t)w;
+        }
+        close(fd[1]);
+        _exit(EXIT_OK); /* no atexit handlers or stdio flushes of the parent's state */
+    }
+    close(fd[1]);
+    size_t got = 0;
+    while (got < sizeof *r) {
+        ssize_t n = read(fd[0], (char *)r + got, sizeof *r - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(fd[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (got == sizeof *r) return 0;
+    if (WIFSIGNALED(status))
+        snprintf(r->error, sizeof r->error, "the worker process was killed by signal %d (%s)",
+                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        snprintf(r->error, sizeof r->error,
+                 "the worker process exited with status %d and no result",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return -1;
+}
+
+static int run_compare(const options *o, const char *const *specs, int count)
+{
+    int width = 5, failed = 0, printed = 0;
+    for (int k = 0; k < count; k++)
+        if ((int)strlen(specs[k]) > width) width = (int)strlen(specs[k]);
+    for (int k = 0; k < count; k++) {
+        compare_result r;
+        memset(&r, 0, sizeof r);
+        if (compare_one(o, specs[k], &r) != 0 || r.stage != 0) {
+            fprintf(stderr, "lcnet: model %d '%s': %s\n", k + 1, specs[k], r.error);
+            if (r.stage == 1) return EXIT_RUNTIME; /* the data: every model would fail alike */
+            failed++;
+            continue;
+        }
+        if (!printed++) {
+            printf("dataset  %s  nodes %" PRId64 "  features %" PRId64 "  classes %d  "
+                   "train/val/test %" PRId64 "/%" PRId64 "/%" PRId64 "\n",
+                   o->data, r.nodes, r.features, r.classes, r.split[0], r.split[1], r.split[2]);
+            printf("seeds    %" PRIu64 "..%" PRIu64 " (%d per model), at most %d epochs\n", o->seed,
+                   o->seed + (uint64_t)o->seeds - 1, o->seeds, o->epochs);
+            printf("%-*s  %10s  %15s  %10s  %9s\n", width, "model", "params", "test_acc_%",
+                   "ms/epoch", "peak_MiB");
+        }
+        char acc[48];
+        if (isnan(r.acc_mean))
+            snprintf(acc, sizeof acc, "-");
+        else
+            snprintf(acc, sizeof acc, "%.2f \u00b1 %.2f", 100 * r.acc_mean, 100 * r.acc_sd);
+        /* "±" is two bytes but one column: pad by hand so that the columns align. */
+        printf("%-*s  %10" PRId64 "  %*s  %10.3f  %9.1f\n", width, specs[k], r.params,
+               isnan(r.acc_mean) ? 15 : 16, acc, r.ms_per_epoch, r.peak_mib);
+        fflush(stdout);
+    }
+    return failed ? EXIT_RUNTIME : EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) return usage_error("missing command (train or eval)");
+    if (argc < 2) return usage_error("missing command (train, eval or compare)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         print_help(stdout, 0);
@@ -560,6 +807,8 @@ int main(int argc, char **argv)
         command = CMD_TRAIN;
     else if (strcmp(cmd, "eval") == 0)
         command = CMD_EVAL;
+    else if (strcmp(cmd, "compare") == 0)
+        command = CMD_COMPARE;
     else if (strncmp(cmd, "-", 1) == 0)
         return usage_error("unknown option '%s'", cmd);
     else
@@ -568,6 +817,7 @@ int main(int argc, char **argv)
     options o = {
         .data = "karate",
         .model = DEFAULT_MODEL,
+        .models = DEFAULT_MODELS,
         .epochs = 200,
         .lr = 0.01,
         .weight_decay = 5e-4,
@@ -584,8 +834,23 @@ int main(int argc, char **argv)
 
     /* A bad spec is a usage error, found before any data is read. */
     lc_model_t *check = NULL;
-    if (make_model(&o, &check) != LC_OK)
-        return usage_error("%s: %s", o.hidden > 0 ? "--model/--hidden" : "--model", lc_last_error());
+    if (command == CMD_COMPARE) {
+        static char buf[8192];
+        const char *specs[MAX_MODELS];
+        int count = 0;
+        if ((rc = split_models(o.models, buf, sizeof buf, specs, &count)) != EXIT_OK) return rc;
+        for (int k = 0; k < count; k++) {
+            if (make_model(&o, specs[k], &check) != LC_OK)
+                return usage_error("%s: model %d '%s': %s",
+                                   o.hidden > 0 ? "--models/--hidden" : "--models", k + 1, specs[k],
+                                   lc_last_error());
+            lc_model_free(&check);
+        }
+        return run_compare(&o, specs, count);
+    }
+    if (make_model(&o, o.model, &check) != LC_OK)
+        return usage_error("%s: %s", o.hidden > 0 ? "--model/--hidden" : "--model",
+                           lc_last_error());
     lc_model_free(&check);
     return run(&o, command);
 }
