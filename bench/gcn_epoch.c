@@ -1,4 +1,4 @@
-/* gcn_epoch.c — benchmark: time of one full-batch GCN training epoch (Cora, arxiv-sized random graph) and one f=256 SpMM. */
+/* gcn_epoch.c — benchmark: one full-batch training epoch (GCN or any model spec) on Cora and an arxiv-sized graph; one f=256 SpMM. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include "internal.h" /* lc_i_graphblas_init and lc_i_csr_to_grb, for the GrB_mxm-only timing */
 #include "lconv.h"
+#include "model.h" /* which parameters lc_model_train decays, to configure Adam alike */
 
 /* Report a failed lconv call with its status and message, then jump to `done`. */
 #define BENCH_TRY(call)                                                                        \
@@ -45,6 +46,7 @@ typedef struct {
     int reps; /* 0: the per-case default */
     int threads;
     const char *data_dir;
+    const char *model; /* NULL: the case's GCN */
 } options;
 
 static double now_ms(void)
@@ -150,7 +152,8 @@ done:
  * through lc_model_graph() so that the evaluation pass (a second forward that
  * lc_model_train runs every epoch for early stopping) stays out of the time.
  * The optimizer matches lc_model_train's defaults: Adam, lr 0.01, L2 5e-4 on
- * the first layer's weight only (Kipf & Welling). */
+ * the first learnable layer's weights only (Kipf & Welling; for an L-conv
+ * layer its W_i and W0, not its edge weights or bias). */
 static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const char *spec,
                              int reps, int threads)
 {
@@ -166,11 +169,12 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
     lc_optim_config oc = lc_optim_defaults(LC_OPTIM_ADAM);
     oc.lr = cfg.lr;
     BENCH_TRY(lc_optim_new(&opt, &oc, cg));
-    for (int i = 0; i < lc_cg_num_params(cg); i++)
-        if (strstr(lc_cg_param_name(cg, i), "weight")) {
+    int first = -1;
+    for (int i = 0; i < lc_cg_num_params(cg); i++) {
+        if (first < 0 && m->param_decay[i]) first = m->param_layer[i];
+        if (m->param_decay[i] && m->param_layer[i] == first)
             BENCH_TRY(lc_optim_set_weight_decay(opt, i, cfg.weight_decay));
-            break;
-        }
+    }
     times = malloc((size_t)reps * sizeof *times);
     if (!times) BENCH_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %d timings", reps);
 
@@ -325,12 +329,14 @@ done:
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: gcn_epoch [--case cora|arxiv|all] [--reps R] [--threads T] [--spmm-compare]\n"
-            "                 [--data DIR]\n"
-            "Times one full-batch GCN training epoch (forward with dropout, backward, Adam step).\n"
+            "usage: gcn_epoch [--case cora|arxiv|all] [--model SPEC] [--reps R] [--threads T]\n"
+            "                 [--spmm-compare] [--data DIR]\n"
+            "Times one full-batch training epoch (forward with dropout, backward, Adam step).\n"
             "  --case      cora: Planetoid Cora, %s\n"
             "              arxiv: random graph of ogbn-arxiv's size, %s\n"
             "              all (default): both\n"
+            "  --model     a model spec for every case run instead of its GCN, e.g.\n"
+            "              'lconv:256:p=4:form=adj,relu,lconv:256:p=4:form=adj,relu,lconv:40:p=4:form=adj'\n"
             "  --reps      timed epochs per case (default 5 for cora, 3 for arxiv), after 1 warm-up\n"
             "  --threads   OpenMP/OpenBLAS/GraphBLAS threads (default 1; 0 = all cores)\n"
             "  --spmm-compare  also time one f=256 SpMM on the arxiv-like graph's GCN operator:\n"
@@ -383,6 +389,15 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--data") && v) {
             o->data_dir = v;
             i++;
+        } else if (!strcmp(a, "--model") && v && *v) {
+            lc_model_t *check = NULL;
+            if (lc_model_from_spec(&check, v) != LC_OK) {
+                fprintf(stderr, "gcn_epoch: --model '%s': %s\n", v, lc_last_error());
+                return -1;
+            }
+            lc_model_free(&check);
+            o->model = v;
+            i++;
         } else if (!strcmp(a, "--spmm-compare")) {
             o->spmm_compare = 1;
         } else {
@@ -412,7 +427,8 @@ int main(int argc, char **argv)
     printf("# case  threads   median_ms    min_ms    max_ms  peak_rss_MB\n");
     if (o.run_cora) {
         if ((st = load_cora(&cora, o.data_dir))) goto done;
-        BENCH_TRY(time_epochs("cora", cora, CORA_MODEL, o.reps ? o.reps : 5, threads));
+        BENCH_TRY(time_epochs("cora", cora, o.model ? o.model : CORA_MODEL, o.reps ? o.reps : 5,
+                              threads));
         lc_dataset_free(&cora);
     }
     if (o.run_arxiv || o.spmm_compare) {
@@ -421,7 +437,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "# arxiv-like data generated in %.1f s\n", (now_ms() - t0) / 1e3);
     }
     if (o.run_arxiv)
-        BENCH_TRY(time_epochs("arxiv", arxiv, ARXIV_MODEL, o.reps ? o.reps : 3, threads));
+        BENCH_TRY(time_epochs("arxiv", arxiv, o.model ? o.model : ARXIV_MODEL, o.reps ? o.reps : 3,
+                              threads));
     if (o.spmm_compare) BENCH_TRY(spmm_compare(arxiv, o.reps ? o.reps : 3, threads));
 done:
     lc_dataset_free(&cora);
