@@ -423,6 +423,14 @@ lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss)
             int64_t len = 2 * n->sparse->nnz;
             LC_TRY(lc_tensor_new(&n->aux, 1, &len));
         }
+        if (n->op == LC_OP_LOWRANK || (n->op == LC_OP_POOL && n->iparam[0] != LC_POOL_SUM)) {
+            /* LOWRANK: S = Vᵀ·Z [p·r, R·f], then dS; POOL: max argmax / mean counts per output */
+            int64_t len = n->op == LC_OP_LOWRANK
+                              ? (n->needs_grad ? 2 : 1) * (int64_t)n->iparam[0] * n->iparam[1] *
+                                    (node_numel(n) / n->shape[0])
+                              : (n->iparam[0] == LC_POOL_MAX ? node_numel(n) : n->shape[0]);
+            LC_TRY(lc_tensor_new(&n->aux, 1, &len));
+        }
     }
     cg->loss = loss;
     cg->compiled = true;
