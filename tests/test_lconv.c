@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <GraphBLAS.h>
+
 #include "harness.h"
 #include "model.h"
 
@@ -332,6 +334,72 @@ static void test_frozen(void)
     lc_dataset_free(&ds);
 }
 
+/* A dense n × f row-major array as a GraphBLAS matrix (every entry stored). */
+static GrB_Matrix dense_grb(const float *x, int64_t n, int64_t f)
+{
+    GrB_Matrix a = NULL;
+    GrB_Index *ri = malloc(sizeof(GrB_Index) * (size_t)(n * f)), *ci = malloc(sizeof(GrB_Index) * (size_t)(n * f));
+    for (int64_t k = 0; k < n * f; k++) ri[k] = (GrB_Index)(k / f), ci[k] = (GrB_Index)(k % f);
+    GrB_Matrix_new(&a, GrB_FP32, (GrB_Index)n, (GrB_Index)f);
+    GrB_Matrix_build_FP32(a, ri, ci, x, (GrB_Index)(n * f), GrB_PLUS_FP32);
+    free(ri), free(ci);
+    return a;
+}
+
+/* The edge-weight gradient (a CSR SDDMM kernel) against GraphBLAS: for the
+ * adjacency form, dw[e] = (dY·Zᵀ)[tail, head], i.e. GrB_mxm masked by A's pattern. */
+static void test_sddmm_vs_graphblas(void)
+{
+    const int64_t n = 12, f = 5;
+    int64_t tail[40], head[40];
+    int m = 0;
+    for (int i = 0; i < n; i++) tail[m] = i, head[m++] = (i * 5 + 3) % n, tail[m] = i, head[m++] = (i + 1) % n;
+    lc_graph_t *g = NULL;
+    LC_ASSERT_OK(lc_graph_from_edges(&g, n, m, tail, head, NULL, LC_GRAPH_SYMMETRIZE | LC_GRAPH_BINARY));
+    lc_rng_t rng;
+    lc_rng_seed(&rng, 17);
+    lc_tensor_t *z0 = NULL, *w0 = NULL, *t0 = NULL;
+    LC_ASSERT_OK(lc_tensor_new2(&z0, n, f));
+    LC_ASSERT_OK(lc_tensor_new2(&w0, lc_graph_num_edges(g), 1));
+    LC_ASSERT_OK(lc_tensor_new2(&t0, n, f));
+    for (int64_t i = 0; i < n * f; i++) z0->data[i] = lc_rng_normal(&rng), t0->data[i] = lc_rng_normal(&rng);
+    for (int64_t e = 0; e < w0->numel; e++) w0->data[e] = lc_rng_normal(&rng);
+    lc_cgraph_t *cg = NULL;
+    lc_node z, w, y, t, loss;
+    LC_ASSERT_OK(lc_cg_new(&cg, 1));
+    LC_ASSERT_OK(lc_cg_constant(cg, z0, &z));
+    LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
+    LC_ASSERT_OK(lc_cg_edge_conv(cg, g, z, w, LC_LCONV_ADJACENCY, &y));
+    LC_ASSERT_OK(lc_cg_constant(cg, t0, &t));
+    LC_ASSERT_OK(lc_cg_mse(cg, y, t, &loss));
+    LC_ASSERT_OK(lc_cg_compile(cg, loss));
+    LC_ASSERT_OK(lc_cg_forward(cg, 0));
+    LC_ASSERT_OK(lc_cg_backward(cg));
+    /* dY of the MSE, then the masked product through GraphBLAS */
+    float dy[12 * 5];
+    for (int64_t i = 0; i < n * f; i++) dy[i] = 2.0f * (lc_cg_value(cg, y)->data[i] - t0->data[i]) / (float)(n * f);
+    void *adj = NULL;
+    LC_ASSERT_OK(lc_graph_adjacency_grb(g, &adj));
+    GrB_Matrix gdy = dense_grb(dy, n, f), gz = dense_grb(z0->data, n, f), out = NULL;
+    GrB_Descriptor desc = NULL;
+    CU_ASSERT_EQUAL(GrB_Matrix_new(&out, GrB_FP32, (GrB_Index)n, (GrB_Index)n), GrB_SUCCESS);
+    CU_ASSERT_EQUAL(GrB_Descriptor_new(&desc), GrB_SUCCESS);
+    CU_ASSERT_EQUAL(GrB_Descriptor_set(desc, GrB_MASK, GrB_STRUCTURE), GrB_SUCCESS);
+    CU_ASSERT_EQUAL(GrB_Descriptor_set(desc, GrB_INP1, GrB_TRAN), GrB_SUCCESS);
+    CU_ASSERT_EQUAL(GrB_mxm(out, (GrB_Matrix)adj, NULL, GrB_PLUS_TIMES_SEMIRING_FP32, gdy, gz, desc), GrB_SUCCESS);
+    const float *dw = lc_cg_grad(cg, w)->data;
+    for (int64_t e = 0; e < lc_graph_num_edges(g); e++) {
+        float ref = 0;
+        CU_ASSERT_EQUAL(GrB_Matrix_extractElement_FP32(&ref, out, (GrB_Index)lc_graph_tails(g)[e],
+                                                       (GrB_Index)lc_graph_heads(g)[e]), GrB_SUCCESS);
+        CU_ASSERT_DOUBLE_EQUAL(dw[e], ref, 1e-6 + 1e-5 * fabs(ref));
+    }
+    GrB_Matrix_free(&gdy), GrB_Matrix_free(&gz), GrB_Matrix_free(&out), GrB_Descriptor_free(&desc);
+    lc_cg_free(&cg);
+    lc_graph_free(&g);
+    lc_tensor_free(&z0), lc_tensor_free(&w0), lc_tensor_free(&t0);
+}
+
 int main(void)
 {
     static const lc_test_case cases[] = {{"lconv vector field vs dense", test_lconv_vf},
@@ -343,6 +411,7 @@ int main(void)
                                          {"equivariance lconv", test_equivariance_lconv},
                                          {"specs", test_specs},
                                          {"frozen generators", test_frozen},
+                                         {"SDDMM vs GraphBLAS masked mxm", test_sddmm_vs_graphblas},
                                          {NULL, NULL}};
     return lc_test_main("lconv", cases);
 }
