@@ -421,6 +421,31 @@ static void test_export_frozen_layer(void)
     lc_dataset_free(&ds);
 }
 
+/* Low-rank layers export their factors U and V [n, p·r]. */
+static void test_export_lowrank(void)
+{
+    lc_dataset_t *ds = NULL;
+    LC_ASSERT_OK(lc_dataset_karate(&ds));
+    lc_model_t *m = trained_on_karate("lowrank:8:p=2:r=3,relu,lowrank:p=2:r=3", ds);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    const char *base = tmp_path("lowrank");
+    char prefix[160], csv[170], ckpt[170];
+    snprintf(prefix, sizeof prefix, "%s", base);
+    snprintf(csv, sizeof csv, "%s.csv", prefix);
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", prefix);
+    LC_ASSERT_OK(lc_model_export_generators(m, prefix));
+    int64_t per_layer[3] = {0, 0, 0};
+    const int64_t n = lc_dataset_num_nodes(ds);
+    /* U and V, n × p·r each, in both layers. */
+    CU_ASSERT_EQUAL(check_csv(m, csv, per_layer, 3), 2 * 2 * n * 2 * 3);
+    CU_ASSERT_EQUAL(per_layer[0], 2 * n * 2 * 3);
+    CU_ASSERT_EQUAL(per_layer[2], 2 * n * 2 * 3);
+    unlink(csv);
+    unlink(ckpt);
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
 static void test_export_errors(void)
 {
     lc_dataset_t *ds = NULL;
@@ -476,6 +501,7 @@ int main(void)
         {"dense generator errors", test_dense_errors},
         {"export round trip (CSV and checkpoint)", test_export_round_trip},
         {"export skips frozen generators", test_export_frozen_layer},
+        {"export of low-rank factors U and V", test_export_lowrank},
         {"export errors", test_export_errors},
         {NULL, NULL}};
     int rc = lc_test_main("generators", cases);
