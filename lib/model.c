@@ -261,8 +261,8 @@ lc_status lc_model_from_spec(lc_model_t **out, const char *spec)
         while (trimmed > 0 && isspace((unsigned char)p[trimmed - 1])) trimmed--;
         if (trimmed == 0) LC_FAIL(LC_ERR_INVALID_ARG, "token %d is empty in '%s'", index, spec);
         lc_layer_desc d;
-        LC_TRY(parse_token(p, trimmed, index, &d));
-        LC_TRY(lc_model_add(m, d));
+        LC_TRY(lc_i_error_from(parse_token(p, trimmed, index, &d), __func__));
+        LC_TRY(lc_i_error_from(lc_model_add(m, d), __func__));
         if (lc_i_layer_by_kind(d.kind)->learnable) last_learnable = m->n_layers - 1;
         index++;
         if (!p[len]) break;
@@ -380,7 +380,7 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         }
         if (d.kind == LC_LAYER_DROPOUT && cfg->dropout >= 0) d.arg = cfg->dropout;
         ctx.layer = i;
-        LC_TRY(type->build(&ctx, &d, flow, &flow));
+        LC_TRY(lc_i_error_from(type->build(&ctx, &d, flow, &flow), __func__));
     }
     if (!learnable) LC_FAIL(LC_ERR_INVALID_ARG, "the model has no learnable layer (gcn, linear)");
     if (flow.sparse || flow.width != m->classes)
