@@ -330,6 +330,12 @@ lc_status lc_cg_mean(lc_cgraph_t *cg, lc_node x, lc_node *out); /* scalar */
 typedef enum { LC_LCONV_VECTOR_FIELD = 0, LC_LCONV_ADJACENCY = 1 } lc_lconv_form;
 lc_status lc_cg_edge_conv(lc_cgraph_t *cg, lc_graph_t *g, lc_node z, lc_node w,
                           lc_lconv_form form, lc_node *out);
+/* The same generators applied to one input: out = [L_1·x | … | L_p·x]
+ * ([n, …, p·c], generator-major, from x [n, …, c]). Σ_i L_i·X·W_i is then
+ * out·[W_1; …; W_p]: aggregating before projecting is cheaper when X is
+ * narrower than the layer's output. Cost: O(E·p·c). */
+lc_status lc_cg_edge_expand(lc_cgraph_t *cg, lc_graph_t *g, lc_node x, lc_node w,
+                            lc_lconv_form form, lc_node *out);
 /* Low-rank generators: out = Σ_i U_i·(V_iᵀ·Z_i), U and V [n, p·r] (generator-
  * major columns), z [n, …, p·f], out [n, …, f]. The n × n matrices are never
  * formed. Cost: O(n·p·r·f). */

@@ -5,20 +5,6 @@
 
 #include "layer.h"
 
-/* [in, p·out] with every block W_i Glorot-uniform for fan (in, out). */
-static lc_status generator_weights(lc_i_build_ctx *ctx, int64_t in, int64_t out, int p,
-                                   lc_node *w_all)
-{
-    lc_tensor_t *t = NULL;
-    lc_status st = lc_tensor_new2(&t, in, (int64_t)p * out);
-    if (st) return st;
-    const float a = sqrtf(6.0f / (float)(in + out));
-    for (int64_t i = 0; i < t->numel; i++) t->data[i] = (2.0f * lc_rng_uniform(ctx->init_rng) - 1.0f) * a;
-    st = ctx->add_param(ctx, t, "weights", true, w_all);
-    lc_tensor_free(&t);
-    return st;
-}
-
 /* Edge weights [E, p] as a parameter, or as a constant when frozen ("random L"). */
 static lc_status edge_weight_node(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_tensor_t **t,
                                   const char *what, lc_node *out)
@@ -34,15 +20,41 @@ static lc_status edge_weight_node(lc_i_build_ctx *ctx, const lc_layer_desc *d, l
     return st;
 }
 
-/* Y = [X·W0] + edge_conv(X·W_all, w) + b: shared by both families. */
+/* Σ_i L_i·X·W_i either as edge_conv(X·[W_1|…|W_p]) (project first: the edge op
+ * reads p·out-wide rows) or as edge_expand(X)·[W_1;…;W_p] (aggregate first: it
+ * reads in-wide rows, and its gradient p·in-wide ones). Per edge the first moves
+ * about (2p+1)·out floats, the second (p+2)·in; a sparse X is always projected. */
+static lc_status generator_term(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in, int p,
+                                lc_node w, lc_lconv_form form, lc_node *out)
+{
+    const bool expand_first =
+        !in.sparse && (double)in.width * (p + 2) < (double)d->width * (2 * p + 1);
+    lc_tensor_t *t = NULL;
+    lc_status st = expand_first ? lc_tensor_new2(&t, (int64_t)p * in.width, d->width)
+                                : lc_tensor_new2(&t, in.width, (int64_t)p * d->width);
+    if (st) return st;
+    /* every block W_i Glorot-uniform for fan (in, out), whatever the layout */
+    const float a = sqrtf(6.0f / (float)(in.width + d->width));
+    for (int64_t i = 0; i < t->numel; i++) t->data[i] = (2.0f * lc_rng_uniform(ctx->init_rng) - 1.0f) * a;
+    lc_node weights, z;
+    st = ctx->add_param(ctx, t, "weights", true, &weights);
+    lc_tensor_free(&t);
+    if (st) return st;
+    if (expand_first) {
+        if ((st = lc_cg_edge_expand(ctx->cg, ctx->graph, in.node, w, form, &z))) return st;
+        return lc_cg_matmul(ctx->cg, z, weights, out);
+    }
+    if ((st = lc_i_project(ctx, in, weights, &z))) return st;
+    return lc_cg_edge_conv(ctx->cg, ctx->graph, z, w, form, out);
+}
+
+/* Y = [X·W0] + Σ_i L_i·X·W_i + b: shared by both families. */
 static lc_status lconv_output(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in, int p,
                               lc_node w, lc_lconv_form form, lc_i_flow *out)
 {
     lc_status st = LC_OK;
-    lc_node w_all, z, y, w0, xw0, sum, b = -1;
-    LC_TRY(generator_weights(ctx, in.width, d->width, p, &w_all));
-    LC_TRY(lc_i_project(ctx, in, w_all, &z));
-    LC_TRY(lc_cg_edge_conv(ctx->cg, ctx->graph, z, w, form, &y));
+    lc_node y, w0, xw0, sum, b = -1;
+    LC_TRY(generator_term(ctx, d, in, p, w, form, &y));
     if (!d->no_w0) {
         lc_tensor_t *t = NULL;
         LC_TRY(lc_tensor_new2(&t, in.width, d->width));

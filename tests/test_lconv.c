@@ -8,7 +8,8 @@
 #include "harness.h"
 #include "model.h"
 
-enum { N = 10, F = 4, C = 3 };
+enum { N = 10, FMAX = 4, C = 3 };
+static int F = FMAX; /* feature width of the toy data (1 makes L-conv aggregate first) */
 
 /* A random symmetric graph with N nodes, dense (or sparse) features F wide, C classes. */
 static lc_dataset_t *toy(uint64_t seed, int sparse, const int *perm)
@@ -32,7 +33,7 @@ static lc_dataset_t *toy(uint64_t seed, int sparse, const int *perm)
         pos[v * 2] = cosf(0.6f * (float)i), pos[v * 2 + 1] = sinf(0.6f * (float)i);
     }
     lc_graph_set_positions(g, 2, pos); /* checked by the shared test itself */
-    float x[N * F];
+    float x[N * FMAX];
     for (int i = 0; i < N * F; i++) x[i] = lc_rng_normal(&rng);
     int32_t labels[N];
     uint8_t train[N], val[N], test[N];
@@ -42,16 +43,16 @@ static lc_dataset_t *toy(uint64_t seed, int sparse, const int *perm)
     }
     lc_tensor_t *xt = NULL;
     lc_csr_t *xs = NULL;
-    float xp[N * F];
+    float xp[N * FMAX];
     for (int i = 0; i < N; i++)
         memcpy(xp + (perm ? perm[i] : i) * F, x + i * F, sizeof(float) * F);
     if (sparse) {
-        int64_t rows[N * F], cols[N * F];
+        int64_t rows[N * FMAX], cols[N * FMAX];
         for (int i = 0; i < N * F; i++) rows[i] = i / F, cols[i] = i % F;
         lc_csr_from_coo(&xs, N, F, N * F, rows, cols, xp);
     } else {
         lc_tensor_new2(&xt, N, F);
-        memcpy(lc_tensor_data(xt), xp, sizeof xp);
+        memcpy(lc_tensor_data(xt), xp, sizeof(float) * N * (size_t)F);
     }
     if (lc_dataset_new(&ds, g, xt, xs, labels, C) || lc_dataset_set_split(ds, train, val, test)) {
         lc_dataset_free(&ds);
@@ -79,7 +80,8 @@ static double worst_vs_reference(lc_model_t *m, const lc_dataset_t *ds, const fl
     lc_graph_t *g = lc_dataset_graph(ds);
     const lc_tensor_t *wall = param(m, ".weights"), *w0 = with_w0 ? param(m, ".weight0") : NULL;
     const lc_tensor_t *b = with_bias ? param(m, ".bias") : NULL;
-    double x[N][F] = {{0}}, l[8][N][N] = {{{0}}};
+    const int stacked = lc_tensor_dim(wall, 0) == (int64_t)p * F;
+    double x[N][FMAX] = {{0}}, l[8][N][N] = {{{0}}};
     if (lc_dataset_features(ds))
         for (int i = 0; i < N * F; i++) x[i / F][i % F] = lc_tensor_data(lc_dataset_features(ds))[i];
     else {
@@ -102,9 +104,11 @@ static double worst_vs_reference(lc_model_t *m, const lc_dataset_t *ds, const fl
             double s = b ? lc_tensor_data(b)[c] : 0;
             for (int k = 0; k < F; k++) {
                 if (w0) s += x[v][k] * lc_tensor_data(w0)[k * C + c];
-                for (int i = 0; i < p; i++)
-                    for (int u = 0; u < N; u++)
-                        s += l[i][v][u] * x[u][k] * lc_tensor_data(wall)[k * p * C + i * C + c];
+                for (int i = 0; i < p; i++) { /* W_i from [in, p·out] or, aggregating first, [p·in, out] */
+                    const float wi = stacked ? lc_tensor_data(wall)[(i * F + k) * C + c]
+                                             : lc_tensor_data(wall)[k * p * C + i * C + c];
+                    for (int u = 0; u < N; u++) s += l[i][v][u] * x[u][k] * wi;
+                }
             }
             y[c] = s;
             mx = fmax(mx, s);
@@ -141,6 +145,20 @@ static void test_lconv_vf(void) { check_lconv_layer("lconv:3:p=2", 2, LC_LCONV_V
 static void test_lconv_adj(void)
 {
     check_lconv_layer("lconv:3:p=3:form=adj:now0:nobias", 3, LC_LCONV_ADJACENCY, 0, 0, 0);
+}
+static void test_lconv_aggregate_first(void)
+{
+    F = 1; /* in 1 < out 3: the layer applies the generators before W */
+    lc_dataset_t *ds = toy(3, 0, NULL);
+    lc_model_t *m = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "lconv:3:p=2"));
+    LC_ASSERT_OK(lc_model_build(m, ds, NULL));
+    CU_ASSERT_EQUAL(lc_tensor_dim(param(m, ".weights"), 0), 2); /* [p·in, out]: aggregated first */
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+    check_lconv_layer("lconv:3:p=2", 2, LC_LCONV_VECTOR_FIELD, 1, 1, 0);
+    check_lconv_layer("lconv:3:p=3:form=adj:now0", 3, LC_LCONV_ADJACENCY, 0, 1, 0);
+    F = FMAX;
 }
 static void test_lconv_sparse_input(void) { check_lconv_layer("lconv:3:p=2:init=const", 2, LC_LCONV_VECTOR_FIELD, 1, 1, 1); }
 
@@ -405,6 +423,7 @@ int main(void)
     static const lc_test_case cases[] = {{"lconv vector field vs dense", test_lconv_vf},
                                          {"lconv adjacency vs dense", test_lconv_adj},
                                          {"lconv sparse input vs dense", test_lconv_sparse_input},
+                                         {"lconv aggregating first vs dense", test_lconv_aggregate_first},
                                          {"shared generator vs dense", test_shared_generator},
                                          {"gradients of W0, W_i, b, w, eps", test_grad_lconv_layers},
                                          {"equivariance gcn", test_equivariance_gcn},

@@ -261,6 +261,45 @@ static void check_edge_conv(int form, int64_t R)
     lc_tensor_free(&z0), lc_tensor_free(&w0), lc_tensor_free(&target);
 }
 
+/* [L_1 x | … | L_p x] against the naive sum, then its gradient. */
+static void check_edge_expand(int form, int64_t R)
+{
+    lc_graph_t *g = small_graph();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    const int64_t n = 6, p = 3, c = 2, m = lc_graph_num_edges(g);
+    lc_tensor_t *x0 = rand_tensor(3, (int64_t[]){n, R, c}, -1, 1, 0);
+    lc_tensor_t *w0 = rand_tensor(2, (int64_t[]){m, p}, -1, 1, 0), *target = NULL;
+    lc_cgraph_t *cg = NULL;
+    lc_node x, w, y;
+    LC_ASSERT_OK(lc_cg_new(&cg, 1));
+    LC_ASSERT_OK(lc_cg_parameter(cg, x0, "x", &x));
+    LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
+    LC_ASSERT_OK(lc_cg_edge_expand(cg, g, x, w, form, &y));
+    CU_ASSERT_EQUAL(cg->nodes[y].shape[2], p * c);
+    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, y, &target)));
+    LC_ASSERT_OK(lc_cg_forward(cg, 0));
+    const float *yv = lc_cg_value(cg, y)->data;
+    for (int64_t v = 0; v < n; v++)
+        for (int64_t r = 0; r < R; r++)
+            for (int64_t i = 0; i < p; i++)
+                for (int64_t j = 0; j < c; j++) {
+                    double ref = 0;
+                    for (int64_t e = 0; e < m; e++) {
+                        if (lc_graph_tails(g)[e] != v) continue;
+                        double diff = x0->data[(lc_graph_heads(g)[e] * R + r) * c + j];
+                        if (form == LC_LCONV_VECTOR_FIELD) diff -= x0->data[(v * R + r) * c + j];
+                        ref += w0->data[e * p + i] * diff;
+                    }
+                    CU_ASSERT_DOUBLE_EQUAL(yv[((v * R + r) * p + i) * c + j], ref, 1e-5);
+                }
+    gradcheck(cg, 0, 1e-3f, 1e-2f);
+    lc_cg_free(&cg);
+    lc_graph_free(&g);
+    lc_tensor_free(&x0), lc_tensor_free(&w0), lc_tensor_free(&target);
+}
+static void test_grad_edge_expand_vf(void) { check_edge_expand(LC_LCONV_VECTOR_FIELD, 1); }
+static void test_grad_edge_expand_adj(void) { check_edge_expand(LC_LCONV_ADJACENCY, 2); }
+
 static void test_grad_edge_conv_vf(void) { check_edge_conv(LC_LCONV_VECTOR_FIELD, 1); }
 static void test_grad_edge_conv_adj(void) { check_edge_conv(LC_LCONV_ADJACENCY, 1); }
 static void test_grad_edge_conv_batch(void) { check_edge_conv(LC_LCONV_VECTOR_FIELD, 3); }
@@ -524,6 +563,8 @@ int main(void)
         {"grad edge_conv vector field", test_grad_edge_conv_vf},
         {"grad edge_conv adjacency", test_grad_edge_conv_adj},
         {"grad edge_conv batch", test_grad_edge_conv_batch},
+        {"grad edge_expand vector field", test_grad_edge_expand_vf},
+        {"grad edge_expand adjacency batch", test_grad_edge_expand_adj},
         {"edge_conv annihilates constants", test_edge_conv_constants},
         {"edge_conv with GCN weights = GCN", test_edge_conv_is_gcn},
         {"grad matmul transposes", test_grad_matmul_t},             {"grad bias", test_grad_bias},
