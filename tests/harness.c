@@ -1,9 +1,11 @@
-/* harness.c — runs one CUnit suite and prints the summary line CI adds up. */
+/* harness.c — the CUnit driver (summary line CI adds up) and the helpers the suites share. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cgraph.h" /* cg->loss, cg->nodes: the shapes and loss of a compiled graph */
 #include "harness.h"
 
 static unsigned skipped;
@@ -50,4 +52,96 @@ int lc_test_main(const char *suite_name, const lc_test_case *cases)
     printf("\n%s: %u passed, %u failed, %u skipped\n", suite_name, passed, failed, skipped);
     CU_cleanup_registry();
     return failed ? 1 : 0;
+}
+
+lc_tensor_t *lc_test_rand_tensor(lc_rng_t *rng, int ndim, const int64_t *shape, float lo, float hi,
+                                 float gap)
+{
+    lc_tensor_t *t = NULL;
+    if (lc_tensor_new(&t, ndim, shape)) return NULL;
+    for (int64_t i = 0; i < t->numel; i++) {
+        float v;
+        do v = lo + (hi - lo) * lc_rng_uniform(rng);
+        while (fabsf(v) < gap);
+        t->data[i] = v;
+    }
+    return t;
+}
+
+lc_node lc_test_mse_loss(lc_cgraph_t *cg, lc_rng_t *rng, lc_node y, lc_tensor_t **target)
+{
+    *target = lc_test_rand_tensor(rng, cg->nodes[y].ndim, cg->nodes[y].shape, -1, 1, 0);
+    lc_node t = -1, loss = -1;
+    LC_ASSERT_OK(lc_cg_constant(cg, *target, &t));
+    LC_ASSERT_OK(lc_cg_mse(cg, y, t, &loss));
+    return loss;
+}
+
+/* One forward pass as the options say (the same dropout masks every time when reseeding). */
+static void grad_forward(lc_cgraph_t *cg, const lc_test_grad_opts *o)
+{
+    if (o->reseed) lc_cg_seed(cg, o->seed);
+    LC_ASSERT_OK(lc_cg_forward(cg, o->training));
+}
+
+int lc_test_gradcheck(lc_cgraph_t *cg, const lc_test_grad_opts *o)
+{
+    const float h = o->h;
+    grad_forward(cg, o);
+    LC_ASSERT_OK(lc_cg_backward(cg));
+    int checked = 0;
+    for (int p = 0; p < lc_cg_num_params(cg); p++) {
+        lc_tensor_t *w = lc_cg_param_tensor(cg, p);
+        const lc_tensor_t *g = lc_cg_grad(cg, lc_cg_param_node(cg, p));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+        const int64_t step = o->samples > 0 ? w->numel / o->samples + 1 : 1;
+        for (int64_t i = 0; i < w->numel; i += step) {
+            float saved = w->data[i];
+            double f[2];
+            for (int s = 0; s < 2; s++) {
+                w->data[i] = saved + (s ? -h : h);
+                grad_forward(cg, o);
+                f[s] = lc_cg_value(cg, cg->loss)->data[0];
+            }
+            w->data[i] = saved;
+            double numeric = (f[0] - f[1]) / (2.0 * h), analytic = g->data[i];
+            double err = fabs(numeric - analytic) / fmax(1e-2, fmax(fabs(numeric), fabs(analytic)));
+            if (err > o->tol)
+                fprintf(stderr, "\n  %s%sparam %d (%s)[%lld]: analytic %.6g numeric %.6g\n",
+                        o->label ? o->label : "", o->label ? " " : "", p, lc_cg_param_name(cg, p),
+                        (long long)i, analytic, numeric);
+            CU_ASSERT(err <= o->tol);
+            checked++;
+        }
+    }
+    grad_forward(cg, o); /* leave the values of the unperturbed parameters */
+    return checked;
+}
+
+double *lc_test_dense_features(const lc_dataset_t *ds)
+{
+    int64_t n = lc_dataset_num_nodes(ds), f = lc_dataset_num_features(ds);
+    double *x = calloc((size_t)(n * f), sizeof *x);
+    if (!x) return NULL;
+    if (lc_dataset_features(ds)) {
+        for (int64_t i = 0; i < n * f; i++) x[i] = lc_tensor_data(lc_dataset_features(ds))[i];
+    } else {
+        const lc_csr_t *s = lc_dataset_sparse_features(ds);
+        for (int64_t r = 0; r < s->n_rows; r++)
+            for (int64_t k = s->rowptr[r]; k < s->rowptr[r + 1]; k++)
+                x[r * f + s->col[k]] = s->val[k];
+    }
+    return x;
+}
+
+lc_tensor_t *lc_test_param(lc_model_t *m, const char *suffix)
+{
+    lc_cgraph_t *cg = lc_model_graph(m);
+    const size_t ls = strlen(suffix);
+    for (int i = 0; i < lc_cg_num_params(cg); i++) {
+        const char *name = lc_cg_param_name(cg, i);
+        size_t ln = strlen(name);
+        if (ln >= ls && !strcmp(name + ln - ls, suffix)) return lc_cg_param_tensor(cg, i);
+    }
+    return NULL;
 }

@@ -50,4 +50,40 @@ void lc_test_skip(const char *why);
         CU_ASSERT_PTR_NOT_NULL(strstr(lc_last_error(), (needle)));                             \
     } while (0)
 
+/* ---- helpers the suites share (ops, lowrank, lconv, model, generators) */
+
+/* A tensor of the given shape with uniform entries in [lo, hi) drawn from `rng`;
+ * an entry closer than `gap` to 0 is redrawn (so that the kinks of relu-like ops
+ * are not straddled; gap 0 draws each entry once). NULL when allocation fails. */
+lc_tensor_t *lc_test_rand_tensor(lc_rng_t *rng, int ndim, const int64_t *shape, float lo, float hi,
+                                 float gap);
+
+/* loss = mse(y, target) for a random constant target drawn from `rng` in [-1, 1):
+ * turns any op into a scalar. The caller frees *target after the graph. */
+lc_node lc_test_mse_loss(lc_cgraph_t *cg, lc_rng_t *rng, lc_node y, lc_tensor_t **target);
+
+/* How lc_test_gradcheck perturbs and compares. */
+typedef struct {
+    int training;      /* forward passes in training mode (dropout active) */
+    int reseed;        /* lc_cg_seed(cg, seed) before every forward, so dropout masks match */
+    uint64_t seed;     /* used when reseed */
+    float h;           /* central-difference step */
+    float tol;         /* largest |numeric - analytic| / max(1e-2, |numeric|, |analytic|) */
+    int64_t samples;   /* 0: every entry of every parameter; k > 0: entries 0, s, 2s, ...
+                        * with s = numel / k + 1 (a few per parameter, for large models) */
+    const char *label; /* printed before an offending entry (a spec, say), or NULL */
+} lc_test_grad_opts;
+
+/* Compare the analytic gradient of the parameters of the compiled graph `cg`
+ * with central differences of its loss, asserting each entry within o->tol and
+ * printing the offending ones. Ends with a forward at the unperturbed values.
+ * Returns the number of entries checked. */
+int lc_test_gradcheck(lc_cgraph_t *cg, const lc_test_grad_opts *o);
+
+/* The dataset's features [n, f] as a calloc'd double array, dense or sparse storage. */
+double *lc_test_dense_features(const lc_dataset_t *ds);
+
+/* The first parameter of the built model `m` whose name ends with `suffix`, or NULL. */
+lc_tensor_t *lc_test_param(lc_model_t *m, const char *suffix);
+
 #endif

@@ -100,15 +100,6 @@ static lc_graph_t *random_graph(int64_t n, int m, uint64_t seed)
     return g;
 }
 
-static lc_tensor_t *random_tensor(int64_t rows, int64_t cols, lc_rng_t *rng)
-{
-    lc_tensor_t *t = NULL;
-    if (lc_tensor_new2(&t, rows, cols)) return NULL;
-    for (int64_t k = 0; k < rows * cols; k++)
-        lc_tensor_data(t)[k] = 2 * lc_rng_uniform(rng) - 1;
-    return t;
-}
-
 /* Σ_i dense(L_i)·Z_i (double) equals lc_cg_edge_conv(z, w) for random w and z. */
 static void check_dense_against_op(lc_lconv_form form)
 {
@@ -118,7 +109,8 @@ static void check_dense_against_op(lc_lconv_form form)
     const int64_t m = lc_graph_num_edges(g);
     lc_rng_t rng;
     lc_rng_seed(&rng, 5);
-    lc_tensor_t *w = random_tensor(m, p, &rng), *z = random_tensor(n, p * f, &rng);
+    lc_tensor_t *w = lc_test_rand_tensor(&rng, 2, (int64_t[]){m, p}, -1, 1, 0);
+    lc_tensor_t *z = lc_test_rand_tensor(&rng, 2, (int64_t[]){n, p * f}, -1, 1, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     CU_ASSERT_PTR_NOT_NULL_FATAL(z);
 
@@ -179,7 +171,8 @@ static void test_dense_rows(void)
     const int64_t m = lc_graph_num_edges(g);
     lc_rng_t rng;
     lc_rng_seed(&rng, 9);
-    lc_tensor_t *w = random_tensor(m, p, &rng), *vf = NULL, *adj = NULL;
+    lc_tensor_t *w = lc_test_rand_tensor(&rng, 2, (int64_t[]){m, p}, -1, 1, 0);
+    lc_tensor_t *vf = NULL, *adj = NULL;
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     for (int i = 0; i < p; i++) {
         LC_ASSERT_OK(lc_generator_dense(g, w, i, LC_LCONV_VECTOR_FIELD, &vf));

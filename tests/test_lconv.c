@@ -61,34 +61,16 @@ static lc_dataset_t *toy(uint64_t seed, int sparse, const int *perm)
     return ds;
 }
 
-/* Parameter of the built model whose name ends with `suffix` (first match), or NULL. */
-static lc_tensor_t *param(lc_model_t *m, const char *suffix)
-{
-    lc_cgraph_t *cg = lc_model_graph(m);
-    for (int i = 0; i < lc_cg_num_params(cg); i++) {
-        const char *name = lc_cg_param_name(cg, i);
-        size_t ln = strlen(name), ls = strlen(suffix);
-        if (ln >= ls && !strcmp(name + ln - ls, suffix)) return lc_cg_param_tensor(cg, i);
-    }
-    return NULL;
-}
-
 /* Y = X W0 + Σ_i L_i X W_i + b, then log-softmax, all in double, from dense L_i. */
 static double worst_vs_reference(lc_model_t *m, const lc_dataset_t *ds, const float *w_edges,
                                  int p, lc_lconv_form form, int with_w0, int with_bias)
 {
     lc_graph_t *g = lc_dataset_graph(ds);
-    const lc_tensor_t *wall = param(m, ".weights"), *w0 = with_w0 ? param(m, ".weight0") : NULL;
-    const lc_tensor_t *b = with_bias ? param(m, ".bias") : NULL;
+    const lc_tensor_t *wall = lc_test_param(m, ".weights");
+    const lc_tensor_t *w0 = with_w0 ? lc_test_param(m, ".weight0") : NULL;
+    const lc_tensor_t *b = with_bias ? lc_test_param(m, ".bias") : NULL;
     const int stacked = lc_tensor_dim(wall, 0) == (int64_t)p * F;
-    double x[N][FMAX] = {{0}}, l[8][N][N] = {{{0}}};
-    if (lc_dataset_features(ds))
-        for (int i = 0; i < N * F; i++) x[i / F][i % F] = lc_tensor_data(lc_dataset_features(ds))[i];
-    else {
-        const lc_csr_t *s = lc_dataset_sparse_features(ds);
-        for (int64_t r = 0; r < s->n_rows; r++)
-            for (int64_t k = s->rowptr[r]; k < s->rowptr[r + 1]; k++) x[r][s->col[k]] = s->val[k];
-    }
+    double *x = lc_test_dense_features(ds), l[8][N][N] = {{{0}}}; /* x [N, F] */
     for (int64_t e = 0; e < lc_graph_num_edges(g); e++) {
         int64_t t = lc_graph_tails(g)[e], h = lc_graph_heads(g)[e];
         for (int i = 0; i < p; i++) {
@@ -103,11 +85,11 @@ static double worst_vs_reference(lc_model_t *m, const lc_dataset_t *ds, const fl
         for (int c = 0; c < C; c++) {
             double s = b ? lc_tensor_data(b)[c] : 0;
             for (int k = 0; k < F; k++) {
-                if (w0) s += x[v][k] * lc_tensor_data(w0)[k * C + c];
+                if (w0) s += x[v * F + k] * lc_tensor_data(w0)[k * C + c];
                 for (int i = 0; i < p; i++) { /* W_i from [in, p·out] or, aggregating first, [p·in, out] */
                     const float wi = stacked ? lc_tensor_data(wall)[(i * F + k) * C + c]
                                              : lc_tensor_data(wall)[k * p * C + i * C + c];
-                    for (int u = 0; u < N; u++) s += l[i][v][u] * x[u][k] * wi;
+                    for (int u = 0; u < N; u++) s += l[i][v][u] * x[u * F + k] * wi;
                 }
             }
             y[c] = s;
@@ -117,6 +99,7 @@ static double worst_vs_reference(lc_model_t *m, const lc_dataset_t *ds, const fl
         for (int c = 0; c < C; c++)
             worst = fmax(worst, fabs(out[v * C + c] - (y[c] - mx - log(z))) / fmax(1, fabs(y[c])));
     }
+    free(x);
     return worst;
 }
 
@@ -128,11 +111,12 @@ static void check_lconv_layer(const char *spec, int p, lc_lconv_form form, int w
     lc_eval_result ev;
     LC_ASSERT_OK(lc_model_from_spec(&m, spec));
     LC_ASSERT_OK(lc_model_build(m, ds, NULL));
-    lc_tensor_t *w = param(m, ".edge_weight");
+    lc_tensor_t *w = lc_test_param(m, ".edge_weight");
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     CU_ASSERT_EQUAL(lc_tensor_dim(w, 1), p);
     if (bias) /* a nonzero bias, so that adding it is checked too */
-        for (int c = 0; c < C; c++) lc_tensor_data(param(m, ".bias"))[c] = 0.2f * (float)c - 0.1f;
+        for (int c = 0; c < C; c++)
+            lc_tensor_data(lc_test_param(m, ".bias"))[c] = 0.2f * (float)c - 0.1f;
     LC_ASSERT_OK(lc_model_evaluate(m, ds, &ev));
     double worst = worst_vs_reference(m, ds, lc_tensor_data(w), p, form, w0, bias);
     if (worst > 1e-5) fprintf(stderr, "\n  %s: worst %g\n", spec, worst);
@@ -153,7 +137,8 @@ static void test_lconv_aggregate_first(void)
     lc_model_t *m = NULL;
     LC_ASSERT_OK(lc_model_from_spec(&m, "lconv:3:p=2"));
     LC_ASSERT_OK(lc_model_build(m, ds, NULL));
-    CU_ASSERT_EQUAL(lc_tensor_dim(param(m, ".weights"), 0), 2); /* [p·in, out]: aggregated first */
+    /* [p·in, out]: aggregated first */
+    CU_ASSERT_EQUAL(lc_tensor_dim(lc_test_param(m, ".weights"), 0), 2);
     lc_model_free(&m);
     lc_dataset_free(&ds);
     check_lconv_layer("lconv:3:p=2", 2, LC_LCONV_VECTOR_FIELD, 1, 1, 0);
@@ -177,7 +162,7 @@ static void test_shared_generator(void)
     LC_ASSERT_OK(lc_model_from_spec(&m, "shared:3:p=2"));
     LC_ASSERT_OK(lc_model_build(m, ds, NULL));
     LC_ASSERT_OK(lc_model_evaluate(m, ds, &ev));
-    const lc_tensor_t *eps = param(m, ".epsilon");
+    const lc_tensor_t *eps = lc_test_param(m, ".epsilon");
     CU_ASSERT_PTR_NOT_NULL_FATAL(eps);
     CU_ASSERT_EQUAL(lc_tensor_dim(eps, 0), 2);
     lc_graph_t *g = lc_dataset_graph(ds);
@@ -221,32 +206,8 @@ static void gradcheck_model(const char *spec)
     lc_model_t *m = NULL;
     LC_ASSERT_OK(lc_model_from_spec(&m, spec));
     LC_ASSERT_OK(lc_model_build(m, ds, NULL));
-    lc_cgraph_t *cg = lc_model_graph(m);
-    LC_ASSERT_OK(lc_cg_forward(cg, 1));
-    LC_ASSERT_OK(lc_cg_backward(cg));
-    int checked = 0;
-    for (int p = 0; p < lc_cg_num_params(cg); p++) {
-        lc_tensor_t *w = lc_cg_param_tensor(cg, p);
-        const lc_tensor_t *g = lc_cg_grad(cg, lc_cg_param_node(cg, p));
-        int64_t step = lc_tensor_numel(w) / 7 + 1;
-        for (int64_t i = 0; i < lc_tensor_numel(w); i += step) {
-            float *v = &lc_tensor_data(w)[i], saved = *v, h = 1e-2f;
-            double f[2];
-            for (int s = 0; s < 2; s++) {
-                *v = saved + (s ? -h : h);
-                LC_ASSERT_OK(lc_cg_forward(cg, 1));
-                f[s] = lc_tensor_data(lc_cg_value(cg, m->loss))[0];
-            }
-            *v = saved;
-            double num = (f[0] - f[1]) / (2 * h), ana = lc_tensor_data(g)[i];
-            double err = fabs(num - ana) / fmax(1e-2, fmax(fabs(num), fabs(ana)));
-            if (err > 2e-2)
-                fprintf(stderr, "\n  %s %s[%lld]: analytic %g numeric %g\n", spec,
-                        lc_cg_param_name(cg, p), (long long)i, ana, num);
-            CU_ASSERT(err <= 2e-2);
-            checked++;
-        }
-    }
+    lc_test_grad_opts o = {.training = 1, .h = 1e-2f, .tol = 2e-2f, .samples = 7, .label = spec};
+    int checked = lc_test_gradcheck(lc_model_graph(m), &o);
     CU_ASSERT(checked > 10);
     lc_model_free(&m);
     lc_dataset_free(&ds);
@@ -344,7 +305,7 @@ static void test_frozen(void)
     LC_ASSERT_OK(lc_model_build(m, ds, NULL));
     LC_ASSERT_OK(lc_model_build(f, ds, NULL));
     CU_ASSERT_EQUAL(lc_cg_num_params(lc_model_graph(f)) + 1, lc_cg_num_params(lc_model_graph(m)));
-    CU_ASSERT_PTR_NULL(param(f, ".edge_weight"));
+    CU_ASSERT_PTR_NULL(lc_test_param(f, ".edge_weight"));
     lc_train_config cfg = lc_train_defaults();
     cfg.epochs = 5;
     LC_ASSERT_OK(lc_model_train(f, ds, &cfg, NULL));

@@ -8,56 +8,16 @@
 
 static lc_rng_t rng;
 
-/* A tensor of the given shape with uniform entries in [lo, hi). */
-static lc_tensor_t *rand_tensor(int ndim, const int64_t *shape, float lo, float hi)
+/* A tensor of the given shape with uniform entries in [-1, 1). */
+static lc_tensor_t *rand_tensor(int ndim, const int64_t *shape)
 {
-    lc_tensor_t *t = NULL;
-    if (lc_tensor_new(&t, ndim, shape)) return NULL;
-    for (int64_t i = 0; i < t->numel; i++) t->data[i] = lo + (hi - lo) * lc_rng_uniform(&rng);
-    return t;
+    return lc_test_rand_tensor(&rng, ndim, shape, -1, 1, 0);
 }
 
-/* Compare the analytic gradient of every parameter with central differences
- * of the compiled loss; returns the number of entries checked. */
+/* Every entry of every parameter, evaluation mode (no dropout here, so no reseeding). */
 static int gradcheck(lc_cgraph_t *cg, float h, float tol)
 {
-    LC_ASSERT_OK(lc_cg_forward(cg, 0));
-    LC_ASSERT_OK(lc_cg_backward(cg));
-    int checked = 0;
-    for (int p = 0; p < lc_cg_num_params(cg); p++) {
-        lc_tensor_t *w = lc_cg_param_tensor(cg, p);
-        const lc_tensor_t *g = lc_cg_grad(cg, lc_cg_param_node(cg, p));
-        CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-        for (int64_t i = 0; i < w->numel; i++) {
-            float saved = w->data[i];
-            double f[2];
-            for (int s = 0; s < 2; s++) {
-                w->data[i] = saved + (s ? -h : h);
-                LC_ASSERT_OK(lc_cg_forward(cg, 0));
-                f[s] = lc_cg_value(cg, cg->loss)->data[0];
-            }
-            w->data[i] = saved;
-            double numeric = (f[0] - f[1]) / (2.0 * h), analytic = g->data[i];
-            double err = fabs(numeric - analytic) / fmax(1e-2, fmax(fabs(numeric), fabs(analytic)));
-            if (err > tol)
-                fprintf(stderr, "\n  param %d (%s)[%lld]: analytic %.6g numeric %.6g\n", p,
-                        lc_cg_param_name(cg, p), (long long)i, analytic, numeric);
-            CU_ASSERT(err <= tol);
-            checked++;
-        }
-    }
-    LC_ASSERT_OK(lc_cg_forward(cg, 0)); /* leave the values of the unperturbed parameters */
-    return checked;
-}
-
-/* loss = mse(y, target) for a random fixed target: turns any op into a scalar. */
-static lc_node mse_loss(lc_cgraph_t *cg, lc_node y, lc_tensor_t **target)
-{
-    *target = rand_tensor(cg->nodes[y].ndim, cg->nodes[y].shape, -1, 1);
-    lc_node t, loss;
-    lc_cg_constant(cg, *target, &t);
-    lc_cg_mse(cg, y, t, &loss);
-    return loss;
+    return lc_test_gradcheck(cg, &(lc_test_grad_opts){.h = h, .tol = tol});
 }
 
 /* ---------------------------------------------------------------- lowrank op */
@@ -91,10 +51,10 @@ static double *dense_lowrank(const float *u, const float *v, const float *z, int
 static void check_lowrank(int R, int which)
 {
     const int n = 7, p = 3, r = 2, f = 2;
-    lc_tensor_t *u0 = rand_tensor(2, (int64_t[]){n, p * r}, -1, 1);
-    lc_tensor_t *v0 = rand_tensor(2, (int64_t[]){n, p * r}, -1, 1);
-    lc_tensor_t *z0 = R == 1 ? rand_tensor(2, (int64_t[]){n, p * f}, -1, 1)
-                             : rand_tensor(3, (int64_t[]){n, R, p * f}, -1, 1);
+    lc_tensor_t *u0 = rand_tensor(2, (int64_t[]){n, p * r});
+    lc_tensor_t *v0 = rand_tensor(2, (int64_t[]){n, p * r});
+    lc_tensor_t *z0 = R == 1 ? rand_tensor(2, (int64_t[]){n, p * f})
+                             : rand_tensor(3, (int64_t[]){n, R, p * f});
     lc_tensor_t *target = NULL;
     lc_cgraph_t *cg = NULL;
     lc_node u, v, z, y;
@@ -112,7 +72,7 @@ static void check_lowrank(int R, int which)
     CU_ASSERT_EQUAL(cg->nodes[y].ndim, R == 1 ? 2 : 3);
     CU_ASSERT_EQUAL(cg->nodes[y].shape[0], n);
     CU_ASSERT_EQUAL(cg->nodes[y].shape[cg->nodes[y].ndim - 1], f);
-    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, y, &target)));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, y, &target)));
     LC_ASSERT_OK(lc_cg_forward(cg, 0));
     double *ref = dense_lowrank(u0->data, v0->data, z0->data, n, p, r, R, f), worst = 0;
     const float *yv = lc_cg_value(cg, y)->data;
@@ -138,9 +98,9 @@ static void test_lowrank_only_uv(void) { check_lowrank(3, 1); } /* z a constant 
 static void test_lowrank_batch_slices(void)
 {
     const int n = 9, p = 2, r = 3, f = 4, R = 3;
-    lc_tensor_t *u0 = rand_tensor(2, (int64_t[]){n, p * r}, -1, 1);
-    lc_tensor_t *v0 = rand_tensor(2, (int64_t[]){n, p * r}, -1, 1);
-    lc_tensor_t *z0 = rand_tensor(3, (int64_t[]){n, R, p * f}, -1, 1), *zs = NULL;
+    lc_tensor_t *u0 = rand_tensor(2, (int64_t[]){n, p * r});
+    lc_tensor_t *v0 = rand_tensor(2, (int64_t[]){n, p * r});
+    lc_tensor_t *z0 = rand_tensor(3, (int64_t[]){n, R, p * f}), *zs = NULL;
     LC_ASSERT_OK(lc_tensor_new2(&zs, n, p * f));
     lc_cgraph_t *cg = NULL;
     lc_node u, v, z, y, loss;
@@ -177,9 +137,9 @@ static void test_lowrank_batch_slices(void)
 
 static void test_lowrank_errors(void)
 {
-    lc_tensor_t *u0 = rand_tensor(2, (int64_t[]){5, 6}, -1, 1), *w0 = rand_tensor(2, (int64_t[]){5, 4}, -1, 1);
-    lc_tensor_t *z0 = rand_tensor(2, (int64_t[]){5, 9}, -1, 1), *zb = rand_tensor(2, (int64_t[]){4, 6}, -1, 1);
-    lc_tensor_t *z1 = rand_tensor(1, (int64_t[]){5}, -1, 1), *u3 = rand_tensor(3, (int64_t[]){5, 2, 3}, -1, 1);
+    lc_tensor_t *u0 = rand_tensor(2, (int64_t[]){5, 6}), *w0 = rand_tensor(2, (int64_t[]){5, 4});
+    lc_tensor_t *z0 = rand_tensor(2, (int64_t[]){5, 9}), *zb = rand_tensor(2, (int64_t[]){4, 6});
+    lc_tensor_t *z1 = rand_tensor(1, (int64_t[]){5}), *u3 = rand_tensor(3, (int64_t[]){5, 2, 3});
     lc_cgraph_t *cg = NULL;
     lc_node u, w, z, zbad, z1d, u3d, y, loss;
     LC_ASSERT_OK(lc_cg_new(&cg, 1));
@@ -249,7 +209,7 @@ static void check_pool(lc_pool_kind kind, int with_index)
     CU_ASSERT_EQUAL(cg->nodes[y].shape[0], groups);
     CU_ASSERT_EQUAL(cg->nodes[y].shape[1], 2);
     CU_ASSERT_EQUAL(cg->nodes[y].shape[2], 3);
-    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, y, &target)));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, y, &target)));
     LC_ASSERT_OK(lc_cg_forward(cg, 0));
     const float *yv = lc_cg_value(cg, y)->data;
     for (int g = 0; g < groups; g++)
@@ -304,7 +264,7 @@ static void test_pool_max_ties(void)
 static void test_pool_errors(void)
 {
     const int32_t bad[3] = {0, 2, 1}, neg[3] = {0, -1, 0};
-    lc_tensor_t *x0 = rand_tensor(2, (int64_t[]){3, 2}, -1, 1), *v0 = rand_tensor(1, (int64_t[]){3}, -1, 1);
+    lc_tensor_t *x0 = rand_tensor(2, (int64_t[]){3, 2}), *v0 = rand_tensor(1, (int64_t[]){3});
     lc_cgraph_t *cg = NULL;
     lc_node x, v, y;
     LC_ASSERT_OK(lc_cg_new(&cg, 1));
@@ -334,8 +294,8 @@ static void test_pool_errors(void)
 static void check_flatten(int ndim)
 {
     const int64_t n = 4, batch = ndim == 3 ? 3 : 1, c = 2;
-    lc_tensor_t *x0 = ndim == 3 ? rand_tensor(3, (int64_t[]){n, batch, c}, -1, 1)
-                                : rand_tensor(2, (int64_t[]){n, c}, -1, 1);
+    lc_tensor_t *x0 = ndim == 3 ? rand_tensor(3, (int64_t[]){n, batch, c})
+                                : rand_tensor(2, (int64_t[]){n, c});
     lc_tensor_t *target = NULL;
     lc_cgraph_t *cg = NULL;
     lc_node x, y;
@@ -345,7 +305,7 @@ static void check_flatten(int ndim)
     CU_ASSERT_EQUAL(cg->nodes[y].ndim, 2);
     CU_ASSERT_EQUAL(cg->nodes[y].shape[0], batch);
     CU_ASSERT_EQUAL(cg->nodes[y].shape[1], n * c);
-    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, y, &target)));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, y, &target)));
     LC_ASSERT_OK(lc_cg_forward(cg, 0));
     const float *yv = lc_cg_value(cg, y)->data;
     for (int64_t b = 0; b < batch; b++) /* row b is sample b: its nodes one after another */
@@ -365,9 +325,9 @@ static void test_lowrank_pool_chain(void)
 {
     const int n = 6, p = 2, r = 2, f = 3;
     static const int32_t graph_of[6] = {0, 0, 1, 1, 1, 0};
-    lc_tensor_t *u0 = rand_tensor(2, (int64_t[]){n, p * r}, -1, 1);
-    lc_tensor_t *v0 = rand_tensor(2, (int64_t[]){n, p * r}, -1, 1);
-    lc_tensor_t *z0 = rand_tensor(3, (int64_t[]){n, 2, p * f}, -1, 1), *target = NULL;
+    lc_tensor_t *u0 = rand_tensor(2, (int64_t[]){n, p * r});
+    lc_tensor_t *v0 = rand_tensor(2, (int64_t[]){n, p * r});
+    lc_tensor_t *z0 = rand_tensor(3, (int64_t[]){n, 2, p * f}), *target = NULL;
     lc_cgraph_t *cg = NULL;
     lc_node u, v, z, y, pooled, flat;
     LC_ASSERT_OK(lc_cg_new(&cg, 1));
@@ -377,7 +337,7 @@ static void test_lowrank_pool_chain(void)
     LC_ASSERT_OK(lc_cg_lowrank(cg, u, v, z, p, &y));
     LC_ASSERT_OK(lc_cg_pool(cg, y, LC_POOL_MEAN, graph_of, 2, &pooled));
     LC_ASSERT_OK(lc_cg_flatten(cg, pooled, &flat));
-    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, flat, &target)));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, flat, &target)));
     CU_ASSERT(gradcheck(cg, 1e-3f, 1e-2f) > 0);
     lc_cg_free(&cg);
     lc_tensor_free(&u0), lc_tensor_free(&v0), lc_tensor_free(&z0), lc_tensor_free(&target);
@@ -422,31 +382,6 @@ static lc_dataset_t *toy_dataset(int n, int f, int classes, int sparse)
     return ds;
 }
 
-/* features as a dense double array, whichever storage the dataset uses */
-static double *dense_features(const lc_dataset_t *ds)
-{
-    int64_t n = lc_dataset_num_nodes(ds), f = lc_dataset_num_features(ds);
-    double *x = calloc((size_t)(n * f), sizeof *x);
-    if (lc_dataset_features(ds)) {
-        for (int64_t i = 0; i < n * f; i++) x[i] = lc_tensor_data(lc_dataset_features(ds))[i];
-    } else {
-        const lc_csr_t *s = lc_dataset_sparse_features(ds);
-        for (int64_t r = 0; r < s->n_rows; r++)
-            for (int64_t k = s->rowptr[r]; k < s->rowptr[r + 1]; k++) x[r * f + s->col[k]] = s->val[k];
-    }
-    return x;
-}
-
-/* The parameter whose name ends in ".what", or NULL. */
-static lc_tensor_t *param_named(lc_cgraph_t *cg, const char *what)
-{
-    for (int i = 0; i < lc_cg_num_params(cg); i++) {
-        const char *name = lc_cg_param_name(cg, i), *dot = strrchr(name, '.');
-        if (dot && !strcmp(dot + 1, what)) return lc_cg_param_tensor(cg, i);
-    }
-    return NULL;
-}
-
 /* One "lowrank:C:p=P:r=R[...]" layer against the naive
  * Y = X·W0 + Σ_i (U_i·V_iᵀ)·X·W_i + b, then log-softmax. */
 static void check_layer(const char *spec, int p, int r, int sparse)
@@ -460,8 +395,9 @@ static void check_layer(const char *spec, int p, int r, int sparse)
     lc_cgraph_t *cg = lc_model_graph(m);
     const int with_w0 = !strstr(spec, "now0"), with_bias = !strstr(spec, "nobias");
     CU_ASSERT_EQUAL_FATAL(lc_cg_num_params(cg), 3 + with_w0 + with_bias);
-    lc_tensor_t *u = param_named(cg, "U"), *v = param_named(cg, "V"), *w = param_named(cg, "weights");
-    lc_tensor_t *w0 = param_named(cg, "weight0"), *b = param_named(cg, "bias");
+    lc_tensor_t *u = lc_test_param(m, ".U"), *v = lc_test_param(m, ".V");
+    lc_tensor_t *w = lc_test_param(m, ".weights"), *w0 = lc_test_param(m, ".weight0");
+    lc_tensor_t *b = lc_test_param(m, ".bias");
     CU_ASSERT_PTR_NOT_NULL_FATAL(u);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
@@ -476,7 +412,7 @@ static void check_layer(const char *spec, int p, int r, int sparse)
     lc_eval_result ev;
     LC_ASSERT_OK(lc_model_evaluate(m, ds, &ev));
     const float *out = lc_tensor_data(lc_model_output(m));
-    double *x = dense_features(ds), *l = calloc((size_t)(p * N * N), sizeof *l), worst = 0;
+    double *x = lc_test_dense_features(ds), *l = calloc((size_t)(p * N * N), sizeof *l), worst = 0;
     const float *uv = lc_tensor_data(u), *vv = lc_tensor_data(v), *wv = lc_tensor_data(w);
     for (int i = 0; i < p; i++) /* L_i = U_i·V_iᵀ, formed */
         for (int a = 0; a < N; a++)
@@ -533,9 +469,9 @@ static void test_layer_frozen(void)
     lc_cgraph_t *ca = lc_model_graph(a), *cb = lc_model_graph(b);
     CU_ASSERT_EQUAL(lc_cg_num_params(ca), 5);
     CU_ASSERT_EQUAL(lc_cg_num_params(cb), 3);
-    CU_ASSERT_PTR_NULL(param_named(cb, "U"));
-    CU_ASSERT_PTR_NULL(param_named(cb, "V"));
-    CU_ASSERT_PTR_NOT_NULL(param_named(cb, "weights"));
+    CU_ASSERT_PTR_NULL(lc_test_param(b, ".U"));
+    CU_ASSERT_PTR_NULL(lc_test_param(b, ".V"));
+    CU_ASSERT_PTR_NOT_NULL(lc_test_param(b, ".weights"));
     lc_eval_result ea, eb;
     LC_ASSERT_OK(lc_model_evaluate(a, ds, &ea));
     LC_ASSERT_OK(lc_model_evaluate(b, ds, &eb));
@@ -559,8 +495,8 @@ static void test_layer_init_scale(void)
         lc_model_t *m = NULL;
         LC_ASSERT_OK(lc_model_from_spec(&m, spec));
         LC_ASSERT_OK(lc_model_build(m, ds, NULL));
-        const float *u = lc_tensor_data(param_named(lc_model_graph(m), "U"));
-        const float *v = lc_tensor_data(param_named(lc_model_graph(m), "V"));
+        const float *u = lc_tensor_data(lc_test_param(m, ".U"));
+        const float *v = lc_tensor_data(lc_test_param(m, ".V"));
         double ratio = 0;
         const int draws = 20;
         double *x = malloc(sizeof *x * (size_t)n), *s = malloc(sizeof *s * (size_t)r);
@@ -625,13 +561,13 @@ static void test_layer_trains(void)
     LC_ASSERT_OK(lc_model_build(m, ds, &cfg));
     lc_eval_result before;
     LC_ASSERT_OK(lc_model_evaluate(m, ds, &before));
-    float u_start = lc_tensor_data(param_named(lc_model_graph(m), "U"))[0];
+    float u_start = lc_tensor_data(lc_test_param(m, ".U"))[0];
     cfg.epochs = 50;
     LC_ASSERT_OK(lc_model_train(m, ds, &cfg, &res));
     lc_eval_result after;
     LC_ASSERT_OK(lc_model_evaluate(m, ds, &after));
     CU_ASSERT(after.loss[0] < before.loss[0]);
-    CU_ASSERT(lc_tensor_data(param_named(lc_model_graph(m), "U"))[0] != u_start);
+    CU_ASSERT(lc_tensor_data(lc_test_param(m, ".U"))[0] != u_start);
     lc_model_free(&m);
     lc_dataset_free(&ds);
 }

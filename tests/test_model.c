@@ -65,21 +65,6 @@ static double *dense_gcn_operator(lc_graph_t *g)
     return a;
 }
 
-/* features as a dense double array, whichever storage the dataset uses */
-static double *dense_features(const lc_dataset_t *ds)
-{
-    int64_t n = lc_dataset_num_nodes(ds), f = lc_dataset_num_features(ds);
-    double *x = calloc((size_t)(n * f), sizeof *x);
-    if (lc_dataset_features(ds)) {
-        for (int64_t i = 0; i < n * f; i++) x[i] = lc_tensor_data(lc_dataset_features(ds))[i];
-    } else {
-        const lc_csr_t *s = lc_dataset_sparse_features(ds);
-        for (int64_t r = 0; r < s->n_rows; r++)
-            for (int64_t k = s->rowptr[r]; k < s->rowptr[r + 1]; k++) x[r * f + s->col[k]] = s->val[k];
-    }
-    return x;
-}
-
 /* One learnable layer `spec` (gcn:C or linear:C) against Y = op·X·W + b then log-softmax. */
 static void check_one_layer(const char *spec, int f, int classes, int sparse, int use_op)
 {
@@ -101,7 +86,7 @@ static void check_one_layer(const char *spec, int f, int classes, int sparse, in
     const float *w = lc_tensor_data(lc_cg_param_tensor(cg, 0));
     const float *b = with_bias ? lc_tensor_data(lc_cg_param_tensor(cg, 1)) : zeros;
     int n = 12;
-    double *a = dense_gcn_operator(lc_dataset_graph(ds)), *x = dense_features(ds);
+    double *a = dense_gcn_operator(lc_dataset_graph(ds)), *x = lc_test_dense_features(ds);
     const float *out = lc_tensor_data(lc_model_output(m));
     double worst = 0;
     for (int i = 0; i < n; i++) {

@@ -7,69 +7,17 @@
 
 static lc_rng_t rng;
 
-/* A tensor of the given shape with uniform entries in [lo, hi), kept at least
- * `gap` away from 0 (so that kinks of relu-like ops are not straddled). */
-static lc_tensor_t *rand_tensor(int ndim, const int64_t *shape, float lo, float hi, float gap)
+/* A random [r, c] tensor in [-1, 1), kept 0.05 away from 0. */
+static lc_tensor_t *rand2(int64_t r, int64_t c)
 {
-    lc_tensor_t *t = NULL;
-    if (lc_tensor_new(&t, ndim, shape)) return NULL;
-    for (int64_t i = 0; i < t->numel; i++) {
-        float v;
-        do v = lo + (hi - lo) * lc_rng_uniform(&rng);
-        while (fabsf(v) < gap);
-        t->data[i] = v;
-    }
-    return t;
+    return lc_test_rand_tensor(&rng, 2, (int64_t[]){r, c}, -1, 1, 0.05f);
 }
-static lc_tensor_t *rand2(int64_t r, int64_t c) { return rand_tensor(2, (int64_t[]){r, c}, -1, 1, 0.05f); }
 
-/* Compare the analytic gradient of every parameter with central differences
- * of the compiled loss. Dropout masks are redrawn from a fixed seed each pass. */
+/* Every entry of every parameter, dropout masks redrawn from seed 7 before each pass. */
 static void gradcheck(lc_cgraph_t *cg, int training, float h, float tol)
 {
-    lc_cg_seed(cg, 7);
-    LC_ASSERT_OK(lc_cg_forward(cg, training));
-    LC_ASSERT_OK(lc_cg_backward(cg));
-    int worst_checked = 0;
-    for (int p = 0; p < lc_cg_num_params(cg); p++) {
-        lc_tensor_t *w = lc_cg_param_tensor(cg, p);
-        const lc_tensor_t *g = lc_cg_grad(cg, lc_cg_param_node(cg, p));
-        CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-        for (int64_t i = 0; i < w->numel; i++) {
-            float saved = w->data[i];
-            double f[2];
-            for (int s = 0; s < 2; s++) {
-                w->data[i] = saved + (s ? -h : h);
-                lc_cg_seed(cg, 7);
-                LC_ASSERT_OK(lc_cg_forward(cg, training));
-                f[s] = lc_cg_value(cg, cg->loss)->data[0];
-            }
-            w->data[i] = saved;
-            double numeric = (f[0] - f[1]) / (2.0 * h), analytic = g->data[i];
-            double err = fabs(numeric - analytic) / fmax(1e-2, fmax(fabs(numeric), fabs(analytic)));
-            if (err > tol)
-                fprintf(stderr, "\n  param %d[%lld]: analytic %.6g numeric %.6g\n", p,
-                        (long long)i, analytic, numeric);
-            CU_ASSERT(err <= tol);
-            worst_checked++;
-        }
-    }
-    CU_ASSERT(worst_checked > 0);
-}
-
-
-/* loss = mse(y, target) for a random fixed target: turns any op into a scalar. */
-static lc_node mse_loss(lc_cgraph_t *cg, lc_node y, lc_tensor_t **target)
-{
-    const lc_tensor_t *v = cg->nodes[y].value;
-    int64_t shape[LC_MAX_DIMS];
-    memcpy(shape, cg->nodes[y].shape, sizeof shape);
-    *target = rand_tensor(cg->nodes[y].ndim, shape, -1, 1, 0);
-    (void)v;
-    lc_node t, loss;
-    lc_cg_constant(cg, *target, &t);
-    lc_cg_mse(cg, y, t, &loss);
-    return loss;
+    lc_test_grad_opts o = {.training = training, .reseed = 1, .seed = 7, .h = h, .tol = tol};
+    CU_ASSERT(lc_test_gradcheck(cg, &o) > 0);
 }
 
 typedef lc_status (*unary_builder)(lc_cgraph_t *, lc_node, lc_node *);
@@ -82,7 +30,7 @@ static void check_unary(unary_builder build, float h, float tol)
     LC_ASSERT_OK(lc_cg_new(&cg, 1));
     LC_ASSERT_OK(lc_cg_parameter(cg, x0, "x", &x));
     LC_ASSERT_OK(build(cg, x, &y));
-    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, y, &target)));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, y, &target)));
     gradcheck(cg, 1, h, tol);
     lc_cg_free(&cg);
     lc_tensor_free(&x0);
@@ -118,7 +66,7 @@ static void test_grad_matmul(void)
     LC_ASSERT_OK(lc_cg_parameter(cg, a0, "a", &a));
     LC_ASSERT_OK(lc_cg_parameter(cg, b0, "b", &b));
     LC_ASSERT_OK(lc_cg_matmul(cg, a, b, &c));
-    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, c, &target)));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, c, &target)));
     LC_ASSERT_OK(lc_cg_forward(cg, 0));
     /* forward against the naive triple loop */
     const float *cv = lc_cg_value(cg, c)->data;
@@ -142,7 +90,8 @@ static void test_grad_spmm_3d(void)
     for (int k = 0; k < 10; k++) vals[k] = 2 * lc_rng_uniform(&rng) - 1;
     lc_csr_t *s = NULL;
     LC_ASSERT_OK(lc_csr_from_coo(&s, n, m, 10, rows, cols, vals));
-    lc_tensor_t *x0 = rand_tensor(3, (int64_t[]){m, batch, ch}, -1, 1, 0), *w0 = rand2(ch, 4);
+    lc_tensor_t *x0 = lc_test_rand_tensor(&rng, 3, (int64_t[]){m, batch, ch}, -1, 1, 0);
+    lc_tensor_t *w0 = rand2(ch, 4);
     lc_tensor_t *target = NULL;
     lc_cgraph_t *cg = NULL;
     lc_node x, w, sx, y;
@@ -154,7 +103,7 @@ static void test_grad_spmm_3d(void)
     CU_ASSERT_EQUAL(cg->nodes[y].ndim, 3);
     CU_ASSERT_EQUAL(cg->nodes[y].shape[0], n);
     CU_ASSERT_EQUAL(cg->nodes[y].shape[2], 4);
-    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, y, &target)));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, y, &target)));
     LC_ASSERT_OK(lc_cg_forward(cg, 0));
     /* forward against a dense S applied per (batch, channel) column */
     const float *sv = lc_cg_value(cg, sx)->data;
@@ -184,7 +133,7 @@ static void test_grad_spmm_dropout(void)
     LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
     LC_ASSERT_STATUS(lc_cg_spmm_dropout(cg, s, w, 1.0f, &y), LC_ERR_INVALID_ARG);
     LC_ASSERT_OK(lc_cg_spmm_dropout(cg, s, w, 0.5f, &y));
-    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, y, &target)));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, y, &target)));
     gradcheck(cg, 1, 1e-3f, 1e-2f);
     /* training drops entries (scaling kept ones by 2); evaluation is the plain product */
     LC_ASSERT_OK(lc_cg_forward(cg, 1));
@@ -238,8 +187,8 @@ static void check_edge_conv(int form, int64_t R)
     lc_graph_t *g = small_graph();
     CU_ASSERT_PTR_NOT_NULL_FATAL(g);
     const int64_t n = 6, p = 3, f = 2, m = lc_graph_num_edges(g);
-    lc_tensor_t *z0 = rand_tensor(3, (int64_t[]){n, R, p * f}, -1, 1, 0);
-    lc_tensor_t *w0 = rand_tensor(2, (int64_t[]){m, p}, -1, 1, 0), *target = NULL;
+    lc_tensor_t *z0 = lc_test_rand_tensor(&rng, 3, (int64_t[]){n, R, p * f}, -1, 1, 0);
+    lc_tensor_t *w0 = lc_test_rand_tensor(&rng, 2, (int64_t[]){m, p}, -1, 1, 0), *target = NULL;
     lc_cgraph_t *cg = NULL;
     lc_node z, w, y;
     LC_ASSERT_OK(lc_cg_new(&cg, 1));
@@ -247,7 +196,7 @@ static void check_edge_conv(int form, int64_t R)
     LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
     LC_ASSERT_OK(lc_cg_edge_conv(cg, g, z, w, form, &y));
     CU_ASSERT_EQUAL(cg->nodes[y].shape[2], f);
-    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, y, &target)));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, y, &target)));
     LC_ASSERT_OK(lc_cg_forward(cg, 0));
     const float *yv = lc_cg_value(cg, y)->data;
     for (int64_t v = 0; v < n; v++)
@@ -267,8 +216,8 @@ static void check_edge_expand(int form, int64_t R)
     lc_graph_t *g = small_graph();
     CU_ASSERT_PTR_NOT_NULL_FATAL(g);
     const int64_t n = 6, p = 3, c = 2, m = lc_graph_num_edges(g);
-    lc_tensor_t *x0 = rand_tensor(3, (int64_t[]){n, R, c}, -1, 1, 0);
-    lc_tensor_t *w0 = rand_tensor(2, (int64_t[]){m, p}, -1, 1, 0), *target = NULL;
+    lc_tensor_t *x0 = lc_test_rand_tensor(&rng, 3, (int64_t[]){n, R, c}, -1, 1, 0);
+    lc_tensor_t *w0 = lc_test_rand_tensor(&rng, 2, (int64_t[]){m, p}, -1, 1, 0), *target = NULL;
     lc_cgraph_t *cg = NULL;
     lc_node x, w, y;
     LC_ASSERT_OK(lc_cg_new(&cg, 1));
@@ -276,7 +225,7 @@ static void check_edge_expand(int form, int64_t R)
     LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
     LC_ASSERT_OK(lc_cg_edge_expand(cg, g, x, w, form, &y));
     CU_ASSERT_EQUAL(cg->nodes[y].shape[2], p * c);
-    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, y, &target)));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, y, &target)));
     LC_ASSERT_OK(lc_cg_forward(cg, 0));
     const float *yv = lc_cg_value(cg, y)->data;
     for (int64_t v = 0; v < n; v++)
@@ -308,7 +257,8 @@ static void test_grad_edge_conv_batch(void) { check_edge_conv(LC_LCONV_VECTOR_FI
 static void test_edge_conv_constants(void)
 {
     lc_graph_t *g = small_graph();
-    lc_tensor_t *z0 = NULL, *w0 = rand_tensor(2, (int64_t[]){lc_graph_num_edges(g), 2}, -3, 3, 0);
+    lc_tensor_t *z0 = NULL;
+    lc_tensor_t *w0 = lc_test_rand_tensor(&rng, 2, (int64_t[]){lc_graph_num_edges(g), 2}, -3, 3, 0);
     LC_ASSERT_OK(lc_tensor_new2(&z0, 6, 2 * 4));
     lc_tensor_fill(z0, 2.5f);
     lc_cgraph_t *cg = NULL;
@@ -376,7 +326,7 @@ static void test_grad_matmul_t(void)
             LC_ASSERT_OK(lc_cg_parameter(cg, a0, "a", &a));
             LC_ASSERT_OK(lc_cg_parameter(cg, b0, "b", &b));
             LC_ASSERT_OK(lc_cg_matmul_t(cg, a, ta, b, tb, &c));
-            LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, c, &target)));
+            LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, c, &target)));
             LC_ASSERT_OK(lc_cg_forward(cg, 0));
             for (int i = 0; i < 4; i++)
                 for (int j = 0; j < 5; j++) {
@@ -396,14 +346,15 @@ static void binary_check(lc_status (*build)(lc_cgraph_t *, lc_node, lc_node, lc_
                          int64_t r2, int64_t c2, int ndim2)
 {
     lc_cgraph_t *cg = NULL;
-    lc_tensor_t *a0 = rand2(4, 3), *b0 = rand_tensor(ndim2, (int64_t[]){r2, c2}, -1, 1, 0);
+    lc_tensor_t *a0 = rand2(4, 3);
+    lc_tensor_t *b0 = lc_test_rand_tensor(&rng, ndim2, (int64_t[]){r2, c2}, -1, 1, 0);
     lc_tensor_t *target = NULL;
     lc_node a, b, c;
     LC_ASSERT_OK(lc_cg_new(&cg, 1));
     LC_ASSERT_OK(lc_cg_parameter(cg, a0, "a", &a));
     LC_ASSERT_OK(lc_cg_parameter(cg, b0, "b", &b));
     LC_ASSERT_OK(build(cg, a, b, &c));
-    LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, c, &target)));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, c, &target)));
     gradcheck(cg, 0, 1e-3f, 1e-2f);
     lc_cg_free(&cg);
     lc_tensor_free(&a0), lc_tensor_free(&b0), lc_tensor_free(&target);
@@ -543,7 +494,7 @@ static void test_threads_same_bits(void)
         LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
         LC_ASSERT_OK(lc_cg_matmul(cg, x, w, &y));
         LC_ASSERT_OK(lc_cg_dropout(cg, y, 0.5f, &z));
-        LC_ASSERT_OK(lc_cg_compile(cg, mse_loss(cg, z, &target)));
+        LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, z, &target)));
         LC_ASSERT_OK(lc_cg_forward(cg, 1));
         LC_ASSERT_OK(lc_cg_backward(cg));
         memcpy(out[t], lc_cg_grad(cg, w)->data, sizeof out[t]);
