@@ -296,6 +296,44 @@ static void test_specs(void)
 }
 
 /* A frozen generator set is not a parameter, and stays as it started. */
+/* The GCN layer is the one-generator, adjacency-form L-conv whose edge weights
+ * are the entries of D̃^-1/2 (A+I) D̃^-1/2: build that L-conv from the operator
+ * (edge attributes, frozen, no W0) and compare it with "gcn" at equal W and b. */
+static void test_gcn_is_lconv_special_case(void)
+{
+    lc_dataset_t *ds = toy(8, 0, NULL), *ds_op = NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ds);
+    const lc_csr_t *op = NULL;
+    LC_ASSERT_OK(lc_graph_gcn_operator(lc_dataset_graph(ds), &op));
+    int64_t *t = malloc(sizeof *t * (size_t)op->nnz), *h = malloc(sizeof *h * (size_t)op->nnz);
+    for (int64_t r = 0; r < op->n_rows; r++)
+        for (int64_t k = op->rowptr[r]; k < op->rowptr[r + 1]; k++) t[k] = r, h[k] = op->col[k];
+    lc_graph_t *g_op = NULL;
+    LC_ASSERT_OK(lc_graph_from_edges(&g_op, N, op->nnz, t, h, op->val, 0));
+    lc_tensor_t *x = NULL;
+    LC_ASSERT_OK(lc_tensor_new2(&x, N, F));
+    LC_ASSERT_OK(lc_tensor_copy(x, lc_dataset_features(ds)));
+    LC_ASSERT_OK(lc_dataset_new(&ds_op, g_op, x, NULL, lc_dataset_labels(ds), C));
+    LC_ASSERT_OK(lc_dataset_set_split(ds_op, lc_dataset_mask(ds, 0), lc_dataset_mask(ds, 1),
+                                      lc_dataset_mask(ds, 2)));
+    lc_model_t *gcn = NULL, *lc = NULL;
+    lc_eval_result ev;
+    LC_ASSERT_OK(lc_model_from_spec(&gcn, "gcn:3"));
+    LC_ASSERT_OK(lc_model_from_spec(&lc, "lconv:3:p=1:form=adj:init=attr:frozen:now0"));
+    LC_ASSERT_OK(lc_model_build(gcn, ds, NULL));
+    LC_ASSERT_OK(lc_model_build(lc, ds_op, NULL));
+    for (int c = 0; c < C; c++) lc_tensor_data(lc_test_param(gcn, ".bias"))[c] = 0.3f * (float)c;
+    LC_ASSERT_OK(lc_tensor_copy(lc_test_param(lc, ".weights"), lc_test_param(gcn, ".weight")));
+    LC_ASSERT_OK(lc_tensor_copy(lc_test_param(lc, ".bias"), lc_test_param(gcn, ".bias")));
+    LC_ASSERT_OK(lc_model_evaluate(gcn, ds, &ev));
+    LC_ASSERT_OK(lc_model_evaluate(lc, ds_op, &ev));
+    const float *a = lc_tensor_data(lc_model_output(gcn)), *b = lc_tensor_data(lc_model_output(lc));
+    for (int i = 0; i < N * C; i++) CU_ASSERT_DOUBLE_EQUAL(a[i], b[i], 1e-5);
+    free(t), free(h);
+    lc_model_free(&gcn), lc_model_free(&lc);
+    lc_dataset_free(&ds), lc_dataset_free(&ds_op);
+}
+
 static void test_frozen(void)
 {
     lc_dataset_t *ds = toy(7, 0, NULL);
@@ -391,6 +429,7 @@ int main(void)
                                          {"equivariance lconv", test_equivariance_lconv},
                                          {"specs", test_specs},
                                          {"frozen generators", test_frozen},
+                                         {"gcn = one-generator lconv", test_gcn_is_lconv_special_case},
                                          {"SDDMM vs GraphBLAS masked mxm", test_sddmm_vs_graphblas},
                                          {NULL, NULL}};
     return lc_test_main("lconv", cases);
