@@ -174,7 +174,10 @@ lc_status lc_dataset_normalize_features(lc_dataset_t *ds)
                 for (int64_t k = a->rowptr[r]; k < a->rowptr[r + 1]; k++)
                     a->val[k] = (float)(a->val[k] / sum);
         }
-        lc_csr_free(&a->transpose); /* a cached transpose holds the old values */
+        /* A built model may hold the cached transpose: refresh its values in place. */
+        if (a->transpose)
+            for (int64_t k = 0; k < a->nnz; k++)
+                a->transpose->val[k] = a->val[a->transpose->source[k]];
     }
     return LC_OK;
 }

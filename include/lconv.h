@@ -84,6 +84,7 @@ typedef struct {
     uint64_t s[4];
 } lc_rng_t;
 
+/* The lc_rng_* calls are hot and return values, not a status: rng must not be NULL. */
 void lc_rng_seed(lc_rng_t *rng, uint64_t seed);
 uint64_t lc_rng_next(lc_rng_t *rng);
 /* Uniform in [0, 1). */
@@ -508,7 +509,13 @@ typedef struct {
 lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg);
 /* Full-batch training: forward, masked cross-entropy on the train mask,
  * backward, optimizer step; evaluation on val every epoch for early stopping.
- * res may be NULL. */
+ * Builds the model for ds first if it is not built for it (parameters from
+ * cfg->seed); otherwise training continues from the current parameters (after
+ * lc_model_load, say): the optimizer restarts when optim, lr or weight decay
+ * differ from the previous call, and cfg->seed restarts the dropout stream.
+ * Masked nodes without a label (-1) are skipped. res may be NULL.
+ * Errors: LC_ERR_STATE (cfg->dropout differs from the build's: rebuild),
+ * LC_ERR_NUMERIC (the loss is not finite, naming the epoch), LC_ERR_IO (log). */
 lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg,
                          lc_train_result *res);
 /* Evaluate (dropout off) on the three masks. */
@@ -530,8 +537,8 @@ lc_status lc_generator_dense(const lc_graph_t *g, const lc_tensor_t *w, int i,
  * PATH.ckpt (checkpoint format) and PATH.csv (layer,name,row,col,value). */
 lc_status lc_model_export_generators(lc_model_t *m, const char *path);
 
-/* Fraction of rows r with mask[r] whose argmax of scores[r, :] equals labels[r];
- * NaN when the mask is empty. */
+/* Fraction of rows r with mask[r] and a label (labels[r] >= 0) whose argmax of
+ * scores[r, :] equals labels[r]; NaN when there is no such row. */
 float lc_accuracy(const lc_tensor_t *scores, const int32_t *labels, const uint8_t *mask);
 
 /* ======================================================================

@@ -193,6 +193,8 @@ lc_status lc_cg_matmul(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
     const lc_i_node *na = node_of(cg, a), *nb = node_of(cg, b);
     if (nb->ndim != 2 || node_cols(na) != nb->shape[0])
         return shape_error(__func__, na, nb, "inner dimensions differ (or B is not 2-D)");
+    if (node_rows(na) > INT32_MAX || node_cols(na) > INT32_MAX || nb->shape[1] > INT32_MAX)
+        return shape_error(__func__, na, nb, "a dimension exceeds BLAS's 32-bit sizes");
     int64_t shape[LC_MAX_DIMS];
     memcpy(shape, na->shape, sizeof shape);
     shape[na->ndim - 1] = nb->shape[1];
@@ -242,6 +244,8 @@ lc_status lc_cg_matmul_t(lc_cgraph_t *cg, lc_node a, int trans_a, lc_node b, int
     int64_t m = trans_a ? na->shape[1] : na->shape[0], ka = trans_a ? na->shape[0] : na->shape[1];
     int64_t kb = trans_b ? nb->shape[1] : nb->shape[0], n = trans_b ? nb->shape[0] : nb->shape[1];
     if (ka != kb) return shape_error(__func__, na, nb, "inner dimensions differ");
+    if (m > INT32_MAX || n > INT32_MAX || ka > INT32_MAX)
+        return shape_error(__func__, na, nb, "a dimension exceeds BLAS's 32-bit sizes");
     const int64_t shape[2] = {m, n};
     lc_i_node *node;
     st = lc_i_push_node(cg, LC_OP_MATMUL, 2, a, b, 2, shape, out, &node);
@@ -423,12 +427,14 @@ lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss)
             int64_t len = 2 * n->sparse->nnz;
             LC_TRY(lc_tensor_new(&n->aux, 1, &len));
         }
-        if (n->op == LC_OP_LOWRANK || (n->op == LC_OP_POOL && n->iparam[0] != LC_POOL_SUM)) {
-            /* LOWRANK: S = Vᵀ·Z [p·r, R·f], then dS; POOL: max argmax / mean counts per output */
+        if (n->op == LC_OP_LOWRANK || n->op == LC_OP_POOL) {
+            /* LOWRANK: S = Vᵀ·Z [p·r, R·f], then dS; POOL max: the argmax of each output;
+             * POOL sum/mean: double sums and node counts per graph (as floats: 2 per double) */
             int64_t len = n->op == LC_OP_LOWRANK
                               ? (n->needs_grad ? 2 : 1) * (int64_t)n->iparam[0] * n->iparam[1] *
                                     (node_numel(n) / n->shape[0])
-                              : (n->iparam[0] == LC_POOL_MAX ? node_numel(n) : n->shape[0]);
+                              : (n->iparam[0] == LC_POOL_MAX ? node_numel(n)
+                                                             : 2 * (node_numel(n) + n->shape[0]));
             LC_TRY(lc_tensor_new(&n->aux, 1, &len));
         }
     }

@@ -359,7 +359,7 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     lc_rng_t init_rng;
     lc_rng_seed(&init_rng, cfg->seed);
     /* Dropout masks get their own stream, so changing one never shifts the other. */
-    LC_TRY(lc_cg_new(&m->cg, cfg->seed ^ 0x5DEECE66DULL));
+    LC_TRY(lc_cg_new(&m->cg, lc_i_dropout_seed(cfg->seed)));
     lc_i_build_ctx ctx = {.cg = m->cg, .init_rng = &init_rng, .graph = ds->graph,
                           .add_param = add_param, .model = m};
     lc_i_flow flow = {.node = -1};
@@ -390,6 +390,7 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     LC_TRY(lc_cg_cross_entropy(m->cg, m->output, ds->labels, ds->mask[0], &m->loss));
     LC_TRY(lc_cg_compile(m->cg, m->loss));
     m->built_for = ds;
+    m->built_dropout = cfg->dropout;
 done:
     if (st) lc_i_model_unbuild(m);
     return st;

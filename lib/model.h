@@ -15,8 +15,13 @@ struct lc_model {
     int *param_layer;  /* per parameter: index of its layer */
     bool *param_decay; /* per parameter: a weight (decay applies) rather than a bias */
     lc_optim_t *opt;
+    lc_train_config opt_cfg;   /* the settings opt was made with */
+    float built_dropout;       /* the dropout override the graph was built with */
     const lc_dataset_t *built_for;
 };
+
+/* Dropout masks get their own stream, so changing one never shifts the other. */
+static inline uint64_t lc_i_dropout_seed(uint64_t seed) { return seed ^ 0x5DEECE66DULL; }
 
 /* Drop the compute graph and optimizer (the layer list stays). */
 void lc_i_model_unbuild(lc_model_t *m);

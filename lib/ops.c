@@ -228,14 +228,21 @@ static void log_softmax_bwd(lc_cgraph_t *cg, lc_i_node *n)
             dx[r * cols + j] += dy[r * cols + j] - expf(y[r * cols + j]) * s;
     }
 }
+/* The mask and labels are the caller's and may change after the graph is built
+ * (a new split): rows are re-counted each pass and rows without a valid label skipped. */
+static inline bool ce_row(const lc_i_node *n, int64_t r, int64_t cols)
+{
+    return n->mask[r] && n->labels[r] >= 0 && n->labels[r] < cols;
+}
 static void cross_entropy_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     const float *logp = IN(0)->value->data;
-    int64_t rows = lc_i_rows(IN(0)->value), cols = lc_i_cols(IN(0)->value);
+    int64_t rows = lc_i_rows(IN(0)->value), cols = lc_i_cols(IN(0)->value), count = 0;
     double s = 0;
     for (int64_t r = 0; r < rows; r++)
-        if (n->mask[r]) s -= logp[r * cols + n->labels[r]];
-    n->value->data[0] = n->count ? (float)(s / (double)n->count) : 0.0f;
+        if (ce_row(n, r, cols)) s -= logp[r * cols + n->labels[r]], count++;
+    n->count = count;
+    n->value->data[0] = count ? (float)(s / (double)count) : 0.0f;
 }
 static void cross_entropy_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
@@ -243,7 +250,7 @@ static void cross_entropy_bwd(lc_cgraph_t *cg, lc_i_node *n)
     float *dx = IN(0)->grad->data, g = -n->grad->data[0] / (float)n->count;
     int64_t rows = lc_i_rows(IN(0)->value), cols = lc_i_cols(IN(0)->value);
     for (int64_t r = 0; r < rows; r++)
-        if (n->mask[r]) dx[r * cols + n->labels[r]] += g;
+        if (ce_row(n, r, cols)) dx[r * cols + n->labels[r]] += g;
 }
 
 /* ---------- reductions to a scalar ---------- */

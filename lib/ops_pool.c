@@ -84,22 +84,22 @@ void lc_i_pool_fwd(lc_cgraph_t *cg, lc_i_node *node)
     float *y = node->value->data;
     switch ((lc_pool_kind)node->iparam[0]) {
     case LC_POOL_SUM:
-    case LC_POOL_MEAN:
-        memset(y, 0, (size_t)(groups * w) * sizeof *y);
+    case LC_POOL_MEAN: {
+        /* Sums and counts in double: float stops counting at 2^24 nodes. */
+        double *acc = (double *)node->aux->data, *count = acc + groups * w;
+        memset(acc, 0, (size_t)(groups * w + groups) * sizeof *acc);
         for (int64_t k = 0; k < n; k++) {
-            float *yg = y + (graph_of ? graph_of[k] : 0) * w;
+            const int64_t g = graph_of ? graph_of[k] : 0;
             const float *xk = x + k * w;
-            for (int64_t j = 0; j < w; j++) yg[j] += xk[j];
+            for (int64_t j = 0; j < w; j++) acc[g * w + j] += xk[j];
+            count[g] += 1.0;
         }
-        if (node->iparam[0] == LC_POOL_MEAN) {
-            float *count = node->aux->data;
-            memset(count, 0, (size_t)groups * sizeof *count);
-            for (int64_t k = 0; k < n; k++) count[graph_of ? graph_of[k] : 0] += 1.0f;
-            for (int64_t g = 0; g < groups; g++) /* an empty graph keeps its zero */
-                if (count[g] > 0)
-                    for (int64_t j = 0; j < w; j++) y[g * w + j] /= count[g];
-        }
+        const bool mean = node->iparam[0] == LC_POOL_MEAN;
+        for (int64_t g = 0; g < groups; g++) /* an empty graph keeps its zero */
+            for (int64_t j = 0; j < w; j++)
+                y[g * w + j] = (float)(mean && count[g] > 0 ? acc[g * w + j] / count[g] : acc[g * w + j]);
         break;
+    }
     case LC_POOL_MAX: {
         int32_t *arg = (int32_t *)node->aux->data;
         for (int64_t o = 0; o < groups * w; o++) arg[o] = -1;
@@ -137,11 +137,12 @@ void lc_i_pool_bwd(lc_cgraph_t *cg, lc_i_node *node)
             if (arg[o] >= 0) dx[arg[o] * w + o % w] += dy[o];
         return;
     }
-    const float *count = kind == LC_POOL_MEAN ? node->aux->data : NULL;
+    const int64_t groups = node->shape[0];
+    const double *count = kind == LC_POOL_MEAN ? (const double *)node->aux->data + groups * w : NULL;
     PAR_FOR for (int64_t k = 0; k < n; k++)
     {
         const int64_t g = graph_of ? graph_of[k] : 0;
-        const float scale = count ? 1.0f / count[g] : 1.0f; /* count ≥ 1: node k is in g */
+        const float scale = count ? (float)(1.0 / count[g]) : 1.0f; /* count ≥ 1: node k is in g */
         for (int64_t j = 0; j < w; j++) dx[k * w + j] += scale * dy[g * w + j];
     }
 }

@@ -20,7 +20,7 @@ float lc_accuracy(const lc_tensor_t *scores, const int32_t *labels, const uint8_
     if (!scores || !labels || !mask) return NAN;
     int64_t rows = lc_i_rows(scores), cols = lc_i_cols(scores), hit = 0, count = 0;
     for (int64_t r = 0; r < rows; r++) {
-        if (!mask[r]) continue;
+        if (!mask[r] || labels[r] < 0) continue; /* unlabelled rows count for neither */
         const float *s = scores->data + r * cols;
         int64_t best = 0;
         for (int64_t j = 1; j < cols; j++)
@@ -66,12 +66,20 @@ lc_status lc_model_evaluate(lc_model_t *m, const lc_dataset_t *ds, lc_eval_resul
     return LC_OK;
 }
 
+static bool same_optimizer(const lc_train_config *a, const lc_train_config *b)
+{
+    return a->optim == b->optim && a->lr == b->lr && a->weight_decay == b->weight_decay &&
+           a->weight_decay_all == b->weight_decay_all;
+}
+
 static lc_status make_optimizer(lc_model_t *m, const lc_train_config *cfg)
 {
     lc_optim_config oc = lc_optim_defaults(cfg->optim);
     oc.lr = cfg->lr;
+    lc_optim_free(&m->opt);
     lc_status st = lc_optim_new(&m->opt, &oc, m->cg);
     if (st) return st;
+    m->opt_cfg = *cfg;
     /* Kipf & Welling put L2 on the first learnable layer's weights only. */
     int first = -1;
     for (int i = 0; i < lc_cg_num_params(m->cg); i++) {
@@ -128,7 +136,14 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     }
     if (!has_train) return LC_ERROR(LC_ERR_INVALID_ARG, "the training mask is empty");
     if (m->built_for != ds) LC_TRY(lc_model_build(m, ds, cfg));
-    if (!m->opt) LC_TRY(make_optimizer(m, cfg));
+    if (m->built_dropout != cfg->dropout)
+        LC_FAIL(LC_ERR_STATE,
+                "the model was built with dropout %g, this call asks for %g: call lc_model_build",
+                m->built_dropout, cfg->dropout);
+    /* Training continues from the current parameters; the optimizer restarts
+     * when its settings change, and the seed restarts the dropout stream. */
+    if (!m->opt || !same_optimizer(&m->opt_cfg, cfg)) LC_TRY(make_optimizer(m, cfg));
+    lc_cg_seed(m->cg, lc_i_dropout_seed(cfg->seed));
     if (cfg->log_csv) {
         log = fopen(cfg->log_csv, "w");
         if (!log) LC_FAIL(LC_ERR_IO, "cannot write '%s': %s", cfg->log_csv, strerror(errno));

@@ -425,6 +425,53 @@ static void test_cora_planetoid(void)
     lc_dataset_free(&ds);
 }
 
+/* Regressions found in review: state that changes under a built model. */
+static void test_changes_after_build(void)
+{
+    lc_dataset_t *ds = toy_dataset(20, 6, 3, 1, 11); /* sparse features */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ds);
+    lc_model_t *m = NULL;
+    lc_train_config cfg = lc_train_defaults();
+    cfg.epochs = 3;
+    cfg.patience = 0;
+    lc_train_result res;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:4,relu,gcn"));
+    LC_ASSERT_OK(lc_model_train(m, ds, &cfg, &res));
+    /* normalising the sparse features keeps the model's cached transpose valid */
+    LC_ASSERT_OK(lc_dataset_normalize_features(ds));
+    LC_ASSERT_OK(lc_model_train(m, ds, &cfg, &res));
+    /* a new split may hold unlabelled nodes: they count for neither loss nor accuracy */
+    uint8_t train[20] = {0}, val[20] = {0}, test[20];
+    for (int i = 0; i < 20; i++) train[i] = 1, test[i] = 1;
+    LC_ASSERT_OK(lc_dataset_set_split(ds, train, val, test));
+    LC_ASSERT_OK(lc_model_train(m, ds, &cfg, &res));
+    CU_ASSERT(isfinite(res.final.loss[0]));
+    /* dropout is baked into the built graph: a different one asks for a rebuild */
+    cfg.dropout = 0.3f;
+    LC_ASSERT_STATUS(lc_model_train(m, ds, &cfg, &res), LC_ERR_STATE);
+    LC_ASSERT_ERROR_HAS("lc_model_build");
+    LC_ASSERT_OK(lc_model_build(m, ds, &cfg));
+    LC_ASSERT_OK(lc_model_train(m, ds, &cfg, &res));
+    /* new optimizer settings take effect: a divergent learning rate now fails */
+    cfg.lr = 1e30f;
+    LC_ASSERT_STATUS(lc_model_train(m, ds, &cfg, &res), LC_ERR_NUMERIC);
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
+static void test_accuracy_skips_unlabelled(void)
+{
+    lc_tensor_t *scores = NULL;
+    LC_ASSERT_OK(lc_tensor_new2(&scores, 3, 2));
+    const float s[6] = {1, 0, 0, 1, 1, 0};
+    memcpy(lc_tensor_data(scores), s, sizeof s);
+    const int32_t labels[3] = {0, -1, 1};
+    const uint8_t mask[3] = {1, 1, 1}, only_unlabelled[3] = {0, 1, 0};
+    CU_ASSERT_DOUBLE_EQUAL(lc_accuracy(scores, labels, mask), 0.5, 1e-7); /* rows 0 (hit) and 2 (miss) */
+    CU_ASSERT(isnan(lc_accuracy(scores, labels, only_unlabelled)));
+    lc_tensor_free(&scores);
+}
+
 int main(void)
 {
     static const lc_test_case cases[] = {
@@ -441,6 +488,8 @@ int main(void)
         {"optimizers", test_optimizers},
         {"training controls", test_training_controls},
         {"checkpoint round trip", test_checkpoint_round_trip},
+        {"changes after build", test_changes_after_build},
+        {"accuracy skips unlabelled", test_accuracy_skips_unlabelled},
         {"karate >= 85%", test_karate},
         {"cora planetoid", test_cora_planetoid},
         {NULL, NULL}};
