@@ -1,7 +1,8 @@
 #!/bin/sh
 # setup.sh — one command from a fresh Debian 12 machine to a built lconv:
 #   ./setup.sh run     install dependencies, build, train GCN on Zachary's karate club
-#   ./setup.sh check   install dependencies, build, run every test suite (make check)
+#   ./setup.sh check   install dependencies, build, run every test suite (make check,
+#                      then under valgrind, then in a sanitizer build in ./build-sanitize)
 #   ./setup.sh build   install dependencies and build only
 # The build goes to ./build (out of tree). Set LCONV_CONFIGURE_FLAGS to pass
 # options to configure (e.g. --without-cuda).
@@ -36,11 +37,16 @@ run)
     ./lcnet train --data karate --model gcn:16,relu,gcn --seeds 10
     ;;
 check)
-    # every suite, then the C suites again under valgrind (no invalid access, no leak)
+    # every suite, the C suites again under valgrind (no invalid access, no
+    # leak), then every suite once more in an AddressSanitizer + UBSan build
     status=0
     make -j"$jobs" check || status=$?
     make -j"$jobs" check-valgrind || status=$?
-    sh ../tests/summary.sh tests
+    mkdir -p ../build-sanitize
+    (cd ../build-sanitize &&
+        { [ -f Makefile ] || ../configure --enable-sanitizers $werror ${LCONV_CONFIGURE_FLAGS:-}; } &&
+        make -j"$jobs" && make -j"$jobs" check) || status=$?
+    sh ../tests/summary.sh tests ../build-sanitize/tests
     exit $status
     ;;
 esac

@@ -1,16 +1,17 @@
 #!/bin/sh
-# summary.sh DIR — adds up the "<suite>: N passed, N failed, N skipped" lines of
-# the test logs in DIR and prints one total line (the last line CI reads). A
+# summary.sh DIR... — adds up the "<suite>: N passed, N failed, N skipped" lines
+# of the test logs in each DIR (one per build: plain, sanitized) and prints one
+# total line (the last line CI reads). A
 # suite that crashed before printing its line counts as one failure; one that
 # exited 77 (no GPU, say) as one skip.
-dir=${1:-tests}
+[ $# -gt 0 ] || set -- tests
 total_p=0; total_f=0; total_s=0
-for log in "$dir"/*.log; do
+for log in $(for dir in "$@"; do ls "$dir"/*.log 2>/dev/null; done); do
     [ -f "$log" ] || continue
     trs=${log%.log}.trs
     line=$(grep -E '^[a-z_]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
     if [ -n "$line" ]; then
-        echo "$line"
+        echo "$line  ($(dirname "$log"))"
         p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
         f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
         s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')

@@ -17,8 +17,9 @@
  * To show that an absurd tensor is refused *before* anything is allocated, the
  * test program interposes malloc/calloc/realloc (forwarding to glibc's own
  * entry points, so valgrind still sees every block) and records the largest
- * request. Without glibc the check is skipped. */
-#ifdef __GLIBC__
+ * request. Without glibc, or under AddressSanitizer (which interposes them
+ * itself), the check is skipped. */
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
 #define WATCH_ALLOCATIONS 1
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t count, size_t size);
