@@ -49,6 +49,22 @@ const char *lc_version(void);
 lc_status lc_set_threads(int n);
 int lc_get_threads(void);
 
+/* Route every allocation that lconv itself makes (tensors, graphs, CSR views,
+ * compute graphs, models, parsers' buffers, checkpoints) through the given
+ * functions, e.g. to count them or to make the k-th one fail in a test. They
+ * must behave like the C library's: return NULL on failure, realloc(NULL, n)
+ * allocates, free(NULL) does nothing; lconv never asks them for 0 bytes.
+ * Pass all four NULL to restore malloc/calloc/realloc/free.
+ * Process-wide, not thread-safe: set it before any other thread calls lconv,
+ * and only while no object allocated through the previous functions is alive
+ * (it would later be given to the new free).
+ * Out of reach: GraphBLAS, igraph, CHOLMOD and OpenBLAS allocate on their own,
+ * so a failure inside them surfaces as LC_ERR_BACKEND (or a parse error) and is
+ * not injected by this hook.
+ * Errors: LC_ERR_INVALID_ARG when some but not all four are NULL. Cost: O(1). */
+lc_status lc_set_allocator(void *(*malloc_fn)(size_t), void *(*calloc_fn)(size_t, size_t),
+                           void *(*realloc_fn)(void *, size_t), void (*free_fn)(void *));
+
 /* ======================================================================
  * Dense float32 tensors: row-major, contiguous, 1 to 4 dimensions.
  * A reshape is a view on the same storage (reference counted, so a view
@@ -377,6 +393,10 @@ lc_node lc_cg_param_node(const lc_cgraph_t *cg, int i);
 const char *lc_cg_param_name(const lc_cgraph_t *cg, int i);
 /* Writable parameter tensor (to initialise or load). */
 lc_tensor_t *lc_cg_param_tensor(lc_cgraph_t *cg, int i);
+/* Check every op's output (forward) and the gradients it adds to (backward)
+ * for NaN and Inf: the first one stops the pass with LC_ERR_NUMERIC naming the
+ * op, the node and the element. Costs one scan of each tensor. Default off. */
+void lc_cg_check_finite(lc_cgraph_t *cg, int on);
 /* Re-seed the graph's RNG (dropout masks). */
 void lc_cg_seed(lc_cgraph_t *cg, uint64_t seed);
 
@@ -484,6 +504,8 @@ typedef struct {
     lc_optim_kind optim;  /* default Adam */
     uint64_t seed;        /* default 42: parameters and dropout */
     int verbose;          /* progress line on stderr when it is a terminal */
+    int check_finite;     /* check every op for NaN/Inf (lc_cg_check_finite); the error
+                             names the op, the layer and the epoch */
     const char *log_csv;  /* per-epoch log file, or NULL */
     /* called after every epoch (numbered from 1) if not NULL; return nonzero to stop */
     int (*on_epoch)(void *user, int epoch, float train_loss, float val_loss, float val_acc);

@@ -1,9 +1,10 @@
 /* cgraph.c — compute-graph builders with shape checks, compilation (buffers, backward) and execution. */
+#include <math.h>
 #include <string.h>
 
 #include "backend.h"
 
-static const char *op_names[LC_OP_COUNT] = {
+const char *const lc_i_op_names[LC_OP_COUNT] = {
     "constant", "parameter", "matmul", "spmm", "add", "bias", "relu", "leaky_relu", "elu",
     "tanh", "sigmoid", "dropout", "log_softmax", "cross_entropy", "mse", "sum", "mean",
     "concat", "scale", "edge_conv", "lowrank", "pool", "flatten"};
@@ -15,6 +16,7 @@ lc_status lc_cg_new(lc_cgraph_t **out, uint64_t seed)
     if (!cg) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate a compute graph");
     lc_rng_seed(&cg->rng, seed);
     cg->loss = -1;
+    cg->failed = -1;
     cg->backend = &lc_i_backend_cpu;
     *out = cg;
     return LC_OK;
@@ -100,6 +102,7 @@ lc_status lc_i_push_node(lc_cgraph_t *cg, lc_i_op op, int n_in, lc_node a, lc_no
     n->ndim = ndim;
     memcpy(n->shape, dims, (size_t)ndim * sizeof *dims);
     for (int k = 0; k < n_in; k++) n->needs_grad |= cg->nodes[n->in[k]].needs_grad;
+    n->tag = cg->tag;
     *out = cg->n_nodes++;
     if (slot) *slot = n;
     return LC_OK;
@@ -415,7 +418,7 @@ lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss)
     if ((st = check_node(cg, loss, __func__))) return st;
     if (node_numel(&cg->nodes[loss]) != 1)
         return LC_ERROR(LC_ERR_SHAPE, "loss node %d (%s) is not a scalar", loss,
-                        op_names[cg->nodes[loss].op]);
+                        lc_i_op_names[cg->nodes[loss].op]);
     for (int i = 0; i < cg->n_nodes; i++) {
         lc_i_node *n = &cg->nodes[i];
         if (n->op != LC_OP_CONSTANT && n->op != LC_OP_PARAMETER)
@@ -451,15 +454,45 @@ done:
     return st;
 }
 
+void lc_cg_check_finite(lc_cgraph_t *cg, int on)
+{
+    if (cg) cg->check_finite = on != 0;
+}
+
+/* The first NaN or Inf of t, or -1. */
+static int64_t first_non_finite(const lc_tensor_t *t)
+{
+    for (int64_t i = 0; i < t->numel; i++)
+        if (!isfinite(t->data[i])) return i;
+    return -1;
+}
+
+static lc_status numeric_fault(lc_cgraph_t *cg, lc_node culprit, const char *pass,
+                               lc_node holder, const lc_tensor_t *t, int64_t at, const char *func)
+{
+    char what[96] = "";
+    if (holder != culprit)
+        snprintf(what, sizeof what, " into the gradient of node %d ('%s')", holder,
+                 lc_i_op_names[cg->nodes[holder].op]);
+    cg->failed = culprit;
+    return lc_i_error(LC_ERR_NUMERIC, func, "%s of '%s' (node %d) wrote %g at element %lld%s",
+                      pass, lc_i_op_names[cg->nodes[culprit].op], culprit, (double)t->data[at],
+                      (long long)at, what);
+}
+
 lc_status lc_cg_forward(lc_cgraph_t *cg, int training)
 {
     LC_CHECK_ARG(cg, "compute graph is NULL");
     if (!cg->compiled) return LC_ERROR(LC_ERR_STATE, "compile the graph before running it");
     cg->training = training != 0;
+    cg->failed = -1;
     for (int i = 0; i < cg->n_nodes; i++) {
         lc_i_node *n = &cg->nodes[i];
         if (n->op == LC_OP_CONSTANT || n->op == LC_OP_PARAMETER) continue;
         cg->backend->forward[n->op](cg, n);
+        int64_t at;
+        if (cg->check_finite && (at = first_non_finite(n->value)) >= 0)
+            return numeric_fault(cg, i, "forward", i, n->value, at, __func__);
     }
     return LC_OK;
 }
@@ -474,9 +507,18 @@ lc_status lc_cg_backward(lc_cgraph_t *cg)
     for (int i = 0; i <= cg->loss; i++)
         if (cg->nodes[i].grad) lc_tensor_fill(cg->nodes[i].grad, 0.0f);
     loss->grad->data[0] = 1.0f;
+    cg->failed = -1;
     for (int i = cg->loss; i >= 0; i--) {
         lc_i_node *n = &cg->nodes[i];
-        if (n->grad && n->op != LC_OP_PARAMETER) cg->backend->backward[n->op](cg, n);
+        if (!n->grad || n->op == LC_OP_PARAMETER) continue;
+        cg->backend->backward[n->op](cg, n);
+        if (!cg->check_finite) continue;
+        for (int k = 0; k < n->n_in; k++) { /* the gradients this op just added to */
+            const lc_tensor_t *g = cg->nodes[n->in[k]].grad;
+            int64_t at;
+            if (g && (at = first_non_finite(g)) >= 0)
+                return numeric_fault(cg, i, "backward", n->in[k], g, at, __func__);
+        }
     }
     return LC_OK;
 }

@@ -51,6 +51,7 @@ typedef struct {
     lc_tensor_t *aux;        /* DROPOUT: scaled keep mask */
     bool needs_grad;
     bool owned;              /* CONSTANT whose value the graph frees */
+    int tag;                 /* the builder's tag when the node was added (model: layer index) */
     char *name;              /* PARAMETER */
 } lc_i_node;
 
@@ -66,6 +67,9 @@ struct lc_cgraph {
     bool training;
     lc_rng_t rng;
     const struct lc_i_backend *backend;
+    int tag;          /* given to the nodes built next (lc_i_cg_set_tag) */
+    bool check_finite; /* test every op's results for NaN/Inf */
+    lc_node failed;   /* the node whose check failed last, or -1 */
 };
 
 /* Append a node of the given op and shape (for builders outside cgraph.c).
@@ -76,6 +80,10 @@ lc_status lc_i_push_node(lc_cgraph_t *cg, lc_i_op op, int n_in, lc_node a, lc_no
  * exist, out not NULL. */
 lc_status lc_i_check_build(const lc_cgraph_t *cg, const char *func, int n_in, const lc_node *in,
                            const lc_node *out);
+/* Nodes built from now on carry `tag` (the model tags each layer's nodes). */
+static inline void lc_i_cg_set_tag(lc_cgraph_t *cg, int tag) { cg->tag = tag; }
+extern const char *const lc_i_op_names[];
+
 /* "[2708, 16]" of a node's shape. */
 const char *lc_i_node_shape_str(const lc_i_node *n, char *buf, size_t len);
 

@@ -32,6 +32,12 @@ const lc_i_layer_type *lc_i_layer_by_kind(lc_layer_kind kind)
     return NULL;
 }
 
+const char *lc_i_layer_name(lc_layer_kind kind)
+{
+    const lc_i_layer_type *t = lc_i_layer_by_kind(kind);
+    return t ? t->token : "?";
+}
+
 const lc_i_layer_type *lc_i_layer_by_token(const char *token, size_t len)
 {
     for (size_t i = 0; i < N_TYPES; i++)
@@ -380,12 +386,14 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         }
         if (d.kind == LC_LAYER_DROPOUT && cfg->dropout >= 0) d.arg = cfg->dropout;
         ctx.layer = i;
+        lc_i_cg_set_tag(m->cg, i);
         LC_TRY(lc_i_error_from(type->build(&ctx, &d, flow, &flow), __func__));
     }
     if (!learnable) LC_FAIL(LC_ERR_INVALID_ARG, "the model has no learnable layer (gcn, linear)");
     if (flow.sparse || flow.width != m->classes)
         LC_FAIL(LC_ERR_SHAPE, "the model's output width %lld differs from the %d classes",
                 (long long)flow.width, m->classes);
+    lc_i_cg_set_tag(m->cg, -1); /* the head: log-softmax and loss */
     LC_TRY(lc_cg_log_softmax(m->cg, flow.node, &m->output));
     LC_TRY(lc_cg_cross_entropy(m->cg, m->output, ds->labels, ds->mask[0], &m->loss));
     LC_TRY(lc_cg_compile(m->cg, m->loss));
@@ -406,9 +414,14 @@ lc_cgraph_t *lc_model_graph(lc_model_t *m) { return m ? m->cg : NULL; }
 /* ---------- checkpoints ---------- */
 
 /* The model identity stored in a checkpoint: its spec and the data shape. */
-static void checkpoint_spec(const lc_model_t *m, char *buf, size_t len)
+static lc_status checkpoint_spec(const lc_model_t *m, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s classes=%d", lc_model_spec(m), m->classes);
+    const char *spec = lc_model_spec(m);
+    /* A built model has layers: "" means the spec string could not be allocated,
+     * and saving or matching " classes=N" would go wrong silently. */
+    if (!*spec) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the model's spec");
+    snprintf(buf, len, "%s classes=%d", spec, m->classes);
+    return LC_OK;
 }
 
 #define MAX_CKPT_PARAMS 1024
@@ -425,8 +438,9 @@ lc_status lc_model_save(const lc_model_t *m, const char *path)
         tensors[i] = lc_cg_param_tensor(m->cg, i);
     }
     char spec[1024];
-    checkpoint_spec(m, spec, sizeof spec);
-    return lc_i_error_from(lc_i_checkpoint_write(path, spec, n, names, tensors), __func__);
+    lc_status st = checkpoint_spec(m, spec, sizeof spec);
+    if (!st) st = lc_i_checkpoint_write(path, spec, n, names, tensors);
+    return lc_i_error_from(st, __func__);
 }
 
 lc_status lc_model_load(lc_model_t *m, const char *path)
@@ -442,8 +456,9 @@ lc_status lc_model_load(lc_model_t *m, const char *path)
         tensors[i] = lc_cg_param_tensor(m->cg, i);
     }
     char spec[1024];
-    checkpoint_spec(m, spec, sizeof spec);
-    lc_status st = lc_i_error_from(lc_i_checkpoint_read(path, spec, n, names, tensors), __func__);
+    lc_status st = checkpoint_spec(m, spec, sizeof spec);
+    if (!st) st = lc_i_checkpoint_read(path, spec, n, names, tensors);
+    st = lc_i_error_from(st, __func__);
     if (!st) lc_optim_reset(m->opt);
     return st;
 }

@@ -23,6 +23,9 @@ struct lc_model {
 /* Dropout masks get their own stream, so changing one never shifts the other. */
 static inline uint64_t lc_i_dropout_seed(uint64_t seed) { return seed ^ 0x5DEECE66DULL; }
 
+/* The spec token of a layer kind ("gcn"). */
+const char *lc_i_layer_name(lc_layer_kind kind);
+
 /* Drop the compute graph and optimizer (the layer list stays). */
 void lc_i_model_unbuild(lc_model_t *m);
 

@@ -108,6 +108,40 @@ static double l2_penalty(const lc_model_t *m, const lc_train_config *cfg)
     return penalty;
 }
 
+/* A NaN/Inf found by the compute graph's check, re-raised with the epoch and
+ * the layer of the op that produced it. */
+static lc_status numeric_context(const lc_model_t *m, lc_status st, int epoch)
+{
+    if (st != LC_ERR_NUMERIC || m->cg->failed < 0) return st;
+    char layer[64] = "the output head";
+    const int tag = m->cg->nodes[m->cg->failed].tag;
+    if (tag >= 0 && tag < m->n_layers)
+        snprintf(layer, sizeof layer, "layer %d '%s'", tag,
+                 lc_i_layer_name(m->layers[tag].kind));
+    const char *sep = strstr(lc_last_error(), ": ");
+    char detail[512];
+    snprintf(detail, sizeof detail, "%s", sep ? sep + 2 : lc_last_error());
+    return lc_i_error(LC_ERR_NUMERIC, "lc_model_train", "epoch %d, %s: %s", epoch + 1, layer,
+                      detail);
+}
+
+/* After an optimizer step: every parameter still finite? */
+static lc_status check_parameters(const lc_model_t *m, int epoch)
+{
+    for (int i = 0; i < lc_cg_num_params(m->cg); i++) {
+        const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
+        for (int64_t k = 0; k < w->numel; k++)
+            if (!isfinite(w->data[k]))
+                return lc_i_error(LC_ERR_NUMERIC, "lc_model_train",
+                                  "epoch %d, layer %d '%s': the optimizer step made parameter "
+                                  "'%s' %g at element %lld",
+                                epoch + 1, m->param_layer[i],
+                                lc_i_layer_name(m->layers[m->param_layer[i]].kind),
+                                lc_cg_param_name(m->cg, i), (double)w->data[k], (long long)k);
+    }
+    return LC_OK;
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -151,19 +185,21 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     }
     val_history = lc_i_malloc(((size_t)cfg->epochs + 1) * sizeof *val_history);
     if (!val_history) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the loss history");
+    lc_cg_check_finite(m->cg, cfg->check_finite);
     const bool progress = cfg->verbose && isatty(STDERR_FILENO);
     const double start = now_seconds();
     int epoch = 0;
     bool stopped = false;
     for (epoch = 0; epoch < cfg->epochs && !stopped; epoch++) {
-        LC_TRY(lc_cg_forward(m->cg, 1));
+        LC_TRY(numeric_context(m, lc_cg_forward(m->cg, 1), epoch));
         float train_loss = lc_cg_value(m->cg, m->loss)->data[0];
         if (!isfinite(train_loss))
             LC_FAIL(LC_ERR_NUMERIC, "epoch %d: the training loss is %g", epoch + 1, train_loss);
-        LC_TRY(lc_cg_backward(m->cg));
+        LC_TRY(numeric_context(m, lc_cg_backward(m->cg), epoch));
         LC_TRY(lc_optim_step(m->opt));
+        if (cfg->check_finite) LC_TRY(check_parameters(m, epoch));
         lc_eval_result ev;
-        LC_TRY(lc_model_evaluate(m, ds, &ev));
+        LC_TRY(numeric_context(m, lc_model_evaluate(m, ds, &ev), epoch));
         val_history[epoch] = ev.loss[1] + (float)l2_penalty(m, cfg);
         double elapsed = now_seconds() - start;
         if (log)

@@ -440,6 +440,14 @@ else
 fi
 expect_usage "--export-generators is not an option of eval" "--export-generators" eval --load x --export-generators y
 
+# ---------------------------------------------------------------- numerical faults
+run train --data karate --model gcn:8,relu,gcn --optim sgd --lr 1e6 --epochs 50 --patience 0 --check-finite --quiet
+if [ "$rc" -eq 1 ] && err_has "epoch " && err_has "layer " && err_has "(node "; then
+    ok "--check-finite stops a divergent run naming the epoch, layer and op"
+else
+    bad "--check-finite stops a divergent run naming the epoch, layer and op" "exit $rc"
+fi
+
 # ---------------------------------------------------------------- real data (skipped when absent)
 cora="${LCONV_DATA_DIR:-../shared/data}/planetoid/cora"
 if [ -f "$cora.features.txt" ]; then

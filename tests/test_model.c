@@ -459,6 +459,48 @@ static void test_changes_after_build(void)
     lc_dataset_free(&ds);
 }
 
+/* With check_finite, a divergent run stops at the first op that produces NaN
+ * or Inf, and the error names the op, the layer and the epoch. */
+static void test_check_finite(void)
+{
+    lc_dataset_t *ds = toy_dataset(20, 6, 3, 0, 12);
+    lc_model_t *m = NULL;
+    lc_train_config cfg = lc_train_defaults();
+    cfg.lr = 1e30f;
+    cfg.patience = 0;
+    cfg.check_finite = 1;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:8,relu,gcn"));
+    LC_ASSERT_STATUS(lc_model_train(m, ds, &cfg, NULL), LC_ERR_NUMERIC);
+    LC_ASSERT_ERROR_HAS("lc_model_train: epoch ");
+    LC_ASSERT_ERROR_HAS(", layer ");
+    LC_ASSERT_ERROR_HAS(" of '");
+    LC_ASSERT_ERROR_HAS("' (node ");
+    /* the same graph without the check runs until the loss itself is not finite */
+    cfg.check_finite = 0;
+    LC_ASSERT_OK(lc_model_build(m, ds, &cfg));
+    LC_ASSERT_STATUS(lc_model_train(m, ds, &cfg, NULL), LC_ERR_NUMERIC);
+    LC_ASSERT_ERROR_HAS("the training loss is");
+    /* the compute-graph level: an Inf parameter is caught at the first op it flows into */
+    lc_cgraph_t *cg = NULL;
+    lc_tensor_t *a0 = NULL;
+    LC_ASSERT_OK(lc_tensor_new2(&a0, 1, 2));
+    lc_tensor_data(a0)[0] = INFINITY;
+    lc_node a, b, c, loss;
+    LC_ASSERT_OK(lc_cg_new(&cg, 1));
+    LC_ASSERT_OK(lc_cg_parameter(cg, a0, "a", &a));
+    LC_ASSERT_OK(lc_cg_scale(cg, a, -1.0f, &b));
+    LC_ASSERT_OK(lc_cg_add(cg, a, b, &c));
+    LC_ASSERT_OK(lc_cg_sum(cg, c, &loss));
+    LC_ASSERT_OK(lc_cg_compile(cg, loss));
+    lc_cg_check_finite(cg, 1);
+    LC_ASSERT_STATUS(lc_cg_forward(cg, 0), LC_ERR_NUMERIC);
+    LC_ASSERT_ERROR_HAS("forward of 'scale' (node 1)"); /* -inf is caught at the scale */
+    lc_cg_free(&cg);
+    lc_tensor_free(&a0);
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
 static void test_accuracy_skips_unlabelled(void)
 {
     lc_tensor_t *scores = NULL;
@@ -490,6 +532,7 @@ int main(void)
         {"checkpoint round trip", test_checkpoint_round_trip},
         {"changes after build", test_changes_after_build},
         {"accuracy skips unlabelled", test_accuracy_skips_unlabelled},
+        {"check finite", test_check_finite},
         {"karate >= 85%", test_karate},
         {"cora planetoid", test_cora_planetoid},
         {NULL, NULL}};

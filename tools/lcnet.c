@@ -42,6 +42,7 @@ typedef struct {
     double lr;
     double weight_decay;
     int weight_decay_all;
+    int check_finite;
     double dropout; /* < 0: keep the spec's */
     long hidden;    /* 0: keep the spec's */
     int patience;
@@ -64,6 +65,7 @@ typedef enum {
     OPT_LR,
     OPT_WD,
     OPT_WD_ALL,
+    OPT_CHECK_FINITE,
     OPT_DROPOUT,
     OPT_HIDDEN,
     OPT_PATIENCE,
@@ -97,6 +99,8 @@ static const struct {
     {OPT_LR, "--lr", "X", CMD_FIT, "learning rate (default 0.01)"},
     {OPT_WD, "--weight-decay", "X", CMD_FIT, "L2 weight decay, first layer only (default 5e-4)"},
     {OPT_WD_ALL, "--weight-decay-all", NULL, CMD_FIT, "apply the weight decay to every layer"},
+    {OPT_CHECK_FINITE, "--check-finite", NULL, CMD_FIT,
+     "stop at the first NaN/Inf, naming the op, the layer and the epoch"},
     {OPT_DROPOUT, "--dropout", "P", CMD_FIT,
      "override the rate of every dropout layer, 0 <= P < 1"},
     {OPT_PATIENCE, "--patience", "N", CMD_FIT,
@@ -317,6 +321,9 @@ static int parse_options(int argc, char **argv, int first, int command, options 
         case OPT_WD_ALL:
             o->weight_decay_all = 1;
             break;
+        case OPT_CHECK_FINITE:
+            o->check_finite = 1;
+            break;
         case OPT_DROPOUT:
             rc = parse_double(name, val, 0, 0, 1, 1, "in [0, 1)", &o->dropout);
             break;
@@ -479,6 +486,7 @@ static lc_train_config train_config(const options *o, uint64_t seed)
     cfg.lr = (float)o->lr;
     cfg.weight_decay = (float)o->weight_decay;
     cfg.weight_decay_all = o->weight_decay_all;
+    cfg.check_finite = o->check_finite;
     cfg.dropout = (float)o->dropout;
     cfg.patience = o->patience;
     cfg.optim = o->optim;
