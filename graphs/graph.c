@@ -213,7 +213,7 @@ const float *lc_graph_weights(const lc_graph_t *g)
 
 /* Summed in double in edge order, so the cached degrees are exact for
  * integer weights and do not depend on threads. */
-lc_status lc_graph_degrees(lc_graph_t *g, const float **deg)
+static lc_status degrees_locked(lc_graph_t *g, const float **deg)
 {
     LC_CHECK_ARG(g && deg, "NULL argument");
     if (!g->degree) {
@@ -231,6 +231,16 @@ lc_status lc_graph_degrees(lc_graph_t *g, const float **deg)
     }
     *deg = g->degree;
     return LC_OK;
+}
+
+/* The cached views are built once under the library's lazy-build lock, so that
+ * two threads sharing a fresh graph do not both build (or half-read) them. */
+lc_status lc_graph_degrees(lc_graph_t *g, const float **deg)
+{
+    lc_i_lazy_lock();
+    lc_status st = lc_i_error_from(degrees_locked(g, deg), __func__);
+    lc_i_lazy_unlock();
+    return st;
 }
 
 /* ---------- GraphBLAS views ---------- */
@@ -265,7 +275,7 @@ done:
 /* Column e holds -1 at tail[e] and +1 at head[e]. A self loop would put both
  * at the same place and cancel to 0, so its column is left empty instead of
  * holding an explicit zero: Bᵀx is then 0 for it, as for any loop. */
-lc_status lc_graph_incidence_grb(lc_graph_t *g, void **grb_matrix)
+static lc_status incidence_grb_locked(lc_graph_t *g, void **grb_matrix)
 {
     lc_status st = LC_OK;
     int64_t *rows = NULL, *cols = NULL;
@@ -285,7 +295,7 @@ lc_status lc_graph_incidence_grb(lc_graph_t *g, void **grb_matrix)
             rows[k] = g->head[e], cols[k] = e, vals[k] = 1.0f, k++;
         }
         GrB_Matrix b = NULL;
-        LC_TRY(grb_from_tuples(&b, g->n, g->m, k, rows, cols, vals));
+        LC_TRY(lc_i_error_from(grb_from_tuples(&b, g->n, g->m, k, rows, cols, vals), __func__));
         g->incidence = b;
     }
     *grb_matrix = g->incidence;
@@ -296,13 +306,22 @@ done:
     return st;
 }
 
-lc_status lc_graph_adjacency_grb(lc_graph_t *g, void **grb_matrix)
+lc_status lc_graph_incidence_grb(lc_graph_t *g, void **grb_matrix)
+{
+    lc_i_lazy_lock();
+    lc_status st = lc_i_error_from(incidence_grb_locked(g, grb_matrix), __func__);
+    lc_i_lazy_unlock();
+    return st;
+}
+
+static lc_status adjacency_grb_locked(lc_graph_t *g, void **grb_matrix)
 {
     lc_status st = LC_OK;
     LC_CHECK_ARG(g && grb_matrix, "NULL argument");
     if (!g->adjacency) {
         GrB_Matrix a = NULL;
-        LC_TRY(grb_from_tuples(&a, g->n, g->n, g->m, g->tail, g->head, g->weight));
+        LC_TRY(lc_i_error_from(grb_from_tuples(&a, g->n, g->n, g->m, g->tail, g->head, g->weight),
+                               __func__));
         g->adjacency = a;
     }
     *grb_matrix = g->adjacency;
@@ -310,7 +329,15 @@ done:
     return st;
 }
 
-lc_status lc_graph_adjacency_csr(lc_graph_t *g, const lc_csr_t **adj)
+lc_status lc_graph_adjacency_grb(lc_graph_t *g, void **grb_matrix)
+{
+    lc_i_lazy_lock();
+    lc_status st = lc_i_error_from(adjacency_grb_locked(g, grb_matrix), __func__);
+    lc_i_lazy_unlock();
+    return st;
+}
+
+static lc_status adjacency_csr_locked(lc_graph_t *g, const lc_csr_t **adj)
 {
     lc_status st = LC_OK;
     LC_CHECK_ARG(g && adj, "NULL argument");
@@ -318,6 +345,14 @@ lc_status lc_graph_adjacency_csr(lc_graph_t *g, const lc_csr_t **adj)
         LC_TRY(lc_csr_from_coo(&g->adj_csr, g->n, g->n, g->m, g->tail, g->head, g->weight));
     *adj = g->adj_csr;
 done:
+    return st;
+}
+
+lc_status lc_graph_adjacency_csr(lc_graph_t *g, const lc_csr_t **adj)
+{
+    lc_i_lazy_lock();
+    lc_status st = lc_i_error_from(adjacency_csr_locked(g, adj), __func__);
+    lc_i_lazy_unlock();
     return st;
 }
 
@@ -332,7 +367,7 @@ done:
  *   reversed edge list (PyG aggregates at the head and uses in-degrees);
  * - a node whose d̃ is not positive (only possible with zero or negative
  *   weights) gets d̃^-1/2 = 0 instead of Inf/NaN, as PyG masks Inf to 0. */
-lc_status lc_graph_gcn_operator(lc_graph_t *g, const lc_csr_t **op)
+static lc_status gcn_operator_locked(lc_graph_t *g, const lc_csr_t **op)
 {
     lc_status st = LC_OK;
     GrB_Vector ones = NULL, d = NULL;
@@ -340,7 +375,7 @@ lc_status lc_graph_gcn_operator(lc_graph_t *g, const lc_csr_t **op)
     LC_CHECK_ARG(g && op, "NULL argument");
     if (!g->gcn_csr) {
         void *av = NULL;
-        LC_TRY(lc_graph_adjacency_grb(g, &av));
+        LC_TRY(lc_i_error_from(lc_graph_adjacency_grb(g, &av), __func__));
         const GrB_Matrix a = av;
         const GrB_Index n = (GrB_Index)g->n;
         LC_GRB_TRY(GrB_Vector_new(&ones, GrB_FP32, n));
@@ -358,7 +393,7 @@ lc_status lc_graph_gcn_operator(lc_graph_t *g, const lc_csr_t **op)
         LC_GRB_TRY(GrB_mxm(left, NULL, NULL, GrB_PLUS_TIMES_SEMIRING_FP32, dm, at, NULL));
         LC_GRB_TRY(GrB_Matrix_new(&norm, GrB_FP32, n, n));
         LC_GRB_TRY(GrB_mxm(norm, NULL, NULL, GrB_PLUS_TIMES_SEMIRING_FP32, left, dm, NULL));
-        LC_TRY(lc_i_grb_to_csr(norm, &g->gcn_csr));
+        LC_TRY(lc_i_error_from(lc_i_grb_to_csr(norm, &g->gcn_csr), __func__));
     }
     *op = g->gcn_csr;
 done:
@@ -369,6 +404,14 @@ done:
     GrB_Matrix_free(&dm);
     GrB_Matrix_free(&left);
     GrB_Matrix_free(&norm);
+    return st;
+}
+
+lc_status lc_graph_gcn_operator(lc_graph_t *g, const lc_csr_t **op)
+{
+    lc_i_lazy_lock();
+    lc_status st = lc_i_error_from(gcn_operator_locked(g, op), __func__);
+    lc_i_lazy_unlock();
     return st;
 }
 

@@ -1,7 +1,28 @@
 /* csr.c — CSR sparse matrices and the CPU SpMM kernel (dense row-major right-hand side). */
+#include <pthread.h>
 #include <string.h>
 
 #include "internal.h"
+
+static pthread_mutex_t lazy_mutex;
+static pthread_once_t lazy_once = PTHREAD_ONCE_INIT;
+
+static void lazy_init(void)
+{
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE); /* views build other views */
+    pthread_mutex_init(&lazy_mutex, &attr);
+    pthread_mutexattr_destroy(&attr);
+}
+
+void lc_i_lazy_lock(void)
+{
+    pthread_once(&lazy_once, lazy_init);
+    pthread_mutex_lock(&lazy_mutex);
+}
+
+void lc_i_lazy_unlock(void) { pthread_mutex_unlock(&lazy_mutex); }
 
 static lc_csr_t *csr_alloc(int64_t n_rows, int64_t n_cols, int64_t nnz)
 {
@@ -95,7 +116,17 @@ int64_t lc_csr_rows(const lc_csr_t *a) { return a ? a->n_rows : 0; }
 int64_t lc_csr_cols(const lc_csr_t *a) { return a ? a->n_cols : 0; }
 int64_t lc_csr_nnz(const lc_csr_t *a) { return a ? a->nnz : 0; }
 
+static lc_status transpose_locked(lc_csr_t *a, const lc_csr_t **at);
+
 lc_status lc_i_csr_transpose(lc_csr_t *a, const lc_csr_t **at)
+{
+    lc_i_lazy_lock();
+    lc_status st = lc_i_error_from(transpose_locked(a, at), __func__);
+    lc_i_lazy_unlock();
+    return st;
+}
+
+static lc_status transpose_locked(lc_csr_t *a, const lc_csr_t **at)
 {
     if (a->transpose) {
         *at = a->transpose;

@@ -97,6 +97,10 @@ void lc_i_csr_spmm_vals(const lc_csr_t *a, const float *vals, const float *x, in
 
 /* ---------- threads ---------- */
 int lc_i_threads(void);
+/* One process-wide recursive lock around every lazily built cache (graph
+ * views, CSR transposes): built once, by one thread, however many share it. */
+void lc_i_lazy_lock(void);
+void lc_i_lazy_unlock(void);
 
 /* ---------- graphs ---------- */
 struct lc_graph {
