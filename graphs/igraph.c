@@ -85,7 +85,7 @@ lc_status lc_graph_from_igraph(lc_graph_t **g, const void *igraph_graph, int fla
 {
     LC_CHECK_ARG(g && igraph_graph, "NULL argument");
     handlers old = quiet_igraph();
-    lc_status st = from_igraph(g, igraph_graph, flags);
+    lc_status st = lc_i_error_from(from_igraph(g, igraph_graph, flags), __func__);
     restore_igraph(old);
     return st;
 }
@@ -106,7 +106,7 @@ lc_status lc_graph_erdos_renyi(lc_graph_t **g, int64_t n, int64_t m_undirected, 
     IG_TRY(igraph_rng_seed(igraph_rng_default(), (igraph_uint_t)seed));
     IG_TRY(igraph_erdos_renyi_game_gnm(&ig, n, m_undirected, IGRAPH_UNDIRECTED, IGRAPH_NO_LOOPS));
     have_ig = true;
-    LC_TRY(from_igraph(g, &ig, flags));
+    LC_TRY(lc_i_error_from(from_igraph(g, &ig, flags), __func__));
 done:
     if (have_ig) igraph_destroy(&ig);
     restore_igraph(old);
@@ -146,7 +146,7 @@ lc_status lc_graph_sbm(lc_graph_t **g, int k, const int64_t *block_sizes, double
     IG_TRY(igraph_rng_seed(igraph_rng_default(), (igraph_uint_t)seed));
     IG_TRY(igraph_sbm_game(&ig, n, &pref, &sizes, IGRAPH_UNDIRECTED, IGRAPH_NO_LOOPS));
     have_ig = true;
-    LC_TRY(from_igraph(g, &ig, flags));
+    LC_TRY(lc_i_error_from(from_igraph(g, &ig, flags), __func__));
 done:
     if (have_ig) igraph_destroy(&ig);
     if (have_pref) igraph_matrix_destroy(&pref);
@@ -181,7 +181,7 @@ lc_status lc_graph_lattice(lc_graph_t **g, int64_t rows, int64_t cols, int perio
     VECTOR(circ)[0] = VECTOR(circ)[1] = periodic != 0;
     IG_TRY(igraph_square_lattice(&ig, &dims, 1, IGRAPH_UNDIRECTED, 0, &circ));
     have_ig = true;
-    LC_TRY(from_igraph(g, &ig, flags));
+    LC_TRY(lc_i_error_from(from_igraph(g, &ig, flags), __func__));
 done:
     if (have_ig) igraph_destroy(&ig);
     if (have_dims) igraph_vector_int_destroy(&dims);
@@ -202,7 +202,7 @@ lc_status lc_graph_famous(lc_graph_t **g, const char *name, int flags)
     if (err == IGRAPH_EINVAL) LC_FAIL(LC_ERR_INVALID_ARG, "unknown famous graph '%s'", name);
     IG_TRY(err);
     have_ig = true;
-    LC_TRY(from_igraph(g, &ig, flags));
+    LC_TRY(lc_i_error_from(from_igraph(g, &ig, flags), __func__));
 done:
     if (have_ig) igraph_destroy(&ig);
     restore_igraph(old);

@@ -270,6 +270,7 @@ lc_status lc_read_edgelist(lc_graph_t **g, const char *path, int64_t n_hint, int
     LC_TRY(lc_graph_from_edges(&graph, n, e.len, e.row, e.col, ncols == 3 ? e.val : NULL, flags));
     *g = graph;
 done:
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
     lc_i_lines_close(&r);
     coo_free(&e);
     return st;
@@ -467,6 +468,7 @@ lc_status lc_read_matrix_market(lc_graph_t **g, const char *path, int flags)
     LC_TRY(lc_graph_from_edges(&graph, n, m, tail, head, weight, flags));
     *g = graph;
 done:
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
     if (cc_started) {
         cholmod_free_sparse(&a, &cc);
         cholmod_finish(&cc);

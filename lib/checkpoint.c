@@ -156,11 +156,11 @@ static void w_floats(ckp_writer *w, const float *x, int64_t n)
 }
 
 /* Make the rename itself durable; best effort (some file systems refuse
- * fsync on a directory, and the data is already safe in the file). */
-static void sync_parent_dir(const char *path)
+ * fsync on a directory, and the data is already safe in the file). `dir` is a
+ * writable copy of the path, allocated before anything was written so that
+ * running out of memory cannot skip this step after a successful rename. */
+static void sync_parent_dir(char *dir)
 {
-    char *dir = lc_i_strdup(path);
-    if (!dir) return;
     char *slash = strrchr(dir, '/');
     const char *d = ".";
     if (slash == dir)
@@ -174,7 +174,6 @@ static void sync_parent_dir(const char *path)
         (void)fsync(fd);
         close(fd);
     }
-    lc_i_free(dir);
 }
 
 lc_status lc_i_checkpoint_write(const char *path, const char *spec, int count,
@@ -197,7 +196,9 @@ lc_status lc_i_checkpoint_write(const char *path, const char *spec, int count,
     int tmp_created = 0;
     size_t tmp_len = strlen(path) + 32;
     char *tmp = lc_i_malloc(tmp_len);
-    if (!tmp) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "'%s': cannot allocate the temporary name", path);
+    char *dir = lc_i_strdup(path);
+    if (!tmp || !dir)
+        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "'%s': cannot allocate the temporary name", path);
     snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
 
     /* O_EXCL: never write through a stale temp file or a link someone left there. */
@@ -240,13 +241,14 @@ lc_status lc_i_checkpoint_write(const char *path, const char *spec, int count,
     if (rename(tmp, path) != 0)
         LC_FAIL(LC_ERR_IO, "'%s': cannot rename '%s' over it: %s", path, tmp, strerror(errno));
     tmp_created = 0;
-    sync_parent_dir(path);
+    sync_parent_dir(dir);
 
 done:
     if (w.f) fclose(w.f);
     if (fd >= 0) close(fd);
     if (tmp_created) (void)unlink(tmp);
     lc_i_free(tmp);
+    lc_i_free(dir);
     return st;
 }
 

@@ -130,9 +130,12 @@ lc_status lc_model_export_generators(lc_model_t *m, const char *path)
                 "the model '%s' has no learnable generators (edge weights, epsilon, U, V) to "
                 "export to '%s'",
                 lc_model_spec(m), path);
+    /* "" for a model with layers: the spec string could not be allocated */
+    const char *spec = lc_model_spec(m);
+    if (!*spec)
+        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the spec of the export to '%s'", path);
     sprintf(file, "%s.ckpt", path);
-    st = lc_i_error_from(lc_i_checkpoint_write(file, lc_model_spec(m), count, names, tensors),
-                         __func__);
+    st = lc_i_error_from(lc_i_checkpoint_write(file, spec, count, names, tensors), __func__);
     if (st) goto done;
     sprintf(file, "%s.csv", path);
     st = lc_i_error_from(write_csv(file, m, count, index), __func__);

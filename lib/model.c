@@ -401,7 +401,7 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     m->built_dropout = cfg->dropout;
 done:
     if (st) lc_i_model_unbuild(m);
-    return st;
+    return lc_i_error_from(st, __func__);
 }
 
 const lc_tensor_t *lc_model_output(const lc_model_t *m)

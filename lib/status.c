@@ -57,10 +57,38 @@ const char *lc_version(void) { return PACKAGE_VERSION; }
 
 /* ---------- allocation ---------- */
 
-void *lc_i_malloc(size_t size) { return malloc(size ? size : 1); }
-void *lc_i_calloc(size_t count, size_t size) { return calloc(count ? count : 1, size ? size : 1); }
-void *lc_i_realloc(void *ptr, size_t size) { return realloc(ptr, size ? size : 1); }
-void lc_i_free(void *ptr) { free(ptr); }
+/* Plain pointers, not atomics: the hook is documented as set before threads start. */
+static void *(*alloc_malloc)(size_t) = malloc;
+static void *(*alloc_calloc)(size_t, size_t) = calloc;
+static void *(*alloc_realloc)(void *, size_t) = realloc;
+static void (*alloc_free)(void *) = free;
+
+lc_status lc_set_allocator(void *(*malloc_fn)(size_t), void *(*calloc_fn)(size_t, size_t),
+                           void *(*realloc_fn)(void *, size_t), void (*free_fn)(void *))
+{
+    int given = !!malloc_fn + !!calloc_fn + !!realloc_fn + !!free_fn;
+    /* A partial set would hand one allocator's blocks to another's free. */
+    LC_CHECK_ARG(given == 0 || given == 4,
+                 "%d of the 4 functions are NULL: give all four, or none to restore the C "
+                 "library's",
+                 4 - given);
+    alloc_malloc = malloc_fn ? malloc_fn : malloc;
+    alloc_calloc = calloc_fn ? calloc_fn : calloc;
+    alloc_realloc = realloc_fn ? realloc_fn : realloc;
+    alloc_free = free_fn ? free_fn : free;
+    return LC_OK;
+}
+
+void *lc_i_malloc(size_t size) { return alloc_malloc(size ? size : 1); }
+void *lc_i_calloc(size_t count, size_t size)
+{
+    return alloc_calloc(count ? count : 1, size ? size : 1);
+}
+void *lc_i_realloc(void *ptr, size_t size) { return alloc_realloc(ptr, size ? size : 1); }
+void lc_i_free(void *ptr)
+{
+    if (ptr) alloc_free(ptr);
+}
 
 char *lc_i_strdup(const char *s)
 {

@@ -1,0 +1,947 @@
+/* test_alloc.c — allocation-failure sweeps: through lc_set_allocator the k-th allocation fails,
+ * for every k an operation reaches, and each failure must be reported, leak nothing and leave
+ * the objects usable. */
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "internal.h"
+
+/* ---------- the counting allocator ---------- */
+
+static struct {
+    long calls;   /* allocation requests since the last reset */
+    long fail_at; /* the request that returns NULL (0: none) */
+    bool sticky;  /* every request after fail_at fails too (memory stays exhausted) */
+    bool failed;  /* fail_at was reached */
+    long live;    /* blocks handed out and not yet freed, since the hook went in */
+} alloc;
+
+/* One allocation request: false when it must fail. */
+static bool alloc_allowed(void)
+{
+    ++alloc.calls;
+    if (alloc.fail_at &&
+        (alloc.calls == alloc.fail_at || (alloc.sticky && alloc.calls > alloc.fail_at))) {
+        alloc.failed = true;
+        return false;
+    }
+    return true;
+}
+
+static void *count_malloc(size_t size)
+{
+    void *p = alloc_allowed() ? malloc(size) : NULL;
+    if (p) alloc.live++;
+    return p;
+}
+
+static void *count_calloc(size_t count, size_t size)
+{
+    void *p = alloc_allowed() ? calloc(count, size) : NULL;
+    if (p) alloc.live++;
+    return p;
+}
+
+static void *count_realloc(void *ptr, size_t size)
+{
+    void *p = alloc_allowed() ? realloc(ptr, size) : NULL;
+    if (p && !ptr) alloc.live++;
+    return p;
+}
+
+static void count_free(void *ptr)
+{
+    if (ptr) alloc.live--;
+    free(ptr);
+}
+
+static void alloc_arm(long k, bool sticky)
+{
+    alloc.calls = 0;
+    alloc.fail_at = k;
+    alloc.sticky = sticky;
+    alloc.failed = false;
+}
+
+/* ---------- the sweep ---------- */
+
+/* One operation under test. setup and check run with no failure injected;
+ * run gets the failing allocation. check verifies the state after run (the
+ * outputs on success; on failure, handles still NULL and objects usable) and
+ * frees everything setup and run made. */
+typedef struct {
+    const char *name;
+    void (*setup)(void); /* may be NULL */
+    lc_status (*run)(void);
+    void (*check)(lc_status st);
+} sweep_op;
+
+#define SWEEP_LIMIT 100000
+#define SENTINEL "sentinel: no error raised yet"
+
+/* "lc_x: ..." where lc_x is a public function, not a helper's or a static name. */
+static bool names_public_function(const char *msg)
+{
+    size_t name_len = strcspn(msg, ":");
+    return msg[name_len] == ':' && !strncmp(msg, "lc_", 3) && strncmp(msg, "lc_i_", 5) &&
+           strcspn(msg, " ") > name_len;
+}
+
+/* Run op with allocation k failing for k = 1, 2, ... until a run reaches no
+ * k-th allocation; returns the number of allocation points (the last k - 1).
+ * sticky: allocations after the k-th fail too, so that a cleanup path that
+ * allocates is caught as well. */
+static long sweep_mode(const sweep_op *op, bool sticky)
+{
+    long k;
+    int bad = 0; /* report the first few offenders, not thousands */
+    const bool trace = getenv("LC_ALLOC_TRACE") != NULL; /* every failure's status and message */
+    for (k = 1; k < SWEEP_LIMIT; k++) {
+        long live0 = alloc.live;
+        if (op->setup) op->setup();
+        lc_i_error(LC_OK, "sentinel", "no error raised yet");
+        alloc_arm(k, sticky);
+        lc_status st = op->run();
+        bool reached = alloc.failed;
+        alloc_arm(0, false);
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", lc_last_error());
+        if (reached && trace)
+            fprintf(stderr, "%s\t%ld\t%s\t%s\n", op->name, k, lc_status_name(st), msg);
+        if (reached) {
+            /* GraphBLAS, igraph and CHOLMOD never call the hook, so an injected
+             * failure is always lconv's own: LC_ERR_BACKEND would be wrong here */
+            bool status_ok = st == LC_ERR_OUT_OF_MEMORY;
+            /* raised by this failure, and naming a public function */
+            bool message_ok = strcmp(msg, SENTINEL) != 0 && names_public_function(msg);
+            if ((!status_ok || !message_ok) && bad++ < 5)
+                fprintf(stderr, "\n  %s: allocation %ld%s failed -> %s, message '%s'\n", op->name,
+                        k, sticky ? " and on" : "", lc_status_name(st), msg);
+            CU_ASSERT(status_ok);
+            CU_ASSERT(message_ok);
+        }
+        op->check(st);
+        if (alloc.live != live0 && bad++ < 5)
+            fprintf(stderr, "\n  %s: allocation %ld%s failed -> %ld block(s) leaked\n", op->name, k,
+                    sticky ? " and on" : "", alloc.live - live0);
+        CU_ASSERT_EQUAL(alloc.live, live0);
+        if (!reached) {
+            CU_ASSERT_EQUAL(st, LC_OK);
+            break;
+        }
+    }
+    CU_ASSERT(k < SWEEP_LIMIT);
+    return k - 1;
+}
+
+/* Both modes; they must agree on the number of allocation points. */
+static long sweep(const sweep_op *op)
+{
+    long once = sweep_mode(op, false), sticky = sweep_mode(op, true);
+    CU_ASSERT_EQUAL(once, sticky);
+    printf("\n  %s: %ld allocation points swept ", op->name, once);
+    return once;
+}
+
+/* ---------- comparisons with results made without failures ---------- */
+
+static bool same_graph(const lc_graph_t *a, const lc_graph_t *b)
+{
+    int64_t m = lc_graph_num_edges(a);
+    if (lc_graph_num_nodes(a) != lc_graph_num_nodes(b) || m != lc_graph_num_edges(b)) return false;
+    return !memcmp(lc_graph_tails(a), lc_graph_tails(b), (size_t)m * sizeof(int64_t)) &&
+           !memcmp(lc_graph_heads(a), lc_graph_heads(b), (size_t)m * sizeof(int64_t)) &&
+           !memcmp(lc_graph_weights(a), lc_graph_weights(b), (size_t)m * sizeof(float));
+}
+
+static bool same_csr(const lc_csr_t *a, const lc_csr_t *b)
+{
+    if (a->n_rows != b->n_rows || a->n_cols != b->n_cols || a->nnz != b->nnz) return false;
+    return !memcmp(a->rowptr, b->rowptr, (size_t)(a->n_rows + 1) * sizeof *a->rowptr) &&
+           !memcmp(a->col, b->col, (size_t)a->nnz * sizeof *a->col) &&
+           !memcmp(a->val, b->val, (size_t)a->nnz * sizeof *a->val);
+}
+
+static bool same_dataset(const lc_dataset_t *a, const lc_dataset_t *b)
+{
+    int64_t n = lc_dataset_num_nodes(a);
+    if (n != lc_dataset_num_nodes(b) || lc_dataset_num_features(a) != lc_dataset_num_features(b) ||
+        lc_dataset_num_classes(a) != lc_dataset_num_classes(b))
+        return false;
+    if (!same_graph(lc_dataset_graph(a), lc_dataset_graph(b))) return false;
+    if (memcmp(lc_dataset_labels(a), lc_dataset_labels(b), (size_t)n * sizeof(int32_t)))
+        return false;
+    for (int k = 0; k < 3; k++)
+        if (memcmp(lc_dataset_mask(a, k), lc_dataset_mask(b, k), (size_t)n)) return false;
+    const lc_tensor_t *xa = lc_dataset_features(a), *xb = lc_dataset_features(b);
+    if (!xa != !xb) return false;
+    if (xa)
+        return xa->numel == xb->numel &&
+               !memcmp(xa->data, xb->data, (size_t)xa->numel * sizeof(float));
+    return same_csr(lc_dataset_sparse_features(a), lc_dataset_sparse_features(b));
+}
+
+/* Every parameter of two built models, bit for bit. */
+static bool same_params(lc_model_t *a, lc_model_t *b)
+{
+    lc_cgraph_t *ga = lc_model_graph(a), *gb = lc_model_graph(b);
+    if (!ga || !gb || lc_cg_num_params(ga) != lc_cg_num_params(gb)) return false;
+    for (int i = 0; i < lc_cg_num_params(ga); i++) {
+        const lc_tensor_t *x = lc_cg_param_tensor(ga, i), *y = lc_cg_param_tensor(gb, i);
+        if (x->numel != y->numel || memcmp(x->data, y->data, (size_t)x->numel * sizeof(float)))
+            return false;
+    }
+    return true;
+}
+
+/* All parameters of a built model into one malloc'd array (the caller frees it). */
+static float *param_snapshot(lc_model_t *m, size_t *len)
+{
+    lc_cgraph_t *cg = lc_model_graph(m);
+    size_t total = 0;
+    for (int i = 0; i < lc_cg_num_params(cg); i++)
+        total += (size_t)lc_cg_param_tensor(cg, i)->numel;
+    float *out = malloc(total * sizeof *out);
+    size_t off = 0;
+    for (int i = 0; out && i < lc_cg_num_params(cg); i++) {
+        const lc_tensor_t *t = lc_cg_param_tensor(cg, i);
+        memcpy(out + off, t->data, (size_t)t->numel * sizeof(float));
+        off += (size_t)t->numel;
+    }
+    *len = total;
+    return out;
+}
+
+static bool params_equal_snapshot(lc_model_t *m, const float *snap, size_t len)
+{
+    size_t now_len;
+    float *now = param_snapshot(m, &now_len);
+    bool same = now && now_len == len && !memcmp(now, snap, len * sizeof *snap);
+    free(now);
+    return same;
+}
+
+/* ---------- state shared by the operations ---------- */
+
+static char path_a[4200]; /* the file, directory or spec the current reader reads */
+static int read_flags;
+static lc_graph_t *graph, *ref_graph;
+static lc_dataset_t *data, *ref_data;
+static const lc_csr_t *gcn_op;
+static const lc_csr_t *ref_gcn_op; /* owned by ref_graph */
+
+/* ---------- readers ---------- */
+
+static lc_status run_edgelist(void)
+{
+    return lc_read_edgelist(&graph, path_a, 0, read_flags);
+}
+static lc_status run_matrix_market(void)
+{
+    return lc_read_matrix_market(&graph, path_a, read_flags);
+}
+
+static void check_graph(lc_status st)
+{
+    if (st) CU_ASSERT_PTR_NULL(graph);
+    if (!st) CU_ASSERT(same_graph(graph, ref_graph));
+    lc_graph_free(&graph);
+}
+
+static void sweep_graph_reader(const char *name, lc_status (*run)(void), const char *file,
+                               int flags)
+{
+    snprintf(path_a, sizeof path_a, "%s", lc_test_file(file));
+    read_flags = flags;
+    LC_ASSERT_OK(run());
+    ref_graph = graph;
+    graph = NULL;
+    CU_ASSERT_FATAL(lc_graph_num_edges(ref_graph) > 0);
+    const sweep_op op = {name, NULL, run, check_graph};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_graph_free(&ref_graph);
+}
+
+static void test_edgelist(void)
+{
+    sweep_graph_reader("lc_read_edgelist (edgelist_valid.txt)", run_edgelist, "edgelist_valid.txt",
+                       LC_GRAPH_SYMMETRIZE | LC_GRAPH_SELF_LOOPS);
+    sweep_graph_reader("lc_read_edgelist (edgelist_weighted.txt)", run_edgelist,
+                       "edgelist_weighted.txt", LC_GRAPH_DIRECTED);
+}
+
+/* CHOLMOD parses the file with its own allocator; our allocations come after. */
+static void test_matrix_market(void)
+{
+    sweep_graph_reader("lc_read_matrix_market (mm_general.mtx)", run_matrix_market,
+                       "mm_general.mtx", LC_GRAPH_DIRECTED);
+    sweep_graph_reader("lc_read_matrix_market (mm_symmetric.mtx)", run_matrix_market,
+                       "mm_symmetric.mtx", LC_GRAPH_SELF_LOOPS);
+}
+
+static lc_status run_linqs(void)
+{
+    return lc_dataset_from_linqs(&data, path_a, NULL);
+}
+static lc_status run_planetoid(void)
+{
+    return lc_dataset_from_planetoid(&data, path_a, NULL);
+}
+
+static void check_dataset(lc_status st)
+{
+    if (st) CU_ASSERT_PTR_NULL(data);
+    if (!st) CU_ASSERT(same_dataset(data, ref_data));
+    lc_dataset_free(&data);
+}
+
+static void sweep_dataset_reader(const char *name, lc_status (*run)(void), const char *file)
+{
+    snprintf(path_a, sizeof path_a, "%s", lc_test_file(file));
+    LC_ASSERT_OK(run());
+    ref_data = data;
+    data = NULL;
+    const sweep_op op = {name, NULL, run, check_dataset};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_dataset_free(&ref_data);
+}
+
+static void test_linqs(void)
+{
+    sweep_dataset_reader("lc_dataset_from_linqs (linqs_valid)", run_linqs, "linqs_valid");
+}
+
+static void test_planetoid(void)
+{
+    sweep_dataset_reader("lc_dataset_from_planetoid (planetoid_ok)", run_planetoid, "planetoid_ok");
+}
+
+static lc_status run_load_edgelist(void)
+{
+    return lc_dataset_load(&data, path_a, NULL);
+}
+
+static void test_edgelist_dataset(void)
+{
+    snprintf(path_a, sizeof path_a, "edgelist:%s", lc_test_file("edgelist_valid.txt"));
+    LC_ASSERT_OK(run_load_edgelist());
+    ref_data = data;
+    data = NULL;
+    const sweep_op op = {"lc_dataset_load (edgelist:)", NULL, run_load_edgelist, check_dataset};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_dataset_free(&ref_data);
+}
+
+/* igraph builds its graph with its own allocator (not swept); lconv's copy
+ * of the edges and the dataset around it are. */
+static lc_status run_karate(void)
+{
+    return lc_dataset_karate(&data);
+}
+
+static void test_karate(void)
+{
+    LC_ASSERT_OK(run_karate());
+    ref_data = data;
+    data = NULL;
+    const sweep_op op = {"lc_dataset_karate", NULL, run_karate, check_dataset};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_dataset_free(&ref_data);
+}
+
+static lc_status run_erdos_renyi(void)
+{
+    return lc_graph_erdos_renyi(&graph, 30, 60, 5, 0);
+}
+
+static void test_erdos_renyi(void)
+{
+    LC_ASSERT_OK(run_erdos_renyi());
+    ref_graph = graph;
+    graph = NULL;
+    const sweep_op op = {"lc_graph_erdos_renyi", NULL, run_erdos_renyi, check_graph};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_graph_free(&ref_graph);
+}
+
+static lc_status run_grid(void)
+{
+    return lc_graph_grid(&graph, 2, (const int64_t[]){4, 5}, 3, LC_BOUNDARY_PERIODIC);
+}
+
+/* The grid's positions and edge types too, not only its edges. */
+static void check_grid(lc_status st)
+{
+    if (!st) {
+        int da, db, ta, tb;
+        const float *pa = lc_graph_positions(graph, &da), *pb = lc_graph_positions(ref_graph, &db);
+        const int32_t *ea = lc_graph_edge_types(graph, &ta),
+                      *eb = lc_graph_edge_types(ref_graph, &tb);
+        int64_t n = lc_graph_num_nodes(graph), m = lc_graph_num_edges(graph);
+        CU_ASSERT(pa && pb && da == db && !memcmp(pa, pb, (size_t)(n * da) * sizeof *pa));
+        CU_ASSERT(ea && eb && ta == tb && !memcmp(ea, eb, (size_t)m * sizeof *ea));
+    }
+    check_graph(st);
+}
+
+static void test_grid(void)
+{
+    LC_ASSERT_OK(run_grid());
+    ref_graph = graph;
+    graph = NULL;
+    const sweep_op op = {"lc_graph_grid", NULL, run_grid, check_grid};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_graph_free(&ref_graph);
+}
+
+/* ---------- larger generated files: every growable buffer grows ---------- */
+
+/* The committed files are small: no list outgrows its first block. These
+ * pass 1024 entries (edge and label lists), 256 ids and 4096 bytes of names
+ * (string tables) and hold a line longer than the 4096-byte line buffer. */
+#define BIG_N 1100
+static char gen_dir[256];
+
+static FILE *gen_open(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", gen_dir, name);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL(f);
+    return f;
+}
+
+static void gen_remove(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", gen_dir, name);
+    remove(path);
+}
+
+/* A LINQS paper id: paper 0's is 5000 characters long. */
+static void put_paper_id(FILE *f, int i)
+{
+    if (i == 0)
+        for (int k = 0; k < 5000; k++)
+            fputc('x', f);
+    else
+        fprintf(f, "paper-number-%06d", i);
+}
+
+static bool generate_files(void)
+{
+    snprintf(gen_dir, sizeof gen_dir, "/tmp/lc_alloc_gen_XXXXXX");
+    if (!mkdtemp(gen_dir)) return false;
+    lc_rng_t rng;
+    lc_rng_seed(&rng, 3);
+    FILE *f = gen_open("big_edges.txt");
+    if (!f) return false;
+    fputs("# ", f);
+    for (int k = 0; k < 5000; k++)
+        fputc('-', f);
+    fputc('\n', f);
+    for (int e = 0; e < 3000; e++)
+        fprintf(f, "%d %d\n", e % BIG_N, (int)(lc_rng_next(&rng) % BIG_N));
+    fclose(f);
+
+    if (!(f = gen_open("big.content"))) return false;
+    for (int i = 0; i < BIG_N; i++) {
+        put_paper_id(f, i);
+        fprintf(f, "\t%d\t%d\t1\tclass-%d\n", i % 2, (i / 2) % 2, i % 3);
+    }
+    fclose(f);
+    if (!(f = gen_open("big.cites"))) return false;
+    for (int e = 0; e < 2500; e++) {
+        put_paper_id(f, e % BIG_N);
+        fputc('\t', f);
+        put_paper_id(f, (int)(lc_rng_next(&rng) % BIG_N));
+        fputc('\n', f);
+    }
+    fclose(f);
+
+    if (!(f = gen_open("big.labels.txt"))) return false;
+    for (int i = 0; i < BIG_N; i++)
+        fprintf(f, "%d\n", i % 7 == 6 ? -1 : i % 3);
+    fclose(f);
+    if (!(f = gen_open("big.features.txt"))) return false;
+    fprintf(f, "# %d 4 %d\n", BIG_N, 2 * BIG_N);
+    for (int i = 0; i < BIG_N; i++)
+        fprintf(f, "%d %d 1\n%d 3 0.5\n", i, i % 3, i);
+    fclose(f);
+    if (!(f = gen_open("big.edges.txt"))) return false;
+    for (int e = 0; e < 2500; e++)
+        fprintf(f, "%d %d\n", e % BIG_N, (int)(lc_rng_next(&rng) % BIG_N));
+    fclose(f);
+    if (!(f = gen_open("big.split.txt"))) return false;
+    const char *set[3] = {"train", "val", "test"};
+    for (int k = 0; k < 3; k++) { /* train 0-59, val 60-99, test: the labelled rest */
+        fputs(set[k], f);
+        int lo = k == 0 ? 0 : k == 1 ? 60 : 100, hi = k == 0 ? 60 : k == 1 ? 100 : BIG_N;
+        for (int i = lo; i < hi; i++)
+            if (i % 7 != 6) fprintf(f, " %d", i);
+        fputc('\n', f);
+    }
+    fclose(f);
+    return true;
+}
+
+static void remove_generated(void)
+{
+    static const char *const names[] = {"big_edges.txt",  "big.content",      "big.cites",
+                                        "big.labels.txt", "big.features.txt", "big.edges.txt",
+                                        "big.split.txt"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        gen_remove(names[i]);
+    rmdir(gen_dir);
+}
+
+static void test_generated(void)
+{
+    CU_ASSERT_FATAL(generate_files());
+    snprintf(path_a, sizeof path_a, "%s/big_edges.txt", gen_dir);
+    read_flags = LC_GRAPH_SYMMETRIZE;
+    LC_ASSERT_OK(run_edgelist());
+    ref_graph = graph;
+    graph = NULL;
+    if (ref_graph) {
+        CU_ASSERT_EQUAL(lc_graph_num_nodes(ref_graph), BIG_N);
+        const sweep_op el = {"lc_read_edgelist (3000 edges, a 5000-byte line)", NULL, run_edgelist,
+                             check_graph};
+        CU_ASSERT(sweep(&el) > 0);
+        lc_graph_free(&ref_graph);
+    }
+
+    snprintf(path_a, sizeof path_a, "%s", gen_dir);
+    LC_ASSERT_OK(run_linqs());
+    ref_data = data;
+    data = NULL;
+    if (ref_data) {
+        CU_ASSERT_EQUAL(lc_dataset_num_nodes(ref_data), BIG_N);
+        const sweep_op lq = {"lc_dataset_from_linqs (1100 papers, a 5000-byte id)", NULL, run_linqs,
+                             check_dataset};
+        CU_ASSERT(sweep(&lq) > 0);
+        lc_dataset_free(&ref_data);
+    }
+
+    snprintf(path_a, sizeof path_a, "%s/big", gen_dir);
+    LC_ASSERT_OK(run_planetoid());
+    ref_data = data;
+    data = NULL;
+    if (ref_data) {
+        CU_ASSERT_EQUAL(lc_dataset_num_nodes(ref_data), BIG_N);
+        const sweep_op pl = {"lc_dataset_from_planetoid (1100 nodes, a long split line)", NULL,
+                             run_planetoid, check_dataset};
+        CU_ASSERT(sweep(&pl) > 0);
+        lc_dataset_free(&ref_data);
+    }
+    remove_generated();
+}
+
+/* ---------- lc_graph_from_edges + lc_graph_gcn_operator ---------- */
+
+static const int64_t ring_tail[] = {0, 1, 2, 3, 4, 5, 0, 2, 6};
+static const int64_t ring_head[] = {1, 2, 3, 4, 5, 0, 3, 5, 6};
+static const float ring_weight[] = {1, 2, 1, 1, 0.5f, 1, 3, 1, 1};
+#define RING_N 8 /* node 7 is isolated */
+#define RING_M 9
+
+static lc_status run_gcn(void)
+{
+    lc_status st = lc_graph_from_edges(&graph, RING_N, RING_M, ring_tail, ring_head, ring_weight,
+                                       LC_GRAPH_SYMMETRIZE);
+    if (st) return st;
+    return lc_graph_gcn_operator(graph, &gcn_op);
+}
+
+static void check_gcn(lc_status st)
+{
+    if (st && graph) {
+        /* the graph survived a failed operator: it must still give the right one */
+        CU_ASSERT(same_graph(graph, ref_graph));
+        gcn_op = NULL;
+        LC_ASSERT_OK(lc_graph_gcn_operator(graph, &gcn_op));
+    }
+    if (graph) {
+        CU_ASSERT_PTR_NOT_NULL(gcn_op);
+        if (gcn_op) CU_ASSERT(same_csr(gcn_op, ref_gcn_op));
+    }
+    lc_graph_free(&graph);
+    gcn_op = NULL;
+}
+
+static void test_gcn_operator(void)
+{
+    LC_ASSERT_OK(run_gcn());
+    ref_graph = graph;
+    ref_gcn_op = gcn_op;
+    graph = NULL;
+    gcn_op = NULL;
+    /* Â has the self loops and both directions: more entries than edges */
+    CU_ASSERT_FATAL(ref_gcn_op->nnz > RING_M);
+    const sweep_op op = {"lc_graph_from_edges + lc_graph_gcn_operator", NULL, run_gcn, check_gcn};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_graph_free(&ref_graph);
+}
+
+/* ---------- models ---------- */
+
+/* Several layer families, so that each one's build is swept. */
+static const char *const citation_spec =
+    "dropout:0.5,gcn:8,relu,lconv:6:p=2,elu,lowrank:6:p=2:r=2,tanh,linear";
+/* The lattice families, on a grid (they need its positions and edge types). */
+static const char *const grid_spec = "lattice:4,relu,shared:4:p=2,leaky_relu,linear";
+static const char *model_spec;
+
+static lc_model_t *model, *ref_model;
+static lc_train_config train_cfg;
+static char ckpt_dir[256], ckpt_path[512];
+
+static char ref_spec[1024]; /* lc_model_spec of the reference (a copy: the model caches it) */
+
+static lc_status run_from_spec(void)
+{
+    return lc_model_from_spec(&model, model_spec);
+}
+
+static void check_from_spec(lc_status st)
+{
+    if (st) CU_ASSERT_PTR_NULL(model);
+    if (!st) CU_ASSERT_STRING_EQUAL(lc_model_spec(model), ref_spec);
+    lc_model_free(&model);
+}
+
+static void fresh_model(void)
+{
+    LC_ASSERT_OK(lc_model_from_spec(&model, model_spec));
+}
+
+static void built_model(void)
+{
+    fresh_model();
+    LC_ASSERT_OK(lc_model_build(model, data, &train_cfg));
+}
+
+/* Built with another seed: other parameters, the same names and shapes. */
+static void other_model(void)
+{
+    fresh_model();
+    lc_train_config other = train_cfg;
+    other.seed = 7;
+    LC_ASSERT_OK(lc_model_build(model, data, &other));
+}
+
+static lc_status run_build(void)
+{
+    return lc_model_build(model, data, &train_cfg);
+}
+
+/* The model as built with the same seed from a clean start: same parameters
+ * and the same evaluation. */
+static void assert_like_reference(void)
+{
+    CU_ASSERT(same_params(model, ref_model));
+    lc_eval_result a, b;
+    LC_ASSERT_OK(lc_model_evaluate(model, data, &a));
+    LC_ASSERT_OK(lc_model_evaluate(ref_model, data, &b));
+    CU_ASSERT(!memcmp(&a, &b, sizeof a));
+}
+
+static void check_build(lc_status st)
+{
+    if (st) {
+        CU_ASSERT_PTR_NULL(lc_model_graph(model)); /* a failed build leaves no half graph */
+        LC_ASSERT_OK(lc_model_build(model, data, &train_cfg));
+    }
+    assert_like_reference();
+    lc_model_free(&model);
+}
+
+static lc_status run_train(void)
+{
+    return lc_model_train(model, data, &train_cfg, NULL);
+}
+
+/* Every allocation of lc_model_train comes before the first step, so a failed
+ * call changes no parameter and a second call takes the same step. */
+static void check_train(lc_status st)
+{
+    if (st) LC_ASSERT_OK(lc_model_train(model, data, &train_cfg, NULL));
+    assert_like_reference();
+    lc_model_free(&model);
+}
+
+/* No checkpoint and no temporary file is left in ckpt_dir. */
+static int dir_entries(void)
+{
+    DIR *d = opendir(ckpt_dir);
+    if (!d) return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+    closedir(d);
+    return n;
+}
+
+static lc_status run_save(void)
+{
+    return lc_model_save(ref_model, ckpt_path);
+}
+
+static void check_save(lc_status st)
+{
+    if (st) {
+        CU_ASSERT_EQUAL(dir_entries(), 0); /* nothing half written, no temp file */
+        LC_ASSERT_OK(lc_model_save(ref_model, ckpt_path));
+    }
+    CU_ASSERT_EQUAL(dir_entries(), 1);
+    other_model();
+    CU_ASSERT(!same_params(model, ref_model));
+    LC_ASSERT_OK(lc_model_load(model, ckpt_path));
+    assert_like_reference();
+    lc_model_free(&model);
+    remove(ckpt_path);
+}
+
+static float *before_load;
+static size_t before_load_len;
+
+static void setup_load(void)
+{
+    other_model();
+    before_load = param_snapshot(model, &before_load_len);
+}
+
+static lc_status run_load(void)
+{
+    return lc_model_load(model, ckpt_path);
+}
+
+static void check_load(lc_status st)
+{
+    if (st) {
+        /* a refused load touches no parameter; the model takes the next one */
+        CU_ASSERT(params_equal_snapshot(model, before_load, before_load_len));
+        LC_ASSERT_OK(lc_model_load(model, ckpt_path));
+    }
+    assert_like_reference();
+    free(before_load);
+    before_load = NULL;
+    lc_model_free(&model);
+}
+
+static lc_status run_export(void)
+{
+    return lc_model_export_generators(ref_model, ckpt_path);
+}
+
+/* PATH.ckpt and PATH.csv both written, or (every allocation comes first) neither. */
+static void check_export(lc_status st)
+{
+    if (st) {
+        CU_ASSERT_EQUAL(dir_entries(), 0);
+        LC_ASSERT_OK(lc_model_export_generators(ref_model, ckpt_path));
+    }
+    CU_ASSERT_EQUAL(dir_entries(), 2);
+    char file[600];
+    struct stat sb;
+    snprintf(file, sizeof file, "%s.ckpt", ckpt_path);
+    CU_ASSERT(stat(file, &sb) == 0 && sb.st_size > 0);
+    remove(file);
+    snprintf(file, sizeof file, "%s.csv", ckpt_path);
+    CU_ASSERT(stat(file, &sb) == 0 && sb.st_size > 0);
+    remove(file);
+}
+
+/* LINQS's 66 papers and 3 classes: small, with features and a split. */
+static bool load_model_data(void)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", lc_test_file("linqs_valid"));
+    LC_ASSERT_OK(lc_dataset_from_linqs(&data, dir, NULL));
+    train_cfg = lc_train_defaults();
+    train_cfg.epochs = 1;
+    model_spec = citation_spec;
+    return data != NULL;
+}
+
+/* A 5 x 6 periodic grid with 3 random features per node, 2 classes by
+ * position, even nodes train and odd nodes validate. */
+static bool load_grid_data(void)
+{
+    enum { N = 30, F = 3 };
+    lc_graph_t *g = NULL;
+    lc_tensor_t *x = NULL;
+    int32_t labels[N];
+    uint8_t train[N], val[N];
+    lc_rng_t rng;
+    lc_rng_seed(&rng, 11);
+    LC_ASSERT_OK(lc_graph_grid(&g, 2, (const int64_t[]){5, 6}, 3, LC_BOUNDARY_PERIODIC));
+    LC_ASSERT_OK(lc_tensor_new2(&x, N, F));
+    for (int i = 0; i < N * F; i++)
+        x->data[i] = lc_rng_normal(&rng);
+    for (int i = 0; i < N; i++)
+        labels[i] = (i % 6) < 3, train[i] = i % 2 == 0, val[i] = i % 2;
+    LC_ASSERT_OK(lc_dataset_new(&data, g, x, NULL, labels, 2));
+    LC_ASSERT_OK(lc_dataset_set_split(data, train, val, val));
+    train_cfg = lc_train_defaults();
+    train_cfg.epochs = 1;
+    model_spec = grid_spec;
+    return data != NULL;
+}
+
+static void test_model_from_spec(void)
+{
+    model_spec = citation_spec;
+    LC_ASSERT_OK(lc_model_from_spec(&ref_model, model_spec));
+    snprintf(ref_spec, sizeof ref_spec, "%s", lc_model_spec(ref_model));
+    CU_ASSERT_EQUAL(lc_model_num_layers(ref_model), 8);
+    const sweep_op op = {"lc_model_from_spec", NULL, run_from_spec, check_from_spec};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_model_free(&ref_model);
+}
+
+static void sweep_build(const char *name)
+{
+    LC_ASSERT_OK(lc_model_from_spec(&ref_model, model_spec));
+    LC_ASSERT_OK(lc_model_build(ref_model, data, &train_cfg));
+    const sweep_op op = {name, fresh_model, run_build, check_build};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_model_free(&ref_model);
+    lc_dataset_free(&data);
+}
+
+static void test_model_build(void)
+{
+    if (load_model_data()) sweep_build("lc_model_build (LINQS, gcn/lconv/lowrank/linear)");
+}
+
+static void test_grid_model_build(void)
+{
+    if (load_grid_data()) sweep_build("lc_model_build (grid, lattice/shared/linear)");
+}
+
+static void sweep_train(const char *built_name, const char *unbuilt_name)
+{
+    LC_ASSERT_OK(lc_model_from_spec(&ref_model, model_spec));
+    LC_ASSERT_OK(lc_model_train(ref_model, data, &train_cfg, NULL));
+    /* one step moved the parameters away from a fresh build's */
+    built_model();
+    CU_ASSERT(!same_params(model, ref_model));
+    lc_model_free(&model);
+    const sweep_op built = {built_name, built_model, run_train, check_train};
+    CU_ASSERT(sweep(&built) > 0);
+    const sweep_op unbuilt = {unbuilt_name, fresh_model, run_train, check_train};
+    CU_ASSERT(sweep(&unbuilt) > 0);
+    lc_model_free(&ref_model);
+    lc_dataset_free(&data);
+}
+
+static void test_model_train(void)
+{
+    if (load_model_data())
+        sweep_train("lc_model_train, 1 epoch (LINQS, built model)",
+                    "lc_model_train, 1 epoch (LINQS, unbuilt model)");
+}
+
+static void test_grid_model_train(void)
+{
+    if (load_grid_data())
+        sweep_train("lc_model_train, 1 epoch (grid, built model)",
+                    "lc_model_train, 1 epoch (grid, unbuilt model)");
+}
+
+static void test_model_save_load(void)
+{
+    if (!load_model_data()) return;
+    snprintf(ckpt_dir, sizeof ckpt_dir, "/tmp/lc_alloc_test_XXXXXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(ckpt_dir));
+    snprintf(ckpt_path, sizeof ckpt_path, "%s/model.ckpt", ckpt_dir);
+    LC_ASSERT_OK(lc_model_from_spec(&ref_model, model_spec));
+    LC_ASSERT_OK(lc_model_train(ref_model, data, &train_cfg, NULL));
+    /* Saving re-makes the model's cached spec string: make the first one now,
+     * so that the count of live blocks is the same before and after each save. */
+    CU_ASSERT(strlen(lc_model_spec(ref_model)) > 0);
+    const sweep_op save = {"lc_model_save", NULL, run_save, check_save};
+    CU_ASSERT(sweep(&save) > 0);
+    LC_ASSERT_OK(lc_model_save(ref_model, ckpt_path));
+    const sweep_op load = {"lc_model_load", setup_load, run_load, check_load};
+    CU_ASSERT(sweep(&load) > 0);
+    remove(ckpt_path);
+    const sweep_op export = {"lc_model_export_generators", NULL, run_export, check_export};
+    CU_ASSERT(sweep(&export) > 0);
+    rmdir(ckpt_dir);
+    lc_model_free(&ref_model);
+    lc_dataset_free(&data);
+}
+
+/* ---------- the hook itself ---------- */
+
+static void test_set_allocator(void)
+{
+    /* half a set would mix two allocators' blocks */
+    LC_ASSERT_STATUS(lc_set_allocator(count_malloc, NULL, count_realloc, count_free),
+                     LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("lc_set_allocator");
+    /* the hook in place is still ours: a tensor is counted, then freed */
+    long live0 = alloc.live;
+    alloc_arm(0, false);
+    lc_tensor_t *t = NULL;
+    LC_ASSERT_OK(lc_tensor_new2(&t, 3, 4));
+    CU_ASSERT(alloc.calls >= 2);
+    CU_ASSERT(alloc.live > live0);
+    lc_tensor_free(&t);
+    CU_ASSERT_EQUAL(alloc.live, live0);
+    /* the first allocation failing: the status, the message, a NULL handle */
+    alloc_arm(1, false);
+    LC_ASSERT_STATUS(lc_tensor_new2(&t, 3, 4), LC_ERR_OUT_OF_MEMORY);
+    alloc_arm(0, false);
+    LC_ASSERT_ERROR_HAS("lc_tensor_new");
+    CU_ASSERT_PTR_NULL(t);
+    CU_ASSERT_EQUAL(alloc.live, live0);
+    /* all NULL: the C library's again, the hook sees nothing */
+    LC_ASSERT_OK(lc_set_allocator(NULL, NULL, NULL, NULL));
+    LC_ASSERT_OK(lc_tensor_new2(&t, 3, 4));
+    lc_tensor_free(&t);
+    CU_ASSERT_EQUAL(alloc.calls, 0);
+    LC_ASSERT_OK(lc_set_allocator(count_malloc, count_calloc, count_realloc, count_free));
+}
+
+int main(void)
+{
+    /* In place for the whole suite, so that every block the library frees was
+     * counted when it was allocated. */
+    if (lc_set_allocator(count_malloc, count_calloc, count_realloc, count_free) != LC_OK) return 99;
+    static const lc_test_case cases[] = {{"lc_set_allocator", test_set_allocator},
+                                         {"edge list reader", test_edgelist},
+                                         {"Matrix Market reader", test_matrix_market},
+                                         {"LINQS reader", test_linqs},
+                                         {"Planetoid reader", test_planetoid},
+                                         {"larger generated files", test_generated},
+                                         {"edge-list dataset", test_edgelist_dataset},
+                                         {"karate dataset", test_karate},
+                                         {"Erdos-Renyi graph", test_erdos_renyi},
+                                         {"grid graph", test_grid},
+                                         {"graph from edges + GCN operator", test_gcn_operator},
+                                         {"model from spec", test_model_from_spec},
+                                         {"model build", test_model_build},
+                                         {"model train 1 epoch", test_model_train},
+                                         {"grid model build", test_grid_model_build},
+                                         {"grid model train 1 epoch", test_grid_model_train},
+                                         {"model save, load and export", test_model_save_load},
+                                         {NULL, NULL}};
+    int rc = lc_test_main("alloc", cases);
+    /* everything the suite made is freed: the count is back where it started */
+    if (alloc.live != 0) {
+        fprintf(stderr, "alloc: %ld block(s) still allocated at exit\n", alloc.live);
+        rc = 1;
+    }
+    lc_set_allocator(NULL, NULL, NULL, NULL);
+    return rc;
+}
