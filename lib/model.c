@@ -1,5 +1,6 @@
 /* model.c — models as layer lists: the C builder, the one-line spec, graph building and checkpoints. */
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,8 +242,9 @@ static lc_status parse_token(const char *tok, size_t len, int index, lc_layer_de
                             (int)len, tok, type->token);
         char *end;
         double v = strtod(arg, &end);
+        /* v > FLT_MAX would become inf as a float (fuzz/fuzz_spec: "elu:1.3E264") */
         if (d->arg >= 0 || *end || !(v >= 0) || (type->kind == LC_LAYER_DROPOUT && v >= 1) ||
-            !isfinite(v))
+            !isfinite(v) || v > FLT_MAX)
             return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': argument '%s' out of range",
                             index, (int)len, tok, arg);
         d->arg = (float)v;
@@ -250,11 +252,25 @@ static lc_status parse_token(const char *tok, size_t len, int index, lc_layer_de
     return LC_OK;
 }
 
+/* spec is `word` with optional blanks around it. A preset name is matched so,
+ * as tokens are: otherwise " gcn" would read as one width-less GCN layer,
+ * whose canonical spec "gcn" then names the preset (found by fuzz/fuzz_spec). */
+static bool is_word(const char *spec, const char *word)
+{
+    while (isspace((unsigned char)*spec))
+        spec++;
+    size_t len = strlen(word);
+    if (strncmp(spec, word, len) != 0) return false;
+    for (spec += len; *spec; spec++)
+        if (!isspace((unsigned char)*spec)) return false;
+    return true;
+}
+
 lc_status lc_model_from_spec(lc_model_t **out, const char *spec)
 {
     LC_CHECK_ARG(out && spec, "NULL argument");
     for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
-        if (!strcmp(spec, presets[i].name)) spec = presets[i].spec;
+        if (is_word(spec, presets[i].name)) spec = presets[i].spec;
     lc_status st = LC_OK;
     lc_model_t *m = NULL;
     LC_TRY(lc_model_new(&m));

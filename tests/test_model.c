@@ -149,6 +149,18 @@ static void test_spec_parsing(void)
     LC_ASSERT_OK(lc_model_from_spec(&m, "gcn")); /* the Kipf & Welling preset */
     CU_ASSERT_STRING_EQUAL(lc_model_spec(m), "dropout:0.5,gcn:16:nobias,relu,dropout:0.5,gcn:nobias");
     lc_model_free(&m);
+    /* a preset name with blanks around it is still the preset: fuzz/fuzz_spec found
+     * "gcn\t" read as one bare GCN layer, whose canonical spec "gcn" is the preset */
+    lc_model_t *blank = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "gcn"));
+    LC_ASSERT_OK(lc_model_from_spec(&blank, " gcn\t"));
+    CU_ASSERT_EQUAL(lc_model_num_layers(blank), lc_model_num_layers(m));
+    CU_ASSERT_STRING_EQUAL(lc_model_spec(blank), lc_model_spec(m));
+    lc_model_free(&blank);
+    LC_ASSERT_OK(lc_model_from_spec(&blank, lc_model_spec(m))); /* the canonical spec reads back */
+    CU_ASSERT_STRING_EQUAL(lc_model_spec(blank), lc_model_spec(m));
+    lc_model_free(&blank);
+    lc_model_free(&m);
     LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:nobias:4,relu,linear:nobias"));
     CU_ASSERT_STRING_EQUAL(lc_model_spec(m), "gcn:4:nobias,relu,linear:nobias");
     lc_model_free(&m);
@@ -161,6 +173,9 @@ static void test_spec_parsing(void)
                {"gcn:abc,gcn", "token 1 'gcn:abc'"},
                {"relu:3,gcn", "takes no argument"},
                {"gcn:16,dropout:1.5,gcn", "token 2"},
+               /* finite as a double, inf as a float (found by fuzz/fuzz_spec) */
+               {"gcn:16,elu:1.3E264,gcn", "token 2 'elu:1.3E264': argument '1.3E264' out of range"},
+               {"gcn:16,leaky_relu:3.5e38,gcn", "token 2"},
                {"gcn:16,,gcn", "token 2 is empty"},
                {"", "token 1 is empty"},
                {"relu,dropout", "no learnable layer"},

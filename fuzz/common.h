@@ -1,0 +1,109 @@
+/* common.h — helpers of the libFuzzer targets: temp files, input splitting, contract checks. */
+#ifndef LC_FUZZ_COMMON_H
+#define LC_FUZZ_COMMON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lconv.h"
+
+/* A failure of the harness itself (disk full, no /tmp) is not a finding of
+ * the library; stop loudly so that it is not mistaken for one either. */
+static inline void fuzz_die(const char *what)
+{
+    perror(what);
+    abort();
+}
+
+static inline const char *fuzz_tmpdir(void)
+{
+    const char *d = getenv("TMPDIR");
+    return d && *d ? d : "/tmp";
+}
+
+static inline void fuzz_write_all(int fd, const uint8_t *data, size_t size)
+{
+    while (size > 0) {
+        ssize_t k = write(fd, data, size);
+        if (k <= 0) fuzz_die("fuzz: write");
+        data += k;
+        size -= (size_t)k;
+    }
+}
+
+/* Write data to a fresh file made by mkstemp; the path goes to path[cap]. */
+static inline void fuzz_temp_file(const uint8_t *data, size_t size, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/lcfuzz-XXXXXX", fuzz_tmpdir());
+    int fd = mkstemp(path);
+    if (fd < 0) fuzz_die("fuzz: mkstemp");
+    fuzz_write_all(fd, data, size);
+    if (close(fd) != 0) fuzz_die("fuzz: close");
+}
+
+/* Write data to dir/name (created, truncated). */
+static inline void fuzz_write_named(const char *dir, const char *name, const uint8_t *data,
+                                    size_t size, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) fuzz_die("fuzz: fopen");
+    if (size > 0 && fwrite(data, 1, size, f) != size) fuzz_die("fuzz: fwrite");
+    if (fclose(f) != 0) fuzz_die("fuzz: fclose");
+}
+
+/* Cut data at its first `parts - 1` NUL bytes into parts[k] = (start, len);
+ * parts past the last NUL are empty. The text readers refuse NUL bytes, so
+ * the separator never hides a case they would have seen. */
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+} fuzz_part;
+
+static inline void fuzz_split(const uint8_t *data, size_t size, fuzz_part *parts, int n)
+{
+    size_t at = 0;
+    for (int k = 0; k < n; k++) {
+        parts[k].data = data + at;
+        size_t len = 0;
+        if (k < n - 1) {
+            while (at + len < size && data[at + len] != 0)
+                len++;
+        } else {
+            len = size - at;
+        }
+        parts[k].size = len;
+        at += len;
+        if (at < size && k < n - 1) at++; /* skip the separator */
+    }
+}
+
+/* The public contract every call must keep, whatever the input: a known
+ * status; on failure a message and no output (outputs are assigned only on
+ * success); on success an output. A breach aborts, so that libFuzzer keeps
+ * the input as a crash. */
+static inline void fuzz_check(lc_status st, const void *out, const char *call)
+{
+    if (strcmp(lc_status_name(st), "LC_ERR_UNKNOWN") == 0) {
+        fprintf(stderr, "fuzz: %s returned unknown status %d\n", call, (int)st);
+        abort();
+    }
+    if (st != LC_OK && out != NULL) {
+        fprintf(stderr, "fuzz: %s failed (%s: %s) but set its output\n", call, lc_status_name(st),
+                lc_last_error());
+        abort();
+    }
+    if (st != LC_OK && lc_last_error()[0] == '\0') {
+        fprintf(stderr, "fuzz: %s failed (%s) without a message\n", call, lc_status_name(st));
+        abort();
+    }
+    if (st == LC_OK && out == NULL) {
+        fprintf(stderr, "fuzz: %s succeeded without an output\n", call);
+        abort();
+    }
+}
+
+#endif
