@@ -22,6 +22,8 @@ int lc_test_main(const char *suite, const lc_test_case *cases);
 const char *lc_test_data(const char *relative);
 /* Path of a committed file under tests/data (LCONV_TEST_DATA). */
 const char *lc_test_file(const char *relative);
+/* Entries of a directory other than . and .. (-1 when it cannot be read). */
+int lc_test_count_entries(const char *dir);
 /* Mark the current test skipped, with the reason printed. */
 void lc_test_skip(const char *why);
 /* Assert a status with a readable message (prints lc_last_error on mismatch). */

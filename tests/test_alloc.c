@@ -677,17 +677,7 @@ static void check_train(lc_status st)
 }
 
 /* No checkpoint and no temporary file is left in ckpt_dir. */
-static int dir_entries(void)
-{
-    DIR *d = opendir(ckpt_dir);
-    if (!d) return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-    closedir(d);
-    return n;
-}
+static int dir_entries(void) { return lc_test_count_entries(ckpt_dir); }
 
 static lc_status run_save(void)
 {
