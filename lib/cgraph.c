@@ -89,7 +89,11 @@ lc_status lc_i_push_node(lc_cgraph_t *cg, lc_i_op op, int n_in, lc_node a, lc_no
     if (cg->n_nodes == cg->cap) {
         int cap = cg->cap ? cg->cap * 2 : 32;
         lc_i_node *nodes = lc_i_realloc(cg->nodes, (size_t)cap * sizeof *nodes);
-        if (!nodes) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot grow the graph to %d nodes", cap);
+        if (!nodes) { /* reported under the public builder's name, lc_cg_<op> */
+            char func[64];
+            snprintf(func, sizeof func, "lc_cg_%s", lc_i_op_names[op]);
+            return lc_i_error(LC_ERR_OUT_OF_MEMORY, func, "cannot grow the graph to %d nodes", cap);
+        }
         cg->nodes = nodes;
         cg->cap = cap;
     }
