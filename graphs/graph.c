@@ -183,6 +183,8 @@ void lc_graph_free(lc_graph_t **pg)
     lc_csr_free(&g->gcn_csr);
     lc_i_free(g->positions);
     lc_i_free(g->edge_type);
+    for (size_t i = 0; i < sizeof g->restencil / sizeof g->restencil[0]; i++)
+        lc_graph_free(&g->restencil[i]);
     lc_i_free(g);
     *pg = NULL;
 }

@@ -214,11 +214,46 @@ lc_status lc_graph_grid(lc_graph_t **out, int d, const int64_t *dims, int k, lc_
             g->positions[v * d + i] = (float)x[pad + i];
     }
     g->pos_dim = d;
+    g->grid_d = d, g->grid_k = k, g->grid_boundary = (int)boundary;
+    for (int i = 0; i < d; i++)
+        g->grid_dims[i] = dims[i];
     *out = g;
     g = NULL;
 done:
     lc_graph_free(&g);
     lc_i_free(tail);
     lc_i_free(head);
+    return st;
+}
+
+lc_status lc_i_grid_with_stencil(lc_graph_t *g, int k, lc_graph_t **out)
+{
+    if (!g || !g->grid_k)
+        return LC_ERROR(LC_ERR_INVALID_ARG,
+                        "the graph is not a grid (it has no stencil edge types); build it with "
+                        "lc_graph_grid");
+    if (g->grid_k == k) {
+        *out = g;
+        return LC_OK;
+    }
+    lc_status st = LC_OK;
+    const int slots = (int)(sizeof g->restencil / sizeof g->restencil[0]);
+    lc_i_lazy_lock(); /* two models built at once on one dataset share the cache */
+    *out = NULL;
+    int free_slot = -1;
+    for (int i = 0; i < slots && !*out; i++) {
+        if (g->restencil[i] && g->restencil[i]->grid_k == k) *out = g->restencil[i];
+        if (!g->restencil[i] && free_slot < 0) free_slot = i;
+    }
+    if (!*out) {
+        if (free_slot < 0)
+            st = LC_ERROR(LC_ERR_INVALID_ARG,
+                          "the grid already carries %d other stencil sides; k = %d is one too many",
+                          slots, k);
+        else if (!(st = lc_graph_grid(&g->restencil[free_slot], g->grid_d, g->grid_dims, k,
+                                      (lc_boundary)g->grid_boundary)))
+            *out = g->restencil[free_slot];
+    }
+    lc_i_lazy_unlock();
     return st;
 }

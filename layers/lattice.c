@@ -3,58 +3,35 @@
 
 #include "layer.h"
 
-/* The number of stencil offsets p = k^d − 1 of the data's graph, after checking
- * that it is a grid from lc_graph_grid built with this k; errors are
+/* The data's grid with stencil side k (the grid itself, or its cached copy
+ * with that stencil) and its number of offsets p = k^d − 1; errors are
  * reported under `func`, the builder that asked. */
-static lc_status stencil_size(const char *func, const lc_i_build_ctx *ctx, int k, int *p)
+static lc_status stencil_grid(const char *func, const lc_i_build_ctx *ctx, int k, lc_graph_t **grid,
+                              int *p)
 {
-    const lc_graph_t *g = ctx->graph;
+    lc_graph_t *g = ctx->graph;
     if (!g) return lc_i_error(LC_ERR_INVALID_ARG, func, "layer %d 'lattice': no graph", ctx->layer);
     if (k < 3 || k > 1023 || k % 2 == 0)
         return lc_i_error(LC_ERR_INVALID_ARG, func,
                           "layer %d 'lattice': k = %d is not an odd number in [3, 1023]",
                           ctx->layer, k);
-    if (!g->edge_type || g->pos_dim < 1 || g->pos_dim > 3 || g->n_edge_types < 1)
+    if (!g->grid_k)
         return lc_i_error(LC_ERR_INVALID_ARG, func,
                           "layer %d 'lattice': the data's graph is not a grid (it has no stencil "
                           "edge types); build it with lc_graph_grid",
                           ctx->layer);
-    const int dim = g->pos_dim;
-    int64_t want = 1;
-    for (int i = 0; i < dim; i++)
-        want *= k;
-    want -= 1;
-    if (g->n_edge_types != want) {
-        /* Name the grid's own k when its type count is a stencil's. */
-        int grid_k = 0;
-        for (int c = 3; c <= 1023 && !grid_k; c += 2) {
-            int64_t t = 1;
-            for (int i = 0; i < dim; i++)
-                t *= c;
-            if (t - 1 == g->n_edge_types) grid_k = c;
-            if (t - 1 > g->n_edge_types) break;
-        }
-        if (grid_k)
-            return lc_i_error(LC_ERR_INVALID_ARG, func,
-                              "layer %d 'lattice': k = %d but the %d-D grid was built with k = %d "
-                              "(%d edge types, not k^d - 1 = %lld)",
-                              ctx->layer, k, dim, grid_k, g->n_edge_types, (long long)want);
-        return lc_i_error(
-            LC_ERR_INVALID_ARG, func,
-            "layer %d 'lattice': k = %d needs k^d - 1 = %lld edge types on a %d-D grid, "
-            "the graph has %d",
-            ctx->layer, k, (long long)want, dim, g->n_edge_types);
+    lc_status st = lc_i_grid_with_stencil(g, k, grid);
+    if (st) {
+        char why[256]; /* copied: the error buffer is about to be rewritten */
+        snprintf(why, sizeof why, "%s", lc_last_error());
+        return lc_i_error(st, func, "layer %d 'lattice': k = %d: %s", ctx->layer, k, why);
     }
+    g = *grid;
     if (g->m < 1)
         return lc_i_error(LC_ERR_INVALID_ARG, func,
                           "layer %d 'lattice': the grid has no edges (%lld nodes)", ctx->layer,
                           (long long)g->n);
-    for (int64_t e = 0; e < g->m; e++)
-        if (g->edge_type[e] < 0 || g->edge_type[e] >= want)
-            return lc_i_error(LC_ERR_INVALID_ARG, func,
-                              "layer %d 'lattice': edge %lld has type %d not in [0, %lld)",
-                              ctx->layer, (long long)e, (int)g->edge_type[e], (long long)want);
-    *p = (int)want;
+    *p = g->n_edge_types;
     return LC_OK;
 }
 
@@ -83,19 +60,19 @@ lc_status lc_i_lattice_conv(lc_i_build_ctx *ctx, int k, lc_i_flow in, int64_t wi
     lc_tensor_t *onehot = NULL;
     lc_node w, z, y, xw0, sum;
     int p = 0;
-    LC_TRY(stencil_size(__func__, ctx, k, &p));
+    lc_graph_t *g = NULL;
+    LC_TRY(stencil_grid(__func__, ctx, k, &g, &p));
     LC_TRY(check_weight(__func__, ctx, w_all, "W_all", in.width, (int64_t)p * width));
     if (w0 >= 0) LC_TRY(check_weight(__func__, ctx, w0, "W0", in.width, width));
     /* Generator o is the shift S_o: weight 1 on the edges of type o, 0 elsewhere
      * (the edge op skips the zeros), in the adjacency form (L z)[v] = Σ w·z[head]. */
-    const lc_graph_t *g = ctx->graph;
     LC_TRY(lc_tensor_new2(&onehot, g->m, p));
     for (int64_t e = 0; e < g->m; e++)
         onehot->data[e * p + g->edge_type[e]] = 1.0f;
     LC_TRY(lc_i_owned_constant(ctx->cg, onehot, &w));
     onehot = NULL; /* owned by the compute graph now */
     LC_TRY(lc_i_project(ctx, in, w_all, &z));
-    LC_TRY(lc_cg_edge_conv(ctx->cg, ctx->graph, z, w, LC_LCONV_ADJACENCY, &y));
+    LC_TRY(lc_cg_edge_conv(ctx->cg, g, z, w, LC_LCONV_ADJACENCY, &y));
     if (w0 >= 0) {
         LC_TRY(lc_i_project(ctx, in, w0, &xw0));
         LC_TRY(lc_cg_add(ctx->cg, xw0, y, &sum));
@@ -116,7 +93,8 @@ static lc_status build_lattice(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i
     lc_tensor_t *t = NULL;
     lc_node w_all, w0 = -1, b = -1, y;
     int p = 0;
-    LC_TRY(stencil_size(__func__, ctx, k, &p));
+    lc_graph_t *grid = NULL;
+    LC_TRY(stencil_grid(__func__, ctx, k, &grid, &p));
     /* W_all [in, p·out]: every tap W_o Glorot-uniform for fan (in, out), as W0. */
     LC_TRY(lc_tensor_new2(&t, in.width, (int64_t)p * d->width));
     const float a = sqrtf(6.0f / (float)(in.width + d->width));
