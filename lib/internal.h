@@ -116,7 +116,17 @@ struct lc_graph {
     int pos_dim;
     int32_t *edge_type;   /* m, or NULL (e.g. lattice stencil offsets) */
     int n_edge_types;
+    /* Set by lc_graph_grid (grid_k = 0 otherwise): the grid's shape, so that a
+     * lattice layer of another stencil side gets the same grid with its own
+     * stencil (one image dataset serves 3×3 and 5×5 layers). */
+    int grid_d, grid_k, grid_boundary;
+    int64_t grid_dims[3];
+    struct lc_graph *restencil[4]; /* those other-stencil grids, built lazily */
 };
+/* The grid g with stencil side k: g itself when it was built with k, else a
+ * copy built once and cached in g (freed with it). Errors: LC_ERR_INVALID_ARG
+ * (g is not from lc_graph_grid, or already has 4 other stencils cached). */
+lc_status lc_i_grid_with_stencil(lc_graph_t *g, int k, lc_graph_t **out);
 /* Start GraphBLAS once per process (thread-safe; idempotent). */
 lc_status lc_i_graphblas_init(void);
 /* GrB_Matrix (as void*) from a CSR, and back. */
@@ -128,10 +138,15 @@ struct lc_dataset {
     lc_graph_t *graph;
     lc_tensor_t *features;    /* dense [n, f] or NULL */
     lc_csr_t *sparse_features; /* [n, f] or NULL */
-    int32_t *labels;          /* n, -1 = unlabelled */
+    /* Graph-level data (lc_dataset_from_samples): N signals [N, n, c] on the
+     * one graph; labels and masks are then per sample. NULL for node-level. */
+    lc_tensor_t *samples;
+    int32_t *labels;          /* one per row (node, or sample), -1 = unlabelled */
     int num_classes;
-    uint8_t *mask[3];         /* train, val, test; n bytes each */
+    uint8_t *mask[3];         /* train, val, test; one byte per row */
 };
+/* Rows that labels and masks index: the samples of graph-level data, else the nodes. */
+int64_t lc_i_dataset_rows(const lc_dataset_t *ds);
 
 /* ---------- checkpoints (lib/checkpoint.c) ---------- */
 /* Write `count` named tensors and a model spec atomically to path. */
