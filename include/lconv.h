@@ -375,6 +375,15 @@ lc_status lc_cg_matmul_t(lc_cgraph_t *cg, lc_node a, int trans_a, lc_node b, int
 lc_status lc_cg_concat(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out);
 /* y = alpha·x. */
 lc_status lc_cg_scale(lc_cgraph_t *cg, lc_node x, float alpha, lc_node *out);
+/* The same values with another shape of the same element count (1 to 4
+ * dims), e.g. [n, B·c] ↔ [n, B, c] ↔ [n·B, c]: lets L·X (X as [n, B·c]) and
+ * X·W (X as [n·B, c]) alternate on one buffer. Copies (cost O(numel)).
+ * Errors: LC_ERR_SHAPE (counts differ), LC_ERR_INVALID_ARG (bad ndim/dims). */
+lc_status lc_cg_reshape(lc_cgraph_t *cg, lc_node x, int ndim, const int64_t *shape,
+                        lc_node *out);
+/* Element-wise product a ∘ b (same shape); with reshape and lc_cg_pool it
+ * gives per-sample dot products. Errors: LC_ERR_SHAPE. */
+lc_status lc_cg_mul(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out);
 
 /* Derive the backward pass from `loss` (a scalar node) and allocate all
  * buffers. Afterwards no builder may be called (LC_ERR_STATE).
@@ -421,6 +430,12 @@ typedef struct lc_optim lc_optim_t;
 lc_status lc_optim_new(lc_optim_t **opt, const lc_optim_config *cfg, lc_cgraph_t *cg);
 /* Per-parameter weight decay (parameter index as in lc_cg_param_node). */
 lc_status lc_optim_set_weight_decay(lc_optim_t *opt, int param, float weight_decay);
+/* Change the learning rate from the next step on (a schedule, e.g. ×0.7 per
+ * epoch); the moments are kept. Errors: LC_ERR_INVALID_ARG (NULL, lr ≤ 0 or
+ * not finite). Cost: O(1). */
+lc_status lc_optim_set_lr(lc_optim_t *opt, float lr);
+/* The learning rate in use (0 when opt is NULL). */
+float lc_optim_lr(const lc_optim_t *opt);
 lc_status lc_optim_step(lc_optim_t *opt);
 /* Forget the moments and the step count. */
 void lc_optim_reset(lc_optim_t *opt);
@@ -563,6 +578,69 @@ lc_status lc_model_export_generators(lc_model_t *m, const char *path);
 /* Fraction of rows r with mask[r] and a label (labels[r] >= 0) whose argmax of
  * scores[r, :] equals labels[r]; NaN when there is no such row. */
 float lc_accuracy(const lc_tensor_t *scores, const int32_t *labels, const uint8_t *mask);
+
+/* ======================================================================
+ * Ground-truth generators and images: the operators against which the
+ * paper's symmetry-discovery experiments measure a learned generator, the
+ * rotation that makes their data, and exp(θ·L) to make exact data.
+ * Sums are done in double and rounded to float once.
+ * ==================================================================== */
+/* The band-limited (Shannon–Whittaker) shift by z of a periodic array of d
+ * points: the d × d circulant matrix with entries Q(d, i − j − z), where
+ * Q(d, u) = (1/d) Σ_{p : |p| < d/2} cos(2πpu/d) (for even d, p runs over
+ * −d/2+1 .. d/2−1: the Nyquist mode is left out, as in the paper's code, so
+ * Q(d, 0) = I − (−1)^(i−j)/d; for odd d, Q(d, 0) = I). (Q·f)[i] ≈ f[i − z]:
+ * the signal moves towards higher indices by z. Q(d, a)·Q(d, b) = Q(d, a + b).
+ * Errors: LC_ERR_INVALID_ARG (d not in [2, 2^18], z not finite, q NULL).
+ * Cost: O(d²). */
+lc_status lc_shift_1d(int64_t d, double z, lc_tensor_t **q);
+/* The shift's generator: the circulant d × d matrix L0(d, i − j) with
+ * L0(d, u) = ∂Q(d, u)/∂u = Σ_{|p| < d/2} −(2πp/d²) sin(2πpu/d), so that
+ * (L0·f)[i] ≈ f'(i), Q(d, z) = exp(−z·L0) on the band and
+ * (I − (z/n)·L0)^n → Q(d, z). Antisymmetric. Errors and cost: as lc_shift_1d. */
+lc_status lc_shift_generator_1d(int64_t d, lc_tensor_t **l0);
+/* The rotation generators of a side × side image, built as the paper's code
+ * builds them. Pixel index = row·side + col (row-major, as images are stored);
+ * centred coordinates x = col − (side−1)/2 (the column: to the right) and
+ * y = row − (side−1)/2 (the row: downwards). With period 2·side (so that the
+ * derivative does not wrap around the image):
+ *   L_x[i, j] = L0(2·side, x_i − x_j) when i and j lie on the same row, else 0
+ *   L_y[i, j] = L0(2·side, y_i − y_j) when i and j lie in the same column, else 0
+ *   L_rot = diag(x)·L_y − diag(y)·L_x  (antisymmetric; = x∂_y − y∂_x)
+ * each n × n with n = side². L_rot generates lc_image_rotate's rotation:
+ * rotate(f, θ) ≈ f + θ·L_rot·f for small θ. Any output may be NULL to skip it
+ * (not all three). Errors: LC_ERR_INVALID_ARG (side not in [2, 256], all
+ * outputs NULL), LC_ERR_OUT_OF_MEMORY. Cost: O(side⁴) memory and time. */
+lc_status lc_rotation_generators_2d(int64_t side, lc_tensor_t **lx, lc_tensor_t **ly,
+                                    lc_tensor_t **lrot);
+/* What lc_image_rotate puts where the rotated image leaves the source. */
+typedef enum {
+    LC_FILL_ZERO = 0,  /* torch grid_sample padding_mode 'zeros' */
+    LC_FILL_BORDER = 1 /* padding_mode 'border': the nearest border pixel's value */
+} lc_fill_mode;
+/* Rotate a height × width image (row-major floats) by `angle` radians about
+ * its centre with bilinear interpolation, exactly as torch's
+ * affine_grid(theta = [[cos a, −sin a, 0], [sin a, cos a, 0]], align_corners =
+ * False) followed by grid_sample(mode = 'bilinear', align_corners = False):
+ * dst(p) = src(R(a)·p) in the normalised coordinates of affine_grid (x =
+ * column, y = row, both in [−1, 1], y pointing down). With row 0 shown at the
+ * top, a positive angle turns the picture counterclockwise (90° of a square
+ * image: dst[i][j] = src[j][side−1−i]). For a non-square image the rotation
+ * acts on normalised coordinates, as in torch (so it is not rigid in pixels).
+ * Errors: LC_ERR_INVALID_ARG (NULL, a side < 1, angle not finite, unknown fill,
+ * src and dst overlapping). Cost: O(height·width). */
+lc_status lc_image_rotate(const float *src, int64_t height, int64_t width, double angle,
+                          lc_fill_mode fill, float *dst);
+/* y[:, k] = exp(theta[k]·L)·x[:, k] for every column k of x [n, B] (one
+ * sample per column; theta has B entries), by s steps of exp(θL/s) with s the
+ * smallest integer making ‖θL/s‖₁ ≤ 1 and Taylor's series to float precision
+ * (about 11 terms), each term one GEMM over a block of up to 2048 columns.
+ * y may be x (in place). Errors: LC_ERR_INVALID_ARG (NULL, a theta not
+ * finite), LC_ERR_SHAPE (l not square, x not [n, B], y not x's shape),
+ * LC_ERR_NUMERIC (l not finite), LC_ERR_OUT_OF_MEMORY. Cost: about
+ * 11·(max|θ|·‖L‖₁ + 1)·n²·B multiply-adds (per block, its own max |θ|). */
+lc_status lc_expm_apply(const lc_tensor_t *l, const float *theta, const lc_tensor_t *x,
+                        lc_tensor_t *y);
 
 /* ======================================================================
  * Checkpoints: versioned binary file (magic, version, model spec, parameter

@@ -24,6 +24,10 @@ void lc_i_pool_fwd(lc_cgraph_t *cg, lc_i_node *n);      /* ops_pool.c */
 void lc_i_pool_bwd(lc_cgraph_t *cg, lc_i_node *n);
 void lc_i_flatten_fwd(lc_cgraph_t *cg, lc_i_node *n);
 void lc_i_flatten_bwd(lc_cgraph_t *cg, lc_i_node *n);
+void lc_i_reshape_fwd(lc_cgraph_t *cg, lc_i_node *n); /* ops_shape.c */
+void lc_i_reshape_bwd(lc_cgraph_t *cg, lc_i_node *n);
+void lc_i_mul_fwd(lc_cgraph_t *cg, lc_i_node *n);
+void lc_i_mul_bwd(lc_cgraph_t *cg, lc_i_node *n);
 
 /* The CPU backend (its kernels and this table are in ops.c): OpenBLAS GEMM,
  * the CSR SpMM of csr.c, OpenMP loops. */

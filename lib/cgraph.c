@@ -7,7 +7,7 @@
 const char *const lc_i_op_names[LC_OP_COUNT] = {
     "constant", "parameter", "matmul", "spmm", "add", "bias", "relu", "leaky_relu", "elu",
     "tanh", "sigmoid", "dropout", "log_softmax", "cross_entropy", "mse", "sum", "mean",
-    "concat", "scale", "edge_conv", "lowrank", "pool", "flatten"};
+    "concat", "scale", "edge_conv", "lowrank", "pool", "flatten", "reshape", "mul"};
 
 lc_status lc_cg_new(lc_cgraph_t **out, uint64_t seed)
 {

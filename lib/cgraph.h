@@ -28,6 +28,8 @@ typedef enum {
     LC_OP_LOWRANK,   /* ops_lowrank.c */
     LC_OP_POOL,      /* ops_pool.c */
     LC_OP_FLATTEN,   /* ops_pool.c */
+    LC_OP_RESHAPE,   /* ops_shape.c */
+    LC_OP_MUL,       /* ops_shape.c */
     LC_OP_COUNT
 } lc_i_op;
 

@@ -82,6 +82,16 @@ lc_status lc_optim_set_weight_decay(lc_optim_t *o, int param, float weight_decay
     return LC_OK;
 }
 
+lc_status lc_optim_set_lr(lc_optim_t *o, float lr)
+{
+    LC_CHECK_ARG(o, "optimizer is NULL");
+    LC_CHECK_ARG(lr > 0 && isfinite(lr), "learning rate %g must be > 0 and finite", lr);
+    o->cfg.lr = lr;
+    return LC_OK;
+}
+
+float lc_optim_lr(const lc_optim_t *o) { return o ? o->cfg.lr : 0.0f; }
+
 void lc_optim_reset(lc_optim_t *o)
 {
     if (!o) return;
