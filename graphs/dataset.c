@@ -70,18 +70,16 @@ lc_status lc_dataset_set_split(lc_dataset_t *ds, const uint8_t *train, const uin
 {
     LC_CHECK_ARG(ds, "dataset is NULL");
     const uint8_t *src[3] = {train, val, test};
-    const int64_t n = lc_graph_num_nodes(ds->graph);
+    const int64_t n = lc_i_dataset_rows(ds);
     for (int k = 0; k < 3; k++)
         for (int64_t i = 0; i < n; i++)
             ds->mask[k][i] = src[k] && src[k][i] ? 1 : 0;
     return LC_OK;
 }
 
-/* Uniform in [0, bound) without modulo bias worth speaking of (Lemire's
- * multiply-high; bias < bound / 2^64). */
-static int64_t rng_below(lc_rng_t *rng, int64_t bound)
+int64_t lc_i_dataset_rows(const lc_dataset_t *ds)
 {
-    return (int64_t)(((unsigned __int128)lc_rng_next(rng) * (uint64_t)bound) >> 64);
+    return ds->samples ? ds->samples->shape[0] : lc_graph_num_nodes(ds->graph);
 }
 
 lc_status lc_dataset_random_split(lc_dataset_t *ds, int per_class, int64_t n_val, int64_t n_test,
@@ -94,7 +92,7 @@ lc_status lc_dataset_random_split(lc_dataset_t *ds, int per_class, int64_t n_val
     LC_CHECK_ARG(per_class == 0 || ds->num_classes > 0,
                  "%d training nodes per class requested but the dataset has no classes", per_class);
     lc_status st = LC_OK;
-    const int64_t n = lc_graph_num_nodes(ds->graph);
+    const int64_t n = lc_i_dataset_rows(ds);
     const int nc = ds->num_classes;
     int64_t *order = lc_i_malloc((size_t)n * sizeof *order);
     int64_t *taken = lc_i_calloc((size_t)nc + 1, sizeof *taken);
@@ -109,11 +107,7 @@ lc_status lc_dataset_random_split(lc_dataset_t *ds, int per_class, int64_t n_val
         if (ds->labels[i] >= 0) order[labelled++] = i;
     lc_rng_t rng;
     lc_rng_seed(&rng, seed);
-    for (int64_t i = labelled - 1; i > 0; i--) {
-        int64_t j = rng_below(&rng, i + 1);
-        int64_t t = order[i];
-        order[i] = order[j], order[j] = t;
-    }
+    lc_i_shuffle(&rng, order, labelled);
     /* the first per_class nodes of each class train; the rest keep their
      * shuffled order and fill val, then test */
     int64_t rest = 0;
@@ -188,6 +182,7 @@ void lc_dataset_free(lc_dataset_t **pds)
     lc_dataset_t *ds = *pds;
     lc_graph_free(&ds->graph);
     lc_tensor_free(&ds->features);
+    lc_tensor_free(&ds->samples);
     lc_csr_free(&ds->sparse_features);
     lc_i_free(ds->labels);
     for (int k = 0; k < 3; k++)
@@ -207,6 +202,7 @@ int64_t lc_dataset_num_nodes(const lc_dataset_t *ds)
 int64_t lc_dataset_num_features(const lc_dataset_t *ds)
 {
     if (!ds) return 0;
+    if (ds->samples) return ds->samples->shape[2]; /* always [N, n, c] */
     return ds->features ? lc_i_cols(ds->features) : ds->sparse_features->n_cols;
 }
 int lc_dataset_num_classes(const lc_dataset_t *ds)
@@ -275,7 +271,7 @@ done:
 }
 
 static const char *const accepted_forms =
-    "accepted forms: karate, linqs:DIR, planetoid:DIR/NAME, edgelist:FILE";
+    "accepted forms: karate, linqs:DIR, planetoid:DIR/NAME, edgelist:FILE, mnist:DIR";
 
 lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_options *opts)
 {
@@ -288,9 +284,9 @@ lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_opt
         return LC_ERROR(LC_ERR_INVALID_ARG, "unknown dataset spec '%s'; %s", spec, accepted_forms);
     const size_t kind_len = (size_t)(colon - spec);
     const char *arg = colon + 1;
-    static const char *const kinds[3] = {"linqs", "planetoid", "edgelist"};
+    static const char *const kinds[4] = {"linqs", "planetoid", "edgelist", "mnist"};
     int kind = -1;
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
         if (kind_len == strlen(kinds[k]) && strncmp(spec, kinds[k], kind_len) == 0) kind = k;
     if (kind < 0)
         return LC_ERROR(LC_ERR_INVALID_ARG, "unknown dataset kind '%.*s' in spec '%s'; %s",
@@ -303,6 +299,8 @@ lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_opt
         return lc_dataset_from_linqs(ds, arg, &o);
     case 1:
         return lc_dataset_from_planetoid(ds, arg, &o);
+    case 3:
+        return lc_i_error_from(lc_i_dataset_from_mnist_dir(ds, arg, o.split_seed), __func__);
     default:
         return dataset_from_edgelist(ds, arg, &o);
     }

@@ -1,4 +1,4 @@
-/* activation.c — the parameter-free layers: activations and dropout. */
+/* activation.c — the parameter-free layers: activations, dropout and flatten. */
 #include <math.h>
 
 #include "layer.h"
@@ -40,6 +40,23 @@ static lc_status build_dropout(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i
     return LC_OK;
 }
 
+/* Graph-level data: the batch [n, B, c] becomes [B, n·c], one row per sample,
+ * for a dense head (the paper's "flatten"). */
+static lc_status build_flatten(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in,
+                               lc_i_flow *out)
+{
+    lc_status st = lc_i_require_dense(lc_i_layer_by_kind(d->kind), in);
+    if (st) return st;
+    if (ctx->cg->nodes[in.node].ndim != 3)
+        return LC_ERROR(LC_ERR_INVALID_ARG,
+                        "'flatten' needs graph-level data (a batch of samples, "
+                        "lc_dataset_from_samples); node-level data has one row per node");
+    lc_node y;
+    if ((st = lc_cg_flatten(ctx->cg, in.node, &y))) return st;
+    *out = (lc_i_flow){.node = y, .width = ctx->cg->nodes[y].shape[1]};
+    return LC_OK;
+}
+
 const lc_i_layer_type lc_i_layer_relu = {LC_LAYER_RELU, "relu", false, 0, NAN, build_activation};
 const lc_i_layer_type lc_i_layer_leaky_relu = {LC_LAYER_LEAKY_RELU, "leaky_relu", false, 0, 0.01f,
                                                build_activation};
@@ -49,3 +66,5 @@ const lc_i_layer_type lc_i_layer_sigmoid = {LC_LAYER_SIGMOID, "sigmoid", false, 
                                             build_activation};
 const lc_i_layer_type lc_i_layer_dropout = {LC_LAYER_DROPOUT, "dropout", false, 0, 0.5f,
                                             build_dropout};
+const lc_i_layer_type lc_i_layer_flatten = {LC_LAYER_FLATTEN, "flatten", false, 0, NAN,
+                                            build_flatten};

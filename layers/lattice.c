@@ -62,7 +62,11 @@ lc_status lc_i_lattice_conv(lc_i_build_ctx *ctx, int k, lc_i_flow in, int64_t wi
     int p = 0;
     lc_graph_t *g = NULL;
     LC_TRY(stencil_grid(__func__, ctx, k, &g, &p));
-    LC_TRY(check_weight(__func__, ctx, w_all, "W_all", in.width, (int64_t)p * width));
+    const lc_i_node *wn = w_all >= 0 && w_all < ctx->cg->n_nodes ? &ctx->cg->nodes[w_all] : NULL;
+    const bool stacked = wn && wn->ndim == 2 && wn->shape[0] == (int64_t)p * in.width &&
+                         wn->shape[1] == width && !in.sparse;
+    if (stacked) LC_TRY(check_weight(__func__, ctx, w_all, "W_all", (int64_t)p * in.width, width));
+    else LC_TRY(check_weight(__func__, ctx, w_all, "W_all", in.width, (int64_t)p * width));
     if (w0 >= 0) LC_TRY(check_weight(__func__, ctx, w0, "W0", in.width, width));
     /* Generator o is the shift S_o: weight 1 on the edges of type o, 0 elsewhere
      * (the edge op skips the zeros), in the adjacency form (L z)[v] = Σ w·z[head]. */
@@ -71,8 +75,13 @@ lc_status lc_i_lattice_conv(lc_i_build_ctx *ctx, int k, lc_i_flow in, int64_t wi
         onehot->data[e * p + g->edge_type[e]] = 1.0f;
     LC_TRY(lc_i_owned_constant(ctx->cg, onehot, &w));
     onehot = NULL; /* owned by the compute graph now */
-    LC_TRY(lc_i_project(ctx, in, w_all, &z));
-    LC_TRY(lc_cg_edge_conv(ctx->cg, g, z, w, LC_LCONV_ADJACENCY, &y));
+    if (stacked) {
+        LC_TRY(lc_cg_edge_expand(ctx->cg, g, in.node, w, LC_LCONV_ADJACENCY, &z));
+        LC_TRY(lc_cg_matmul(ctx->cg, z, w_all, &y));
+    } else {
+        LC_TRY(lc_i_project(ctx, in, w_all, &z));
+        LC_TRY(lc_cg_edge_conv(ctx->cg, g, z, w, LC_LCONV_ADJACENCY, &y));
+    }
     if (w0 >= 0) {
         LC_TRY(lc_i_project(ctx, in, w0, &xw0));
         LC_TRY(lc_cg_add(ctx->cg, xw0, y, &sum));
@@ -95,8 +104,10 @@ static lc_status build_lattice(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i
     int p = 0;
     lc_graph_t *grid = NULL;
     LC_TRY(stencil_grid(__func__, ctx, k, &grid, &p));
-    /* W_all [in, p·out]: every tap W_o Glorot-uniform for fan (in, out), as W0. */
-    LC_TRY(lc_tensor_new2(&t, in.width, (int64_t)p * d->width));
+    /* W_all side by side [in, p·out] or stacked [p·in, out], whichever moves
+     * fewer floats; every tap W_o Glorot-uniform for fan (in, out), as W0. */
+    if (lc_i_expand_first(in, p, d->width)) LC_TRY(lc_tensor_new2(&t, (int64_t)p * in.width, d->width));
+    else LC_TRY(lc_tensor_new2(&t, in.width, (int64_t)p * d->width));
     const float a = sqrtf(6.0f / (float)(in.width + d->width));
     for (int64_t i = 0; i < t->numel; i++)
         t->data[i] = (2.0f * lc_rng_uniform(ctx->init_rng) - 1.0f) * a;

@@ -61,14 +61,27 @@ lc_status lc_i_project(lc_i_build_ctx *ctx, lc_i_flow x, lc_node w, lc_node *out
 /* A constant owned by the compute graph (freed with it): frozen generators. */
 lc_status lc_i_owned_constant(lc_cgraph_t *cg, lc_tensor_t *value, lc_node *out);
 
+/* Σ_i L_i·X·W_i over p generators into `width` columns: project first,
+ * edge_conv(X·[W_1|…|W_p]) (the edge op reads p·width-wide rows), or
+ * aggregate first, edge_expand(X)·[W_1;…;W_p] (it reads in-wide rows, and its
+ * gradient p·in-wide ones)? Per edge the first moves about (2p+1)·width
+ * floats, the second (p+2)·in; a sparse X is always projected. */
+static inline bool lc_i_expand_first(lc_i_flow in, int p, int64_t width)
+{
+    return !in.sparse && (double)in.width * (p + 2) < (double)width * (2 * p + 1);
+}
+
 /* A dense input is required (activations, dropout after a sparse input). */
 lc_status lc_i_require_dense(const lc_i_layer_type *type, lc_i_flow in);
 
 /* The lattice layer's core (lattice.c), with the weights given as nodes so that
  * a test can feed known convolution taps: Y = [X·W0] + Σ_o S_o·X·W_o [+ b] on
- * ctx->graph, which must be an lc_graph_grid of stencil side k. W_all is
- * [in.width, p·width] (tap o in columns o·width … o·width + width − 1, o the
- * graph's edge type), W0 [in.width, width]; w0 or b = −1 leaves the term out.
+ * ctx->graph, which must be an lc_graph_grid (any stencil: the layer uses its
+ * copy with side k). The taps W_o come side by side, W_all [in.width, p·width]
+ * (tap o in columns o·width … o·width + width − 1, o the stencil offset's
+ * edge type: projected first), or stacked, W_all [p·in.width, width] (tap o in
+ * rows o·in.width …: aggregated first); W0 is [in.width, width]; w0 or b = −1
+ * leaves the term out.
  * Errors: LC_ERR_INVALID_ARG (not such a grid), LC_ERR_SHAPE. */
 lc_status lc_i_lattice_conv(lc_i_build_ctx *ctx, int k, lc_i_flow in, int64_t width, lc_node w0,
                             lc_node w_all, lc_node b, lc_node *out);

@@ -20,15 +20,12 @@ static lc_status edge_weight_node(lc_i_build_ctx *ctx, const lc_layer_desc *d, l
     return st;
 }
 
-/* Σ_i L_i·X·W_i either as edge_conv(X·[W_1|…|W_p]) (project first: the edge op
- * reads p·out-wide rows) or as edge_expand(X)·[W_1;…;W_p] (aggregate first: it
- * reads in-wide rows, and its gradient p·in-wide ones). Per edge the first moves
- * about (2p+1)·out floats, the second (p+2)·in; a sparse X is always projected. */
+/* Σ_i L_i·X·W_i either as edge_conv(X·[W_1|…|W_p]) or as
+ * edge_expand(X)·[W_1;…;W_p], as lc_i_expand_first chooses. */
 static lc_status generator_term(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in, int p,
                                 lc_node w, lc_lconv_form form, lc_node *out)
 {
-    const bool expand_first =
-        !in.sparse && (double)in.width * (p + 2) < (double)d->width * (2 * p + 1);
+    const bool expand_first = lc_i_expand_first(in, p, d->width);
     lc_tensor_t *t = NULL;
     lc_status st = expand_first ? lc_tensor_new2(&t, (int64_t)p * in.width, d->width)
                                 : lc_tensor_new2(&t, in.width, (int64_t)p * d->width);

@@ -145,8 +145,15 @@ struct lc_dataset {
     int num_classes;
     uint8_t *mask[3];         /* train, val, test; one byte per row */
 };
+/* Uniform in [0, bound) without modulo bias worth speaking of (Lemire's
+ * multiply-high; bias < bound / 2^64). */
+int64_t lc_i_rng_below(lc_rng_t *rng, int64_t bound);
+/* Fisher–Yates: the same seed gives the same order everywhere. */
+void lc_i_shuffle(lc_rng_t *rng, int64_t *a, int64_t n);
 /* Rows that labels and masks index: the samples of graph-level data, else the nodes. */
 int64_t lc_i_dataset_rows(const lc_dataset_t *ds);
+/* "mnist:DIR" of lc_dataset_load (graphs/samples.c). */
+lc_status lc_i_dataset_from_mnist_dir(lc_dataset_t **ds, const char *dir, uint64_t split_seed);
 
 /* ---------- checkpoints (lib/checkpoint.c) ---------- */
 /* Write `count` named tensors and a model spec atomically to path. */
@@ -156,6 +163,26 @@ lc_status lc_i_checkpoint_write(const char *path, const char *spec, int count,
 lc_status lc_i_checkpoint_read(const char *path, const char *spec, int count,
                                const char *const *names, lc_tensor_t *const *tensors);
 uint32_t lc_i_crc32(uint32_t crc, const void *data, size_t len);
+
+/* ---------- atomic file writes (lib/atomic.c) ---------- */
+/* A file written to "<path>.tmp.<pid>" (created O_EXCL) and renamed over path
+ * once flushed and fsync'ed: an error or a crash never leaves a half-written
+ * file at path, and the previous one survives any failure. */
+typedef struct {
+    FILE *f;          /* write here, between open and commit */
+    const char *path; /* borrowed */
+    char *tmp;        /* the temporary name */
+    char *dir;        /* a copy of path, for the directory fsync after the rename */
+    int created;      /* tmp exists and is ours to remove */
+} lc_i_atomic;
+/* Errors: LC_ERR_OUT_OF_MEMORY, LC_ERR_IO naming path and the temp file; on
+ * failure nothing is left to release. */
+lc_status lc_i_atomic_open(lc_i_atomic *a, const char *path);
+/* Flush, fsync, close, rename, fsync the directory (best effort). Releases a
+ * whatever happens; on failure the temp file is removed. Errors: LC_ERR_IO. */
+lc_status lc_i_atomic_commit(lc_i_atomic *a);
+/* Close and remove the temp file, free the names. Idempotent. */
+void lc_i_atomic_abort(lc_i_atomic *a);
 
 /* ---------- file-reading helpers for parsers (graphs/readers.c) ---------- */
 /* Line reader with a running line number; grows its buffer as needed. */

@@ -10,12 +10,14 @@
 
 extern const lc_i_layer_type lc_i_layer_linear, lc_i_layer_gcn, lc_i_layer_relu,
     lc_i_layer_leaky_relu, lc_i_layer_elu, lc_i_layer_tanh, lc_i_layer_sigmoid, lc_i_layer_dropout,
-    lc_i_layer_lconv, lc_i_layer_shared, lc_i_layer_lattice, lc_i_layer_lowrank;
+    lc_i_layer_lconv, lc_i_layer_shared, lc_i_layer_lattice, lc_i_layer_lowrank,
+    lc_i_layer_flatten;
 
 static const lc_i_layer_type *const registry[] = {
     &lc_i_layer_linear,  &lc_i_layer_gcn,     &lc_i_layer_lconv,      &lc_i_layer_shared,
     &lc_i_layer_lattice, &lc_i_layer_lowrank, &lc_i_layer_relu,       &lc_i_layer_leaky_relu,
-    &lc_i_layer_elu,     &lc_i_layer_tanh,    &lc_i_layer_sigmoid,    &lc_i_layer_dropout};
+    &lc_i_layer_elu,     &lc_i_layer_tanh,    &lc_i_layer_sigmoid,    &lc_i_layer_dropout,
+    &lc_i_layer_flatten};
 #define N_TYPES (sizeof registry / sizeof registry[0])
 
 /* Named models: a spec that is exactly one of these words expands to it. */
@@ -65,6 +67,12 @@ void lc_i_model_unbuild(lc_model_t *m)
     m->param_layer = NULL;
     m->param_decay = NULL;
     m->built_for = NULL;
+    lc_tensor_free(&m->batch_x);
+    lc_i_free(m->batch_labels);
+    lc_i_free(m->batch_mask);
+    m->batch_labels = NULL;
+    m->batch_mask = NULL;
+    m->batch_size = 0;
 }
 
 void lc_model_free(lc_model_t **pm)
@@ -212,7 +220,7 @@ static lc_status parse_token(const char *tok, size_t len, int index, lc_layer_de
     if (!type)
         return LC_ERROR(LC_ERR_INVALID_ARG,
                         "token %d '%.*s': unknown layer (known: linear, gcn, lconv, shared, "
-                        "lattice, lowrank, relu, leaky_relu, elu, tanh, sigmoid, dropout)",
+                        "lattice, lowrank, relu, leaky_relu, elu, tanh, sigmoid, dropout, flatten)",
                         index, (int)len, tok);
     *d = (lc_layer_desc){.kind = type->kind, .width = 0, .arg = -1};
     bool has_width = false;
@@ -374,7 +382,8 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     if (!cfg) cfg = &defaults;
     LC_CHECK_ARG(m->n_layers > 0, "the model has no layer");
     LC_CHECK_ARG(ds->num_classes > 0, "the dataset has no classes (no labels)");
-    LC_CHECK_ARG(ds->features || ds->sparse_features, "the dataset has no features");
+    LC_CHECK_ARG(ds->features || ds->sparse_features || ds->samples,
+                 "the dataset has no features");
     lc_status st = LC_OK;
     lc_i_model_unbuild(m);
     m->classes = ds->num_classes;
@@ -385,7 +394,23 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     lc_i_build_ctx ctx = {.cg = m->cg, .init_rng = &init_rng, .graph = ds->graph,
                           .add_param = add_param, .model = m};
     lc_i_flow flow = {.node = -1};
-    if (ds->features) {
+    if (ds->samples) {
+        /* Graph-level data: the graph runs on one batch [n, B, c], which the
+         * trainer fills before each step; labels and mask are the batch's. */
+        LC_CHECK_ARG(cfg->batch_size >= 1, "batch size %d must be at least 1", cfg->batch_size);
+        const int64_t rows = ds->samples->shape[0];
+        const int64_t batch = cfg->batch_size < rows ? cfg->batch_size : rows;
+        const int64_t shape[3] = {ds->samples->shape[1], batch, ds->samples->shape[2]};
+        LC_TRY(lc_tensor_new(&m->batch_x, 3, shape));
+        m->batch_labels = lc_i_calloc((size_t)batch, sizeof *m->batch_labels);
+        m->batch_mask = lc_i_calloc((size_t)batch, 1);
+        if (!m->batch_labels || !m->batch_mask)
+            LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate a batch of %lld samples",
+                    (long long)batch);
+        m->batch_size = batch;
+        LC_TRY(lc_cg_constant(m->cg, m->batch_x, &flow.node));
+        flow.width = shape[2];
+    } else if (ds->features) {
         LC_TRY(lc_cg_constant(m->cg, ds->features, &flow.node));
         flow.width = lc_i_cols(ds->features);
     } else {
@@ -409,9 +434,15 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     if (flow.sparse || flow.width != m->classes)
         LC_FAIL(LC_ERR_SHAPE, "the model's output width %lld differs from the %d classes",
                 (long long)flow.width, m->classes);
+    if (ds->samples && m->cg->nodes[flow.node].ndim != 2)
+        LC_FAIL(LC_ERR_SHAPE,
+                "graph-level data needs one output row per sample: put 'flatten' before the "
+                "output layer (the output is [n, B, %d])",
+                m->classes);
     lc_i_cg_set_tag(m->cg, -1); /* the head: log-softmax and loss */
     LC_TRY(lc_cg_log_softmax(m->cg, flow.node, &m->output));
-    LC_TRY(lc_cg_cross_entropy(m->cg, m->output, ds->labels, ds->mask[0], &m->loss));
+    LC_TRY(lc_cg_cross_entropy(m->cg, m->output, ds->samples ? m->batch_labels : ds->labels,
+                               ds->samples ? m->batch_mask : ds->mask[0], &m->loss));
     LC_TRY(lc_cg_compile(m->cg, m->loss));
     m->built_for = ds;
     m->built_dropout = cfg->dropout;

@@ -18,6 +18,11 @@ struct lc_model {
     lc_train_config opt_cfg;   /* the settings opt was made with */
     float built_dropout;       /* the dropout override the graph was built with */
     const lc_dataset_t *built_for;
+    /* graph-level data: the batch the graph runs on, filled by the trainer */
+    lc_tensor_t *batch_x;  /* [n, B, c] node-major */
+    int32_t *batch_labels; /* B */
+    uint8_t *batch_mask;   /* B: 0 for the padding of a short last batch */
+    int64_t batch_size;    /* B */
 };
 
 /* Dropout masks get their own stream, so changing one never shifts the other. */

@@ -60,3 +60,17 @@ lc_status lc_init_kaiming(lc_tensor_t *t, lc_rng_t *rng)
     for (int64_t i = 0; i < t->numel; i++) t->data[i] = lc_rng_normal(rng) * sd;
     return LC_OK;
 }
+
+int64_t lc_i_rng_below(lc_rng_t *rng, int64_t bound)
+{
+    return (int64_t)(((unsigned __int128)lc_rng_next(rng) * (uint64_t)bound) >> 64);
+}
+
+void lc_i_shuffle(lc_rng_t *rng, int64_t *a, int64_t n)
+{
+    for (int64_t i = n - 1; i > 0; i--) {
+        const int64_t j = lc_i_rng_below(rng, i + 1);
+        const int64_t t = a[i];
+        a[i] = a[j], a[j] = t;
+    }
+}

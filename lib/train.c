@@ -11,23 +11,35 @@ lc_train_config lc_train_defaults(void)
 {
     lc_train_config c = {.epochs = 200, .lr = 0.01f, .weight_decay = 5e-4f,
                          .weight_decay_all = 0, .dropout = -1.0f, .patience = 10,
-                         .optim = LC_OPTIM_ADAM, .seed = 42, .verbose = 0};
+                         .optim = LC_OPTIM_ADAM, .seed = 42, .verbose = 0,
+                         .batch_size = 64};
     return c;
 }
 
-float lc_accuracy(const lc_tensor_t *scores, const int32_t *labels, const uint8_t *mask)
+/* Rows with mask[r] and a label whose argmax of scores[r, :] is the label;
+ * *count gets the number of such rows (unlabelled rows count for neither). */
+static int64_t count_hits(const lc_tensor_t *scores, const int32_t *labels, const uint8_t *mask,
+                          int64_t *count)
 {
-    if (!scores || !labels || !mask) return NAN;
-    int64_t rows = lc_i_rows(scores), cols = lc_i_cols(scores), hit = 0, count = 0;
+    int64_t rows = lc_i_rows(scores), cols = lc_i_cols(scores), hit = 0;
+    *count = 0;
     for (int64_t r = 0; r < rows; r++) {
-        if (!mask[r] || labels[r] < 0) continue; /* unlabelled rows count for neither */
+        if (!mask[r] || labels[r] < 0) continue;
         const float *s = scores->data + r * cols;
         int64_t best = 0;
         for (int64_t j = 1; j < cols; j++)
             if (s[j] > s[best]) best = j;
         hit += best == labels[r];
-        count++;
+        (*count)++;
     }
+    return hit;
+}
+
+float lc_accuracy(const lc_tensor_t *scores, const int32_t *labels, const uint8_t *mask)
+{
+    if (!scores || !labels || !mask) return NAN;
+    int64_t count;
+    const int64_t hit = count_hits(scores, labels, mask, &count);
     return count ? (float)hit / (float)count : NAN;
 }
 
@@ -52,11 +64,65 @@ static lc_status check_built_for(lc_model_t *m, const lc_dataset_t *ds)
     return LC_OK;
 }
 
+/* Graph-level data: the model's batch gets samples rows[0 .. count) in
+ * node-major order [n, B, c]; the rest of a short batch is zero with mask 0. */
+static void load_batch(lc_model_t *m, const lc_dataset_t *ds, const int64_t *rows, int64_t count)
+{
+    const lc_tensor_t *x = ds->samples;
+    const int64_t n = x->shape[1], c = x->shape[2], batch = m->batch_size;
+    float *dst = m->batch_x->data;
+    for (int64_t b = 0; b < batch; b++) {
+        const float *src = b < count ? x->data + rows[b] * n * c : NULL;
+        for (int64_t v = 0; v < n; v++) {
+            float *d = dst + (v * batch + b) * c;
+            if (src) memcpy(d, src + v * c, (size_t)c * sizeof *d);
+            else memset(d, 0, (size_t)c * sizeof *d);
+        }
+        m->batch_labels[b] = b < count ? ds->labels[rows[b]] : -1;
+        m->batch_mask[b] = b < count;
+    }
+}
+
+/* Graph-level data: mean loss and accuracy over the labelled samples of a
+ * mask, batch by batch with dropout off (NaN when there are none). */
+static lc_status evaluate_samples(lc_model_t *m, const lc_dataset_t *ds, const uint8_t *mask,
+                                  float *loss, float *accuracy)
+{
+    const int64_t rows = lc_i_dataset_rows(ds), batch = m->batch_size;
+    int64_t *pick = lc_i_malloc((size_t)batch * sizeof *pick);
+    if (!pick) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate a batch index");
+    lc_status st = LC_OK;
+    double nll = 0;
+    int64_t hits = 0, count = 0;
+    for (int64_t r = 0; r < rows && !st;) {
+        int64_t k = 0;
+        for (; r < rows && k < batch; r++)
+            if (mask[r] && ds->labels[r] >= 0) pick[k++] = r;
+        if (!k) break;
+        load_batch(m, ds, pick, k);
+        if ((st = lc_cg_forward(m->cg, 0))) break;
+        const lc_tensor_t *logp = lc_cg_value(m->cg, m->output);
+        int64_t in_batch;
+        nll += (double)masked_nll(logp, m->batch_labels, m->batch_mask) * (double)k;
+        hits += count_hits(logp, m->batch_labels, m->batch_mask, &in_batch);
+        count += in_batch;
+    }
+    lc_i_free(pick);
+    *loss = count ? (float)(nll / (double)count) : NAN;
+    *accuracy = count ? (float)((double)hits / (double)count) : NAN;
+    return st;
+}
+
 lc_status lc_model_evaluate(lc_model_t *m, const lc_dataset_t *ds, lc_eval_result *res)
 {
     LC_CHECK_ARG(m && ds && res, "NULL argument");
     lc_status st = check_built_for(m, ds);
     if (st) return st;
+    if (ds->samples) {
+        for (int k = 0; k < 3 && !st; k++)
+            st = evaluate_samples(m, ds, ds->mask[k], &res->loss[k], &res->accuracy[k]);
+        return st;
+    }
     if ((st = lc_cg_forward(m->cg, 0))) return st;
     const lc_tensor_t *logp = lc_cg_value(m->cg, m->output);
     for (int k = 0; k < 3; k++) {
@@ -149,6 +215,44 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* One optimizer step on the graph's current inputs; *loss gets its training loss. */
+static lc_status train_step(lc_model_t *m, const lc_train_config *cfg, int epoch, float *loss)
+{
+    lc_status st = numeric_context(m, lc_cg_forward(m->cg, 1), epoch);
+    if (st) return st;
+    *loss = lc_cg_value(m->cg, m->loss)->data[0];
+    if (!isfinite(*loss))
+        return lc_i_error(LC_ERR_NUMERIC, "lc_model_train", "epoch %d: the training loss is %g",
+                          epoch + 1, (double)*loss);
+    if ((st = numeric_context(m, lc_cg_backward(m->cg), epoch))) return st;
+    if ((st = lc_optim_step(m->opt))) return st;
+    return cfg->check_finite ? check_parameters(m, epoch) : LC_OK;
+}
+
+/* Graph-level data: one pass over the training samples `order` (shuffled
+ * first) in mini-batches; *loss gets the mean training loss. */
+static lc_status train_epoch_samples(lc_model_t *m, const lc_dataset_t *ds,
+                                     const lc_train_config *cfg, lc_rng_t *rng, int64_t *order,
+                                     int64_t n_train, int epoch, float *loss)
+{
+    lc_i_shuffle(rng, order, n_train);
+    double sum = 0;
+    for (int64_t start = 0; start < n_train; start += m->batch_size) {
+        const int64_t count =
+            n_train - start < m->batch_size ? n_train - start : m->batch_size;
+        load_batch(m, ds, order + start, count);
+        float batch_loss;
+        lc_status st = train_step(m, cfg, epoch, &batch_loss);
+        if (st) return st;
+        sum += (double)batch_loss * (double)count;
+    }
+    *loss = (float)(sum / (double)n_train);
+    return LC_OK;
+}
+
+/* Sample shuffling gets its own stream, apart from initialisation and dropout. */
+static inline uint64_t shuffle_seed(uint64_t seed) { return seed ^ 0x9E3779B97F4A7C15ULL; }
+
 lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg,
                          lc_train_result *res)
 {
@@ -160,24 +264,42 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     LC_CHECK_ARG(cfg->weight_decay >= 0, "weight decay %g is negative", cfg->weight_decay);
     LC_CHECK_ARG(cfg->patience >= 0, "patience %d is negative", cfg->patience);
     LC_CHECK_ARG(cfg->dropout < 1, "dropout %g must be < 1", cfg->dropout);
+    LC_CHECK_ARG(!ds->samples || cfg->batch_size >= 1, "batch size %d must be at least 1",
+                 cfg->batch_size);
     lc_status st = LC_OK;
     FILE *log = NULL;
     float *val_history = NULL;
-    bool has_train = false, has_val = false;
-    for (int64_t r = 0; r < lc_dataset_num_nodes(ds); r++) {
-        has_train |= ds->mask[0][r] != 0;
+    int64_t *order = NULL, n_train = 0;
+    bool has_val = false;
+    const int64_t rows = lc_i_dataset_rows(ds);
+    for (int64_t r = 0; r < rows; r++) {
+        n_train += ds->mask[0][r] != 0 && ds->labels[r] >= 0;
         has_val |= ds->mask[1][r] != 0;
     }
-    if (!has_train) return LC_ERROR(LC_ERR_INVALID_ARG, "the training mask is empty");
+    if (!n_train) return LC_ERROR(LC_ERR_INVALID_ARG, "the training mask has no labelled row");
     if (m->built_for != ds) LC_TRY(lc_model_build(m, ds, cfg));
     if (m->built_dropout != cfg->dropout)
         LC_FAIL(LC_ERR_STATE,
                 "the model was built with dropout %g, this call asks for %g: call lc_model_build",
                 m->built_dropout, cfg->dropout);
+    if (ds->samples && m->batch_size != (cfg->batch_size < rows ? cfg->batch_size : rows))
+        LC_FAIL(LC_ERR_STATE,
+                "the model was built with batch size %lld, this call asks for %d: call "
+                "lc_model_build",
+                (long long)m->batch_size, cfg->batch_size);
     /* Training continues from the current parameters; the optimizer restarts
      * when its settings change, and the seed restarts the dropout stream. */
     if (!m->opt || !same_optimizer(&m->opt_cfg, cfg)) LC_TRY(make_optimizer(m, cfg));
     lc_cg_seed(m->cg, lc_i_dropout_seed(cfg->seed));
+    lc_rng_t shuffle_rng;
+    lc_rng_seed(&shuffle_rng, shuffle_seed(cfg->seed));
+    if (ds->samples) {
+        order = lc_i_malloc((size_t)n_train * sizeof *order);
+        if (!order) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld sample indices",
+                            (long long)n_train);
+        for (int64_t r = 0, k = 0; r < rows; r++)
+            if (ds->mask[0][r] && ds->labels[r] >= 0) order[k++] = r;
+    }
     if (cfg->log_csv) {
         log = fopen(cfg->log_csv, "w");
         if (!log) LC_FAIL(LC_ERR_IO, "cannot write '%s': %s", cfg->log_csv, strerror(errno));
@@ -191,26 +313,29 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     int epoch = 0;
     bool stopped = false;
     for (epoch = 0; epoch < cfg->epochs && !stopped; epoch++) {
-        LC_TRY(numeric_context(m, lc_cg_forward(m->cg, 1), epoch));
-        float train_loss = lc_cg_value(m->cg, m->loss)->data[0];
-        if (!isfinite(train_loss))
-            LC_FAIL(LC_ERR_NUMERIC, "epoch %d: the training loss is %g", epoch + 1, train_loss);
-        LC_TRY(numeric_context(m, lc_cg_backward(m->cg), epoch));
-        LC_TRY(lc_optim_step(m->opt));
-        if (cfg->check_finite) LC_TRY(check_parameters(m, epoch));
-        lc_eval_result ev;
-        LC_TRY(numeric_context(m, lc_model_evaluate(m, ds, &ev), epoch));
-        val_history[epoch] = ev.loss[1] + (float)l2_penalty(m, cfg);
+        float train_loss, val_loss = NAN, val_acc = NAN;
+        if (ds->samples) {
+            LC_TRY(train_epoch_samples(m, ds, cfg, &shuffle_rng, order, n_train, epoch,
+                                       &train_loss));
+            if (has_val)
+                LC_TRY(numeric_context(
+                    m, evaluate_samples(m, ds, ds->mask[1], &val_loss, &val_acc), epoch));
+        } else {
+            LC_TRY(train_step(m, cfg, epoch, &train_loss));
+            lc_eval_result ev;
+            LC_TRY(numeric_context(m, lc_model_evaluate(m, ds, &ev), epoch));
+            val_loss = ev.loss[1], val_acc = ev.accuracy[1];
+        }
+        val_history[epoch] = val_loss + (float)l2_penalty(m, cfg);
         double elapsed = now_seconds() - start;
         if (log)
-            fprintf(log, "%d,%.6g,%.6g,%.6g,%.4f\n", epoch + 1, train_loss, ev.loss[1],
-                    ev.accuracy[1], elapsed);
+            fprintf(log, "%d,%.6g,%.6g,%.6g,%.4f\n", epoch + 1, train_loss, val_loss, val_acc,
+                    elapsed);
         if (progress)
             fprintf(stderr, "\r epoch %d/%d  loss %.4f  val_acc %.4f  ETA %.1fs ", epoch + 1,
-                    cfg->epochs, train_loss, ev.accuracy[1],
+                    cfg->epochs, train_loss, val_acc,
                     elapsed / (epoch + 1) * (cfg->epochs - epoch - 1));
-        if (cfg->on_epoch &&
-            cfg->on_epoch(cfg->user, epoch + 1, train_loss, ev.loss[1], ev.accuracy[1]))
+        if (cfg->on_epoch && cfg->on_epoch(cfg->user, epoch + 1, train_loss, val_loss, val_acc))
             stopped = true;
         /* Kipf & Welling: stop once the validation objective (loss + L2 term)
          * exceeds its mean over the previous `patience` epochs. */
@@ -232,5 +357,6 @@ done:
     if (log && fclose(log) != 0 && !st)
         st = LC_ERROR(LC_ERR_IO, "cannot write '%s': %s", cfg->log_csv, strerror(errno));
     lc_i_free(val_history);
+    lc_i_free(order);
     return st;
 }

@@ -363,10 +363,17 @@ typedef struct {
     bool w0, bias; /* with the centre tap / the bias */
 } conv_case;
 
+/* Where tap W_o[i, j] of generator o sits in W_all: side by side [cin, p·cout]
+ * (projected first) or stacked [p·cin, cout] (aggregated first). */
+static int64_t wa_index(bool stacked, int64_t cin, int64_t cout, int p, int64_t i, int o, int64_t j)
+{
+    return stacked ? ((int64_t)o * cin + i) * cout + j : i * p * cout + (int64_t)o * cout + j;
+}
+
 /* One lattice layer (lc_i_lattice_conv) with the weights of a random kernel K
  * against naive_conv: output within 1e-5, and the gradients of an MSE loss
  * w.r.t. X, W0, W_all and b within 1e-4 of the hand-derived ones. */
-static void check_conv(const conv_case *c)
+static void check_conv_layout(const conv_case *c, bool stacked)
 {
     const grid_spec *s = &c->grid;
     lc_graph_t *g = NULL;
@@ -394,7 +401,8 @@ static void check_conv(const conv_case *c)
         if (t == centre) continue;
         for (int64_t i = 0; i < cin; i++)
             for (int64_t j = 0; j < cout; j++)
-                w_all[i * p * cout + tap_generator(s, t) * cout + j] = K[(t * cin + i) * cout + j];
+                w_all[wa_index(stacked, cin, cout, p, i, tap_generator(s, t), j)] =
+                    K[(t * cin + i) * cout + j];
     }
     naive_conv(s, B, cin, cout, x, K, bias, y);
     for (int64_t i = 0; i < ny; i++)
@@ -405,7 +413,9 @@ static void check_conv(const conv_case *c)
     const int64_t xshape[3] = {n, B > 1 ? B : cin, cin}, yshape[3] = {n, B > 1 ? B : cout, cout};
     lc_tensor_t *tx = tensor_of(nd, xshape, x), *tt = tensor_of(nd, yshape, target),
                 *tw0 = tensor_of(2, (int64_t[]){cin, cout}, K + centre * cin * cout),
-                *twa = tensor_of(2, (int64_t[]){cin, p * cout}, w_all),
+                *twa = tensor_of(2,
+                                 stacked ? (int64_t[]){p * cin, cout} : (int64_t[]){cin, p * cout},
+                                 w_all),
                 *tb = tensor_of(1, &cout, bias);
     lc_cgraph_t *cg = NULL;
     LC_ASSERT_OK(lc_cg_new(&cg, 1));
@@ -434,7 +444,7 @@ static void check_conv(const conv_case *c)
         if (t != centre)
             for (int64_t i = 0; i < cin; i++)
                 for (int64_t j = 0; j < cout; j++)
-                    dwa[i * p * cout + tap_generator(s, t) * cout + j] =
+                    dwa[wa_index(stacked, cin, cout, p, i, tap_generator(s, t), j)] =
                         dK[(t * cin + i) * cout + j];
     double e_wa = rel_err(lc_tensor_data(lc_cg_grad(cg, nwa)), dwa, cin * p * cout);
     double e_w0 =
@@ -444,10 +454,11 @@ static void check_conv(const conv_case *c)
     if (e_y > 1e-5 || e_x > 1e-4 || e_wa > 1e-4 || e_w0 > 1e-4 || e_b > 1e-4)
         fprintf(
             stderr,
-            "\n  d=%d k=%d %s B=%lld cin=%lld cout=%lld: rel. errors y %.2g dX %.2g dW_all %.2g "
-            "dW0 %.2g db %.2g\n",
+            "\n  d=%d k=%d %s B=%lld cin=%lld cout=%lld %s: rel. errors y %.2g dX %.2g dW_all "
+            "%.2g dW0 %.2g db %.2g\n",
             s->d, s->k, s->boundary == LC_BOUNDARY_PERIODIC ? "periodic" : "zero", (long long)B,
-            (long long)cin, (long long)cout, e_y, e_x, e_wa, e_w0, e_b);
+            (long long)cin, (long long)cout, stacked ? "stacked" : "side by side", e_y, e_x, e_wa,
+            e_w0, e_b);
     CU_ASSERT(e_y <= 1e-5);
     CU_ASSERT(e_x <= 1e-4);
     CU_ASSERT(e_wa <= 1e-4);
@@ -467,6 +478,13 @@ static void check_conv(const conv_case *c)
     lc_graph_free(&g);
     free(x), free(K), free(bias), free(y), free(target), free(dy), free(dx), free(dK), free(db);
     free(w_all);
+}
+
+/* Both layouts of the taps give the convolution. */
+static void check_conv(const conv_case *c)
+{
+    check_conv_layout(c, false);
+    check_conv_layout(c, true);
 }
 
 static void test_conv_2d(void)
@@ -711,11 +729,12 @@ static void test_model_trains(void)
     LC_ASSERT_OK(lc_model_build(m, ds, &cfg));
     CU_ASSERT_STRING_EQUAL(lc_model_spec(m), "lattice:4:k=3,relu,lattice:2:k=3");
     lc_cgraph_t *cg = lc_model_graph(m);
-    /* per layer: W_all [in, 8·out], W0 [in, out], b [out] */
+    /* per layer: W_all, W0 [in, out], b [out]; W_all stacked [8·in, out] where
+     * aggregating first moves fewer floats (3·10 < 4·17), else [in, 8·out] */
     CU_ASSERT_EQUAL_FATAL(lc_cg_num_params(cg), 6);
     CU_ASSERT_STRING_EQUAL(lc_cg_param_name(cg, 0), "0.lattice.weights");
-    CU_ASSERT_EQUAL(lc_tensor_dim(lc_cg_param_tensor(cg, 0), 0), 3);
-    CU_ASSERT_EQUAL(lc_tensor_dim(lc_cg_param_tensor(cg, 0), 1), 8 * 4);
+    CU_ASSERT_EQUAL(lc_tensor_dim(lc_cg_param_tensor(cg, 0), 0), 8 * 3);
+    CU_ASSERT_EQUAL(lc_tensor_dim(lc_cg_param_tensor(cg, 0), 1), 4);
     CU_ASSERT_EQUAL(lc_tensor_dim(lc_cg_param_tensor(cg, 3), 0), 4);
     CU_ASSERT_EQUAL(lc_tensor_dim(lc_cg_param_tensor(cg, 3), 1), 8 * 2);
     lc_eval_result before;

@@ -55,6 +55,9 @@ typedef struct {
     const char *log;
     const char *export_generators;
     int quiet;
+    int batch_size;
+    double rotate;  /* graph-level images: max rotation in degrees; < 0 = none */
+    int scramble;   /* graph-level data: permute the nodes of every sample */
 } options;
 
 typedef enum {
@@ -78,6 +81,9 @@ typedef enum {
     OPT_LOG,
     OPT_EXPORT,
     OPT_QUIET,
+    OPT_BATCH,
+    OPT_ROTATE,
+    OPT_SCRAMBLE,
     OPT_HELP
 } opt_id;
 
@@ -116,6 +122,12 @@ static const struct {
     {OPT_EXPORT, "--export-generators", "PATH", CMD_TRAIN,
      "write the L-conv generators to PATH.csv and PATH.ckpt (first seed)"},
     {OPT_QUIET, "--quiet", NULL, CMD_ALL, "no progress line"},
+    {OPT_BATCH, "--batch-size", "N", CMD_ALL,
+     "graph-level data (mnist:DIR): samples per step (default 64)"},
+    {OPT_ROTATE, "--rotate", "DEG", CMD_ALL,
+     "image data: rotate each image by a uniform angle in (-DEG, DEG), bilinear (fixed seed)"},
+    {OPT_SCRAMBLE, "--scramble", NULL, CMD_ALL,
+     "graph-level data: one fixed random permutation of the pixels/nodes of every sample"},
     {OPT_HELP, "--help", NULL, CMD_ALL, "show this help and exit"},
 };
 #define N_OPTIONS (sizeof option_table / sizeof option_table[0])
@@ -253,7 +265,7 @@ static int parse_double(const char *opt, const char *s, double lo, int lo_open, 
 
 static int data_spec_ok(const char *s)
 {
-    static const char *const kinds[] = {"linqs:", "planetoid:", "edgelist:"};
+    static const char *const kinds[] = {"linqs:", "planetoid:", "edgelist:", "mnist:"};
     if (strcmp(s, "karate") == 0) return 1;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strncmp(s, kinds[i], strlen(kinds[i])) == 0 && s[strlen(kinds[i])] != '\0') return 1;
@@ -297,8 +309,8 @@ static int parse_options(int argc, char **argv, int first, int command, options 
         switch (option_table[k].id) {
         case OPT_DATA:
             if (!data_spec_ok(val))
-                return usage_error("%s: '%s' is not karate, linqs:DIR, planetoid:DIR/NAME or "
-                                   "edgelist:FILE",
+                return usage_error("%s: '%s' is not karate, linqs:DIR, planetoid:DIR/NAME, "
+                                   "edgelist:FILE or mnist:DIR",
                                    name, val);
             o->data = val;
             break;
@@ -367,6 +379,15 @@ static int parse_options(int argc, char **argv, int first, int command, options 
             break;
         case OPT_QUIET:
             o->quiet = 1;
+            break;
+        case OPT_BATCH:
+            rc = parse_int(name, val, 1, 1 << 24, &o->batch_size);
+            break;
+        case OPT_ROTATE:
+            rc = parse_double(name, val, 0, 0, 360, 0, "in [0, 360]", &o->rotate);
+            break;
+        case OPT_SCRAMBLE:
+            o->scramble = 1;
             break;
         case OPT_HELP:
             print_help(stdout, command);
@@ -462,7 +483,8 @@ static void print_row(uint64_t seed, const char *epochs, const lc_eval_result *r
 static int64_t mask_count(const lc_dataset_t *ds, int which)
 {
     const uint8_t *m = lc_dataset_mask(ds, which);
-    int64_t n = lc_dataset_num_nodes(ds), c = 0;
+    const int64_t samples = lc_dataset_num_samples(ds);
+    int64_t n = samples ? samples : lc_dataset_num_nodes(ds), c = 0;
     if (!m) return 0;
     for (int64_t i = 0; i < n; i++)
         c += m[i] != 0;
@@ -491,8 +513,24 @@ static lc_train_config train_config(const options *o, uint64_t seed)
     cfg.patience = o->patience;
     cfg.optim = o->optim;
     cfg.seed = seed;
+    cfg.batch_size = o->batch_size;
     cfg.verbose = 0; /* lcnet draws its own progress line */
     return cfg;
+}
+
+/* Seeds of the data transforms: fixed, so that every training seed and every
+ * model sees the same rotated or scrambled data. */
+#define ROTATE_SEED 1
+#define SCRAMBLE_SEED 2
+
+/* The data of --data, with --rotate and --scramble applied (in that order). */
+static lc_status load_data(const options *o, lc_dataset_t **ds)
+{
+    lc_status st = lc_dataset_load(ds, o->data, NULL);
+    if (!st && o->rotate >= 0) st = lc_dataset_rotate_images(*ds, o->rotate, ROTATE_SEED);
+    if (!st && o->scramble) st = lc_dataset_scramble_nodes(*ds, SCRAMBLE_SEED);
+    if (st) lc_dataset_free(ds);
+    return st;
 }
 
 static int run(const options *o, int command)
@@ -505,7 +543,7 @@ static int run(const options *o, int command)
     progress prog = {0};
 
     if (lc_set_threads(o->threads) != LC_OK) return runtime_error();
-    lc_status st = lc_dataset_load(&ds, o->data, NULL);
+    lc_status st = load_data(o, &ds);
     if (st != LC_OK) {
         rc = runtime_error();
         goto done;
@@ -650,7 +688,7 @@ static void compare_worker(const options *o, const char *spec, compare_result *r
     int show_progress = !o->quiet && isatty(STDERR_FILENO);
     memset(r, 0, sizeof *r);
     r->stage = 1;
-    if (lc_set_threads(o->threads) != LC_OK || lc_dataset_load(&ds, o->data, NULL) != LC_OK) {
+    if (lc_set_threads(o->threads) != LC_OK || load_data(o, &ds) != LC_OK) {
         snprintf(r->error, sizeof r->error, "%s", lc_last_error());
         goto done;
     }
@@ -835,6 +873,8 @@ int main(int argc, char **argv)
         .seed = 42,
         .seeds = 1,
         .threads = 1,
+        .batch_size = 64,
+        .rotate = -1,
     };
     int rc = parse_options(argc, argv, 2, command, &o);
     if (rc < 0) return EXIT_OK; /* help printed */
