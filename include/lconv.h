@@ -235,7 +235,11 @@ lc_load_options lc_load_defaults(void);
 
 /* Load by name: "karate", "linqs:DIR" (DIR/<name>.content + DIR/<name>.cites),
  * "planetoid:DIR/NAME" (DIR/NAME.{features,edges,labels,split}.txt),
- * "edgelist:FILE" (featureless, labels absent). opts may be NULL (defaults).
+ * "edgelist:FILE" (featureless, labels absent), "mnist:DIR" (graph-level
+ * images on a grid from MNIST-named IDX files, e.g. MNIST or Fashion-MNIST:
+ * DIR/train-* for training and DIR/t10k-* for test when both exist; with only
+ * DIR/t10k-*, a stratified 80/20 split of it drawn with opts->split_seed; see
+ * lc_dataset_from_idx). opts may be NULL (defaults).
  * Errors: LC_ERR_INVALID_ARG (unknown kind), LC_ERR_IO, LC_ERR_PARSE with file
  * and line. Cost: linear in the file sizes. */
 lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_options *opts);
@@ -263,6 +267,50 @@ lc_status lc_dataset_random_split(lc_dataset_t *ds, int per_class, int64_t n_val
                                   int64_t n_test, uint64_t seed);
 /* Divide every feature row by its sum (rows summing to 0 are left as they are). */
 lc_status lc_dataset_normalize_features(lc_dataset_t *ds);
+
+/* Graph-level data: N samples, each a signal on one shared graph (images on a
+ * grid, fields on one mesh). x is [N, n] (one channel) or [N, n, c] with n the
+ * graph's nodes; labels has one class per sample (-1 = unlabelled; NULL = all).
+ * On success the dataset owns graph and x (on failure the caller keeps them).
+ * Labels, masks, splits and evaluation are then per sample, and
+ * lc_model_train runs mini-batches of lc_train_config.batch_size samples: the
+ * model sees a batch as [n, B, c] (graph layers act on the nodes, linear ones
+ * on the channels) and needs a 'flatten' layer before its output layer.
+ * Errors: LC_ERR_SHAPE (x not [N, n] or [N, n, c], N < 1),
+ * LC_ERR_INVALID_ARG (a label outside [-1, num_classes), num_classes < 1). */
+lc_status lc_dataset_from_samples(lc_dataset_t **ds, lc_graph_t *graph, lc_tensor_t *x,
+                                  const int32_t *labels, int num_classes);
+/* Images in IDX files (MNIST's format, gzip or plain) as graph-level data on a
+ * height × width grid (lc_graph_grid, 3 × 3 stencil, zero boundary; lattice
+ * layers of other sizes get their own stencil of the same grid), pixels scaled
+ * to [0, 1]. Every image is in the training mask; see the split functions and
+ * "mnist:DIR" of lc_dataset_load for the usual splits.
+ * Errors: those of lc_read_idx, LC_ERR_PARSE (images and labels disagree in
+ * count, a label outside [0, 255], images not [N, h, w]). */
+lc_status lc_dataset_from_idx(lc_dataset_t **ds, const char *images_path, const char *labels_path);
+/* Number of samples of graph-level data; 0 for node-level data. */
+int64_t lc_dataset_num_samples(const lc_dataset_t *ds);
+/* The samples [N, n, c] of graph-level data (NULL for node-level data). */
+const lc_tensor_t *lc_dataset_samples(const lc_dataset_t *ds);
+/* A stratified split of the labelled rows (nodes, or samples): within every
+ * class, a fraction val_fraction goes to validation, test_fraction to test and
+ * the rest to training, shuffled with `seed`; counts per class are rounded so
+ * that the totals are round(fraction · labelled). Errors: LC_ERR_INVALID_ARG
+ * (fractions negative or summing above 1). */
+lc_status lc_dataset_stratified_split(lc_dataset_t *ds, double val_fraction, double test_fraction,
+                                      uint64_t seed);
+/* Rotate every image of graph-level data on a 2-D grid (lc_graph_grid, as
+ * lc_dataset_from_idx makes; one channel) by its own angle drawn uniformly in
+ * (−max_degrees, max_degrees) with `seed`: bilinear, border pixels extending
+ * outward (lc_image_rotate with LC_FILL_BORDER). Errors: LC_ERR_INVALID_ARG
+ * (node-level data, not a 2-D grid, more than one channel, max_degrees not
+ * finite or negative). Cost: O(N·n). */
+lc_status lc_dataset_rotate_images(lc_dataset_t *ds, double max_degrees, uint64_t seed);
+/* Scramble graph-level data: one random permutation of the nodes (drawn with
+ * `seed`) applied to every sample; the graph is kept, so its topology no
+ * longer matches the signal (the paper's scrambled images). Errors:
+ * LC_ERR_INVALID_ARG (node-level data). */
+lc_status lc_dataset_scramble_nodes(lc_dataset_t *ds, uint64_t seed);
 void lc_dataset_free(lc_dataset_t **ds);
 lc_graph_t *lc_dataset_graph(const lc_dataset_t *ds);
 int64_t lc_dataset_num_nodes(const lc_dataset_t *ds);
@@ -282,6 +330,31 @@ lc_status lc_read_edgelist(lc_graph_t **g, const char *path, int64_t n_hint, int
 /* Matrix Market (coordinate, real/integer/pattern) read by CHOLMOD, as a
  * graph whose adjacency is the matrix (square only). */
 lc_status lc_read_matrix_market(lc_graph_t **g, const char *path, int flags);
+/* An IDX file (LeCun's MNIST format; gzip or plain): magic 0 0 type ndims,
+ * big-endian dims, then the data. Types 0x08 u8, 0x09 i8, 0x0B i16, 0x0C i32,
+ * 0x0D f32, 0x0E f64, all returned as float32 values unscaled (pixels stay
+ * 0..255; f64 beyond float's range becomes ±inf), shape = the file's dims (1..4).
+ * Errors: LC_ERR_IO (cannot open/read, corrupt gzip stream), LC_ERR_PARSE (bad
+ * magic, unknown type, 0 or >4 dims, a zero dimension, truncated header or data
+ * naming expected vs found bytes, trailing bytes after the data) with the file
+ * name and byte offset (of the inflated data), LC_ERR_OUT_OF_MEMORY (hostile
+ * sizes: more than 2^31 elements, refused from the header before allocating).
+ * Cost: one pass over the file; memory = the tensor + 64 KiB. */
+lc_status lc_read_idx(const char *path, lc_tensor_t **out);
+
+/* Writer of images. */
+/* Side-by-side heatmaps of `count` 2-D tensors (e.g. learned and true
+ * generator), each scaled by its own max |value| with a diverging map (blue < 0,
+ * white 0, red > 0; NaN shown grey, ±inf saturated), `scale` pixels per entry
+ * (0 = automatic: the largest integer ≤ 512/max(rows, cols) over the panels, at
+ * least 1), panels top-aligned with a 4-pixel light-grey gap (light grey also
+ * below shorter panels). An 8-bit RGB PNG written atomically (temp file, fsync,
+ * rename) so a failure leaves no half file.
+ * Errors: LC_ERR_INVALID_ARG (count < 1, NULL panel, a panel not 2-D, scale < 0
+ * or image > 2^15 pixels a side), LC_ERR_IO (cannot write, naming the path),
+ * LC_ERR_OUT_OF_MEMORY. Cost: O(width·height). */
+lc_status lc_write_heatmaps_png(const char *path, int count, const lc_tensor_t *const *panels,
+                                int scale);
 
 /* ======================================================================
  * Compute graph with reverse-mode autodiff.
@@ -458,7 +531,8 @@ typedef enum {
     LC_LAYER_SHARED,  /* shared-generator L-conv (paper eq. 97), needs node positions:
                          "shared:W[:p=2][:frozen]" */
     LC_LAYER_LATTICE, /* CNN as L-conv on the data's grid (lc_graph_grid): "lattice:W[:k=3]" */
-    LC_LAYER_LOWRANK  /* low-rank dense generators: "lowrank:W[:p=7][:r=8][:frozen]" */
+    LC_LAYER_LOWRANK, /* low-rank dense generators: "lowrank:W[:p=7][:r=8][:frozen]" */
+    LC_LAYER_FLATTEN  /* graph-level data: [n, B, c] → [B, n·c] before a dense head: "flatten" */
 } lc_layer_kind;
 
 /* How edge weights of an edge-weighted L-conv start. */
@@ -523,6 +597,9 @@ typedef struct {
     int check_finite;     /* check every op for NaN/Inf (lc_cg_check_finite); the error
                              names the op, the layer and the epoch */
     const char *log_csv;  /* per-epoch log file, or NULL */
+    int batch_size;       /* graph-level data: samples per step (default 64; the last
+                             batch of an epoch may be smaller); node-level data
+                             trains full-batch */
     /* called after every epoch (numbered from 1) if not NULL; return nonzero to stop */
     int (*on_epoch)(void *user, int epoch, float train_loss, float val_loss, float val_acc);
     void *user;
