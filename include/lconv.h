@@ -58,10 +58,11 @@ int lc_get_threads(void);
  * Process-wide, not thread-safe: set it before any other thread calls lconv,
  * and only while no object allocated through the previous functions is alive
  * (it would later be given to the new free).
- * Out of reach: GraphBLAS, igraph, CHOLMOD and OpenBLAS allocate on their own
- * (and the C library inside fopen, qsort, ...): the hook neither sees nor fails
- * those; when they run out of memory lconv reports LC_ERR_BACKEND (GraphBLAS) or
- * LC_ERR_OUT_OF_MEMORY (igraph, CHOLMOD).
+ * Out of reach: GraphBLAS, igraph, CHOLMOD, OpenBLAS and zlib's gzip reader
+ * allocate on their own (and the C library inside fopen, qsort, ...): the hook
+ * neither sees nor fails those; when they run out of memory lconv reports
+ * LC_ERR_BACKEND (GraphBLAS) or LC_ERR_OUT_OF_MEMORY (igraph, CHOLMOD, zlib).
+ * libpng (and the deflate it runs) does allocate through the hook.
  * Errors: LC_ERR_INVALID_ARG when some but not all four are NULL. Cost: O(1). */
 lc_status lc_set_allocator(void *(*malloc_fn)(size_t), void *(*calloc_fn)(size_t, size_t),
                            void *(*realloc_fn)(void *, size_t), void (*free_fn)(void *));

@@ -155,27 +155,6 @@ static void w_floats(ckp_writer *w, const float *x, int64_t n)
     }
 }
 
-/* Make the rename itself durable; best effort (some file systems refuse
- * fsync on a directory, and the data is already safe in the file). `dir` is a
- * writable copy of the path, allocated before anything was written so that
- * running out of memory cannot skip this step after a successful rename. */
-static void sync_parent_dir(char *dir)
-{
-    char *slash = strrchr(dir, '/');
-    const char *d = ".";
-    if (slash == dir)
-        d = "/";
-    else if (slash) {
-        *slash = '\0';
-        d = dir;
-    }
-    int fd = open(d, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
 lc_status lc_i_checkpoint_write(const char *path, const char *spec, int count,
                                 const char *const *names, const lc_tensor_t *const *tensors)
 {
@@ -191,24 +170,9 @@ lc_status lc_i_checkpoint_write(const char *path, const char *spec, int count,
     }
 
     lc_status st = LC_OK;
-    ckp_writer w = {NULL, 0, 0, 0};
-    int fd = -1;
-    int tmp_created = 0;
-    size_t tmp_len = strlen(path) + 32;
-    char *tmp = lc_i_malloc(tmp_len);
-    char *dir = lc_i_strdup(path);
-    if (!tmp || !dir)
-        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "'%s': cannot allocate the temporary name", path);
-    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
-
-    /* O_EXCL: never write through a stale temp file or a link someone left there. */
-    (void)unlink(tmp);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0) LC_FAIL(LC_ERR_IO, "'%s': cannot create '%s': %s", path, tmp, strerror(errno));
-    tmp_created = 1;
-    w.f = fdopen(fd, "wb");
-    if (!w.f) LC_FAIL(LC_ERR_IO, "'%s': fdopen of '%s': %s", path, tmp, strerror(errno));
-    fd = -1; /* now owned by w.f */
+    lc_i_atomic out;
+    LC_TRY(lc_i_atomic_open(&out, path));
+    ckp_writer w = {out.f, 0, 0, 0};
 
     w_bytes(&w, CKP_MAGIC, CKP_MAGIC_LEN);
     w_u32(&w, CKP_VERSION);
@@ -230,25 +194,12 @@ lc_status lc_i_checkpoint_write(const char *path, const char *spec, int count,
     unsigned char crc_bytes[4];
     put_u32(crc_bytes, w.crc);
     w_bytes(&w, crc_bytes, 4);
-    if (w.failed) LC_FAIL(LC_ERR_IO, "'%s': write to '%s' failed: %s", path, tmp, strerror(w.err));
-
-    if (fflush(w.f) != 0) LC_FAIL(LC_ERR_IO, "'%s': flush of '%s': %s", path, tmp, strerror(errno));
-    if (fsync(fileno(w.f)) != 0)
-        LC_FAIL(LC_ERR_IO, "'%s': fsync of '%s': %s", path, tmp, strerror(errno));
-    FILE *f = w.f;
-    w.f = NULL;
-    if (fclose(f) != 0) LC_FAIL(LC_ERR_IO, "'%s': close of '%s': %s", path, tmp, strerror(errno));
-    if (rename(tmp, path) != 0)
-        LC_FAIL(LC_ERR_IO, "'%s': cannot rename '%s' over it: %s", path, tmp, strerror(errno));
-    tmp_created = 0;
-    sync_parent_dir(dir);
+    if (w.failed)
+        LC_FAIL(LC_ERR_IO, "'%s': write to '%s' failed: %s", path, out.tmp, strerror(w.err));
+    st = lc_i_atomic_commit(&out);
 
 done:
-    if (w.f) fclose(w.f);
-    if (fd >= 0) close(fd);
-    if (tmp_created) (void)unlink(tmp);
-    lc_i_free(tmp);
-    lc_i_free(dir);
+    lc_i_atomic_abort(&out);
     return st;
 }
 

@@ -871,6 +871,102 @@ static void test_model_save_load(void)
     lc_dataset_free(&data);
 }
 
+/* ---------- images: IDX reader, PNG heatmaps ---------- */
+
+/* zlib inflates with its own allocator (not swept); the tensor is. */
+static lc_tensor_t *image, *ref_image;
+
+static lc_status run_idx(void)
+{
+    return lc_read_idx(path_a, &image);
+}
+
+static void check_idx(lc_status st)
+{
+    if (st) CU_ASSERT_PTR_NULL(image);
+    if (!st)
+        CU_ASSERT(image->ndim == ref_image->ndim &&
+                  !memcmp(image->shape, ref_image->shape, sizeof image->shape) &&
+                  !memcmp(image->data, ref_image->data, (size_t)image->numel * sizeof(float)));
+    lc_tensor_free(&image);
+}
+
+static void sweep_idx(const char *name, const char *file)
+{
+    snprintf(path_a, sizeof path_a, "%s", lc_test_file(file));
+    LC_ASSERT_OK(run_idx());
+    ref_image = image;
+    image = NULL;
+    if (!ref_image) return;
+    const sweep_op op = {name, NULL, run_idx, check_idx};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_tensor_free(&ref_image);
+}
+
+static void test_idx(void)
+{
+    sweep_idx("lc_read_idx (valid-u8.idx)", "idx/valid-u8.idx");
+    sweep_idx("lc_read_idx (valid-i16.idx.gz)", "idx/valid-i16.idx.gz");
+}
+
+/* libpng allocates through the hook too (its structs and zlib's deflate state). */
+static const lc_tensor_t *png_panels[2];
+static char png_dir[256], png_path[512];
+static unsigned char *png_ref;
+static long png_ref_len;
+
+static lc_status run_png(void)
+{
+    return lc_write_heatmaps_png(png_path, 2, png_panels, 3);
+}
+
+/* The same bytes as written without failures, or no file and no temp file at all. */
+static void check_png(lc_status st)
+{
+    CU_ASSERT_EQUAL(lc_test_count_entries(png_dir), st ? 0 : 1);
+    if (!st) {
+        FILE *f = fopen(png_path, "rb");
+        unsigned char *buf = malloc((size_t)png_ref_len + 1);
+        size_t got = f && buf ? fread(buf, 1, (size_t)png_ref_len + 1, f) : 0;
+        CU_ASSERT(got == (size_t)png_ref_len && !memcmp(buf, png_ref, got));
+        free(buf);
+        if (f) fclose(f);
+    }
+    remove(png_path);
+}
+
+static void test_png(void)
+{
+    lc_tensor_t *a = NULL, *b = NULL;
+    LC_ASSERT_OK(lc_tensor_new2(&a, 4, 5));
+    LC_ASSERT_OK(lc_tensor_new2(&b, 6, 3));
+    for (int i = 0; i < 20; i++)
+        a->data[i] = (float)(i - 8);
+    for (int i = 0; i < 18; i++)
+        b->data[i] = i % 4 ? (float)i * 0.5f : -1.0f;
+    png_panels[0] = a, png_panels[1] = b;
+    snprintf(png_dir, sizeof png_dir, "/tmp/lc_alloc_png_XXXXXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(png_dir));
+    snprintf(png_path, sizeof png_path, "%s/heatmaps.png", png_dir);
+    LC_ASSERT_OK(run_png());
+    FILE *f = fopen(png_path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fseek(f, 0, SEEK_END);
+    png_ref_len = ftell(f);
+    rewind(f);
+    png_ref = malloc((size_t)png_ref_len);
+    CU_ASSERT_FATAL(png_ref && fread(png_ref, 1, (size_t)png_ref_len, f) == (size_t)png_ref_len);
+    fclose(f);
+    remove(png_path);
+    const sweep_op op = {"lc_write_heatmaps_png", NULL, run_png, check_png};
+    CU_ASSERT(sweep(&op) > 0);
+    free(png_ref);
+    png_ref = NULL;
+    rmdir(png_dir);
+    lc_tensor_free(&a);
+    lc_tensor_free(&b);
+}
+
 /* ---------- the hook itself ---------- */
 
 static void test_set_allocator(void)
@@ -925,6 +1021,8 @@ int main(void)
                                          {"grid model build", test_grid_model_build},
                                          {"grid model train 1 epoch", test_grid_model_train},
                                          {"model save, load and export", test_model_save_load},
+                                         {"IDX reader", test_idx},
+                                         {"PNG heatmaps", test_png},
                                          {NULL, NULL}};
     int rc = lc_test_main("alloc", cases);
     /* everything the suite made is freed: the count is back where it started */
