@@ -570,7 +570,8 @@ lc_status lc_model_add(lc_model_t *m, lc_layer_desc layer);
 /* From a one-line spec, e.g. "gcn:16,relu,dropout:0.5,gcn". Tokens: linear:W,
  * gcn:W (W may be omitted on the last learnable layer; a further ":nobias"
  * drops the bias, e.g. "gcn:16:nobias" or "gcn:nobias"), relu, leaky_relu[:s],
- * elu[:a], tanh, sigmoid, dropout[:p]. Presets: the single word "gcn" is Kipf &
+ * elu[:a], tanh, sigmoid, dropout[:p], flatten (graph-level data), and the
+ * L-conv families of lc_layer_kind. Presets: the single word "gcn" is Kipf &
  * Welling's model "dropout:0.5,gcn:16:nobias,relu,dropout:0.5,gcn:nobias";
  * "mlp" the same with linear layers. Errors name the token:
  * "lc_model_from_spec: token 3 'dropuot': unknown layer". */

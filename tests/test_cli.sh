@@ -462,4 +462,34 @@ else
     skip "Planetoid Cora (no $cora.features.txt)"
 fi
 
+# ---------------------------------------------------------------- graph-level images
+expect_usage "--rotate out of range" "--rotate" train --rotate 400
+expect_usage "--batch-size 0" "--batch-size" train --batch-size 0
+expect_usage "--scramble takes no value" "--scramble" train --scramble=3
+run train --data karate --scramble --epochs 2 --quiet
+if [ "$rc" -eq 1 ] && err_has "node-level data"; then
+    ok "--scramble on node-level data: exit 1, says why"
+else
+    bad "--scramble on node-level data: exit 1, says why" "exit $rc"
+fi
+mnist="${LCONV_DATA_DIR:-../shared/data}/mnist-test"
+if [ -f "$mnist/t10k-images-idx3-ubyte.gz" ]; then
+    run train --data "mnist:$mnist" --model lattice:4,relu,flatten,linear --epochs 1 \
+        --batch-size 128 --weight-decay 0 --rotate 90 --scramble --quiet
+    if [ "$rc" -eq 0 ] && out_has "nodes 784" && out_has "features 1" && out_has "classes 10" &&
+        out_has "train/val/test 8000/0/2000"; then
+        ok "mnist:DIR trains a lattice model on rotated, scrambled images (8000/2000 split)"
+    else
+        bad "mnist:DIR trains a lattice model on rotated, scrambled images" "exit $rc: $(head -1 "$T/out")"
+    fi
+    run train --data "mnist:$mnist" --model lattice:4,relu,linear --epochs 1 --quiet
+    if [ "$rc" -eq 1 ] && err_has "flatten"; then
+        ok "graph-level data without flatten: exit 1 naming the missing layer"
+    else
+        bad "graph-level data without flatten: exit 1 naming the missing layer" "exit $rc"
+    fi
+else
+    skip "MNIST (no $mnist/t10k-images-idx3-ubyte.gz)"
+fi
+
 finish
