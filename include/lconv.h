@@ -433,6 +433,12 @@ lc_status lc_cg_edge_expand(lc_cgraph_t *cg, lc_graph_t *g, lc_node x, lc_node w
  * formed. Cost: O(n·p·r·f). */
 lc_status lc_cg_lowrank(lc_cgraph_t *cg, lc_node u, lc_node v, lc_node z, int p,
                         lc_node *out);
+/* The same generators applied to one input: out = [U_1·V_1ᵀ·X | … | U_p·V_pᵀ·X]
+ * ([n, …, p·c], generator-major, from x [n, …, c]); out·[W_1; …; W_p] is then
+ * Σ_i L_i·X·W_i, cheaper than lc_cg_lowrank when X is narrower than the
+ * layer's output. Cost: O(n·p·r·c). */
+lc_status lc_cg_lowrank_expand(lc_cgraph_t *cg, lc_node u, lc_node v, lc_node x, int p,
+                               lc_node *out);
 typedef enum { LC_POOL_SUM = 0, LC_POOL_MEAN = 1, LC_POOL_MAX = 2 } lc_pool_kind;
 /* Pool over the nodes (dim 0): x [n, …, c] → [1, …, c]; with a node → graph
  * index `graph_of` (n entries in [0, n_graphs), referenced) → [n_graphs, …, c].

@@ -28,12 +28,14 @@ static lc_status factor(lc_i_build_ctx *ctx, const lc_layer_desc *d, int64_t n, 
     return st;
 }
 
-/* W_all [in, p·out] with every block W_i Glorot-uniform for fan (in, out). */
+/* W_all [in, p·out] (project first) or stacked [p·in, out] (expand first),
+ * with every block W_i Glorot-uniform for fan (in, out). */
 static lc_status generator_weights(lc_i_build_ctx *ctx, int64_t in, int64_t out, int p,
-                                   lc_node *w_all)
+                                   bool stacked, lc_node *w_all)
 {
     lc_tensor_t *t = NULL;
-    lc_status st = lc_tensor_new2(&t, in, (int64_t)p * out);
+    lc_status st = stacked ? lc_tensor_new2(&t, (int64_t)p * in, out)
+                           : lc_tensor_new2(&t, in, (int64_t)p * out);
     if (st) return st;
     const float a = sqrtf(6.0f / (float)(in + out));
     for (int64_t i = 0; i < t->numel; i++)
@@ -54,9 +56,17 @@ static lc_status build_lowrank(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i
     lc_tensor_t *t = NULL;
     LC_TRY(factor(ctx, d, n, p, r, "U", &u));
     LC_TRY(factor(ctx, d, n, p, r, "V", &v));
-    LC_TRY(generator_weights(ctx, in.width, d->width, p, &w_all));
-    LC_TRY(lc_i_project(ctx, in, w_all, &z));
-    LC_TRY(lc_cg_lowrank(ctx->cg, u, v, z, p, &y));
+    /* Σ_i U_i·V_iᵀ·X·W_i as lowrank(X·[W_1|…|W_p]) or lowrank_expand(X)·[W_1;…;W_p],
+     * by the rule of the edge-weighted family (the moved floats scale alike). */
+    const bool expand = lc_i_expand_first(in, p, d->width);
+    LC_TRY(generator_weights(ctx, in.width, d->width, p, expand, &w_all));
+    if (expand) {
+        LC_TRY(lc_cg_lowrank_expand(ctx->cg, u, v, in.node, p, &z));
+        LC_TRY(lc_cg_matmul(ctx->cg, z, w_all, &y));
+    } else {
+        LC_TRY(lc_i_project(ctx, in, w_all, &z));
+        LC_TRY(lc_cg_lowrank(ctx->cg, u, v, z, p, &y));
+    }
     if (!d->no_w0) {
         LC_TRY(lc_tensor_new2(&t, in.width, d->width));
         LC_TRY(lc_init_glorot(t, ctx->init_rng));

@@ -435,13 +435,14 @@ lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss)
             LC_TRY(lc_tensor_new(&n->aux, 1, &len));
         }
         if (n->op == LC_OP_LOWRANK || n->op == LC_OP_POOL) {
-            /* LOWRANK: S = Vᵀ·Z [p·r, R·f], then dS; POOL max: the argmax of each output;
+            /* LOWRANK: S = Vᵀ·Z [p·r, R·f], then dS (expand: see ops_lowrank.c); POOL max: the argmax of each output;
              * POOL sum/mean: double sums and node counts per graph (as floats: 2 per double) */
-            int64_t len = n->op == LC_OP_LOWRANK
-                              ? (n->needs_grad ? 2 : 1) * (int64_t)n->iparam[0] * n->iparam[1] *
-                                    (node_numel(n) / n->shape[0])
-                              : (n->iparam[0] == LC_POOL_MAX ? node_numel(n)
-                                                             : 2 * (node_numel(n) + n->shape[0]));
+            int64_t len = n->op != LC_OP_LOWRANK ? (n->iparam[0] == LC_POOL_MAX
+                                                         ? node_numel(n)
+                                                         : 2 * (node_numel(n) + n->shape[0]))
+                          : n->iparam[2] ? lc_i_lowrank_expand_aux(n)
+                                         : (n->needs_grad ? 2 : 1) * (int64_t)n->iparam[0] *
+                                               n->iparam[1] * (node_numel(n) / n->shape[0]);
             LC_TRY(lc_tensor_new(&n->aux, 1, &len));
         }
     }

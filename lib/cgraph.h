@@ -94,4 +94,7 @@ static inline lc_i_node *lc_i_in(const lc_cgraph_t *cg, const lc_i_node *n, int 
     return &cg->nodes[n->in[k]];
 }
 
+/* Scratch floats of a LOWRANK node in expand mode (ops_lowrank.c). */
+int64_t lc_i_lowrank_expand_aux(const lc_i_node *node);
+
 #endif

@@ -47,14 +47,35 @@ static double *dense_lowrank(const float *u, const float *v, const float *z, int
     return y;
 }
 
-/* which: bit 0 = U and V are parameters (else constants), bit 1 = z is a parameter. */
-static void check_lowrank(int R, int which)
+/* The expand form: out[k, ρ, i·c + j] = Σ_l L_i[k, l] · x[l, ρ, j], through
+ * dense_lowrank on a z that holds x in generator i's block only. */
+static double *dense_expand(const float *u, const float *v, const float *x, int n, int p, int r,
+                            int R, int c)
 {
-    const int n = 7, p = 3, r = 2, f = 2;
+    double *y = calloc((size_t)(n * R * p * c), sizeof *y);
+    float *z = calloc((size_t)(n * R * p * c), sizeof *z);
+    for (int i = 0; i < p; i++) {
+        memset(z, 0, (size_t)(n * R * p * c) * sizeof *z);
+        for (int b = 0; b < n * R; b++)
+            for (int j = 0; j < c; j++) z[(b * p + i) * c + j] = x[b * c + j];
+        double *yi = dense_lowrank(u, v, z, n, p, r, R, c);
+        for (int b = 0; b < n * R; b++)
+            for (int j = 0; j < c; j++) y[(b * p + i) * c + j] = yi[b * c + j];
+        free(yi);
+    }
+    free(z);
+    return y;
+}
+
+/* which: bit 0 = U and V are parameters (else constants), bit 1 = z is a
+ * parameter; expand: lc_cg_lowrank_expand on x [n, R, f] (else lc_cg_lowrank). */
+static void check_lowrank_op(int R, int which, bool expand)
+{
+    const int n = 7, p = 3, r = 2, f = 2, zf = expand ? f : p * f;
     lc_tensor_t *u0 = rand_tensor(2, (int64_t[]){n, p * r});
     lc_tensor_t *v0 = rand_tensor(2, (int64_t[]){n, p * r});
-    lc_tensor_t *z0 = R == 1 ? rand_tensor(2, (int64_t[]){n, p * f})
-                             : rand_tensor(3, (int64_t[]){n, R, p * f});
+    lc_tensor_t *z0 = R == 1 ? rand_tensor(2, (int64_t[]){n, zf})
+                             : rand_tensor(3, (int64_t[]){n, R, zf});
     lc_tensor_t *target = NULL;
     lc_cgraph_t *cg = NULL;
     lc_node u, v, z, y;
@@ -68,20 +89,24 @@ static void check_lowrank(int R, int which)
     }
     if (which & 2) LC_ASSERT_OK(lc_cg_parameter(cg, z0, "z", &z));
     else LC_ASSERT_OK(lc_cg_constant(cg, z0, &z));
-    LC_ASSERT_OK(lc_cg_lowrank(cg, u, v, z, p, &y));
+    if (expand) LC_ASSERT_OK(lc_cg_lowrank_expand(cg, u, v, z, p, &y));
+    else LC_ASSERT_OK(lc_cg_lowrank(cg, u, v, z, p, &y));
+    const int yf = expand ? p * f : f;
     CU_ASSERT_EQUAL(cg->nodes[y].ndim, R == 1 ? 2 : 3);
     CU_ASSERT_EQUAL(cg->nodes[y].shape[0], n);
-    CU_ASSERT_EQUAL(cg->nodes[y].shape[cg->nodes[y].ndim - 1], f);
+    CU_ASSERT_EQUAL(cg->nodes[y].shape[cg->nodes[y].ndim - 1], yf);
     LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, y, &target)));
     LC_ASSERT_OK(lc_cg_forward(cg, 0));
-    double *ref = dense_lowrank(u0->data, v0->data, z0->data, n, p, r, R, f), worst = 0;
+    double *ref = expand ? dense_expand(u0->data, v0->data, z0->data, n, p, r, R, f)
+                         : dense_lowrank(u0->data, v0->data, z0->data, n, p, r, R, f),
+           worst = 0;
     const float *yv = lc_cg_value(cg, y)->data;
-    for (int k = 0; k < n * R * f; k++)
+    for (int k = 0; k < n * R * yf; k++)
         worst = fmax(worst, fabs(yv[k] - ref[k]) / fmax(1.0, fabs(ref[k])));
     CU_ASSERT(worst <= 1e-5);
     if (worst > 1e-5) fprintf(stderr, "\n  lowrank R = %d: worst relative error %g\n", R, worst);
     free(ref);
-    const int expect = ((which & 1) ? 2 * n * p * r : 0) + ((which & 2) ? n * R * p * f : 0);
+    const int expect = ((which & 1) ? 2 * n * p * r : 0) + ((which & 2) ? n * R * zf : 0);
     /* The op is linear in each single entry, so the mse loss is quadratic in it and
      * central differences are exact but for rounding: a larger step keeps that small. */
     CU_ASSERT_EQUAL(gradcheck(cg, 1e-2f, 1e-2f), expect);
@@ -89,6 +114,11 @@ static void check_lowrank(int R, int which)
     lc_tensor_free(&u0), lc_tensor_free(&v0), lc_tensor_free(&z0), lc_tensor_free(&target);
 }
 
+static void check_lowrank(int R, int which)
+{
+    check_lowrank_op(R, which, false);
+    check_lowrank_op(R, which, true);
+}
 static void test_lowrank_r1(void) { check_lowrank(1, 3); }
 static void test_lowrank_r3(void) { check_lowrank(3, 3); }
 static void test_lowrank_only_z(void) { check_lowrank(3, 2); }  /* U, V constants (frozen L) */
@@ -166,6 +196,13 @@ static void test_lowrank_errors(void)
     LC_ASSERT_STATUS(lc_cg_lowrank(cg, u, u, 42, 3, &y), LC_ERR_INVALID_ARG);
     LC_ASSERT_ERROR_HAS("node 42");
     LC_ASSERT_STATUS(lc_cg_lowrank(cg, u, u, z, 3, NULL), LC_ERR_INVALID_ARG);
+    /* the expand form takes any width of x, but its rows must be the nodes */
+    LC_ASSERT_STATUS(lc_cg_lowrank_expand(cg, u, u, zbad, 3, &y), LC_ERR_SHAPE);
+    LC_ASSERT_ERROR_HAS("lc_cg_lowrank_expand: z [4, 6] must be [n = 5, …, c] with p = 3");
+    LC_ASSERT_STATUS(lc_cg_lowrank_expand(cg, u, w, z, 3, &y), LC_ERR_SHAPE);
+    LC_ASSERT_ERROR_HAS("lc_cg_lowrank_expand: u [5, 6] and v [5, 4]");
+    LC_ASSERT_STATUS(lc_cg_lowrank_expand(cg, u, u, z, 0, &y), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("lc_cg_lowrank_expand: p = 0");
     CU_ASSERT_EQUAL(cg->n_nodes, before); /* a refused build adds nothing */
     LC_ASSERT_OK(lc_cg_lowrank(cg, u, u, z, 3, &y)); /* U = V is allowed */
     LC_ASSERT_OK(lc_cg_sum(cg, y, &loss));
@@ -403,8 +440,10 @@ static void check_layer(const char *spec, int p, int r, int sparse)
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     CU_ASSERT_EQUAL(lc_tensor_dim(u, 0), N);
     CU_ASSERT_EQUAL(lc_tensor_dim(u, 1), p * r);
-    CU_ASSERT_EQUAL(lc_tensor_dim(w, 0), F);
-    CU_ASSERT_EQUAL(lc_tensor_dim(w, 1), p * C);
+    /* W_all stacked [p·F, C] where aggregating first moves fewer floats, else [F, p·C] */
+    const bool stacked = !sparse && F * (p + 2) < C * (2 * p + 1);
+    CU_ASSERT_EQUAL(lc_tensor_dim(w, 0), stacked ? p * F : F);
+    CU_ASSERT_EQUAL(lc_tensor_dim(w, 1), stacked ? C : p * C);
     CU_ASSERT_EQUAL(w0 != NULL, with_w0);
     CU_ASSERT_EQUAL(b != NULL, with_bias);
     if (b) /* a nonzero bias, so that adding it is tested too */
@@ -428,7 +467,7 @@ static void check_layer(const char *spec, int p, int r, int sparse)
                 for (int i = 0; i < p; i++) {
                     double lx = 0; /* (L_i·X)[k, j] */
                     for (int a = 0; a < N; a++) lx += l[(i * N + k) * N + a] * x[a * F + j];
-                    s += lx * wv[j * p * C + i * C + c];
+                    s += lx * wv[stacked ? (i * F + j) * C + c : j * p * C + i * C + c];
                 }
             }
             y[c] = s;
