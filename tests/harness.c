@@ -23,6 +23,15 @@ int lc_test_count_entries(const char *dir)
     return n;
 }
 
+const char *lc_test_path_in(const char *dir, const char *name)
+{
+    static char path[8][4096];
+    static int slot;
+    char *p = path[slot++ % 8];
+    snprintf(p, sizeof path[0], "%s/%s", dir, name);
+    return p;
+}
+
 void lc_test_skip(const char *why)
 {
     skipped++;

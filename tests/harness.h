@@ -24,6 +24,8 @@ const char *lc_test_data(const char *relative);
 const char *lc_test_file(const char *relative);
 /* Entries of a directory other than . and .. (-1 when it cannot be read). */
 int lc_test_count_entries(const char *dir);
+/* "dir/name" in one of 8 rotating buffers (so a few can be held at once). */
+const char *lc_test_path_in(const char *dir, const char *name);
 /* Mark the current test skipped, with the reason printed. */
 void lc_test_skip(const char *why);
 /* Assert a status with a readable message (prints lc_last_error on mismatch). */

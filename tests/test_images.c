@@ -30,11 +30,7 @@ static void remove_tmp_dir(void)
 
 static const char *tmp_path(const char *name)
 {
-    static char path[2][512];
-    static int slot;
-    char *p = path[slot++ % 2];
-    snprintf(p, sizeof path[0], "%s/%s", tmp_dir, name);
-    return p;
+    return lc_test_path_in(tmp_dir, name);
 }
 
 /* data[0..n) to path, through zlib's gzip writer when gz. */
@@ -273,46 +269,48 @@ static void test_idx_types(void)
     remove_tmp_dir();
 }
 
-/* Several inflate-and-convert chunks: 3 x 5000 f64 (120 000 bytes), and u8 of 100 003 bytes. */
-static void test_idx_large(void)
+static float large_f64(int64_t i)
 {
-    make_tmp_dir();
-    const int64_t dims[2] = {3, 5000}, dims8[1] = {100003};
-    size_t n = 12 + 3 * 5000 * 8;
-    uint8_t *file = malloc(n); /* the larger of the two files */
-    CU_ASSERT_PTR_NOT_NULL_FATAL(file);
-    size_t len = idx_header(file, 0x0E, 2, dims);
-    for (int i = 0; i < 15000; i++, len += 8)
-        put_be(file + len, bits_f64(i * 0.25 - 1000), 8);
+    return (float)((double)i * 0.25 - 1000);
+}
+static float large_u8(int64_t i)
+{
+    return (float)(uint8_t)(i * 7);
+}
+
+/* file[0..len) written plain and gzip; each read gives numel values value(i). */
+static void check_large(const uint8_t *file, size_t len, int64_t numel, float (*value)(int64_t))
+{
     for (int gz = 0; gz < 2; gz++) {
         const char *path = tmp_path("big");
         write_file(path, file, len, gz);
         lc_tensor_t *t = NULL;
         LC_ASSERT_OK(lc_read_idx(path, &t));
-        CU_ASSERT_EQUAL_FATAL(lc_tensor_numel(t), 15000);
+        CU_ASSERT_EQUAL_FATAL(lc_tensor_numel(t), numel);
         int64_t wrong = 0;
-        for (int i = 0; i < 15000; i++)
-            wrong += lc_tensor_data(t)[i] != (float)(i * 0.25 - 1000);
+        for (int64_t i = 0; i < numel; i++)
+            wrong += lc_tensor_data(t)[i] != value(i);
         CU_ASSERT_EQUAL(wrong, 0);
         lc_tensor_free(&t);
         remove(path);
     }
+}
+
+/* Several inflate-and-convert chunks: 3 x 5000 f64 (120 000 bytes), and u8 of 100 003 bytes. */
+static void test_idx_large(void)
+{
+    make_tmp_dir();
+    const int64_t dims[2] = {3, 5000}, dims8[1] = {100003};
+    uint8_t *file = malloc(12 + 3 * 5000 * 8); /* the larger of the two files */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(file);
+    size_t len = idx_header(file, 0x0E, 2, dims);
+    for (int i = 0; i < 15000; i++, len += 8)
+        put_be(file + len, bits_f64((double)i * 0.25 - 1000), 8);
+    check_large(file, len, 15000, large_f64);
     len = idx_header(file, 0x08, 1, dims8);
     for (int i = 0; i < 100003; i++)
         file[len++] = (uint8_t)(i * 7);
-    for (int gz = 0; gz < 2; gz++) {
-        const char *path = tmp_path("big8");
-        write_file(path, file, len, gz);
-        lc_tensor_t *t = NULL;
-        LC_ASSERT_OK(lc_read_idx(path, &t));
-        CU_ASSERT_EQUAL_FATAL(lc_tensor_numel(t), 100003);
-        int64_t wrong = 0;
-        for (int i = 0; i < 100003; i++)
-            wrong += lc_tensor_data(t)[i] != (float)(uint8_t)(i * 7);
-        CU_ASSERT_EQUAL(wrong, 0);
-        lc_tensor_free(&t);
-        remove(path);
-    }
+    check_large(file, len, 100003, large_u8);
     free(file);
     remove_tmp_dir();
 }

@@ -48,11 +48,7 @@ static const char *make_dir(void)
 
 static const char *in_dir(const char *name)
 {
-    static char path[4][512];
-    static int slot;
-    char *p = path[slot++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", tmpdir, name);
-    return p;
+    return lc_test_path_in(tmpdir, name);
 }
 
 /* The test directory is flat: remove its files, then it. */
