@@ -70,8 +70,10 @@ void lc_i_model_unbuild(lc_model_t *m)
     lc_tensor_free(&m->batch_x);
     lc_i_free(m->batch_labels);
     lc_i_free(m->batch_mask);
+    lc_i_free(m->batch_rows);
     m->batch_labels = NULL;
     m->batch_mask = NULL;
+    m->batch_rows = NULL;
     m->batch_size = 0;
 }
 
@@ -404,7 +406,8 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         LC_TRY(lc_tensor_new(&m->batch_x, 3, shape));
         m->batch_labels = lc_i_calloc((size_t)batch, sizeof *m->batch_labels);
         m->batch_mask = lc_i_calloc((size_t)batch, 1);
-        if (!m->batch_labels || !m->batch_mask)
+        m->batch_rows = lc_i_calloc((size_t)batch, sizeof *m->batch_rows);
+        if (!m->batch_labels || !m->batch_mask || !m->batch_rows)
             LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate a batch of %lld samples",
                     (long long)batch);
         m->batch_size = batch;

@@ -22,6 +22,7 @@ struct lc_model {
     lc_tensor_t *batch_x;  /* [n, B, c] node-major */
     int32_t *batch_labels; /* B */
     uint8_t *batch_mask;   /* B: 0 for the padding of a short last batch */
+    int64_t *batch_rows;   /* B: scratch for evaluation (which samples fill the batch) */
     int64_t batch_size;    /* B */
 };
 

@@ -89,8 +89,7 @@ static lc_status evaluate_samples(lc_model_t *m, const lc_dataset_t *ds, const u
                                   float *loss, float *accuracy)
 {
     const int64_t rows = lc_i_dataset_rows(ds), batch = m->batch_size;
-    int64_t *pick = lc_i_malloc((size_t)batch * sizeof *pick);
-    if (!pick) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate a batch index");
+    int64_t *pick = m->batch_rows; /* allocated by the build: evaluating allocates nothing */
     lc_status st = LC_OK;
     double nll = 0;
     int64_t hits = 0, count = 0;
@@ -107,7 +106,6 @@ static lc_status evaluate_samples(lc_model_t *m, const lc_dataset_t *ds, const u
         hits += count_hits(logp, m->batch_labels, m->batch_mask, &in_batch);
         count += in_batch;
     }
-    lc_i_free(pick);
     *loss = count ? (float)(nll / (double)count) : NAN;
     *accuracy = count ? (float)((double)hits / (double)count) : NAN;
     return st;

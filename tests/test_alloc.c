@@ -179,6 +179,15 @@ static bool same_dataset(const lc_dataset_t *a, const lc_dataset_t *b)
         return false;
     for (int k = 0; k < 3; k++)
         if (memcmp(lc_dataset_mask(a, k), lc_dataset_mask(b, k), (size_t)n)) return false;
+    const lc_tensor_t *sa = lc_dataset_samples(a), *sb = lc_dataset_samples(b);
+    if (!sa != !sb) return false;
+    if (sa) /* graph-level data: labels and masks are per sample */
+        return sa->numel == sb->numel && !memcmp(sa->data, sb->data, (size_t)sa->numel * 4) &&
+               !memcmp(lc_dataset_labels(a), lc_dataset_labels(b),
+                       (size_t)sa->shape[0] * sizeof(int32_t)) &&
+               !memcmp(lc_dataset_mask(a, 0), lc_dataset_mask(b, 0), (size_t)sa->shape[0]) &&
+               !memcmp(lc_dataset_mask(a, 1), lc_dataset_mask(b, 1), (size_t)sa->shape[0]) &&
+               !memcmp(lc_dataset_mask(a, 2), lc_dataset_mask(b, 2), (size_t)sa->shape[0]);
     const lc_tensor_t *xa = lc_dataset_features(a), *xb = lc_dataset_features(b);
     if (!xa != !xb) return false;
     if (xa)
@@ -871,6 +880,126 @@ static void test_model_save_load(void)
     lc_dataset_free(&data);
 }
 
+/* ---------- graph-level data: many samples on one grid ---------- */
+
+static const char *const samples_spec = "lattice:3,relu,lowrank:2:p=2:r=2,flatten,linear";
+
+/* 23 samples of `samples_channels` channels on a 4 × 4 grid; batches of 5
+ * (the last one short). */
+static int samples_channels = 2;
+static bool load_samples_data(void)
+{
+    enum { N = 23, n = 16 };
+    const int C = samples_channels;
+    lc_graph_t *g = NULL;
+    lc_tensor_t *x = NULL;
+    int32_t labels[N];
+    lc_rng_t rng;
+    lc_rng_seed(&rng, 12);
+    LC_ASSERT_OK(lc_graph_grid(&g, 2, (const int64_t[]){4, 4}, 3, LC_BOUNDARY_ZERO));
+    LC_ASSERT_OK(lc_tensor_new(&x, 3, (const int64_t[]){N, n, (int64_t)C}));
+    for (int i = 0; i < N * n * C; i++)
+        x->data[i] = lc_rng_normal(&rng);
+    for (int i = 0; i < N; i++)
+        labels[i] = i % 3;
+    LC_ASSERT_OK(lc_dataset_from_samples(&data, g, x, labels, 3));
+    LC_ASSERT_OK(lc_dataset_stratified_split(data, 0.2, 0.2, 5));
+    train_cfg = lc_train_defaults();
+    train_cfg.epochs = 1;
+    train_cfg.batch_size = 5;
+    model_spec = samples_spec;
+    return data != NULL;
+}
+
+static void test_samples_model_build(void)
+{
+    if (load_samples_data()) sweep_build("lc_model_build (samples, lattice/lowrank/flatten)");
+}
+
+static void test_samples_model_train(void)
+{
+    if (load_samples_data())
+        sweep_train("lc_model_train, 1 epoch in batches (samples, built model)",
+                    "lc_model_train, 1 epoch in batches (samples, unbuilt model)");
+}
+
+/* Transforms of graph-level data: a failure leaves the data as it was. */
+static lc_status (*transform)(lc_dataset_t *ds);
+static lc_dataset_t *plain_data; /* untransformed; ref_data is transformed */
+static lc_status rotate(lc_dataset_t *ds) { return lc_dataset_rotate_images(ds, 30, 3); }
+static lc_status scramble(lc_dataset_t *ds) { return lc_dataset_scramble_nodes(ds, 3); }
+static lc_status split(lc_dataset_t *ds) { return lc_dataset_stratified_split(ds, 0.1, 0.3, 9); }
+
+static void fresh_samples(void) { load_samples_data(); }
+static lc_status run_transform(void) { return transform(data); }
+static void check_transform(lc_status st)
+{
+    CU_ASSERT(same_dataset(data, st ? plain_data : ref_data));
+    lc_dataset_free(&data);
+}
+
+static void test_samples_transforms(void)
+{
+    static const struct {
+        const char *name;
+        lc_status (*f)(lc_dataset_t *);
+    } ops[] = {{"lc_dataset_rotate_images", rotate},
+               {"lc_dataset_scramble_nodes", scramble},
+               {"lc_dataset_stratified_split", split}};
+    samples_channels = 1; /* images: one channel */
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+        transform = ops[k].f;
+        load_samples_data();
+        plain_data = data;
+        load_samples_data();
+        ref_data = data;
+        data = NULL;
+        LC_ASSERT_OK(transform(ref_data));
+        CU_ASSERT(!same_dataset(ref_data, plain_data)); /* the transform does something */
+        const sweep_op op = {ops[k].name, fresh_samples, run_transform, check_transform};
+        CU_ASSERT(sweep(&op) > 0);
+        lc_dataset_free(&ref_data);
+        lc_dataset_free(&plain_data);
+    }
+    samples_channels = 2;
+}
+
+/* "mnist:DIR" on a generated pair of small IDX files (t10k only: the split is drawn). */
+static void write_idx_u8(const char *path, int ndim, const int *dims, int salt)
+{
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputc(0, f), fputc(0, f), fputc(0x08, f), fputc(ndim, f);
+    long count = 1;
+    for (int i = 0; i < ndim; i++) {
+        for (int b = 3; b >= 0; b--) fputc((dims[i] >> (8 * b)) & 255, f);
+        count *= dims[i];
+    }
+    for (long k = 0; k < count; k++) fputc(ndim == 1 ? (int)(k % 4) : (int)((k * 37 + salt) % 256), f);
+    fclose(f);
+}
+
+static lc_status run_load_mnist(void) { return lc_dataset_load(&data, path_a, NULL); }
+
+static void test_mnist_dir(void)
+{
+    char dir[] = "/tmp/lc_alloc_mnist_XXXXXX", img[300], lab[300];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(img, sizeof img, "%s/t10k-images-idx3-ubyte", dir);
+    snprintf(lab, sizeof lab, "%s/t10k-labels-idx1-ubyte", dir);
+    write_idx_u8(img, 3, (const int[]){20, 5, 4}, 1);
+    write_idx_u8(lab, 1, (const int[]){20}, 0);
+    snprintf(path_a, sizeof path_a, "mnist:%s", dir);
+    LC_ASSERT_OK(run_load_mnist());
+    ref_data = data;
+    data = NULL;
+    CU_ASSERT_EQUAL(lc_dataset_num_samples(ref_data), 20);
+    const sweep_op op = {"lc_dataset_load (mnist:)", NULL, run_load_mnist, check_dataset};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_dataset_free(&ref_data);
+    remove(img), remove(lab), rmdir(dir);
+}
+
 /* ---------- images: IDX reader, PNG heatmaps ---------- */
 
 /* zlib inflates with its own allocator (not swept); the tensor is. */
@@ -1023,6 +1152,10 @@ int main(void)
                                          {"model save, load and export", test_model_save_load},
                                          {"IDX reader", test_idx},
                                          {"PNG heatmaps", test_png},
+                                         {"samples model build", test_samples_model_build},
+                                         {"samples model train 1 epoch", test_samples_model_train},
+                                         {"samples transforms", test_samples_transforms},
+                                         {"mnist:DIR dataset", test_mnist_dir},
                                          {NULL, NULL}};
     int rc = lc_test_main("alloc", cases);
     /* everything the suite made is freed: the count is back where it started */
