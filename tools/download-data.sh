@@ -7,7 +7,7 @@
 set -eu
 dir=${1:-../shared/data}
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$dir/cora" "$dir/planetoid" "$dir/karate"
+mkdir -p "$dir/cora" "$dir/planetoid" "$dir/karate" "$dir/mnist-test"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -22,6 +22,14 @@ for part in x y tx ty allx ally graph test.index; do
     curl -fL -o "$tmp/ind.cora.$part" "$base/ind.cora.$part"
 done
 python3 "$here/planetoid2txt.py" "$tmp" cora "$dir/planetoid"
+
+echo "MNIST test set (LeCun, Cortes, Burges), IDX gzip, as lcnet's mnist:DIR reads it"
+mnist=https://storage.googleapis.com/cvdf-datasets/mnist
+for f in t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
+    curl -fL -o "$dir/mnist-test/$f" "$mnist/$f"
+done
+echo "  (the 60 000 training images too: the same URL with train-images-idx3-ubyte.gz and"
+echo "   train-labels-idx1-ubyte.gz; Fashion-MNIST: apt-get install dataset-fashion-mnist)"
 
 echo "Zachary's karate club: built into lconv (igraph's famous graph); nothing to fetch."
 echo "done: $dir"
