@@ -12,6 +12,32 @@ lc_load_options lc_load_defaults(void)
     return (lc_load_options){.normalize_features = 1, .self_loops_in_graph = 0, .split_seed = 0};
 }
 
+lc_status lc_i_dataset_alloc(const char *func, const char *row_name, int64_t rows,
+                             const int32_t *labels, int num_classes, lc_dataset_t **out)
+{
+    if (labels)
+        for (int64_t i = 0; i < rows; i++)
+            if (labels[i] < -1 || labels[i] >= num_classes)
+                return lc_i_error(LC_ERR_INVALID_ARG, func, "label %d of %s %lld outside [-1, %d)",
+                                  (int)labels[i], row_name, (long long)i, num_classes);
+    lc_dataset_t *ds = lc_i_calloc(1, sizeof *ds);
+    if (ds) {
+        ds->labels = lc_i_malloc((size_t)(rows + 1) * sizeof *ds->labels);
+        for (int k = 0; k < 3; k++)
+            ds->mask[k] = lc_i_calloc((size_t)rows + 1, 1);
+    }
+    if (!ds || !ds->labels || !ds->mask[0] || !ds->mask[1] || !ds->mask[2]) {
+        lc_dataset_free(&ds);
+        return lc_i_error(LC_ERR_OUT_OF_MEMORY, func, "cannot allocate a dataset of %lld %ss",
+                          (long long)rows, row_name);
+    }
+    for (int64_t i = 0; i < rows; i++)
+        ds->labels[i] = labels ? labels[i] : -1;
+    ds->num_classes = num_classes;
+    *out = ds;
+    return LC_OK;
+}
+
 /* On failure nothing is taken: the caller still owns graph and features.
  * labels may be NULL (every node unlabelled). */
 lc_status lc_dataset_new(lc_dataset_t **out, lc_graph_t *graph, lc_tensor_t *features,
@@ -37,26 +63,9 @@ lc_status lc_dataset_new(lc_dataset_t **out, lc_graph_t *graph, lc_tensor_t *fea
         return LC_ERROR(LC_ERR_SHAPE, "sparse features have %lld rows but the graph has %lld nodes",
                         (long long)sparse_features->n_rows, (long long)n);
     }
-    if (labels)
-        for (int64_t i = 0; i < n; i++)
-            if (labels[i] < -1 || labels[i] >= num_classes)
-                return LC_ERROR(LC_ERR_INVALID_ARG, "label %d of node %lld outside [-1, %d)",
-                                (int)labels[i], (long long)i, num_classes);
-
-    lc_dataset_t *ds = lc_i_calloc(1, sizeof *ds);
-    if (ds) {
-        ds->labels = lc_i_malloc((size_t)n * sizeof *ds->labels);
-        for (int k = 0; k < 3; k++)
-            ds->mask[k] = lc_i_calloc((size_t)n, 1);
-    }
-    if (!ds || !ds->labels || !ds->mask[0] || !ds->mask[1] || !ds->mask[2]) {
-        lc_dataset_free(&ds); /* owns nothing of the caller's yet */
-        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate a dataset of %lld nodes",
-                        (long long)n);
-    }
-    for (int64_t i = 0; i < n; i++)
-        ds->labels[i] = labels ? labels[i] : -1;
-    ds->num_classes = num_classes;
+    lc_dataset_t *ds = NULL;
+    lc_status st = lc_i_dataset_alloc(__func__, "node", n, labels, num_classes, &ds);
+    if (st) return st;
     ds->graph = graph;
     ds->features = features;
     ds->sparse_features = sparse_features;

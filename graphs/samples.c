@@ -18,27 +18,11 @@ lc_status lc_dataset_from_samples(lc_dataset_t **out, lc_graph_t *graph, lc_tens
         return LC_ERROR(LC_ERR_SHAPE, "samples %s must be [N, n] or [N, n, c] with n = %lld nodes",
                         lc_i_shape_str(x, buf, sizeof buf), (long long)n);
     const int64_t rows = x->shape[0];
-    if (labels)
-        for (int64_t i = 0; i < rows; i++)
-            if (labels[i] < -1 || labels[i] >= num_classes)
-                return LC_ERROR(LC_ERR_INVALID_ARG, "label %d of sample %lld outside [-1, %d)",
-                                (int)labels[i], (long long)i, num_classes);
-    lc_dataset_t *ds = lc_i_calloc(1, sizeof *ds);
-    if (ds) {
-        ds->labels = lc_i_malloc((size_t)rows * sizeof *ds->labels);
-        for (int k = 0; k < 3; k++)
-            ds->mask[k] = lc_i_calloc((size_t)rows, 1);
-    }
-    if (!ds || !ds->labels || !ds->mask[0] || !ds->mask[1] || !ds->mask[2]) {
-        lc_dataset_free(&ds); /* owns nothing of the caller's yet */
-        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate a dataset of %lld samples",
-                        (long long)rows);
-    }
-    for (int64_t i = 0; i < rows; i++)
-        ds->labels[i] = labels ? labels[i] : -1;
+    lc_dataset_t *ds = NULL;
+    lc_status st = lc_i_dataset_alloc(__func__, "sample", rows, labels, num_classes, &ds);
+    if (st) return st;
     /* Always [N, n, c] inside, so that every user reads the channels the same way. */
     if (x->ndim == 2) x->shape[x->ndim++] = 1;
-    ds->num_classes = num_classes;
     ds->graph = graph;
     ds->samples = x;
     *out = ds;

@@ -150,6 +150,11 @@ struct lc_dataset {
 int64_t lc_i_rng_below(lc_rng_t *rng, int64_t bound);
 /* Fisher–Yates: the same seed gives the same order everywhere. */
 void lc_i_shuffle(lc_rng_t *rng, int64_t *a, int64_t n);
+/* A dataset with labels (copied; NULL = all -1, each checked in [-1, classes),
+ * naming the `row_name` "node" or "sample") and three empty masks of `rows`
+ * rows; graph and features are the caller's to set. Errors under `func`. */
+lc_status lc_i_dataset_alloc(const char *func, const char *row_name, int64_t rows,
+                             const int32_t *labels, int num_classes, lc_dataset_t **out);
 /* Rows that labels and masks index: the samples of graph-level data, else the nodes. */
 int64_t lc_i_dataset_rows(const lc_dataset_t *ds);
 /* "mnist:DIR" of lc_dataset_load (graphs/samples.c). */
