@@ -119,6 +119,21 @@ static inline double ex_generator_corr(const float *learned, const lc_tensor_t *
     return (tr ? xyt : xy) / sqrt(xx * yy);
 }
 
+/* ‖(L − Lᵀ)/2‖_F / ‖L‖_F: the share of L that an antisymmetric truth can see
+ * (the symmetric part is orthogonal to it); |corr| / share is then the
+ * correlation of the antisymmetric part alone. */
+static inline double ex_antisym_share(const float *l, int64_t n)
+{
+    double all = 0, anti = 0;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++) {
+            const double a = l[i * n + j], h = 0.5 * (a - l[j * n + i]);
+            all += a * a;
+            anti += h * h;
+        }
+    return all > 0 ? sqrt(anti / all) : 0.0;
+}
+
 /* The least-squares generator of pairs y_k ≈ x_k + w_k·L·x_k (w = NULL: all 1):
  * L = [Σ w_k (y_k − x_k) x_kᵀ]·[Σ w_k² x_k x_kᵀ]⁻¹, samples stored one per
  * row of x and y ([count, n]); in double, solved by Cholesky (LAPACK dposv).

@@ -163,6 +163,10 @@ int main(int argc, char **argv)
     printf("cosine correlation with L_rot%s: L-conv %.4f, least squares %.4f%s (paper: 0.27 and 0.27); "
            "L-conv vs least squares %.4f\n", tr_l ? "^T" : "", corr, corr_ls, tr_ls != tr_l ? " (vs L_rot^T)" : "",
            corr_l_ls);
+    const double share = ex_antisym_share(lv, n);
+    printf("antisymmetric share of L %.3f: its antisymmetric part alone correlates %.4f with L_rot "
+           "(the diagonal and symmetric part are the interpolation's smoothing and the lost corners)\n",
+           share, share > 0 ? fabs(corr) / share : 0.0);
     if (out_dir) {
         char path[4096];
         const lc_tensor_t *panels[] = {lc_cg_param_tensor(cg, 0), truth, lls};

@@ -2,16 +2,19 @@
 #include "../common/experiment.h"
 
 static const char *usage =
-    "[--protocol a|b] [--side S] [--angle-max RAD] [--recur K] [--samples N] [--test N]\n"
+    "[--protocol a|b] [--side S] [--angle-max RAD] [--recur K] [--order P] [--samples N] [--test N]\n"
     "       [--epochs E] [--batch B] [--lr LR] [--decay G] [--seeds S] [--seed S]\n"
     "       [--channels C] [--hidden H] [--init-std SD] [--normalize] [--antisym] [--l1 LAMBDA]\n"
+    "       [--symmetric] [--no-generator]\n"
     "       [--threads T] [--out DIR] [--full]";
 
 typedef struct {
     char protocol;
-    long side, recur, train, test, epochs, batch, seeds, seed, channels, hidden, threads;
+    long side, recur, order, train, test, epochs, batch, seeds, seed, channels, hidden, threads;
     double angle_max, lr, decay, init_std, l1;
     int normalize, antisym;
+    int symmetric;    /* θ in (−max, max) instead of [0, max) */
+    int no_generator; /* L held at 0: how much of θ the plain dot product ⟨x, y⟩ gives */
     const char *out_dir;
 } options;
 
@@ -29,7 +32,7 @@ static void pairs_free(pairs *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Noise in [-0.5, 0.5), θ uniform in [0, angle_max); y by bilinear rotation (a)
+/* Noise in [-0.5, 0.5), θ uniform in [0, angle_max) (or (−angle_max, angle_max)); y by bilinear rotation (a)
  * or by exp(θ·L_rot) (b); optionally both scaled to unit norm. */
 static lc_status make_pairs(const options *o, const lc_tensor_t *lrot, lc_rng_t *rng, int64_t count,
                             pairs *p)
@@ -47,7 +50,8 @@ static lc_status make_pairs(const options *o, const lc_tensor_t *lrot, lc_rng_t 
     }
     for (int64_t k = 0; k < count; k++) {
         for (int i = 0; i < n; i++) p->x[k * n + i] = lc_rng_uniform(rng) - 0.5f;
-        p->theta[k] = (float)(o->angle_max * lc_rng_uniform(rng));
+        const float u = lc_rng_uniform(rng);
+        p->theta[k] = (float)(o->angle_max * (o->symmetric ? 2 * u - 1 : u));
     }
     if (o->protocol == 'a') {
         for (int64_t k = 0; k < count && !st; k++)
@@ -131,22 +135,31 @@ static lc_status build_model(model *m, const options *o, lc_rng_t *rng)
     TRY(lc_cg_constant(cg, m->h0, &hn));
     TRY(lc_cg_constant(cg, m->yrep, &yr));
     TRY(lc_cg_constant(cg, m->target, &tg));
+    /* One recurrence is H + T_1 + … + T_order with T_j = (L·T_{j−1})·Wᵀ / j and
+     * T_0 = H: the L-conv step itself (order 1, the paper's) or Taylor's series
+     * of exp(L ⊗ W) to a higher order. */
     for (long k = 0; k < o->recur; k++) {
-        lc_node h2, lh, lh3, lhw, next;
-        TRY(lc_cg_reshape(cg, hn, 2, (int64_t[]){n, b * c}, &h2));
-        if (o->antisym) { /* (A − Aᵀ)·H */
-            lc_node ah, ath, neg;
-            TRY(lc_cg_matmul_t(cg, l, 0, h2, 0, &ah));
-            TRY(lc_cg_matmul_t(cg, l, 1, h2, 0, &ath));
-            TRY(lc_cg_scale(cg, ath, -1.0f, &neg));
-            TRY(lc_cg_add(cg, ah, neg, &lh));
-        } else {
-            TRY(lc_cg_matmul(cg, l, h2, &lh));
+        lc_node term = hn, acc = hn;
+        for (long j = 1; j <= o->order; j++) {
+            lc_node t2, lt, lt3, ltw, next;
+            TRY(lc_cg_reshape(cg, term, 2, (int64_t[]){n, b * c}, &t2));
+            if (o->antisym) { /* (A − Aᵀ)·T */
+                lc_node at, att, neg;
+                TRY(lc_cg_matmul_t(cg, l, 0, t2, 0, &at));
+                TRY(lc_cg_matmul_t(cg, l, 1, t2, 0, &att));
+                TRY(lc_cg_scale(cg, att, -1.0f, &neg));
+                TRY(lc_cg_add(cg, at, neg, &lt));
+            } else {
+                TRY(lc_cg_matmul(cg, l, t2, &lt));
+            }
+            TRY(lc_cg_reshape(cg, lt, 3, (int64_t[]){n, b, c}, &lt3));
+            TRY(lc_cg_matmul(cg, lt3, wt, &ltw));
+            if (j > 1) TRY(lc_cg_scale(cg, ltw, 1.0f / (float)j, &ltw));
+            TRY(lc_cg_add(cg, acc, ltw, &next));
+            term = ltw;
+            acc = next;
         }
-        TRY(lc_cg_reshape(cg, lh, 3, (int64_t[]){n, b, c}, &lh3));
-        TRY(lc_cg_matmul(cg, lh3, wt, &lhw));
-        TRY(lc_cg_add(cg, hn, lhw, &next));
-        hn = next;
+        hn = acc;
     }
     lc_node prod, dots, t1, a1, z1, t2, a2, z2;
     TRY(lc_cg_mul(cg, hn, yr, &prod));
@@ -252,21 +265,14 @@ static int run_seed(const options *o, long seed, const lc_tensor_t *lrot, FILE *
             CHECK(lc_cg_backward(m.cg));
             CHECK(lc_optim_step(m.opt));
             if (o->l1 > 0) shrink(&m, o, rate);
+            if (o->no_generator) lc_tensor_fill(lc_cg_param_tensor(m.cg, 0), 0.0f);
             sum += lc_tensor_data(lc_cg_value(m.cg, m.loss))[0];
         }
         double test_mse;
         CHECK(evaluate(&m, o, &te, order, &test_mse)); /* order is reshuffled before its next use */
         generator_of(&m, o, l);
         const double corr = fabs(ex_generator_corr(l, lrot, NULL));
-        /* the antisymmetric part alone: the symmetric part is orthogonal to L_rot */
-        double all = 0, anti = 0;
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t j = 0; j < n; j++) {
-                const double a = l[i * n + j], h = 0.5 * (a - l[j * n + i]);
-                all += a * a;
-                anti += h * h;
-            }
-        const double frac = all > 0 ? sqrt(anti / all) : 0.0;
+        const double frac = ex_antisym_share(l, n);
         if (e == 1) res->first_loss = sum / steps;
         res->last_loss = sum / steps;
         res->corr = corr;
@@ -307,7 +313,7 @@ fail:
 int main(int argc, char **argv)
 {
     ex_prog = "symmetry_discovery";
-    options o = {.protocol = 'a', .side = 7, .recur = -1, .train = 10000, .test = 2000, .epochs = 20,
+    options o = {.protocol = 'a', .side = 7, .recur = -1, .order = 1, .train = 10000, .test = 2000, .epochs = 20,
                  .batch = 16, .seeds = 5, .seed = 1, .channels = 10, .hidden = 5, .threads = 1,
                  .angle_max = -1, .lr = 1e-3, .decay = 1.0, .init_std = 1e-2};
     for (int i = 1; i < argc; i++) {
@@ -318,6 +324,7 @@ int main(int argc, char **argv)
             o.protocol = v[0];
         } else if (!strcmp(a, "--side")) o.side = ex_long(ex_value(argc, argv, &i, usage), 2, 64, usage);
         else if (!strcmp(a, "--angle-max")) o.angle_max = ex_double(ex_value(argc, argv, &i, usage), 1e-6, 7, usage);
+        else if (!strcmp(a, "--order")) o.order = ex_long(ex_value(argc, argv, &i, usage), 1, 10, usage);
         else if (!strcmp(a, "--recur")) o.recur = ex_long(ex_value(argc, argv, &i, usage), 1, 100, usage);
         else if (!strcmp(a, "--samples")) o.train = ex_long(ex_value(argc, argv, &i, usage), 1, 10000000, usage);
         else if (!strcmp(a, "--test")) o.test = ex_long(ex_value(argc, argv, &i, usage), 1, 10000000, usage);
@@ -333,6 +340,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--l1")) o.l1 = ex_double(ex_value(argc, argv, &i, usage), 0, 1e6, usage);
         else if (!strcmp(a, "--normalize")) o.normalize = 1;
         else if (!strcmp(a, "--antisym")) o.antisym = 1;
+        else if (!strcmp(a, "--symmetric")) o.symmetric = 1;
+        else if (!strcmp(a, "--no-generator")) o.no_generator = 1, o.init_std = 0;
         else if (!strcmp(a, "--threads")) o.threads = ex_long(ex_value(argc, argv, &i, usage), 0, 256, usage);
         else if (!strcmp(a, "--out")) o.out_dir = ex_value(argc, argv, &i, usage);
         else if (!strcmp(a, "--full")) o.train = 10000, o.test = 2000, o.epochs = 100, o.seeds = 5;
@@ -368,12 +377,14 @@ int main(int argc, char **argv)
         }
         fprintf(curve, "seed,epoch,lr,train_loss,test_mse,corr,antisym_share\n");
     }
-    printf("protocol %c (%s): %ldx%ld noise, theta in [0, %.4f), %ld recurrences, %ld channels; "
+    printf("protocol %c (%s): %ldx%ld noise, theta in %s%.4f, %.4f), %ld recurrences, %ld channels; "
            "%ld train / %ld test pairs, %ld epochs, batch %ld, Adam lr %g (x %g per epoch)%s%s",
            o.protocol, o.protocol == 'a' ? "bilinear rotation, zero fill" : "exact exp(theta L_rot) x",
-           o.side, o.side, o.angle_max, o.recur, o.channels, o.train, o.test, o.epochs, o.batch, o.lr,
+           o.side, o.side, o.symmetric ? "(-" : "[", o.symmetric ? o.angle_max : 0.0, o.angle_max, o.recur, o.channels, o.train, o.test, o.epochs, o.batch, o.lr,
            o.decay, o.normalize ? ", unit-norm x and y" : "", o.antisym ? ", L = A - A^T" : "");
     if (o.l1 > 0) printf(", l1 %g", o.l1);
+    if (o.no_generator) printf(", L held at 0");
+    if (o.order > 1) printf(", Taylor order %ld per recurrence", o.order);
     printf("\n");
     for (long s = 0; s < o.seeds; s++) {
         if (run_seed(&o, o.seed + s, lrot, curve, lc_tensor_data(best_t), lc_tensor_data(best_ls_t), &best_corr,
