@@ -728,6 +728,126 @@ lc_status lc_expm_apply(const lc_tensor_t *l, const float *theta, const lc_tenso
                         lc_tensor_t *y);
 
 /* ======================================================================
+ * Meshes: triangle meshes read through Assimp (or built from arrays, or an
+ * icosphere), their graph, the cotangent Laplacian and exact implicit
+ * diffusion solved with CHOLMOD.
+ * ==================================================================== */
+typedef struct lc_mesh lc_mesh_t;
+
+/* Read a triangle mesh: OFF (".off"), Wavefront OBJ (".obj") or PLY (".ply",
+ * ASCII or binary, either byte order), chosen by the extension (any case).
+ * lconv reads the file once and checks its structure itself (counts against
+ * the file's size, every number, every index in range, faces of at least 3
+ * vertices) before Assimp parses it from that copy with Triangulate and
+ * JoinIdenticalVertices; Assimp opens no other file (an OBJ's mtllib is
+ * ignored) and logs nothing. Polygons are triangulated; vertices at the
+ * same position are joined (also across an OBJ's groups and texture seams);
+ * vertices that no triangle uses are dropped, and so are triangles left with
+ * a repeated vertex by the joining. Vertex order: the file's for OFF and PLY
+ * files without duplicates, Assimp's (first use by a face) for OBJ.
+ * Accepted: OFF with the plain "OFF" header (no COFF/NOFF/4OFF/binary OFF),
+ * faces of 3 to 9 vertices (Assimp drops larger ones); PLY with one "vertex"
+ * element (scalar x, y, z and other scalars) and one "face" element (one
+ * list "vertex_indices" or "vertex_index" of 3 to 1024 entries, other
+ * scalars), one instance per line in ASCII; OBJ statements v (3 or 6
+ * numbers), vt, vn, f (3 to 1024 corners, one index form per face, negative
+ * indices relative), o, g, s, usemtl, mtllib and comments.
+ * Errors: LC_ERR_IO (cannot open or read, not a regular file), LC_ERR_PARSE
+ * naming the file and line (byte offset in binary PLY) and the problem, or
+ * Assimp's reason when it refuses a file that passed lconv's checks,
+ * LC_ERR_UNSUPPORTED (another extension or a variant listed above as not
+ * accepted), LC_ERR_OUT_OF_MEMORY (a file above 2^31 − 1 bytes or more than
+ * a quarter of the machine's memory, counts above 2^31 − 2, or an allocation
+ * failed), LC_ERR_BACKEND (Assimp's result disagrees with the file).
+ * Cost: O(file size) time; memory about 4 copies of the file plus Assimp's
+ * scene. Imports are serialised (Assimp's C API keeps its last error in a
+ * global). */
+lc_status lc_mesh_read(lc_mesh_t **m, const char *path);
+/* A mesh from n_vertices × 3 coordinates and n_triangles × 3 vertex indices
+ * (copied; kept as given: no joining, and unused vertices stay).
+ * Errors: LC_ERR_INVALID_ARG (a count out of [3, 2^31 − 2] vertices or
+ * [1, 2^31 − 2] triangles, NULL arrays, a coordinate not finite, an index
+ * out of range or repeated within a triangle, naming it), LC_ERR_OUT_OF_MEMORY.
+ * Cost: O(n_vertices + n_triangles). */
+lc_status lc_mesh_new(lc_mesh_t **m, int64_t n_vertices, const float *vertices,
+                      int64_t n_triangles, const int64_t *triangles);
+/* The unit icosphere: the icosahedron with every triangle split in four
+ * `subdivisions` times, new vertices pushed onto the sphere: 10·4^k + 2
+ * vertices (12, 42, 162, 642, 2562 for k = 0..4) and 20·4^k triangles,
+ * oriented counterclockwise seen from outside (normals point outward).
+ * Errors: LC_ERR_INVALID_ARG (subdivisions not in [0, 10]),
+ * LC_ERR_OUT_OF_MEMORY. Cost: O(4^k). */
+lc_status lc_mesh_icosphere(lc_mesh_t **m, int subdivisions);
+void lc_mesh_free(lc_mesh_t **m);
+int64_t lc_mesh_num_vertices(const lc_mesh_t *m);
+int64_t lc_mesh_num_triangles(const lc_mesh_t *m);
+/* Borrowed arrays, owned by the mesh: coordinates [V, 3], triangles [T, 3]
+ * (vertex indices), and unit vertex normals [V, 3]: the area-weighted mean of
+ * the incident triangles' normals (right-hand rule on their vertex order),
+ * 0 where it vanishes. */
+const float *lc_mesh_vertices(const lc_mesh_t *m);
+const int64_t *lc_mesh_triangles(const lc_mesh_t *m);
+const float *lc_mesh_normals(const lc_mesh_t *m);
+
+/* The mesh's graph: one node per vertex (node i = vertex i, so the mesh's
+ * normals index the nodes too), every triangle edge in both directions once,
+ * weight 1, and the vertex coordinates as node positions (dim 3), as the
+ * shared-generator L-conv ("shared") needs. A closed mesh of V vertices, E
+ * edges and F triangles gives 2E directed edges, with V − E + F = 2 for a
+ * sphere. Errors: LC_ERR_INVALID_ARG, LC_ERR_OUT_OF_MEMORY. Cost: O(V + T). */
+lc_status lc_graph_from_mesh(lc_graph_t **g, const lc_mesh_t *m);
+
+/* The cotangent Laplacian, positive semidefinite convention:
+ *   L[i, j] = −½ (cot α_ij + cot β_ij)  for each mesh edge {i, j}, where α and
+ *             β are the angles opposite the edge in its (one or two) triangles,
+ *   L[i, i] = −Σ_j L[i, j],             so that rows sum to zero (L·1 = 0),
+ * symmetric, V × V, nnz = 2E + V (the diagonal always stored). Then
+ * fᵀ·L·f = ½ Σ_edges (cot α + cot β)(f_i − f_j)² ≥ 0 is the Dirichlet energy
+ * of the piecewise-linear f (L is the linear finite-element stiffness
+ * matrix), and −M⁻¹·L approximates the Laplace–Beltrami operator. `mass`, when
+ * not NULL, receives V lumped (barycentric) masses: a third of the area of
+ * every triangle at the vertex. Triangles of zero area contribute nothing.
+ * Sums in double, rounded to float once.
+ * Errors: LC_ERR_INVALID_ARG, LC_ERR_NUMERIC (a weight overflows float on a
+ * nearly flat triangle), LC_ERR_OUT_OF_MEMORY. Cost: O(V + T log(max degree)). */
+lc_status lc_mesh_laplacian(const lc_mesh_t *m, lc_csr_t **L, float *mass);
+
+/* Exact implicit diffusion (backward Euler of ∂f/∂t = −M⁻¹L f, or an
+ * APPNP-style propagation): y = (M + t·L)⁻¹ · M · x with M = diag(mass).
+ * lc_diffusion_new factorises A = M + t·L once with CHOLMOD
+ * (cholmod_analyze + cholmod_factorize in double, fill-reducing ordering)
+ * and keeps a copy of the factor; later solves use only lconv's memory.
+ * L must be square and symmetric (within 1e-6 relative; e.g. from
+ * lc_mesh_laplacian), positive semidefinite; mass has n positive entries;
+ * t ≥ 0. L and mass are not referenced afterwards.
+ * Errors: LC_ERR_SHAPE (L not square or empty), LC_ERR_INVALID_ARG (NULL, L
+ * not symmetric, naming the entry; a mass not positive and finite; t < 0 or
+ * not finite), LC_ERR_NUMERIC (L not finite, or A not positive definite),
+ * LC_ERR_OUT_OF_MEMORY (beyond CHOLMOD's 32-bit indices, or an allocation
+ * failed: CHOLMOD's own allocations are outside lc_set_allocator's reach),
+ * LC_ERR_BACKEND (CHOLMOD failed otherwise, with its reason).
+ * Cost: one sparse Cholesky factorisation (for a mesh, about O(n^1.5) time);
+ * memory O(nnz of the factor). */
+typedef struct lc_diffusion lc_diffusion_t;
+lc_status lc_diffusion_new(lc_diffusion_t **d, const lc_csr_t *L, const float *mass, double t);
+/* y = (M + t·L)⁻¹·M·x for x [n, …] (each of the trailing columns diffused on
+ * its own), y of x's shape; y may be x. Solves in double, blocks of 16
+ * columns in parallel over lc_set_threads threads (the same bits for any
+ * thread count). Errors: LC_ERR_INVALID_ARG, LC_ERR_SHAPE, LC_ERR_OUT_OF_MEMORY
+ * (scratch of 16·n doubles per thread). Cost: O(nnz(factor)·columns). */
+lc_status lc_diffusion_apply(const lc_diffusion_t *d, const lc_tensor_t *x, lc_tensor_t *y);
+/* n, the operator's size (0 for NULL). */
+int64_t lc_diffusion_size(const lc_diffusion_t *d);
+void lc_diffusion_free(lc_diffusion_t **d);
+/* The same as a compute-graph op: out = (M + t·L)⁻¹·M·x, x and out [n, …].
+ * Its gradient is the transpose, dx = M·(M + t·L)⁻¹·dout (A is symmetric), so
+ * diffusion can be a layer. d is referenced and must outlive the graph; the
+ * work blocks are allocated at compile time (per thread then in use).
+ * Errors: LC_ERR_SHAPE (x does not have n rows), those of every builder.
+ * Cost: as lc_diffusion_apply, forward and backward. */
+lc_status lc_cg_diffusion(lc_cgraph_t *cg, const lc_diffusion_t *d, lc_node x, lc_node *out);
+
+/* ======================================================================
  * Checkpoints: versioned binary file (magic, version, model spec, parameter
  * names and shapes, values, CRC-32), written atomically (temp file, fsync,
  * rename). Loading refuses a corrupt file (LC_ERR_CORRUPT) or one of another

@@ -28,6 +28,8 @@ void lc_i_reshape_fwd(lc_cgraph_t *cg, lc_i_node *n); /* ops_shape.c */
 void lc_i_reshape_bwd(lc_cgraph_t *cg, lc_i_node *n);
 void lc_i_mul_fwd(lc_cgraph_t *cg, lc_i_node *n);
 void lc_i_mul_bwd(lc_cgraph_t *cg, lc_i_node *n);
+void lc_i_diffusion_fwd(lc_cgraph_t *cg, lc_i_node *n); /* diffusion.c */
+void lc_i_diffusion_bwd(lc_cgraph_t *cg, lc_i_node *n);
 
 /* The CPU backend (its kernels and this table are in ops.c): OpenBLAS GEMM,
  * the CSR SpMM of csr.c, OpenMP loops. */

@@ -7,7 +7,8 @@
 const char *const lc_i_op_names[LC_OP_COUNT] = {
     "constant", "parameter", "matmul", "spmm", "add", "bias", "relu", "leaky_relu", "elu",
     "tanh", "sigmoid", "dropout", "log_softmax", "cross_entropy", "mse", "sum", "mean",
-    "concat", "scale", "edge_conv", "lowrank", "pool", "flatten", "reshape", "mul"};
+    "concat", "scale", "edge_conv", "lowrank", "pool", "flatten", "reshape", "mul",
+    "diffusion"};
 
 lc_status lc_cg_new(lc_cgraph_t **out, uint64_t seed)
 {
@@ -429,6 +430,10 @@ lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss)
             LC_TRY(lc_tensor_new(&n->value, n->ndim, n->shape));
         if (n->needs_grad && i <= loss) LC_TRY(lc_tensor_new(&n->grad, n->ndim, n->shape));
         if (n->op == LC_OP_DROPOUT) LC_TRY(lc_tensor_new(&n->aux, n->ndim, n->shape));
+        if (n->op == LC_OP_DIFFUSION) { /* the solves' work blocks */
+            int64_t len = lc_i_diffusion_aux(n);
+            LC_TRY(lc_tensor_new(&n->aux, 1, &len));
+        }
         if (n->op == LC_OP_SPMM && n->fparam > 0 && n->sparse->nnz > 0) {
             /* masked values of S, then of Sᵀ for the backward pass */
             int64_t len = 2 * n->sparse->nnz;

@@ -30,6 +30,7 @@ typedef enum {
     LC_OP_FLATTEN,   /* ops_pool.c */
     LC_OP_RESHAPE,   /* ops_shape.c */
     LC_OP_MUL,       /* ops_shape.c */
+    LC_OP_DIFFUSION, /* diffusion.c */
     LC_OP_COUNT
 } lc_i_op;
 
@@ -96,5 +97,7 @@ static inline lc_i_node *lc_i_in(const lc_cgraph_t *cg, const lc_i_node *n, int 
 
 /* Scratch floats of a LOWRANK node in expand mode (ops_lowrank.c). */
 int64_t lc_i_lowrank_expand_aux(const lc_i_node *node);
+/* Scratch floats of a DIFFUSION node (diffusion.c). */
+int64_t lc_i_diffusion_aux(const lc_i_node *node);
 
 #endif

@@ -329,7 +329,7 @@ const lc_i_backend lc_i_backend_cpu = {
                 [LC_OP_SCALE] = scale_fwd, [LC_OP_EDGE_CONV] = lc_i_edge_conv_fwd,
                 [LC_OP_LOWRANK] = lc_i_lowrank_fwd, [LC_OP_POOL] = lc_i_pool_fwd,
                 [LC_OP_FLATTEN] = lc_i_flatten_fwd, [LC_OP_RESHAPE] = lc_i_reshape_fwd,
-                [LC_OP_MUL] = lc_i_mul_fwd},
+                [LC_OP_MUL] = lc_i_mul_fwd, [LC_OP_DIFFUSION] = lc_i_diffusion_fwd},
     .backward = {[LC_OP_CONSTANT] = noop, [LC_OP_PARAMETER] = noop, [LC_OP_MATMUL] = matmul_bwd,
                  [LC_OP_SPMM] = spmm_bwd, [LC_OP_ADD] = add_bwd, [LC_OP_BIAS] = bias_bwd,
                  [LC_OP_RELU] = relu_bwd, [LC_OP_LEAKY_RELU] = leaky_relu_bwd,
@@ -340,5 +340,5 @@ const lc_i_backend lc_i_backend_cpu = {
                  [LC_OP_SCALE] = scale_bwd, [LC_OP_EDGE_CONV] = lc_i_edge_conv_bwd,
                  [LC_OP_LOWRANK] = lc_i_lowrank_bwd, [LC_OP_POOL] = lc_i_pool_bwd,
                  [LC_OP_FLATTEN] = lc_i_flatten_bwd, [LC_OP_RESHAPE] = lc_i_reshape_bwd,
-                 [LC_OP_MUL] = lc_i_mul_bwd},
+                 [LC_OP_MUL] = lc_i_mul_bwd, [LC_OP_DIFFUSION] = lc_i_diffusion_bwd},
 };

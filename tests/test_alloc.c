@@ -1096,6 +1096,131 @@ static void test_png(void)
     lc_tensor_free(&b);
 }
 
+/* ---------- meshes: reader, icosphere, graph, Laplacian, diffusion ---------- */
+
+/* Assimp and CHOLMOD allocate on their own (not swept); lconv's buffers are. */
+static lc_mesh_t *mesh, *ref_mesh;
+
+static bool same_mesh(const lc_mesh_t *a, const lc_mesh_t *b)
+{
+    const int64_t nv = lc_mesh_num_vertices(a), nt = lc_mesh_num_triangles(a);
+    return nv == lc_mesh_num_vertices(b) && nt == lc_mesh_num_triangles(b) &&
+           !memcmp(lc_mesh_vertices(a), lc_mesh_vertices(b), (size_t)nv * 3 * sizeof(float)) &&
+           !memcmp(lc_mesh_normals(a), lc_mesh_normals(b), (size_t)nv * 3 * sizeof(float)) &&
+           !memcmp(lc_mesh_triangles(a), lc_mesh_triangles(b), (size_t)nt * 3 * sizeof(int64_t));
+}
+
+static lc_status run_mesh_read(void) { return lc_mesh_read(&mesh, path_a); }
+static lc_status run_icosphere(void) { return lc_mesh_icosphere(&mesh, 2); }
+
+static void check_mesh(lc_status st)
+{
+    if (st) CU_ASSERT_PTR_NULL(mesh);
+    if (!st) CU_ASSERT(same_mesh(mesh, ref_mesh));
+    lc_mesh_free(&mesh);
+}
+
+static void sweep_mesh(const char *name, lc_status (*run)(void))
+{
+    LC_ASSERT_OK(run());
+    ref_mesh = mesh;
+    mesh = NULL;
+    if (!ref_mesh) return;
+    const sweep_op op = {name, NULL, run, check_mesh};
+    CU_ASSERT(sweep(&op) > 0);
+}
+
+static void test_mesh_read(void)
+{
+    static const char *files[] = {"mesh/tet.off", "mesh/tet_le.ply", "mesh/tet.ply", "mesh/cube.obj"};
+    for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "lc_mesh_read (%s)", files[k] + 5);
+        snprintf(path_a, sizeof path_a, "%s", lc_test_file(files[k]));
+        sweep_mesh(name, run_mesh_read);
+        lc_mesh_free(&ref_mesh);
+    }
+}
+
+/* The operators on the icosphere of 162 vertices (ref_mesh, kept). */
+static lc_csr_t *lap, *ref_lap;
+static float mass[162], ref_mass[162];
+static lc_diffusion_t *diff;
+static lc_tensor_t *diff_x, *diff_y, *ref_diff_y;
+
+static lc_status run_graph_from_mesh(void) { return lc_graph_from_mesh(&graph, ref_mesh); }
+static void check_graph_from_mesh(lc_status st)
+{
+    if (st) CU_ASSERT_PTR_NULL(graph);
+    if (!st) CU_ASSERT(same_graph(graph, ref_graph));
+    lc_graph_free(&graph);
+}
+
+static lc_status run_laplacian(void)
+{
+    memset(mass, 0, sizeof mass);
+    return lc_mesh_laplacian(ref_mesh, &lap, mass);
+}
+static void check_laplacian(lc_status st)
+{
+    if (st) CU_ASSERT_PTR_NULL(lap);
+    if (!st) CU_ASSERT(same_csr(lap, ref_lap) && !memcmp(mass, ref_mass, sizeof mass));
+    lc_csr_free(&lap);
+}
+
+static lc_status run_diffusion_new(void) { return lc_diffusion_new(&diff, ref_lap, ref_mass, 0.5); }
+static void check_diffusion_new(lc_status st)
+{
+    if (st) CU_ASSERT_PTR_NULL(diff);
+    if (!st) { /* it works, and as the reference does */
+        LC_ASSERT_OK(lc_diffusion_apply(diff, diff_x, diff_y));
+        CU_ASSERT(!memcmp(diff_y->data, ref_diff_y->data, (size_t)diff_y->numel * sizeof(float)));
+    }
+    lc_diffusion_free(&diff);
+}
+
+static lc_status run_diffusion_apply(void) { return lc_diffusion_apply(diff, diff_x, diff_y); }
+static void check_diffusion_apply(lc_status st)
+{
+    if (!st)
+        CU_ASSERT(!memcmp(diff_y->data, ref_diff_y->data, (size_t)diff_y->numel * sizeof(float)));
+    lc_tensor_fill(diff_y, 0);
+}
+
+static void test_mesh_operators(void)
+{
+    sweep_mesh("lc_mesh_icosphere (2)", run_icosphere);
+    if (!ref_mesh) return;
+    CU_ASSERT_EQUAL_FATAL(lc_mesh_num_vertices(ref_mesh), 162);
+    LC_ASSERT_OK(lc_graph_from_mesh(&ref_graph, ref_mesh));
+    const sweep_op graph_op = {"lc_graph_from_mesh", NULL, run_graph_from_mesh,
+                               check_graph_from_mesh};
+    CU_ASSERT(sweep(&graph_op) > 0);
+    lc_graph_free(&ref_graph);
+    LC_ASSERT_OK(lc_mesh_laplacian(ref_mesh, &ref_lap, ref_mass));
+    const sweep_op lap_op = {"lc_mesh_laplacian", NULL, run_laplacian, check_laplacian};
+    CU_ASSERT(sweep(&lap_op) > 0);
+    LC_ASSERT_OK(lc_tensor_new2(&diff_x, 162, 20));
+    LC_ASSERT_OK(lc_tensor_new2(&diff_y, 162, 20));
+    LC_ASSERT_OK(lc_tensor_new2(&ref_diff_y, 162, 20));
+    for (int64_t i = 0; i < diff_x->numel; i++) diff_x->data[i] = (float)((i * 37) % 11) - 5.0f;
+    LC_ASSERT_OK(run_diffusion_new());
+    LC_ASSERT_OK(lc_diffusion_apply(diff, diff_x, ref_diff_y));
+    lc_diffusion_free(&diff);
+    const sweep_op new_op = {"lc_diffusion_new", NULL, run_diffusion_new, check_diffusion_new};
+    CU_ASSERT(sweep(&new_op) > 0);
+    LC_ASSERT_OK(run_diffusion_new());
+    const sweep_op apply_op = {"lc_diffusion_apply", NULL, run_diffusion_apply,
+                               check_diffusion_apply};
+    CU_ASSERT(sweep(&apply_op) > 0);
+    lc_diffusion_free(&diff);
+    lc_tensor_free(&diff_x);
+    lc_tensor_free(&diff_y);
+    lc_tensor_free(&ref_diff_y);
+    lc_csr_free(&ref_lap);
+    lc_mesh_free(&ref_mesh);
+}
+
 /* ---------- the hook itself ---------- */
 
 static void test_set_allocator(void)
@@ -1156,6 +1281,8 @@ int main(void)
                                          {"samples model train 1 epoch", test_samples_model_train},
                                          {"samples transforms", test_samples_transforms},
                                          {"mnist:DIR dataset", test_mnist_dir},
+                                         {"mesh reader", test_mesh_read},
+                                         {"mesh operators", test_mesh_operators},
                                          {NULL, NULL}};
     int rc = lc_test_main("alloc", cases);
     /* everything the suite made is freed: the count is back where it started */
