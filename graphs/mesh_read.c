@@ -749,6 +749,12 @@ static lc_status scan_obj(scan *s)
             while (next_tok(&cur, &t)) {
                 if (!parse_real(t, NULL))
                     LINE_FAIL(s, LC_ERR_PARSE, "'%.*s' is not a finite decimal number", TOK(t));
+                /* Assimp's OBJ reader counts a token as a number only when it
+                 * starts with a digit or a sign: "v .5 1 0" would be no vertex
+                 * to it (and then leak its mesh on the error that follows) */
+                if (t.p[0] == '.')
+                    LINE_FAIL(s, LC_ERR_UNSUPPORTED,
+                              "'%.*s': Assimp's OBJ reader needs a digit or a sign first", TOK(t));
                 numbers++;
             }
             const bool ok = kind == 0   ? numbers == 3 || numbers == 6

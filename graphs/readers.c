@@ -278,21 +278,6 @@ done:
 
 /* ---------------------------------------------------------------- Matrix Market */
 
-/* CHOLMOD's error handler has no user pointer, so the message goes to a
- * thread-local buffer. The first error is kept: later ones are consequences
- * ("argument missing" after a failed read). */
-static _Thread_local char cholmod_msg[256];
-static _Thread_local int cholmod_status;
-
-static void record_cholmod_error(int status, const char *file, int line, const char *message)
-{
-    (void)file, (void)line;
-    if (status < 0 && cholmod_status >= 0) {
-        cholmod_status = status;
-        snprintf(cholmod_msg, sizeof cholmod_msg, "%s", message ? message : "no message");
-    }
-}
-
 /* Read the file once before CHOLMOD does, so that errors name a line:
  * refuse non-square shapes, absurd sizes and entry counts the file is too
  * short to hold before CHOLMOD allocates from the size line; check each entry
@@ -412,18 +397,14 @@ lc_status lc_read_matrix_market(lc_graph_t **g, const char *path, int flags)
     LC_TRY(mm_prescan(api, &r));
     rewind(r.f);
 
-    cholmod_start(&cc);
+    lc_i_cholmod_start(&cc);
     cc_started = true;
-    cc.print = 0; /* quiet: the message reaches the caller through lc_last_error */
-    cc.error_handler = record_cholmod_error;
-    cholmod_msg[0] = '\0';
-    cholmod_status = 0;
     a = cholmod_read_sparse(r.f, &cc);
     if (!a) {
-        lc_status code =
-            cholmod_status == CHOLMOD_OUT_OF_MEMORY ? LC_ERR_OUT_OF_MEMORY : LC_ERR_PARSE;
-        st = lc_i_error(code, api, "'%s': CHOLMOD cannot read it: %s", path,
-                        cholmod_msg[0] ? cholmod_msg : "no reason given");
+        const char *why;
+        lc_status code = lc_i_cholmod_error(&why) == CHOLMOD_OUT_OF_MEMORY ? LC_ERR_OUT_OF_MEMORY
+                                                                           : LC_ERR_PARSE;
+        st = lc_i_error(code, api, "'%s': CHOLMOD cannot read it: %s", path, why);
         goto done;
     }
     if (a->nrow != a->ncol)

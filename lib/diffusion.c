@@ -22,20 +22,6 @@ struct lc_diffusion {
     double *lx;    /* lp[n] */
 };
 
-/* CHOLMOD's error handler has no user pointer: the first error of the
- * current factorisation goes to a thread-local buffer. */
-static _Thread_local char cholmod_msg[256];
-static _Thread_local int cholmod_status;
-
-static void record_cholmod_error(int status, const char *file, int line, const char *message)
-{
-    (void)file, (void)line;
-    if (status != CHOLMOD_OK && cholmod_status == CHOLMOD_OK) {
-        cholmod_status = status;
-        snprintf(cholmod_msg, sizeof cholmod_msg, "%s", message ? message : "no message");
-    }
-}
-
 void lc_diffusion_free(lc_diffusion_t **pd)
 {
     if (!pd || !*pd) return;
@@ -138,11 +124,7 @@ lc_status lc_diffusion_new(lc_diffusion_t **out, const lc_csr_t *l, const float 
     for (int64_t i = 0; i < n; i++)
         d->mass[i] = mass[i];
 
-    cholmod_start(&cc);
-    cc.print = 0; /* quiet: messages reach the caller through lc_last_error */
-    cc.error_handler = record_cholmod_error;
-    cholmod_msg[0] = '\0';
-    cholmod_status = CHOLMOD_OK;
+    lc_i_cholmod_start(&cc);
     /* A = M + t·L, its lower triangle in compressed columns: row i of the
      * symmetric L read as column i, entries j >= i (the diagonal first). */
     a = cholmod_allocate_sparse((size_t)n, (size_t)n, (size_t)(lower + n), 1, 1, -1, CHOLMOD_REAL,
@@ -214,10 +196,12 @@ lc_status lc_diffusion_new(lc_diffusion_t **out, const lc_csr_t *l, const float 
         }
     }
     goto done;
-cholmod_failed:
+cholmod_failed : {
+    const char *why;
+    lc_i_cholmod_error(&why);
     st = LC_ERROR(cc.status == CHOLMOD_OUT_OF_MEMORY ? LC_ERR_OUT_OF_MEMORY : LC_ERR_BACKEND,
-                  "CHOLMOD failed on a %lld x %lld system: %s", (long long)n, (long long)n,
-                  cholmod_msg[0] ? cholmod_msg : "no reason given");
+                  "CHOLMOD failed on a %lld x %lld system: %s", (long long)n, (long long)n, why);
+}
 done:
     cholmod_free_factor(&f, &cc);
     cholmod_free_sparse(&a, &cc);

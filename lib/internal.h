@@ -189,6 +189,15 @@ lc_status lc_i_atomic_commit(lc_i_atomic *a);
 /* Close and remove the temp file, free the names. Idempotent. */
 void lc_i_atomic_abort(lc_i_atomic *a);
 
+/* ---------- CHOLMOD (lib/cholmod.c) ---------- */
+/* cholmod_start on a cholmod_common (void* keeps cholmod.h out of this
+ * header) with printing off and an error handler that keeps, per thread, the
+ * first error raised from now on. */
+void lc_i_cholmod_start(void *cholmod_common);
+/* That first error: its status (< 0; 0 when none) and message ("no reason
+ * given" when none). */
+int lc_i_cholmod_error(const char **message);
+
 /* ---------- file-reading helpers for parsers (graphs/readers.c) ---------- */
 /* Line reader with a running line number; grows its buffer as needed. */
 typedef struct {

@@ -140,6 +140,56 @@ int lc_test_gradcheck(lc_cgraph_t *cg, const lc_test_grad_opts *o)
     return checked;
 }
 
+/* ---- pairs of node ids and undirected graphs */
+
+int lc_test_pair_cmp(const void *x, const void *y)
+{
+    const lc_test_pair *p = x, *q = y;
+    if (p->a != q->a) return p->a < q->a ? -1 : 1;
+    return (p->b > q->b) - (p->b < q->b);
+}
+
+int64_t lc_test_distinct_pairs(lc_test_pair *p, int64_t m)
+{
+    int64_t k = 0;
+    for (int64_t i = 0; i < m; i++) {
+        if (p[i].a == p[i].b) continue;
+        int64_t lo = p[i].a < p[i].b ? p[i].a : p[i].b, hi = p[i].a ^ p[i].b ^ lo;
+        p[k].a = lo, p[k].b = hi, k++;
+    }
+    qsort(p, (size_t)k, sizeof *p, lc_test_pair_cmp);
+    int64_t u = 0;
+    for (int64_t i = 0; i < k; i++)
+        if (i == 0 || lc_test_pair_cmp(&p[i], &p[i - 1]) != 0) u++;
+    return u;
+}
+
+void lc_test_assert_simple_undirected(const lc_graph_t *g)
+{
+    const int64_t m = lc_graph_num_edges(g);
+    const int64_t *t = lc_graph_tails(g), *h = lc_graph_heads(g);
+    const float *w = lc_graph_weights(g);
+    int ok_sym = 1, ok_w = 1;
+    for (int64_t e = 0; e < m; e++) {
+        if (w[e] != 1.0f) ok_w = 0;
+        int64_t lo = 0, hi = m - 1, found = 0;
+        while (lo <= hi) { /* edges are sorted by (tail, head) */
+            int64_t mid = (lo + hi) / 2;
+            if (t[mid] == h[e] && h[mid] == t[e]) {
+                found = 1;
+                break;
+            }
+            if (t[mid] < h[e] || (t[mid] == h[e] && h[mid] < t[e]))
+                lo = mid + 1;
+            else
+                hi = mid - 1;
+        }
+        if (!found) ok_sym = 0;
+    }
+    CU_ASSERT(ok_sym);
+    CU_ASSERT(ok_w);
+}
+
 double *lc_test_dense_features(const lc_dataset_t *ds)
 {
     int64_t n = lc_dataset_num_nodes(ds), f = lc_dataset_num_features(ds);

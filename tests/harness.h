@@ -84,6 +84,18 @@ typedef struct {
  * Returns the number of entries checked. */
 int lc_test_gradcheck(lc_cgraph_t *cg, const lc_test_grad_opts *o);
 
+/* An unordered pair of node ids (an edge), ordered by a, then b. */
+typedef struct {
+    int64_t a, b;
+} lc_test_pair;
+int lc_test_pair_cmp(const void *x, const void *y);
+/* Number of distinct unordered pairs {a, b} with a != b among p[0..m) (p is
+ * overwritten): an undirected simple graph of them has twice as many
+ * directed edges. */
+int64_t lc_test_distinct_pairs(lc_test_pair *p, int64_t m);
+/* Every edge of g has its reverse with the same weight, and weights are 1. */
+void lc_test_assert_simple_undirected(const lc_graph_t *g);
+
 /* The dataset's features [n, f] as a calloc'd double array, dense or sparse storage. */
 double *lc_test_dense_features(const lc_dataset_t *ds);
 

@@ -47,61 +47,6 @@ static int copy_file(const char *src, const char *dst)
     return 0;
 }
 
-typedef struct {
-    int64_t a, b;
-} pair64;
-
-static int pair_cmp(const void *x, const void *y)
-{
-    const pair64 *p = x, *q = y;
-    if (p->a != q->a) return p->a < q->a ? -1 : 1;
-    return (p->b > q->b) - (p->b < q->b);
-}
-
-/* Number of distinct unordered pairs {a, b} with a != b: the expected
- * undirected simple graph has twice as many directed edges. */
-static int64_t distinct_pairs(pair64 *p, int64_t m)
-{
-    int64_t k = 0;
-    for (int64_t i = 0; i < m; i++) {
-        if (p[i].a == p[i].b) continue;
-        int64_t lo = p[i].a < p[i].b ? p[i].a : p[i].b, hi = p[i].a ^ p[i].b ^ lo;
-        p[k].a = lo, p[k].b = hi, k++;
-    }
-    qsort(p, (size_t)k, sizeof *p, pair_cmp);
-    int64_t u = 0;
-    for (int64_t i = 0; i < k; i++)
-        if (i == 0 || pair_cmp(&p[i], &p[i - 1]) != 0) u++;
-    return u;
-}
-
-/* Every edge of g has its reverse with the same weight, and weights are 1. */
-static void assert_simple_undirected(const lc_graph_t *g)
-{
-    const int64_t m = lc_graph_num_edges(g);
-    const int64_t *t = lc_graph_tails(g), *h = lc_graph_heads(g);
-    const float *w = lc_graph_weights(g);
-    int ok_sym = 1, ok_w = 1;
-    for (int64_t e = 0; e < m; e++) {
-        if (w[e] != 1.0f) ok_w = 0;
-        int64_t lo = 0, hi = m - 1, found = 0;
-        while (lo <= hi) { /* edges are sorted by (tail, head) */
-            int64_t mid = (lo + hi) / 2;
-            if (t[mid] == h[e] && h[mid] == t[e]) {
-                found = 1;
-                break;
-            }
-            if (t[mid] < h[e] || (t[mid] == h[e] && h[mid] < t[e]))
-                lo = mid + 1;
-            else
-                hi = mid - 1;
-        }
-        if (!found) ok_sym = 0;
-    }
-    CU_ASSERT(ok_sym);
-    CU_ASSERT(ok_w);
-}
-
 /* Feature value (r, c) of a dataset, dense or sparse. */
 static float feature_at(const lc_dataset_t *ds, int64_t r, int64_t c)
 {
@@ -185,7 +130,7 @@ static void test_edgelist_valid(void)
 
     LC_ASSERT_OK(lc_read_edgelist(&g, lc_test_file("edgelist_valid.txt"), 0, LC_GRAPH_SYMMETRIZE));
     CU_ASSERT_EQUAL(lc_graph_num_edges(g), 10);
-    assert_simple_undirected(g);
+    lc_test_assert_simple_undirected(g);
     lc_graph_free(&g);
 
     /* n_hint larger than the ids: isolated nodes */
@@ -309,7 +254,7 @@ static void test_mm_valid(void)
     /* flags reach the graph */
     LC_ASSERT_OK(lc_read_matrix_market(&g, lc_test_file("mm_pattern.mtx"), LC_GRAPH_SYMMETRIZE));
     CU_ASSERT_EQUAL(lc_graph_num_edges(g), 6);
-    assert_simple_undirected(g);
+    lc_test_assert_simple_undirected(g);
     lc_graph_free(&g);
 }
 
@@ -404,7 +349,7 @@ static int linqs_ref_read(linqs_ref *r, const char *content, const char *cites, 
     text = slurp(cites);
     if (!text) return -1;
     int64_t cap = 1024, m = 0;
-    pair64 *p = malloc((size_t)cap * sizeof *p);
+    lc_test_pair *p = malloc((size_t)cap * sizeof *p);
     for (line = strtok_r(text, "\n", &save_line); line; line = strtok_r(NULL, "\n", &save_line)) {
         char *save, *a = strtok_r(line, "\t ", &save), *b = strtok_r(NULL, "\t ", &save);
         if (!a || !b) continue;
@@ -414,7 +359,7 @@ static int linqs_ref_read(linqs_ref *r, const char *content, const char *cites, 
         if (p[m].a == p[m].b) r->self_loops++;
         m++;
     }
-    r->pairs = distinct_pairs(p, m);
+    r->pairs = lc_test_distinct_pairs(p, m);
     free(p);
     free(text);
     return 0;
@@ -480,7 +425,7 @@ static void check_linqs(const lc_dataset_t *ds, const linqs_ref *ref, int normal
     /* graph: undirected and simple */
     lc_graph_t *g = lc_dataset_graph(ds);
     CU_ASSERT_EQUAL(lc_graph_num_edges(g), 2 * ref->pairs);
-    assert_simple_undirected(g);
+    lc_test_assert_simple_undirected(g);
     /* split */
     CU_ASSERT_EQUAL(mask_count(ds, 0), (int64_t)per_class * lc_dataset_num_classes(ds));
     CU_ASSERT_EQUAL(mask_count(ds, 1), n_val);
@@ -614,11 +559,11 @@ static void scratch_remove(scratch *s)
 }
 
 /* Read "u v" lines (after '#' comments) of an edges file into pairs. */
-static int64_t read_pairs(const char *path, pair64 **out, int64_t *loops)
+static int64_t read_pairs(const char *path, lc_test_pair **out, int64_t *loops)
 {
     char *text = slurp(path), *save, *line;
     int64_t m = 0, cap = 1024;
-    pair64 *p = malloc((size_t)cap * sizeof *p);
+    lc_test_pair *p = malloc((size_t)cap * sizeof *p);
     *loops = 0;
     for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         long long a, b;
@@ -671,14 +616,14 @@ static void check_planetoid_small(const lc_dataset_t *ds, const char *prefix_fil
     CU_ASSERT_EQUAL(memcmp(lc_dataset_mask(ds, 1), va, 6), 0);
     CU_ASSERT_EQUAL(memcmp(lc_dataset_mask(ds, 2), te, 6), 0);
     /* graph: distinct undirected pairs of the edges file, no self loop */
-    pair64 *p;
+    lc_test_pair *p;
     int64_t loops;
     snprintf(path, sizeof path, "%s.edges.txt", prefix_files);
     int64_t m = read_pairs(path, &p, &loops);
-    int64_t pairs = distinct_pairs(p, m);
+    int64_t pairs = lc_test_distinct_pairs(p, m);
     free(p);
     CU_ASSERT_EQUAL(lc_graph_num_edges(lc_dataset_graph(ds)), 2 * pairs);
-    assert_simple_undirected(lc_dataset_graph(ds));
+    lc_test_assert_simple_undirected(lc_dataset_graph(ds));
 }
 
 static void test_planetoid_valid(void)
@@ -837,7 +782,7 @@ static void test_karate(void)
     CU_ASSERT_EQUAL(seen, 34);
     CU_ASSERT(ok);
     /* igraph's Zachary numbering equals networkx's: same edge set */
-    pair64 *p;
+    lc_test_pair *p;
     int64_t loops, m = read_pairs(edges_path, &p, &loops);
     CU_ASSERT_EQUAL(m, 78);
     lc_graph_t *g = lc_dataset_graph(ds);
@@ -1153,15 +1098,15 @@ static void test_cora_planetoid(void)
     CU_ASSERT_EQUAL(memcmp(lc_dataset_labels(ds), want, 2708 * sizeof *want), 0);
     free(want);
     /* graph: distinct undirected pairs of the edges file, self loops dropped */
-    pair64 *pairs;
+    lc_test_pair *pairs;
     int64_t loops;
     snprintf(path, sizeof path, "%s.edges.txt", prefix);
     int64_t m = read_pairs(path, &pairs, &loops);
     CU_ASSERT_EQUAL(m, 10858);
-    int64_t distinct = distinct_pairs(pairs, m);
+    int64_t distinct = lc_test_distinct_pairs(pairs, m);
     free(pairs);
     CU_ASSERT_EQUAL(lc_graph_num_edges(lc_dataset_graph(ds)), 2 * distinct);
-    assert_simple_undirected(lc_dataset_graph(ds));
+    lc_test_assert_simple_undirected(lc_dataset_graph(ds));
     /* features: nnz of the file's header, rows normalised */
     CU_ASSERT_EQUAL(lc_csr_nnz(lc_dataset_sparse_features(ds)), 49216);
     float *x = dense_features(ds);
