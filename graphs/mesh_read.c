@@ -711,7 +711,7 @@ static int obj_corner(span t, const int64_t counts[3], int64_t idx[3], int *bad)
         if (parts == 3) return 0;
         span piece = {t.p + start, i - start};
         if (piece.n) {
-            if (!parse_int(piece, &part[parts]) || part[parts] == 0) return 0;
+            if (piece.p[0] == '+' || !parse_int(piece, &part[parts]) || part[parts] == 0) return 0;
             present[parts] = true;
         }
         parts++;
@@ -742,6 +742,11 @@ static lc_status scan_obj(scan *s)
         if (!next_tok(&cur, &t) || t.p[0] == '#') continue;
         if (memchr(line.p, '\\', line.n))
             LINE_FAIL(s, LC_ERR_UNSUPPORTED, "a backslash (line continuation) is not supported");
+        /* Assimp's OBJ reader looks at the first character only: it would
+         * skip an indented statement (the fuzzer found " v 1 0 1") */
+        if (is_blank(line.p[0]))
+            LINE_FAIL(s, LC_ERR_UNSUPPORTED, "'%.*s' is indented: statements must start the line",
+                      TOK(t));
         int numbers = 0;
         if (tok_is(t, "v") || tok_is(t, "vt") || tok_is(t, "vn")) {
             const int kind = t.n == 1 ? 0 : t.p[1] == 't' ? 1 : 2;
@@ -758,13 +763,13 @@ static lc_status scan_obj(scan *s)
                 numbers++;
             }
             const bool ok = kind == 0   ? numbers == 3 || numbers == 6
-                            : kind == 1 ? numbers >= 1 && numbers <= 3
+                            : kind == 1 ? numbers == 2 || numbers == 3
                                         : numbers == 3;
             if (!ok)
                 LINE_FAIL(s, kind == 0 && numbers == 4 ? LC_ERR_UNSUPPORTED : LC_ERR_PARSE,
                           "'%.*s' with %d numbers (expected %s)", TOK(key), numbers,
                           kind == 0   ? "3, or 6 with a colour"
-                          : kind == 1 ? "1 to 3"
+                          : kind == 1 ? "2 or 3"
                                       : "3");
             if (counts[kind] == LC_MESH_MAX_COUNT)
                 LINE_FAIL(s, LC_ERR_OUT_OF_MEMORY, "more than 2^31 - 2 '%.*s' lines", TOK(key));

@@ -750,8 +750,9 @@ typedef struct lc_mesh lc_mesh_t;
  * element (scalar x, y, z and other scalars) and one "face" element (one
  * list "vertex_indices" or "vertex_index" of 3 to 1024 entries, other
  * scalars), one instance per line in ASCII; OBJ statements v (3 or 6
- * numbers), vt, vn, f (3 to 1024 corners, one index form per face, negative
- * indices relative), o, g, s, usemtl, mtllib and comments.
+ * numbers), vt (2 or 3), vn (3), f (3 to 1024 corners, one index form per
+ * face, negative indices relative), o, g, s, usemtl, mtllib and comments,
+ * each at the start of its line; numbers start with a digit or a sign.
  * Errors: LC_ERR_IO (cannot open or read, not a regular file), LC_ERR_PARSE
  * naming the file and line (byte offset in binary PLY) and the problem, or
  * Assimp's reason when it refuses a file that passed lconv's checks,

@@ -303,6 +303,8 @@ static const bad_file bad_files[] = {
     {"mesh/obj_badnormal.obj", LC_ERR_PARSE, "normal index 2 out of range (1 defined above)"},
     {"mesh/obj_smallface.obj", LC_ERR_PARSE, "a face of 2 corners"},
     {"mesh/obj_continuation.obj", LC_ERR_UNSUPPORTED, "line continuation"},
+    {"mesh/obj_indented.obj", LC_ERR_UNSUPPORTED, "line 2: 'v' is indented"},
+    {"mesh/obj_texcoord.obj", LC_ERR_PARSE, "line 4: 'vt' with 1 numbers (expected 2 or 3)"},
     {"mesh/obj_leading_dot.obj", LC_ERR_UNSUPPORTED,
      "line 3: '.5': Assimp's OBJ reader needs a digit or a sign first"},
 };
