@@ -689,6 +689,13 @@ static lc_status scan_ply(scan *s)
                   "%lld vertices and %lld faces need at least %.0f bytes, but only %zu follow the "
                   "header (truncated file?)",
                   (long long)elems[0].count, (long long)elems[1].count, need, s->len - s->pos);
+    /* Assimp's PLY reader swallows a newline byte right after end_header, so
+     * it would read every binary value one byte off (the fuzzer found an
+     * ai_assert abort in its triangulation; valid files come out as garbage) */
+    if (format != ASCII && s->buf[s->pos] == '\n')
+        return scan_error_at(s, LC_ERR_UNSUPPORTED, "byte", (int64_t)s->pos,
+                             "the binary data starts with byte 0x0a, which Assimp's PLY reader "
+                             "skips as a line end (convert the file to ASCII PLY or OFF)");
     s->vertices = elems[0].count;
     st = format == ASCII ? scan_ply_ascii(s, elems, elems[0].count)
                          : scan_ply_binary(s, elems, elems[0].count, format == BIG);

@@ -738,9 +738,9 @@ typedef struct lc_mesh lc_mesh_t;
  * ASCII or binary, either byte order), chosen by the extension (any case).
  * lconv reads the file once and checks its structure itself (counts against
  * the file's size, every number, every index in range, faces of at least 3
- * vertices) before Assimp parses it from that copy with Triangulate and
- * JoinIdenticalVertices; Assimp opens no other file (an OBJ's mtllib is
- * ignored) and logs nothing. Polygons are triangulated; vertices at the
+ * vertices) before Assimp parses it from that copy (Triangulate,
+ * JoinIdenticalVertices, ValidateDataStructure); Assimp opens no other file
+ * (an OBJ's mtllib is ignored) and logs nothing. Polygons are triangulated; vertices at the
  * same position are joined (also across an OBJ's groups and texture seams);
  * vertices that no triangle uses are dropped, and so are triangles left with
  * a repeated vertex by the joining. Vertex order: the file's for OFF and PLY
@@ -749,7 +749,8 @@ typedef struct lc_mesh lc_mesh_t;
  * faces of 3 to 9 vertices (Assimp drops larger ones); PLY with one "vertex"
  * element (scalar x, y, z and other scalars) and one "face" element (one
  * list "vertex_indices" or "vertex_index" of 3 to 1024 entries, other
- * scalars), one instance per line in ASCII; OBJ statements v (3 or 6
+ * scalars), one instance per line in ASCII (binary data must not begin with
+ * byte 0x0a: Assimp misreads it); OBJ statements v (3 or 6
  * numbers), vt (2 or 3), vn (3), f (3 to 1024 corners, one index form per
  * face, negative indices relative), o, g, s, usemtl, mtllib and comments,
  * each at the start of its line; numbers start with a digit or a sign.

@@ -292,6 +292,8 @@ static const bad_file bad_files[] = {
     {"mesh/ply_bigcount.ply", LC_ERR_PARSE,
      "face 2: list length '300' is not an integer in [0, 255]"},
     {"mesh/ply_noheader_end.ply", LC_ERR_PARSE, "no 'end_header' line"},
+    {"mesh/ply_binary_newline.ply", LC_ERR_UNSUPPORTED,
+     "byte 169: the binary data starts with byte 0x0a"},
     {"mesh/obj_empty.obj", LC_ERR_PARSE, "0 vertices and 0 faces: no triangle mesh"},
     {"mesh/obj_badindex.obj", LC_ERR_PARSE, "line 4: corner '9': vertex index 9 out of range"},
     {"mesh/obj_zeroindex.obj", LC_ERR_PARSE, "corner '0' is not"},
