@@ -21,6 +21,20 @@ static double max_diff(const lc_tensor_t *a, const lc_tensor_t *b)
     return m;
 }
 
+/* c = a·b for n × n double matrices (c may be a or b) */
+static void matmul_d(int n, const double *a, const double *b, double *c)
+{
+    double *t = malloc((size_t)n * n * sizeof *t);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int l = 0; l < n; l++) s += a[i * n + l] * b[l * n + j];
+            t[i * n + j] = s;
+        }
+    memcpy(c, t, (size_t)n * n * sizeof *c);
+    free(t);
+}
+
 /* Q(d, u) written another way than the library: 1 + 2 Σ_{p ≥ 1} cos, over d. */
 static double q_ref(int d, double u)
 {
@@ -176,20 +190,12 @@ static void test_shift_paper_numbers(void)
     const double want[2] = {0.772, 0.931};
     for (int t = 0; t < 2; t++) {
         const int n = 8 << t;
-        double p[D * D], step[D * D], tmp[D * D];
+        double p[D * D], step[D * D];
         for (int i = 0; i < D * D; i++) {
             step[i] = (i % (D + 1) == 0) - m / n * lc_tensor_data(l0)[i];
             p[i] = i % (D + 1) == 0;
         }
-        for (int k = 0; k < n; k++) {
-            for (int i = 0; i < D; i++)
-                for (int j = 0; j < D; j++) {
-                    double s = 0;
-                    for (int l = 0; l < D; l++) s += p[i * D + l] * step[l * D + j];
-                    tmp[i * D + j] = s;
-                }
-            memcpy(p, tmp, sizeof p);
-        }
+        for (int k = 0; k < n; k++) matmul_d(D, p, step, p);
         float pf[D * D];
         for (int i = 0; i < D * D; i++) pf[i] = (float)p[i];
         CU_ASSERT_DOUBLE_EQUAL(lc_cosine_correlation(pf, lc_tensor_data(q), D * D), want[t], 1e-3);
@@ -417,24 +423,11 @@ static void expm_ref(int n, const double *a, double *e)
     while (norm / ldexp(1.0, k) > 0.25) k++;
     double *t = calloc((size_t)n * n, sizeof *t), *u = calloc((size_t)n * n, sizeof *u);
     for (int i = 0; i < n * n; i++) e[i] = (i % (n + 1) == 0), t[i] = e[i];
-    for (int m = 1; m <= 30; m++) {
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int l = 0; l < n; l++) s += t[i * n + l] * a[l * n + j];
-                u[i * n + j] = s / ldexp(1.0, k) / m;
-            }
-        for (int i = 0; i < n * n; i++) t[i] = u[i], e[i] += u[i];
+    for (int m = 1; m <= 30; m++) { /* t ← t·a / (2^k m), e += t */
+        matmul_d(n, t, a, u);
+        for (int i = 0; i < n * n; i++) t[i] = u[i] / ldexp(1.0, k) / m, e[i] += t[i];
     }
-    for (int q = 0; q < k; q++) {
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int l = 0; l < n; l++) s += e[i * n + l] * e[l * n + j];
-                u[i * n + j] = s;
-            }
-        memcpy(e, u, (size_t)n * n * sizeof *e);
-    }
+    for (int q = 0; q < k; q++) matmul_d(n, e, e, e);
     free(t);
     free(u);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <cblas.h>
 #include <lconv.h>
 
 /* LAPACK from OpenBLAS: Cholesky solve of A·X = B (column-major). */
@@ -132,6 +133,27 @@ static inline double ex_antisym_share(const float *l, int64_t n)
             anti += h * h;
         }
     return all > 0 ? sqrt(anti / all) : 0.0;
+}
+
+/* ‖L·T − T·L‖_F / (‖L‖_F·‖T‖_F) for n × n matrices: 0 when L commutes with
+ * the truth T, i.e. L is a function of T (generates transformations that
+ * commute with T's), whatever its cosine correlation with T. */
+static inline double ex_commutator(const float *l, const lc_tensor_t *truth)
+{
+    const int n = (int)lc_tensor_dim(truth, 0);
+    const float *t = lc_tensor_data(truth);
+    float *c = malloc((size_t)n * n * sizeof *c);
+    if (!c) return NAN;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, l, n, t, n, 0.0f, c, n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, -1.0f, t, n, l, n, 1.0f, c, n);
+    double cc = 0, ll = 0, tt = 0;
+    for (int64_t k = 0; k < (int64_t)n * n; k++) {
+        cc += (double)c[k] * c[k];
+        ll += (double)l[k] * l[k];
+        tt += (double)t[k] * t[k];
+    }
+    free(c);
+    return ll > 0 && tt > 0 ? sqrt(cc / (ll * tt)) : NAN;
 }
 
 /* The least-squares generator of pairs y_k ≈ x_k + w_k·L·x_k (w = NULL: all 1):

@@ -5,15 +5,18 @@ static const char *usage =
     "[--protocol a|b] [--side S] [--angle-max RAD] [--recur K] [--order P] [--samples N] [--test N]\n"
     "       [--epochs E] [--batch B] [--lr LR] [--decay G] [--seeds S] [--seed S]\n"
     "       [--channels C] [--hidden H] [--init-std SD] [--normalize] [--antisym] [--l1 LAMBDA]\n"
-    "       [--symmetric] [--no-generator]\n"
+    "       [--symmetric] [--prelinear] [--traceless] [--sym-decay K] [--sym-from E]\n"
+    "       [--no-generator]\n"
     "       [--threads T] [--out DIR] [--full]";
 
 typedef struct {
     char protocol;
-    long side, recur, order, train, test, epochs, batch, seeds, seed, channels, hidden, threads;
-    double angle_max, lr, decay, init_std, l1;
+    long side, recur, order, sym_from, train, test, epochs, batch, seeds, seed, channels, hidden, threads;
+    double angle_max, lr, decay, init_std, l1, sym_decay;
     int normalize, antisym;
     int symmetric;    /* θ in (−max, max) instead of [0, max) */
+    int prelinear;    /* a Linear(C, C) between the dot products and the first tanh */
+    int traceless;    /* L projected on tr L = 0 after every step */
     int no_generator; /* L held at 0: how much of θ the plain dot product ⟨x, y⟩ gives */
     const char *out_dir;
 } options;
@@ -83,7 +86,7 @@ done:
 typedef struct {
     lc_cgraph_t *cg;
     lc_optim_t *opt;
-    lc_tensor_t *h0, *yrep, *target, *init[6];
+    lc_tensor_t *h0, *yrep, *target, *init[8];
     lc_node pred, loss;
 } model;
 
@@ -94,7 +97,7 @@ static void model_free(model *m)
     lc_tensor_free(&m->h0);
     lc_tensor_free(&m->yrep);
     lc_tensor_free(&m->target);
-    for (int k = 0; k < 6; k++) lc_tensor_free(&m->init[k]);
+    for (int k = 0; k < 8; k++) lc_tensor_free(&m->init[k]);
 }
 
 /* x copied into C channels, H ← H + (L·H)·Wᵀ applied K times (the same L and
@@ -164,6 +167,16 @@ static lc_status build_model(model *m, const options *o, lc_rng_t *rng)
     lc_node prod, dots, t1, a1, z1, t2, a2, z2;
     TRY(lc_cg_mul(cg, hn, yr, &prod));
     TRY(lc_cg_pool(cg, prod, LC_POOL_SUM, NULL, 0, &dots)); /* [1, B, C] */
+    if (o->prelinear) { /* Linear(C, C) on the dot products before the first tanh */
+        lc_node wp, bp, ap;
+        TRY(lc_tensor_new2(&m->init[6], c, c));
+        TRY(lc_tensor_new2(&m->init[7], 1, c));
+        TRY(lc_init_glorot(m->init[6], rng));
+        TRY(lc_cg_parameter(cg, m->init[6], "pre.W", &wp));
+        TRY(lc_cg_parameter(cg, m->init[7], "pre.b", &bp));
+        TRY(lc_cg_matmul(cg, dots, wp, &ap));
+        TRY(lc_cg_bias(cg, ap, bp, &dots));
+    }
     TRY(lc_cg_tanh(cg, dots, &t1));
     TRY(lc_cg_matmul(cg, t1, w1, &a1));
     TRY(lc_cg_bias(cg, a1, b1, &z1));
@@ -221,18 +234,36 @@ static lc_status evaluate(model *m, const options *o, const pairs *p, int64_t *i
     return LC_OK;
 }
 
-/* Soft threshold of L by lr·λ after a step: proximal gradient for λ·Σ|L|. */
-static void shrink(model *m, const options *o, float rate)
+/* After a step, on the generator: soft threshold by lr·λ (proximal gradient
+ * for λ·Σ|L|), the symmetric part shrunk by a factor (1 − κ), the trace removed. */
+static void constrain(model *m, const options *o, float rate, long epoch)
 {
     const int64_t n = o->side * o->side;
     float *a = lc_tensor_data(lc_cg_param_tensor(m->cg, 0));
-    const float t = rate * (float)o->l1;
-    for (int64_t k = 0; k < n * n; k++) a[k] = a[k] > t ? a[k] - t : (a[k] < -t ? a[k] + t : 0.0f);
+    if (o->l1 > 0) {
+        const float t = rate * (float)o->l1;
+        for (int64_t k = 0; k < n * n; k++) a[k] = a[k] > t ? a[k] - t : (a[k] < -t ? a[k] + t : 0.0f);
+    }
+    if (o->sym_decay > 0 && epoch >= o->sym_from)
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = i; j < n; j++) {
+                const float s = 0.5f * (float)o->sym_decay * (a[i * n + j] + a[j * n + i]);
+                a[i * n + j] -= s;
+                if (j != i) a[j * n + i] -= s;
+            }
+    if (o->traceless) {
+        double tr = 0;
+        for (int64_t i = 0; i < n; i++) tr += a[i * n + i];
+        for (int64_t i = 0; i < n; i++) a[i * n + i] -= (float)(tr / (double)n);
+    }
 }
 
 typedef struct {
-    double corr, mse, corr_ls, first_loss, last_loss;
+    double corr, mse, corr_ls, corr_so, comm, first_loss, last_loss;
 } seed_result;
+
+/* The summaries over seeds, in the order of seed_result's first five fields. */
+enum { N_METRICS = 5 };
 
 static int run_seed(const options *o, long seed, const lc_tensor_t *lrot, FILE *curve, float *best_l,
                     float *best_ls, double *best_corr, seed_result *res)
@@ -264,7 +295,7 @@ static int run_seed(const options *o, long seed, const lc_tensor_t *lrot, FILE *
             CHECK(lc_cg_forward(m.cg, 1));
             CHECK(lc_cg_backward(m.cg));
             CHECK(lc_optim_step(m.opt));
-            if (o->l1 > 0) shrink(&m, o, rate);
+            if (o->l1 > 0 || o->sym_decay > 0 || o->traceless) constrain(&m, o, rate, e);
             if (o->no_generator) lc_tensor_fill(lc_cg_param_tensor(m.cg, 0), 0.0f);
             sum += lc_tensor_data(lc_cg_value(m.cg, m.loss))[0];
         }
@@ -294,6 +325,10 @@ static int run_seed(const options *o, long seed, const lc_tensor_t *lrot, FILE *
         goto fail;
     }
     res->corr_ls = fabs(ex_generator_corr(ls, lrot, NULL));
+    /* L projected on so(n) (its antisymmetric part), and how far L is from commuting with L_rot */
+    const double share = ex_antisym_share(l, n);
+    res->corr_so = share > 0 ? res->corr / share : 0.0;
+    res->comm = ex_commutator(l, lrot);
     if (res->corr > *best_corr) {
         *best_corr = res->corr;
         memcpy(best_l, l, (size_t)(n * n) * sizeof *l);
@@ -341,6 +376,10 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--normalize")) o.normalize = 1;
         else if (!strcmp(a, "--antisym")) o.antisym = 1;
         else if (!strcmp(a, "--symmetric")) o.symmetric = 1;
+        else if (!strcmp(a, "--prelinear")) o.prelinear = 1;
+        else if (!strcmp(a, "--traceless")) o.traceless = 1;
+        else if (!strcmp(a, "--sym-from")) o.sym_from = ex_long(ex_value(argc, argv, &i, usage), 1, 100000, usage);
+        else if (!strcmp(a, "--sym-decay")) o.sym_decay = ex_double(ex_value(argc, argv, &i, usage), 0, 1, usage);
         else if (!strcmp(a, "--no-generator")) o.no_generator = 1, o.init_std = 0;
         else if (!strcmp(a, "--threads")) o.threads = ex_long(ex_value(argc, argv, &i, usage), 0, 256, usage);
         else if (!strcmp(a, "--out")) o.out_dir = ex_value(argc, argv, &i, usage);
@@ -361,8 +400,8 @@ int main(int argc, char **argv)
     lc_tensor_t *lrot = NULL, *best_t = NULL, *best_ls_t = NULL;
     FILE *curve = NULL;
     seed_result *res = calloc((size_t)o.seeds, sizeof *res);
-    double *corr = malloc((size_t)o.seeds * sizeof *corr), *mse = malloc((size_t)o.seeds * sizeof *mse),
-           *corr_ls = malloc((size_t)o.seeds * sizeof *corr_ls);
+    double *metric[N_METRICS] = {NULL}, mean[N_METRICS], sd[N_METRICS];
+    for (int k = 0; k < N_METRICS; k++) metric[k] = malloc((size_t)o.seeds * sizeof **metric);
     double best_corr = -1;
     CHECK(lc_set_threads((int)o.threads));
     CHECK(lc_rotation_generators_2d(o.side, NULL, NULL, &lrot));
@@ -385,24 +424,25 @@ int main(int argc, char **argv)
     if (o.l1 > 0) printf(", l1 %g", o.l1);
     if (o.no_generator) printf(", L held at 0");
     if (o.order > 1) printf(", Taylor order %ld per recurrence", o.order);
+    if (o.prelinear) printf(", Linear(C, C) before the first tanh");
+    if (o.traceless) printf(", trace of L removed after each step");
+    if (o.sym_decay > 0) printf(", symmetric part of L x (1 - %g) after each step from epoch %ld", o.sym_decay, o.sym_from > 0 ? o.sym_from : 1);
     printf("\n");
     for (long s = 0; s < o.seeds; s++) {
         if (run_seed(&o, o.seed + s, lrot, curve, lc_tensor_data(best_t), lc_tensor_data(best_ls_t), &best_corr,
                      &res[s]))
             goto fail;
-        corr[s] = res[s].corr;
-        mse[s] = res[s].mse;
-        corr_ls[s] = res[s].corr_ls;
-        printf("seed %ld: |corr| %.4f, test mse %.4g, least squares |corr| %.4f\n", o.seed + s, corr[s], mse[s],
-               corr_ls[s]);
+        const double v[N_METRICS] = {res[s].corr, res[s].mse, res[s].corr_ls, res[s].corr_so, res[s].comm};
+        for (int k = 0; k < N_METRICS; k++) metric[k][s] = v[k];
+        printf("seed %ld: |corr| %.4f, test mse %.4g, least squares |corr| %.4f; antisymmetric part |corr| "
+               "%.4f, [L, L_rot] %.4f\n", o.seed + s, v[0], v[1], v[2], v[3], v[4]);
     }
-    double cm, cs, mm, ms, lm, lsd;
-    ex_mean_std(corr, (int)o.seeds, &cm, &cs);
-    ex_mean_std(mse, (int)o.seeds, &mm, &ms);
-    ex_mean_std(corr_ls, (int)o.seeds, &lm, &lsd);
+    for (int k = 0; k < N_METRICS; k++) ex_mean_std(metric[k], (int)o.seeds, &mean[k], &sd[k]);
     printf("over %ld seeds: |corr| with L_rot %.4f +- %.4f (paper: 0.70 at 7x7, 0.12 at 20x20), "
            "test mse %.4g +- %.2g, least squares |corr| %.4f +- %.4f\n",
-           o.seeds, cm, cs, mm, ms, lm, lsd);
+           o.seeds, mean[0], sd[0], mean[1], sd[1], mean[2], sd[2]);
+    printf("  antisymmetric part of L: |corr| %.4f +- %.4f; relative commutator ||[L, L_rot]|| "
+           "%.4f +- %.4f\n", mean[3], sd[3], mean[4], sd[4]);
     if (o.out_dir) {
         char path[4096];
         const lc_tensor_t *panels[] = {best_t, lrot, best_ls_t};
@@ -410,8 +450,9 @@ int main(int argc, char **argv)
         if (ex_write_matrix_csv(ex_path(path, sizeof path, o.out_dir, "learned.csv"), best_t)) goto fail;
         printf("wrote %s/{curves.csv,generators.png,learned.csv}\n", o.out_dir);
     }
-    printf("result corr=%.4f corr_std=%.4f mse=%.6g corr_ls=%.4f first_loss=%.6g last_loss=%.6g\n", cm, cs, mm,
-           lm, res[0].first_loss, res[0].last_loss);
+    printf("result corr=%.4f corr_std=%.4f mse=%.6g corr_ls=%.4f corr_so=%.4f comm=%.4f first_loss=%.6g "
+           "last_loss=%.6g\n", mean[0], sd[0], mean[1], mean[2], mean[3], mean[4], res[0].first_loss,
+           res[0].last_loss);
     status = 0;
 fail:
     if (curve && fclose(curve) != 0) status = 1;
@@ -419,8 +460,6 @@ fail:
     lc_tensor_free(&best_t);
     lc_tensor_free(&best_ls_t);
     free(res);
-    free(corr);
-    free(mse);
-    free(corr_ls);
+    for (int k = 0; k < N_METRICS; k++) free(metric[k]);
     return status;
 }
