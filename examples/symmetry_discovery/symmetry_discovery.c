@@ -383,7 +383,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--no-generator")) o.no_generator = 1, o.init_std = 0;
         else if (!strcmp(a, "--threads")) o.threads = ex_long(ex_value(argc, argv, &i, usage), 0, 256, usage);
         else if (!strcmp(a, "--out")) o.out_dir = ex_value(argc, argv, &i, usage);
-        else if (!strcmp(a, "--full")) o.train = 10000, o.test = 2000, o.epochs = 100, o.seeds = 5;
+        else if (!strcmp(a, "--full")) o.train = 10000, o.test = 2000, o.epochs = 20, o.seeds = 5;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             printf("usage: %s %s\n", ex_prog, usage);
             return 0;
