@@ -719,11 +719,13 @@ lc_status lc_image_rotate(const float *src, int64_t height, int64_t width, doubl
 /* y[:, k] = exp(theta[k]·L)·x[:, k] for every column k of x [n, B] (one
  * sample per column; theta has B entries), by s steps of exp(θL/s) with s the
  * smallest integer making ‖θL/s‖₁ ≤ 1 and Taylor's series to float precision
- * (about 11 terms), each term one GEMM over a block of up to 2048 columns.
- * y may be x (in place). Errors: LC_ERR_INVALID_ARG (NULL, a theta not
+ * (about 11 terms), each term one GEMM over a block of up to 2048 columns
+ * (columns sorted by |θ|, so each block takes the steps its own largest |θ|
+ * needs). y may be x (in place). Errors: LC_ERR_INVALID_ARG (NULL, a theta not
  * finite), LC_ERR_SHAPE (l not square, x not [n, B], y not x's shape),
  * LC_ERR_NUMERIC (l not finite), LC_ERR_OUT_OF_MEMORY. Cost: about
- * 11·(max|θ|·‖L‖₁ + 1)·n²·B multiply-adds (per block, its own max |θ|). */
+ * 11·(|θ|·‖L‖₁ + 1)·n² multiply-adds per column (|θ| of its block's largest);
+ * 10 000 columns of 400 pixels with θ < π/4 and L_rot (‖L‖₁ = 70): 11 s on one core. */
 lc_status lc_expm_apply(const lc_tensor_t *l, const float *theta, const lc_tensor_t *x,
                         lc_tensor_t *y);
 

@@ -2,6 +2,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -178,6 +179,19 @@ lc_status lc_image_rotate(const float *src, int64_t height, int64_t width, doubl
 /* Largest 1-norm of θ·L/s per Taylor step: terms then shrink monotonically. */
 #define EXPM_STEP_NORM 1.0
 
+/* A column and its |θ|: columns are done in blocks of similar angles, so that a
+ * block of small angles takes few steps. */
+typedef struct {
+    float mag;
+    int64_t col;
+} expm_col;
+static int by_magnitude(const void *pa, const void *pb)
+{
+    const expm_col *a = pa, *b = pb;
+    if (a->mag != b->mag) return a->mag < b->mag ? -1 : 1;
+    return (a->col > b->col) - (a->col < b->col); /* ties in column order: deterministic */
+}
+
 lc_status lc_expm_apply(const lc_tensor_t *l, const float *theta, const lc_tensor_t *x,
                         lc_tensor_t *y)
 {
@@ -214,13 +228,16 @@ lc_status lc_expm_apply(const lc_tensor_t *l, const float *theta, const lc_tenso
     float *term = lc_i_malloc((size_t)(n * width) * sizeof *term);
     float *next = lc_i_malloc((size_t)(n * width) * sizeof *next);
     float *scale = lc_i_malloc((size_t)width * sizeof *scale);
-    if (!acc || !term || !next || !scale)
+    expm_col *cols = lc_i_malloc((size_t)batch * sizeof *cols);
+    if (!acc || !term || !next || !scale || !cols)
         LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate 3 work blocks of %lld x %lld floats",
                 (long long)n, (long long)width);
+    for (int64_t k = 0; k < batch; k++) cols[k] = (expm_col){fabsf(theta[k]), k};
+    qsort(cols, (size_t)batch, sizeof *cols, by_magnitude);
     for (int64_t k0 = 0; k0 < batch; k0 += width) {
         const int64_t b = batch - k0 < width ? batch - k0 : width;
-        double tmax = 0.0;
-        for (int64_t k = 0; k < b; k++) tmax = fmax(tmax, fabs((double)theta[k0 + k]));
+        const expm_col *c = cols + k0; /* this block's columns, |θ| ascending */
+        const double tmax = c[b - 1].mag;
         /* s steps of exp(θL/s), each by Taylor's series to the first m with
          * r^(m+1)/(m+1)! below float rounding, r = ‖θL/s‖₁ ≤ EXPM_STEP_NORM */
         const double r_total = tmax * norm;
@@ -228,8 +245,8 @@ lc_status lc_expm_apply(const lc_tensor_t *l, const float *theta, const lc_tenso
         const double r = r_total / (double)steps;
         int terms = 0;
         for (double bound = r; bound > 0x1p-27 && terms < 30; bound *= r / (terms + 1)) terms++;
-        for (int64_t i = 0; i < n; i++)
-            memcpy(acc + i * b, x->data + i * batch + k0, (size_t)b * sizeof *acc);
+        for (int64_t i = 0; i < n; i++) /* gather; a block writes back only its own columns */
+            for (int64_t k = 0; k < b; k++) acc[i * b + k] = x->data[i * batch + c[k].col];
         for (int64_t step = 0; step < steps; step++) {
             memcpy(term, acc, (size_t)(n * b) * sizeof *term);
             for (int m = 1; m <= terms; m++) {
@@ -237,7 +254,7 @@ lc_status lc_expm_apply(const lc_tensor_t *l, const float *theta, const lc_tenso
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)b, (int)n, 1.0f,
                             l->data, (int)n, term, (int)b, 0.0f, next, (int)b);
                 for (int64_t k = 0; k < b; k++)
-                    scale[k] = (float)((double)theta[k0 + k] / ((double)steps * m));
+                    scale[k] = (float)((double)theta[c[k].col] / ((double)steps * m));
                 for (int64_t i = 0; i < n; i++)
                     for (int64_t k = 0; k < b; k++) {
                         next[i * b + k] *= scale[k];
@@ -249,9 +266,10 @@ lc_status lc_expm_apply(const lc_tensor_t *l, const float *theta, const lc_tenso
             }
         }
         for (int64_t i = 0; i < n; i++)
-            memcpy(y->data + i * batch + k0, acc + i * b, (size_t)b * sizeof *acc);
+            for (int64_t k = 0; k < b; k++) y->data[i * batch + c[k].col] = acc[i * b + k];
     }
 done:
+    lc_i_free(cols);
     lc_i_free(acc);
     lc_i_free(term);
     lc_i_free(next);
