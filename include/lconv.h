@@ -630,20 +630,28 @@ typedef struct {
  * cfg->seed, Glorot). Done automatically by lc_model_train when needed.
  * Errors: LC_ERR_SHAPE, LC_ERR_INVALID_ARG (no learnable layer, empty train mask). */
 lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg);
-/* Full-batch training: forward, masked cross-entropy on the train mask,
- * backward, optimizer step; evaluation on val every epoch for early stopping.
+/* Training: forward, masked cross-entropy on the train mask, backward,
+ * optimizer step; evaluation on val every epoch for early stopping.
+ * Node-level data trains full-batch (one step per epoch); graph-level data
+ * (lc_dataset_from_samples) in mini-batches of cfg->batch_size training
+ * samples, shuffled every epoch with a stream drawn from cfg->seed (so the
+ * same seed gives the same bits), the last batch short.
  * Builds the model for ds first if it is not built for it (parameters from
  * cfg->seed); otherwise training continues from the current parameters (after
  * lc_model_load, say): the optimizer restarts when optim, lr or weight decay
  * differ from the previous call, and cfg->seed restarts the dropout stream.
- * Masked nodes without a label (-1) are skipped. res may be NULL.
- * Errors: LC_ERR_STATE (cfg->dropout differs from the build's: rebuild),
- * LC_ERR_NUMERIC (the loss is not finite, naming the epoch), LC_ERR_IO (log). */
+ * Masked rows without a label (-1) are skipped. res may be NULL.
+ * Errors: LC_ERR_STATE (cfg->dropout or, for graph-level data, the batch size
+ * differs from the build's: rebuild), LC_ERR_INVALID_ARG (no labelled training
+ * row, batch size < 1), LC_ERR_NUMERIC (the loss is not finite, naming the
+ * epoch), LC_ERR_IO (log). */
 lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg,
                          lc_train_result *res);
-/* Evaluate (dropout off) on the three masks. */
+/* Evaluate (dropout off) on the three masks (graph-level data: batch by
+ * batch, allocating nothing). */
 lc_status lc_model_evaluate(lc_model_t *m, const lc_dataset_t *ds, lc_eval_result *res);
-/* Log-probabilities [n, classes] of the last forward pass (owned by the model). */
+/* Log-probabilities [n, classes] of the last forward pass (owned by the model;
+ * graph-level data: [B, classes] of the last batch). */
 const lc_tensor_t *lc_model_output(const lc_model_t *m);
 /* The model's compute graph (NULL before build), e.g. to read parameters. */
 lc_cgraph_t *lc_model_graph(lc_model_t *m);
