@@ -587,6 +587,9 @@ void lc_model_free(lc_model_t **m);
  * Errors: LC_ERR_INVALID_ARG (width < 1, or no hidden learnable layer). */
 lc_status lc_model_set_hidden(lc_model_t *m, int64_t width);
 int lc_model_num_layers(const lc_model_t *m);
+/* Learnable scalars of a built model (the elements of every parameter; frozen
+ * generators are constants and do not count); 0 before build. */
+int64_t lc_model_num_params(const lc_model_t *m);
 /* Canonical spec of the model ("gcn:16,relu,dropout:0.5,gcn:7" after build). */
 const char *lc_model_spec(const lc_model_t *m);
 

@@ -90,6 +90,15 @@ void lc_model_free(lc_model_t **pm)
 
 int lc_model_num_layers(const lc_model_t *m) { return m ? m->n_layers : 0; }
 
+int64_t lc_model_num_params(const lc_model_t *m)
+{
+    if (!m || !m->cg) return 0;
+    int64_t total = 0;
+    for (int i = 0; i < lc_cg_num_params(m->cg); i++)
+        total += lc_cg_param_tensor(m->cg, i)->numel;
+    return total;
+}
+
 lc_status lc_model_add(lc_model_t *m, lc_layer_desc d)
 {
     LC_CHECK_ARG(m, "model is NULL");

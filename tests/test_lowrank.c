@@ -508,6 +508,16 @@ static void test_layer_frozen(void)
     lc_cgraph_t *ca = lc_model_graph(a), *cb = lc_model_graph(b);
     CU_ASSERT_EQUAL(lc_cg_num_params(ca), 5);
     CU_ASSERT_EQUAL(lc_cg_num_params(cb), 3);
+    /* learnable scalars: frozen U and V [10, p·r = 4] are constants and do not count */
+    int64_t total = 0;
+    for (int i = 0; i < lc_cg_num_params(ca); i++) total += lc_tensor_numel(lc_cg_param_tensor(ca, i));
+    CU_ASSERT_EQUAL(lc_model_num_params(a), total);
+    CU_ASSERT_EQUAL(lc_model_num_params(b), total - 2 * 10 * 4);
+    lc_model_t *unbuilt = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&unbuilt, "lowrank:3"));
+    CU_ASSERT_EQUAL(lc_model_num_params(unbuilt), 0);
+    CU_ASSERT_EQUAL(lc_model_num_params(NULL), 0);
+    lc_model_free(&unbuilt);
     CU_ASSERT_PTR_NULL(lc_test_param(b, ".U"));
     CU_ASSERT_PTR_NULL(lc_test_param(b, ".V"));
     CU_ASSERT_PTR_NOT_NULL(lc_test_param(b, ".weights"));

@@ -333,9 +333,7 @@ static lc_status train_and_copy(const lc_dataset_t *ds, uint64_t seed, int epoch
     if (st == LC_OK && res.epochs_run != epochs) st = LC_ERR_STATE;
     if (st == LC_OK) {
         lc_cgraph_t *cg = lc_model_graph(m);
-        int64_t total = 0;
-        for (int i = 0; i < lc_cg_num_params(cg); i++)
-            total += lc_tensor_numel(lc_cg_param_tensor(cg, i));
+        const int64_t total = lc_model_num_params(m);
         float *p = malloc((size_t)total * sizeof *p);
         if (!p) st = LC_ERR_OUT_OF_MEMORY;
         for (int i = 0, off = 0; p && i < lc_cg_num_params(cg); i++) {

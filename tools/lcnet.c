@@ -668,15 +668,6 @@ typedef struct {
     double peak_mib;         /* the worker's peak resident set */
 } compare_result;
 
-static int64_t count_params(lc_model_t *m)
-{
-    lc_cgraph_t *cg = lc_model_graph(m);
-    int64_t total = 0;
-    for (int i = 0; i < lc_cg_num_params(cg); i++)
-        total += lc_tensor_numel(lc_cg_param_tensor(cg, i));
-    return total;
-}
-
 /* The worker: load the data, train the model once per seed, measure. Runs in
  * a child process, so that its peak memory is this model's alone. */
 static void compare_worker(const options *o, const char *spec, compare_result *r)
@@ -721,7 +712,7 @@ static void compare_worker(const options *o, const char *spec, compare_result *r
             goto done;
         }
         progress_clear(&prog);
-        if (s == 0) r->params = count_params(m);
+        if (s == 0) r->params = lc_model_num_params(m);
         acc[s] = res.final.accuracy[2];
         ms += res.epochs_run > 0 ? 1e3 * res.seconds / res.epochs_run : 0;
         lc_model_free(&m);

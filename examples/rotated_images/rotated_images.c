@@ -128,14 +128,6 @@ static lc_status load(const options *o, int condition, lc_dataset_t **ds)
     return st;
 }
 
-static int64_t count_params(lc_model_t *m)
-{
-    lc_cgraph_t *cg = lc_model_graph(m);
-    int64_t total = 0;
-    for (int i = 0; i < lc_cg_num_params(cg); i++) total += lc_tensor_numel(lc_cg_param_tensor(cg, i));
-    return total;
-}
-
 int main(int argc, char **argv)
 {
     const char *root = getenv("LCONV_DATA_DIR");
@@ -179,7 +171,7 @@ int main(int argc, char **argv)
                     fprintf(stderr, "rotated_images: %s: %s\n", models[k].name, lc_last_error());
                     return 1;
                 }
-                params[k] = count_params(m);
+                params[k] = lc_model_num_params(m);
                 acc[c][k][s] = res.final.accuracy[2];
                 printf("result dataset=%s condition=%s model=%s seed=%d epochs=%d acc=%.4f "
                        "train_loss=%.4f seconds=%.1f\n",
