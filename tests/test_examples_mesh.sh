@@ -3,44 +3,13 @@
 # Run by `make check` (the examples sit beside LCNET in the build tree). POSIX sh.
 # Ends with "examples_mesh: N passed, N failed, N skipped"; exit 77 when the example is not built or the data is absent.
 
-passed=0
-failed=0
+suite=examples_mesh
+. "$(dirname "$0")/examples.sh"
 
-ok() { passed=$((passed + 1)); echo "PASS: $1"; }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    [ -n "$2" ] && echo "      $2"
-    [ -f "$T/err" ] && sed 's/^/      stderr: /' "$T/err" | head -5
-    return 0
-}
-skip() {
-    echo "SKIP: $1"
-    echo "examples_mesh: 0 passed, 0 failed, 1 skipped"
-    exit 77
-}
-
-build=$(dirname "${LCNET:-./lcnet}")
 MD="$build/examples/mesh_diffusion/mesh_diffusion"
 [ -x "$MD" ] || skip "$MD is not built"
 BUNNY="${LCONV_DATA_DIR:-}/meshes/bunny.off"
 [ -n "${LCONV_DATA_DIR:-}" ] && [ -f "$BUNNY" ] || skip "no bunny.off under LCONV_DATA_DIR (${LCONV_DATA_DIR:-unset})"
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/lc_examples_mesh.XXXXXX") || exit 99
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-
-run() {
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    rc=$?
-}
-field() { sed -n 's/^result.* '"$1"'=\([^ ]*\).*$/\1/p' "$T/out" | tail -1; }
-within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v + 0 == v && v >= lo && v <= hi) }'; }
-below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && b != "" && a + 0 == a && b + 0 == b && a < b) }'; }
-# fell FILE COLUMN: the CSV column's last value is below its first.
-fell() {
-    awk -F, -v c="$2" 'NR > 1 { if (n++ == 0) first = $c; last = $c } END { exit !(n >= 2 && last + 0 < first + 0) }' "$1"
-}
 
 # ---------- heat diffusion on the bunny, tiny: 8 train / 8 test fields, 60 steps
 run "$MD" --mesh "$BUNNY" --train 8 --test 8 --steps 60 --eval 20 --out "$T/md"
@@ -70,5 +39,4 @@ if [ "$rc" -eq 2 ] && grep -q "usage" "$T/err"; then ok "mesh_diffusion refuses 
 run "$MD" --mesh "$T/missing.off"
 if [ "$rc" -eq 1 ] && grep -q "missing.off" "$T/err"; then ok "mesh_diffusion names a missing mesh"; else bad "mesh_diffusion missing mesh" "rc $rc"; fi
 
-echo "examples_mesh: $passed passed, $failed failed, 0 skipped"
-[ "$failed" -eq 0 ]
+finish

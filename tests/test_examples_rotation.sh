@@ -3,44 +3,13 @@
 # Run by `make check` (the examples sit beside LCNET in the build tree). POSIX sh.
 # Ends with "examples_rotation: N passed, N failed, N skipped"; exit 77 when the example is not built or the data is absent.
 
-passed=0
-failed=0
+suite=examples_rotation
+. "$(dirname "$0")/examples.sh"
 
-ok() { passed=$((passed + 1)); echo "PASS: $1"; }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    [ -n "$2" ] && echo "      $2"
-    [ -f "$T/err" ] && sed 's/^/      stderr: /' "$T/err" | head -5
-    return 0
-}
-skip() {
-    echo "SKIP: $1"
-    echo "examples_rotation: 0 passed, 0 failed, 1 skipped"
-    exit 77
-}
-
-build=$(dirname "${LCNET:-./lcnet}")
 MR="$build/examples/mesh_rotation/mesh_rotation"
 [ -x "$MR" ] || skip "$MR is not built"
 BUNNY="${LCONV_DATA_DIR:-}/meshes/bunny.off"
 [ -n "${LCONV_DATA_DIR:-}" ] && [ -f "$BUNNY" ] || skip "no bunny.off under LCONV_DATA_DIR (${LCONV_DATA_DIR:-unset})"
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/lc_examples_rotation.XXXXXX") || exit 99
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-
-run() {
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    rc=$?
-}
-field() { sed -n 's/^result.* '"$1"'=\([^ ]*\).*$/\1/p' "$T/out" | tail -1; }
-within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v + 0 == v && v >= lo && v <= hi) }'; }
-below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && b != "" && a + 0 == a && b + 0 == b && a < b) }'; }
-# fell FILE MESH COLUMN: that mesh's CSV column's last value is below its first.
-fell() {
-    awk -F, -v m="$2" -v c="$3" '$1 == m { if (n++ == 0) first = $c; last = $c } END { exit !(n >= 2 && last + 0 < first + 0) }' "$1"
-}
 
 # ---------- tiny: level-2 icosphere (162 vertices) and the bunny, 8 train / 8 test fields, 60 steps
 run "$MR" --level 2 --mesh "$BUNNY" --train 8 --test 8 --steps 60 --eval 20 --out "$T/mr"
@@ -67,8 +36,8 @@ else
     bad "mesh_rotation: correlation not positive" "sphere $sc, bunny $bc"
 fi
 if below "$(field sphere_last)" "$(field sphere_first)" && below "$(field bunny_last)" "$(field bunny_first)" &&
-    fell "$T/mr/curves.csv" sphere 3 && fell "$T/mr/curves.csv" bunny 3 &&
-    fell "$T/mr/curves.csv" sphere 4 && fell "$T/mr/curves.csv" bunny 4 &&
+    fell "$T/mr/curves.csv" 3 sphere && fell "$T/mr/curves.csv" 3 bunny &&
+    fell "$T/mr/curves.csv" 4 sphere && fell "$T/mr/curves.csv" 4 bunny &&
     [ "$(head -1 "$T/mr/curves.csv")" = "mesh,step,train_mse,test_rel,corr_w" ]; then
     ok "mesh_rotation losses fell; curves.csv written"
 else
@@ -83,5 +52,4 @@ fi
 run "$MR" --alpha 9
 if [ "$rc" -eq 2 ] && grep -q "usage" "$T/err"; then ok "mesh_rotation refuses --alpha 9 with usage"; else bad "mesh_rotation --alpha 9" "rc $rc"; fi
 
-echo "examples_rotation: $passed passed, $failed failed, 0 skipped"
-[ "$failed" -eq 0 ]
+finish

@@ -3,49 +3,15 @@
 # Run by `make check` (the examples sit beside LCNET in the build tree). POSIX sh.
 # Ends with "examples_truth: N passed, N failed, N skipped"; exit 77 when an example is not built.
 
-passed=0
-failed=0
+suite=examples_truth
+. "$(dirname "$0")/examples.sh"
 
-ok() { passed=$((passed + 1)); echo "PASS: $1"; }
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    [ -n "$2" ] && echo "      $2"
-    [ -f "$T/err" ] && sed 's/^/      stderr: /' "$T/err" | head -5
-    return 0
-}
-
-build=$(dirname "${LCNET:-./lcnet}")
 SG="$build/examples/shift_generator/shift_generator"
 FR="$build/examples/fixed_rotation/fixed_rotation"
 SD="$build/examples/symmetry_discovery/symmetry_discovery"
 for prog in "$SG" "$FR" "$SD"; do
-    if [ ! -x "$prog" ]; then
-        echo "SKIP: $prog is not built"
-        echo "examples_truth: 0 passed, 0 failed, 1 skipped"
-        exit 77
-    fi
+    [ -x "$prog" ] || skip "$prog is not built"
 done
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/lc_examples.XXXXXX") || exit 99
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-
-# run PROG ARGS...: stdout in $T/out, stderr in $T/err, exit code in $rc.
-run() {
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    rc=$?
-}
-# field NAME: the value of NAME=... on the output's "result" line ("" when absent).
-field() { sed -n 's/^result.* '"$1"'=\([^ ]*\).*$/\1/p' "$T/out" | tail -1; }
-# within VALUE LO HI: a number in [LO, HI].
-within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v + 0 == v && v >= lo && v <= hi) }'; }
-# fell FILE COLUMN [SEED]: the CSV column's last value (of rows of SEED in column 1) is below its first.
-fell() {
-    awk -F, -v c="$2" -v s="$3" 'NR > 1 && (s == "" || $1 == s) { if (n++ == 0) first = $c; last = $c }
-        END { exit !(n >= 2 && last + 0 < first + 0) }' "$1"
-}
-is_png() { [ "$(head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
 
 # ---------- 1. shift from its generator
 run "$SG" --export "$T/sg"
@@ -97,5 +63,4 @@ done
 run "$SD" --protocol c
 if [ "$rc" -eq 2 ] && grep -q "protocol 'c'" "$T/err"; then ok "symmetry_discovery refuses --protocol c"; else bad "--protocol c" "rc $rc"; fi
 
-echo "examples_truth: $passed passed, $failed failed, 0 skipped"
-[ "$failed" -eq 0 ]
+finish
