@@ -1,4 +1,4 @@
-/* experiment.h — helpers shared by the paper-experiment examples (shift_generator, fixed_rotation, symmetry_discovery): option parsing, CSV and PNG output, generator comparisons, the least-squares generator. */
+/* experiment.h — helpers shared by the experiment examples (shift_generator, fixed_rotation, symmetry_discovery, mesh_diffusion, mesh_rotation): option parsing, CSV and PNG output, generator comparisons, the least-squares generator. */
 #ifndef LC_EXAMPLE_EXPERIMENT_H
 #define LC_EXAMPLE_EXPERIMENT_H
 
@@ -62,6 +62,27 @@ static inline double ex_double(const char *s, double lo, double hi, const char *
     if (errno || end == s || *end || !(v >= lo && v <= hi))
         ex_usage_error(usage, "'%s' is not a number in the allowed range", s);
     return v;
+}
+
+/* ---------- data and comparisons ---------- */
+
+/* A file of the shared real data: $LCONV_DATA_DIR/relative, else ../shared/data/relative. */
+static inline const char *ex_data_path(char *buf, size_t len, const char *relative)
+{
+    const char *dir = getenv("LCONV_DATA_DIR");
+    snprintf(buf, len, "%s/%s", dir && *dir ? dir : "../shared/data", relative);
+    return buf;
+}
+
+/* ‖a − b‖ / ‖b‖ over all entries (NaN when b is zero). */
+static inline double ex_rel_err(const float *a, const float *b, int64_t len)
+{
+    double num = 0, den = 0;
+    for (int64_t i = 0; i < len; i++) {
+        num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+        den += (double)b[i] * b[i];
+    }
+    return den > 0 ? sqrt(num / den) : NAN;
 }
 
 /* ---------- output files ---------- */

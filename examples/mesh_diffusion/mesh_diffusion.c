@@ -25,17 +25,6 @@ static void make_fields(lc_rng_t *rng, const float *pos, int64_t n, int64_t coun
         }
 }
 
-/* ‖a − b‖ / ‖b‖ over all entries */
-static double rel_err(const float *a, const float *b, int64_t len)
-{
-    double num = 0, den = 0;
-    for (int64_t i = 0; i < len; i++) {
-        num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
-        den += (double)b[i] * b[i];
-    }
-    return den > 0 ? sqrt(num / den) : NAN;
-}
-
 /* GCN propagation: ŷ = Σ_{k=0..K} a_k·Â^k·x, x [n, B]; the powers are stacked as
  * the columns of [n·B, K+1] and mixed by a [K+1, 1] (one parameter "a"). */
 static lc_status build_gcn(lc_cgraph_t *cg, const lc_csr_t *a_hat, const lc_tensor_t *xt, const lc_tensor_t *yt,
@@ -154,11 +143,7 @@ int main(int argc, char **argv)
         } else ex_usage_error(usage, "unknown option '%s'", a);
     }
     char default_path[4096];
-    if (!mesh_path) {
-        const char *dir = getenv("LCONV_DATA_DIR");
-        snprintf(default_path, sizeof default_path, "%s/meshes/bunny.off", dir && *dir ? dir : "../shared/data");
-        mesh_path = default_path;
-    }
+    if (!mesh_path) mesh_path = ex_data_path(default_path, sizeof default_path, "meshes/bunny.off");
 
     int status = 1;
     lc_mesh_t *mesh = NULL;
@@ -209,7 +194,7 @@ int main(int argc, char **argv)
     make_fields(&rng, pos, n, test, (int)bumps, width, diag, lc_tensor_data(x1));
     CHECK(lc_diffusion_apply(dif, x0, y0));
     CHECK(lc_diffusion_apply(dif, x1, y1));
-    const double identity = rel_err(lc_tensor_data(x1), lc_tensor_data(y1), n * test);
+    const double identity = ex_rel_err(lc_tensor_data(x1), lc_tensor_data(y1), n * test);
 
     /* the exact step checked on the test set: ‖M·(y − x) + t·L·y‖ / ‖M·x‖ */
     double exact;
@@ -276,7 +261,7 @@ int main(int argc, char **argv)
             for (int m = 0; m < 2; m++) {
                 copy_params(cg[m][0], cg[m][1]);
                 CHECK(lc_cg_forward(cg[m][1], 0));
-                rel[m] = rel_err(lc_tensor_data(lc_cg_value(cg[m][1], yhat[m][1])), lc_tensor_data(y1), n * test);
+                rel[m] = ex_rel_err(lc_tensor_data(lc_cg_value(cg[m][1], yhat[m][1])), lc_tensor_data(y1), n * test);
             }
             printf("%7ld %14.6g %14.6g %12.5f %12.5f\n", st, l[0], l[1], rel[0], rel[1]);
             if (curve) fprintf(curve, "%ld,%.9g,%.9g,%.9g,%.9g\n", st, l[0], l[1], rel[0], rel[1]);

@@ -43,17 +43,6 @@ static void make_pairs(lc_rng_t *rng, const double *pos, int64_t n, int64_t coun
         }
 }
 
-/* ‖a − b‖ / ‖b‖ over all entries */
-static double rel_err(const float *a, const float *b, int64_t len)
-{
-    double num = 0, den = 0;
-    for (int64_t i = 0; i < len; i++) {
-        num += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
-        den += (double)b[i] * b[i];
-    }
-    return den > 0 ? sqrt(num / den) : NAN;
-}
-
 /* ŷ = x + L_w·x, MSE against y */
 static lc_status build(lc_cgraph_t *cg, lc_graph_t *g, const lc_tensor_t *xt, const lc_tensor_t *yt,
                        const lc_tensor_t *w0, lc_node *yhat, lc_node *loss)
@@ -99,7 +88,7 @@ static int run_mesh(const char *name, const lc_mesh_t *mesh, const double *pos, 
                lc_tensor_data(y0));
     make_pairs(&rng, pos, n, c->test, (int)c->bumps, c->width, diag, c->alpha, lc_tensor_data(x1),
                lc_tensor_data(y1));
-    o->identity = rel_err(lc_tensor_data(x1), lc_tensor_data(y1), n * c->test);
+    o->identity = ex_rel_err(lc_tensor_data(x1), lc_tensor_data(y1), n * c->test);
 
     CHECK(lc_tensor_new2(&w0, m, 1)); /* zero: the identity */
     lc_node yhat[2], loss[2];
@@ -142,7 +131,7 @@ static int run_mesh(const char *name, const lc_mesh_t *mesh, const double *pos, 
             lc_tensor_t *a = lc_cg_param_tensor(cg[0], 0), *b = lc_cg_param_tensor(cg[1], 0);
             memcpy(lc_tensor_data(b), lc_tensor_data(a), (size_t)lc_tensor_numel(a) * sizeof(float));
             CHECK(lc_cg_forward(cg[1], 0));
-            rel = rel_err(lc_tensor_data(lc_cg_value(cg[1], yhat[1])), lc_tensor_data(y1), n * c->test);
+            rel = ex_rel_err(lc_tensor_data(lc_cg_value(cg[1], yhat[1])), lc_tensor_data(y1), n * c->test);
             const double cw = lc_cosine_correlation(lc_tensor_data(a), truth, m);
             printf("%7ld %14.6g %12.5f %10.4f\n", st, l, rel, cw);
             if (curve) fprintf(curve, "%s,%ld,%.9g,%.9g,%.6f\n", name, st, l, rel, cw);
@@ -222,11 +211,7 @@ int main(int argc, char **argv)
         } else ex_usage_error(usage, "unknown option '%s'", a);
     }
     char default_path[4096];
-    if (!mesh_path) {
-        const char *dir = getenv("LCONV_DATA_DIR");
-        snprintf(default_path, sizeof default_path, "%s/meshes/bunny.off", dir && *dir ? dir : "../shared/data");
-        mesh_path = default_path;
-    }
+    if (!mesh_path) mesh_path = ex_data_path(default_path, sizeof default_path, "meshes/bunny.off");
 
     int status = 1;
     lc_mesh_t *sphere = NULL, *bunny = NULL;
