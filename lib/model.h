@@ -28,6 +28,8 @@ struct lc_model {
 
 /* Dropout masks get their own stream, so changing one never shifts the other. */
 static inline uint64_t lc_i_dropout_seed(uint64_t seed) { return seed ^ 0x5DEECE66DULL; }
+/* So does the shuffling of graph-level samples (apart from initialisation and dropout). */
+static inline uint64_t lc_i_shuffle_seed(uint64_t seed) { return seed ^ 0x9E3779B97F4A7C15ULL; }
 
 /* The spec token of a layer kind ("gcn"). */
 const char *lc_i_layer_name(lc_layer_kind kind);

@@ -248,9 +248,6 @@ static lc_status train_epoch_samples(lc_model_t *m, const lc_dataset_t *ds,
     return LC_OK;
 }
 
-/* Sample shuffling gets its own stream, apart from initialisation and dropout. */
-static inline uint64_t shuffle_seed(uint64_t seed) { return seed ^ 0x9E3779B97F4A7C15ULL; }
-
 lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg,
                          lc_train_result *res)
 {
@@ -290,7 +287,7 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     if (!m->opt || !same_optimizer(&m->opt_cfg, cfg)) LC_TRY(make_optimizer(m, cfg));
     lc_cg_seed(m->cg, lc_i_dropout_seed(cfg->seed));
     lc_rng_t shuffle_rng;
-    lc_rng_seed(&shuffle_rng, shuffle_seed(cfg->seed));
+    lc_rng_seed(&shuffle_rng, lc_i_shuffle_seed(cfg->seed));
     if (ds->samples) {
         order = lc_i_malloc((size_t)n_train * sizeof *order);
         if (!order) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld sample indices",
