@@ -491,6 +491,38 @@ void lc_cg_check_finite(lc_cgraph_t *cg, int on);
 void lc_cg_seed(lc_cgraph_t *cg, uint64_t seed);
 
 /* ======================================================================
+ * Devices: where a compiled graph runs. The CPU backend is always there; the
+ * CUDA backend (cuBLAS, cuSPARSE and kernels) when lconv was configured with
+ * --with-cuda and a GPU is present.
+ * ==================================================================== */
+typedef enum { LC_DEVICE_CPU = 0, LC_DEVICE_CUDA = 1 } lc_device;
+/* "cpu" or "cuda". Errors: LC_ERR_INVALID_ARG naming the word. */
+lc_status lc_device_parse(const char *name, lc_device *out);
+const char *lc_device_name(lc_device d);
+/* LC_OK when graphs can run on d here. Errors: LC_ERR_UNSUPPORTED (built
+ * without CUDA), LC_ERR_BACKEND (no usable GPU or driver; the message says
+ * what CUDA reported). Cost: the first call initialises the CUDA runtime. */
+lc_status lc_device_available(lc_device d);
+/* Move a compiled graph to device d: buffers for every value, gradient and
+ * scratch are allocated there at once (none inside the training loop), the
+ * constants and parameters uploaded. Back to LC_DEVICE_CPU, the parameters
+ * are downloaded and the device memory freed. On a device graph:
+ * lc_cg_value, lc_cg_grad and lc_cg_param_tensor copy from the device first
+ * (they wait for it); a parameter tensor taken with lc_cg_param_tensor may
+ * be written, and is uploaded again before the next pass; a constant's host
+ * tensor changed after the move must be announced with lc_cg_touch. Dropout
+ * masks on CUDA come from a counter-based generator seeded by the graph's
+ * RNG: deterministic, but not the CPU's masks. Errors: LC_ERR_STATE (not
+ * compiled), LC_ERR_UNSUPPORTED (an op without a kernel on d, named),
+ * LC_ERR_BACKEND, LC_ERR_OUT_OF_MEMORY (device memory, with the bytes). On
+ * failure the graph stays where it was. Cost: one pass over all buffers. */
+lc_status lc_cg_to(lc_cgraph_t *cg, lc_device d);
+lc_device lc_cg_device(const lc_cgraph_t *cg);
+/* The host data of constant or parameter node n changed: a device graph
+ * uploads it before its next pass. No-op on the CPU. Errors: LC_ERR_INVALID_ARG. */
+lc_status lc_cg_touch(lc_cgraph_t *cg, lc_node n);
+
+/* ======================================================================
  * Optimizers over the parameters of a compiled graph.
  * ==================================================================== */
 typedef enum { LC_OPTIM_SGD = 0, LC_OPTIM_ADAM = 1, LC_OPTIM_ADAMW = 2 } lc_optim_kind;
@@ -658,6 +690,10 @@ lc_status lc_model_evaluate(lc_model_t *m, const lc_dataset_t *ds, lc_eval_resul
 const lc_tensor_t *lc_model_output(const lc_model_t *m);
 /* The model's compute graph (NULL before build), e.g. to read parameters. */
 lc_cgraph_t *lc_model_graph(lc_model_t *m);
+/* Run the model on device d from now on: its graph moves at once when built
+ * and after every (re)build; the optimizer's state follows at its next step
+ * (see lc_cg_to). Errors: those of lc_device_available and lc_cg_to. */
+lc_status lc_model_to(lc_model_t *m, lc_device d);
 
 /* Cosine correlation tr(XᵀY) / (‖X‖_F ‖Y‖_F) of two arrays of len floats (0
  * when either is all zeros): how close a learned generator is to a truth. */

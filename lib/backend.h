@@ -11,9 +11,43 @@ typedef void (*lc_i_kernel)(lc_cgraph_t *cg, lc_i_node *node);
 
 typedef struct lc_i_backend {
     const char *name;
+    lc_device device;
     lc_i_kernel forward[LC_OP_COUNT];
     lc_i_kernel backward[LC_OP_COUNT];
+    /* The rest is for backends with memory of their own (NULL on the CPU,
+     * whose buffers are the host tensors). A device backend keeps, per node,
+     * dvalue, dgrad and daux, and its own state in cg->device_state. Kernels
+     * cannot fail: a device error is kept and returned by finish. */
+    lc_status (*attach)(lc_cgraph_t *cg); /* allocate all, upload constants and parameters */
+    void (*detach)(lc_cgraph_t *cg);      /* free all (parameters already downloaded) */
+    /* Upload what the host changed (nodes with host_newer), labels and masks. */
+    lc_status (*begin_forward)(lc_cgraph_t *cg);
+    /* Zero every gradient, set the loss's to 1. */
+    lc_status (*begin_backward)(lc_cgraph_t *cg);
+    /* Wait for the device; the first error since the last call, if any. */
+    lc_status (*finish)(lc_cgraph_t *cg);
+    /* Copy a node's value (grad = false) or gradient to its host tensor. */
+    lc_status (*download)(lc_cgraph_t *cg, lc_i_node *n, bool grad);
+    /* Plain device memory for the optimizer's state (zeroed), and copies. */
+    lc_status (*alloc)(float **p, int64_t count);
+    void (*free)(float *p);
+    lc_status (*copy)(float *dst, const float *src, int64_t count, bool to_device);
+    /* One optimizer update of len parameters w from gradient g, state m, v
+     * (see optim.c for the formulas; bc1 and bc2_sqrt are Adam's bias
+     * corrections of this step). */
+    void (*optim_update)(lc_cgraph_t *cg, const lc_optim_config *c, int64_t step, float bc1,
+                         float bc2_sqrt, float weight_decay, float *w, const float *g, float *m,
+                         float *v, int64_t len);
 } lc_i_backend;
+
+/* The backend of device d, or NULL when this build has none (backends.c: the
+ * one place that knows which backends were built). */
+const lc_i_backend *lc_i_backend_of(lc_device d);
+#ifdef LC_HAVE_CUDA
+/* The CUDA backend (cuda/), and whether a GPU answers (message set if not). */
+const lc_i_backend *lc_i_backend_cuda(void);
+lc_status lc_i_cuda_available(void);
+#endif
 
 /* CPU kernels of the op families kept in their own files. */
 void lc_i_edge_conv_fwd(lc_cgraph_t *cg, lc_i_node *n); /* ops_edge.c */

@@ -27,6 +27,7 @@ void lc_cg_free(lc_cgraph_t **pcg)
 {
     if (!pcg || !*pcg) return;
     lc_cgraph_t *cg = *pcg;
+    if (cg->backend->detach) cg->backend->detach(cg);
     for (int i = 0; i < cg->n_nodes; i++) {
         lc_i_node *n = &cg->nodes[i];
         if (n->op != LC_OP_CONSTANT || n->owned) lc_tensor_free(&n->value);
@@ -469,6 +470,8 @@ void lc_cg_check_finite(lc_cgraph_t *cg, int on)
     if (cg) cg->check_finite = on != 0;
 }
 
+static lc_status host_copy(const lc_cgraph_t *cg, lc_i_node *n, bool grad);
+
 /* The first NaN or Inf of t, or -1. */
 static int64_t first_non_finite(const lc_tensor_t *t)
 {
@@ -496,15 +499,19 @@ lc_status lc_cg_forward(lc_cgraph_t *cg, int training)
     if (!cg->compiled) return LC_ERROR(LC_ERR_STATE, "compile the graph before running it");
     cg->training = training != 0;
     cg->failed = -1;
+    const lc_i_backend *be = cg->backend;
+    lc_status st;
+    if (be->begin_forward && (st = be->begin_forward(cg))) return lc_i_error_from(st, __func__);
     for (int i = 0; i < cg->n_nodes; i++) {
         lc_i_node *n = &cg->nodes[i];
         if (n->op == LC_OP_CONSTANT || n->op == LC_OP_PARAMETER) continue;
-        cg->backend->forward[n->op](cg, n);
+        be->forward[n->op](cg, n);
         int64_t at;
+        if (cg->check_finite && (st = host_copy(cg, n, false))) return lc_i_error_from(st, __func__);
         if (cg->check_finite && (at = first_non_finite(n->value)) >= 0)
             return numeric_fault(cg, i, "forward", i, n->value, at, __func__);
     }
-    return LC_OK;
+    return be->finish ? lc_i_error_from(be->finish(cg), __func__) : LC_OK;
 }
 
 lc_status lc_cg_backward(lc_cgraph_t *cg)
@@ -514,34 +521,56 @@ lc_status lc_cg_backward(lc_cgraph_t *cg)
     lc_i_node *loss = &cg->nodes[cg->loss];
     if (!loss->grad)
         return LC_ERROR(LC_ERR_STATE, "the loss does not depend on any parameter");
-    for (int i = 0; i <= cg->loss; i++)
-        if (cg->nodes[i].grad) lc_tensor_fill(cg->nodes[i].grad, 0.0f);
-    loss->grad->data[0] = 1.0f;
+    const lc_i_backend *be = cg->backend;
+    lc_status st;
+    if (be->begin_backward) {
+        if ((st = be->begin_backward(cg))) return lc_i_error_from(st, __func__);
+    } else {
+        for (int i = 0; i <= cg->loss; i++)
+            if (cg->nodes[i].grad) lc_tensor_fill(cg->nodes[i].grad, 0.0f);
+        loss->grad->data[0] = 1.0f;
+    }
     cg->failed = -1;
     for (int i = cg->loss; i >= 0; i--) {
         lc_i_node *n = &cg->nodes[i];
         if (!n->grad || n->op == LC_OP_PARAMETER) continue;
-        cg->backend->backward[n->op](cg, n);
+        be->backward[n->op](cg, n);
         if (!cg->check_finite) continue;
         for (int k = 0; k < n->n_in; k++) { /* the gradients this op just added to */
-            const lc_tensor_t *g = cg->nodes[n->in[k]].grad;
+            lc_i_node *in = &cg->nodes[n->in[k]];
             int64_t at;
-            if (g && (at = first_non_finite(g)) >= 0)
-                return numeric_fault(cg, i, "backward", n->in[k], g, at, __func__);
+            if (in->grad && (st = host_copy(cg, in, true))) return lc_i_error_from(st, __func__);
+            if (in->grad && (at = first_non_finite(in->grad)) >= 0)
+                return numeric_fault(cg, i, "backward", n->in[k], in->grad, at, __func__);
         }
     }
-    return LC_OK;
+    return be->finish ? lc_i_error_from(be->finish(cg), __func__) : LC_OK;
 }
 
+/* Bring a node's device value or gradient to its host tensor (nothing to do
+ * on the CPU, or for a constant, whose host tensor is the source). The host
+ * tensors are a cache of the device's, which is why the const accessors may
+ * refresh them. */
+static lc_status host_copy(const lc_cgraph_t *cg, lc_i_node *n, bool grad)
+{
+    if (!cg->backend->download || (!grad && n->op == LC_OP_CONSTANT) || n->host_newer)
+        return LC_OK;
+    if (grad ? !n->grad : !n->value) return LC_OK;
+    return cg->backend->download((lc_cgraph_t *)cg, n, grad);
+}
+
+/* On a device graph a failed copy returns NULL; the message says why. */
 const lc_tensor_t *lc_cg_value(const lc_cgraph_t *cg, lc_node n)
 {
     if (!cg || n < 0 || n >= cg->n_nodes) return NULL;
+    if (host_copy(cg, &cg->nodes[n], false)) return NULL;
     return cg->nodes[n].value;
 }
 
 const lc_tensor_t *lc_cg_grad(const lc_cgraph_t *cg, lc_node n)
 {
     if (!cg || n < 0 || n >= cg->n_nodes) return NULL;
+    if (host_copy(cg, &cg->nodes[n], true)) return NULL;
     return cg->nodes[n].grad;
 }
 
@@ -559,5 +588,60 @@ const char *lc_cg_param_name(const lc_cgraph_t *cg, int i)
 
 lc_tensor_t *lc_cg_param_tensor(lc_cgraph_t *cg, int i)
 {
-    return (cg && i >= 0 && i < cg->n_params) ? cg->nodes[cg->params[i]].value : NULL;
+    if (!cg || i < 0 || i >= cg->n_params) return NULL;
+    lc_i_node *n = &cg->nodes[cg->params[i]];
+    if (host_copy(cg, n, false)) return NULL;
+    /* The caller may write to it: a device graph uploads it before its next use. */
+    if (cg->backend->download) n->host_newer = true;
+    return n->value;
+}
+
+/* ---------- devices ---------- */
+
+lc_device lc_cg_device(const lc_cgraph_t *cg) { return cg ? cg->backend->device : LC_DEVICE_CPU; }
+
+lc_status lc_cg_touch(lc_cgraph_t *cg, lc_node n)
+{
+    LC_CHECK_ARG(cg, "compute graph is NULL");
+    LC_CHECK_ARG(n >= 0 && n < cg->n_nodes, "node %d does not exist (graph has %d)", n,
+                 cg->n_nodes);
+    lc_i_node *node = &cg->nodes[n];
+    LC_CHECK_ARG(node->op == LC_OP_CONSTANT || node->op == LC_OP_PARAMETER,
+                 "node %d is a '%s', not a constant or a parameter", n, lc_i_op_names[node->op]);
+    if (cg->backend->download) node->host_newer = true;
+    return LC_OK;
+}
+
+lc_status lc_cg_to(lc_cgraph_t *cg, lc_device d)
+{
+    LC_CHECK_ARG(cg, "compute graph is NULL");
+    if (!cg->compiled) return LC_ERROR(LC_ERR_STATE, "compile the graph before moving it");
+    const lc_i_backend *from = cg->backend, *to = lc_i_backend_of(d);
+    lc_status st;
+    if (from == to) return LC_OK;
+    if (!to || (st = lc_device_available(d))) {
+        if (!to)
+            return LC_ERROR(LC_ERR_UNSUPPORTED, "no '%s' backend in this build", lc_device_name(d));
+        return lc_i_error_from(st, __func__);
+    }
+    if (from->download) { /* parameters home first, while the device still has them */
+        for (int i = 0; i < cg->n_params; i++)
+            if ((st = host_copy(cg, &cg->nodes[cg->params[i]], false)))
+                return lc_i_error_from(st, __func__);
+    }
+    if (to->attach) {
+        /* Attach before detaching: on failure the graph stays where it was. A
+         * device-to-device move does not occur (one device backend). */
+        cg->backend = to;
+        if ((st = to->attach(cg))) {
+            cg->backend = from;
+            return lc_i_error_from(st, __func__);
+        }
+        for (int i = 0; i < cg->n_nodes; i++) cg->nodes[i].host_newer = false;
+        return LC_OK;
+    }
+    if (from->detach) from->detach(cg);
+    cg->backend = to;
+    for (int i = 0; i < cg->n_nodes; i++) cg->nodes[i].host_newer = false;
+    return LC_OK;
 }

@@ -56,6 +56,10 @@ typedef struct {
     bool owned;              /* CONSTANT whose value the graph frees */
     int tag;                 /* the builder's tag when the node was added (model: layer index) */
     char *name;              /* PARAMETER */
+    /* On a device backend (lc_cg_to): the device copies of value, grad, aux,
+     * and whether the host's constant or parameter data is newer. */
+    float *dvalue, *dgrad, *daux;
+    bool host_newer;
 } lc_i_node;
 
 struct lc_i_backend;
@@ -72,6 +76,7 @@ struct lc_cgraph {
     const struct lc_i_backend *backend;
     int tag;          /* given to the nodes built next (lc_i_cg_set_tag) */
     bool check_finite; /* test every op's results for NaN/Inf */
+    void *device_state; /* the device backend's own (handles, buffers), or NULL */
     lc_node failed;   /* the node whose check failed last, or -1 */
 };
 

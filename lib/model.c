@@ -421,6 +421,7 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
                     (long long)batch);
         m->batch_size = batch;
         LC_TRY(lc_cg_constant(m->cg, m->batch_x, &flow.node));
+        m->batch_node = flow.node;
         flow.width = shape[2];
     } else if (ds->features) {
         LC_TRY(lc_cg_constant(m->cg, ds->features, &flow.node));
@@ -456,11 +457,22 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     LC_TRY(lc_cg_cross_entropy(m->cg, m->output, ds->samples ? m->batch_labels : ds->labels,
                                ds->samples ? m->batch_mask : ds->mask[0], &m->loss));
     LC_TRY(lc_cg_compile(m->cg, m->loss));
+    LC_TRY(lc_cg_to(m->cg, m->device));
     m->built_for = ds;
     m->built_dropout = cfg->dropout;
 done:
     if (st) lc_i_model_unbuild(m);
     return lc_i_error_from(st, __func__);
+}
+
+lc_status lc_model_to(lc_model_t *m, lc_device d)
+{
+    LC_CHECK_ARG(m, "model is NULL");
+    lc_status st = lc_device_available(d);
+    if (st) return lc_i_error_from(st, __func__);
+    if (m->cg && (st = lc_cg_to(m->cg, d))) return lc_i_error_from(st, __func__);
+    m->device = d;
+    return LC_OK;
 }
 
 const lc_tensor_t *lc_model_output(const lc_model_t *m)

@@ -24,6 +24,8 @@ struct lc_model {
     uint8_t *batch_mask;   /* B: 0 for the padding of a short last batch */
     int64_t *batch_rows;   /* B: scratch for evaluation (which samples fill the batch) */
     int64_t batch_size;    /* B */
+    lc_node batch_node;    /* the constant node of batch_x */
+    lc_device device;      /* where the graph runs (lc_model_to) */
 };
 
 /* Dropout masks get their own stream, so changing one never shifts the other. */

@@ -319,6 +319,7 @@ static void concat_bwd(lc_cgraph_t *cg, lc_i_node *n)
 
 const lc_i_backend lc_i_backend_cpu = {
     .name = "cpu",
+    .device = LC_DEVICE_CPU,
     .forward = {[LC_OP_CONSTANT] = noop, [LC_OP_PARAMETER] = noop, [LC_OP_MATMUL] = matmul_fwd,
                 [LC_OP_SPMM] = spmm_fwd, [LC_OP_ADD] = add_fwd, [LC_OP_BIAS] = bias_fwd,
                 [LC_OP_RELU] = relu_fwd, [LC_OP_LEAKY_RELU] = leaky_relu_fwd,

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "cgraph.h"
+#include "backend.h"
 
 struct lc_optim {
     lc_optim_config cfg;
@@ -11,7 +11,62 @@ struct lc_optim {
     float *decay;      /* per-parameter weight decay */
     float **m, **v;    /* first and second moments (v unused by SGD) */
     int64_t step;
+    /* The moments on a device, when the graph runs on one (else NULL): they
+     * move there at the first step on the device and home at the first step
+     * after the graph came back. */
+    const lc_i_backend *state_on;
+    float **dm, **dv;
 };
+
+/* Bring the moments home from the device (when they are there) and free
+ * their device copies. */
+static lc_status state_home(lc_optim_t *o)
+{
+    const lc_i_backend *be = o->state_on;
+    lc_status st = LC_OK;
+    if (!be) return LC_OK;
+    for (int i = 0; i < o->n; i++) {
+        const size_t len = (size_t)o->cg->nodes[o->cg->params[i]].value->numel;
+        if (!st && o->dm[i]) st = be->copy(o->m[i], o->dm[i], (int64_t)len, false);
+        if (!st && o->dv[i]) st = be->copy(o->v[i], o->dv[i], (int64_t)len, false);
+        be->free(o->dm[i]);
+        be->free(o->dv[i]);
+    }
+    lc_i_free(o->dm);
+    lc_i_free(o->dv);
+    o->dm = o->dv = NULL;
+    o->state_on = NULL;
+    return st;
+}
+
+/* Copy the moments to the graph's device (allocated once, there). */
+static lc_status state_to_device(lc_optim_t *o)
+{
+    const lc_i_backend *be = o->cg->backend;
+    lc_status st = LC_OK;
+    o->dm = lc_i_calloc((size_t)o->n, sizeof *o->dm);
+    o->dv = lc_i_calloc((size_t)o->n, sizeof *o->dv);
+    o->state_on = be;
+    if (!o->dm || !o->dv) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the device state");
+    for (int i = 0; i < o->n; i++) {
+        const int64_t len = o->cg->nodes[o->cg->params[i]].value->numel;
+        LC_TRY(be->alloc(&o->dm[i], len));
+        LC_TRY(be->copy(o->dm[i], o->m[i], len, true));
+        if (o->v[i]) {
+            LC_TRY(be->alloc(&o->dv[i], len));
+            LC_TRY(be->copy(o->dv[i], o->v[i], len, true));
+        }
+    }
+done:
+    if (st) { /* nothing moved: drop the partial copies */
+        for (int i = 0; o->dm && o->dv && i < o->n; i++) be->free(o->dm[i]), be->free(o->dv[i]);
+        lc_i_free(o->dm);
+        lc_i_free(o->dv);
+        o->dm = o->dv = NULL;
+        o->state_on = NULL;
+    }
+    return st;
+}
 
 lc_optim_config lc_optim_defaults(lc_optim_kind kind)
 {
@@ -24,6 +79,11 @@ void lc_optim_free(lc_optim_t **po)
 {
     if (!po || !*po) return;
     lc_optim_t *o = *po;
+    if (o->state_on) {
+        for (int i = 0; i < o->n; i++) o->state_on->free(o->dm[i]), o->state_on->free(o->dv[i]);
+        lc_i_free(o->dm);
+        lc_i_free(o->dv);
+    }
     for (int i = 0; o->m && i < o->n; i++) lc_i_free(o->m[i]);
     for (int i = 0; o->v && i < o->n; i++) lc_i_free(o->v[i]);
     lc_i_free(o->m);
@@ -96,6 +156,14 @@ void lc_optim_reset(lc_optim_t *o)
 {
     if (!o) return;
     o->step = 0;
+    if (o->state_on) { /* zero on the host, then the device copies start again from there */
+        const lc_i_backend *be = o->state_on;
+        for (int i = 0; i < o->n; i++) be->free(o->dm[i]), be->free(o->dv[i]);
+        lc_i_free(o->dm);
+        lc_i_free(o->dv);
+        o->dm = o->dv = NULL;
+        o->state_on = NULL;
+    }
     for (int i = 0; i < o->n; i++) {
         size_t len = (size_t)o->cg->nodes[o->cg->params[i]].value->numel * sizeof(float);
         memset(o->m[i], 0, len);
@@ -107,10 +175,27 @@ lc_status lc_optim_step(lc_optim_t *o)
 {
     LC_CHECK_ARG(o, "optimizer is NULL");
     const lc_optim_config *c = &o->cfg;
+    const lc_i_backend *be = o->cg->backend;
+    lc_status st;
+    if (o->state_on != (be->optim_update ? be : NULL)) { /* the graph moved */
+        if ((st = state_home(o))) return lc_i_error_from(st, __func__);
+        if (be->optim_update && (st = state_to_device(o))) return lc_i_error_from(st, __func__);
+    }
     o->step++;
     /* Bias corrections as PyTorch computes them, so runs can be compared. */
     const float bc1 = 1.0f - powf(c->beta1, (float)o->step);
     const float bc2_sqrt = sqrtf(1.0f - powf(c->beta2, (float)o->step));
+    if (be->optim_update) {
+        /* Parameters the host wrote (lc_cg_param_tensor) go up first. */
+        if ((st = be->begin_forward(o->cg))) return lc_i_error_from(st, __func__);
+        for (int p = 0; p < o->n; p++) {
+            lc_i_node *node = &o->cg->nodes[o->cg->params[p]];
+            if (node->grad)
+                be->optim_update(o->cg, c, o->step, bc1, bc2_sqrt, o->decay[p], node->dvalue,
+                                 node->dgrad, o->dm[p], o->dv[p], node->value->numel);
+        }
+        return lc_i_error_from(be->finish(o->cg), __func__);
+    }
     for (int p = 0; p < o->n; p++) {
         lc_i_node *node = &o->cg->nodes[o->cg->params[p]];
         if (!node->grad) continue; /* parameter not on the loss's path */

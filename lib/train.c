@@ -81,6 +81,7 @@ static void load_batch(lc_model_t *m, const lc_dataset_t *ds, const int64_t *row
         m->batch_labels[b] = b < count ? ds->labels[rows[b]] : -1;
         m->batch_mask[b] = b < count;
     }
+    lc_cg_touch(m->cg, m->batch_node); /* a device graph uploads the new batch */
 }
 
 /* Graph-level data: mean loss and accuracy over the labelled samples of a

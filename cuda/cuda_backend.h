@@ -1,0 +1,82 @@
+/* cuda_backend.h — the CUDA backend's private state, shared by device.cu (memory, uploads) and kernels.cu (ops). */
+#ifndef LC_CUDA_BACKEND_H
+#define LC_CUDA_BACKEND_H
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cusparse.h>
+
+#ifndef LC_HAVE_CUDA
+#define LC_HAVE_CUDA 1 /* these files are the CUDA backend */
+#endif
+extern "C" {
+#include "backend.h"
+}
+
+/* A CSR on the device with 32-bit indices (cuSPARSE's fastest SpMM wants
+ * them), uploaded once per graph however many nodes use it. */
+struct lc_cuda_csr {
+    const lc_csr_t *host;
+    int32_t *rowptr, *col; /* n_rows + 1, nnz */
+    float *val;            /* nnz */
+    int32_t *row_of;       /* nnz: the row of each entry (edge tails, for the SDDMM) */
+    int32_t *source;       /* nnz, transposes only: the entry's index in the original */
+};
+
+/* What one node needs beyond dvalue, dgrad and daux. */
+struct lc_cuda_node {
+    const lc_cuda_csr *s, *st; /* SPMM, EDGE_CONV: the operator and its transpose */
+    cusparseSpMatDescr_t a, at;
+    cusparseDnMatDescr_t x, y, dy, dx;
+    cusparseSpMMAlg_t alg, alg_t;
+    int32_t *labels;             /* CROSS_ENTROPY: rows labels, uploaded every pass */
+    uint8_t *mask;               /* CROSS_ENTROPY: rows mask bytes */
+    float *count;                /* CROSS_ENTROPY: counted rows (one float) */
+    int32_t *group_ptr, *members; /* POOL: nodes of each graph, in node order */
+    int32_t *graph_of;           /* POOL: n (NULL: one graph) */
+};
+
+struct lc_cuda_ctx {
+    cudaStream_t stream;
+    cublasHandle_t blas;
+    cusparseHandle_t sparse;
+    char *arena;       /* every buffer of the graph: one cudaMalloc at lc_cg_to */
+    size_t arena_used; /* bump allocator over the arena (sizing pass: arena NULL) */
+    float *grads;      /* the gradients sit together: one memset zeroes them */
+    size_t grads_bytes;
+    void *work; /* cuSPARSE's work buffer, shared by all SpMMs (one stream) */
+    size_t work_bytes;
+    float *ones; /* ones_len ones: column sums as a GEMV */
+    int64_t ones_len;
+    lc_cuda_csr *csrs;
+    int n_csrs;
+    lc_cuda_node *nodes; /* one per graph node */
+    lc_status error;     /* the first device error since the last finish */
+    char message[384];
+};
+
+static inline lc_cuda_ctx *lc_cuda_of(const lc_cgraph_t *cg)
+{
+    return (lc_cuda_ctx *)cg->device_state;
+}
+
+/* Keep the first failure of a CUDA, cuBLAS or cuSPARSE call; false when it failed. */
+bool lc_cuda_ok(lc_cuda_ctx *c, cudaError_t e, const char *what);
+bool lc_cuda_blas_ok(lc_cuda_ctx *c, cublasStatus_t s, const char *what);
+bool lc_cuda_sparse_ok(lc_cuda_ctx *c, cusparseStatus_t s, const char *what);
+#define LC_CU(c, call) lc_cuda_ok((c), (call), #call)
+#define LC_CUBLAS(c, call) lc_cuda_blas_ok((c), (call), #call)
+#define LC_CUSPARSE(c, call) lc_cuda_sparse_ok((c), (call), #call)
+
+/* Kernel table (kernels.cu); device.cu completes the backend with it. */
+void lc_cuda_fill_kernels(lc_i_backend *be);
+/* An op without a CUDA kernel yet (NULL in the table): lc_cg_to refuses the graph. */
+bool lc_cuda_has_kernel(lc_i_op op);
+/* Set n floats at p to v on the context's stream. */
+void lc_cuda_fill(lc_cuda_ctx *c, float *p, int64_t n, float v);
+/* The optimizer update (kernels.cu). */
+void lc_cuda_optim_update(lc_cgraph_t *cg, const lc_optim_config *cfg, int64_t step, float bc1,
+                          float bc2_sqrt, float weight_decay, float *w, const float *g, float *m,
+                          float *v, int64_t len);
+
+#endif

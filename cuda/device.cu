@@ -1,0 +1,473 @@
+/* device.cu — the CUDA backend's memory: one arena per graph, uploads, downloads, and the backend table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cuda_backend.h"
+
+/* ---------- errors ---------- */
+
+static bool keep_error(lc_cuda_ctx *c, const char *what, const char *why)
+{
+    if (c && c->error == LC_OK) {
+        c->error = LC_ERR_BACKEND;
+        snprintf(c->message, sizeof c->message, "%s failed: %s", what, why);
+    }
+    return false;
+}
+
+bool lc_cuda_ok(lc_cuda_ctx *c, cudaError_t e, const char *what)
+{
+    if (e == cudaSuccess) return true;
+    if (e == cudaErrorMemoryAllocation && c && c->error == LC_OK) {
+        c->error = LC_ERR_OUT_OF_MEMORY;
+        snprintf(c->message, sizeof c->message, "%s: out of device memory", what);
+        return false;
+    }
+    return keep_error(c, what, cudaGetErrorString(e));
+}
+
+bool lc_cuda_blas_ok(lc_cuda_ctx *c, cublasStatus_t s, const char *what)
+{
+    if (s == CUBLAS_STATUS_SUCCESS) return true;
+    char why[48];
+    snprintf(why, sizeof why, "cuBLAS status %d", (int)s);
+    return keep_error(c, what, why);
+}
+
+bool lc_cuda_sparse_ok(lc_cuda_ctx *c, cusparseStatus_t s, const char *what)
+{
+    if (s == CUSPARSE_STATUS_SUCCESS) return true;
+    return keep_error(c, what, cusparseGetErrorString(s));
+}
+
+/* The kept error as an lc_status (and the message as the thread's last error). */
+static lc_status take_error(lc_cuda_ctx *c, const char *func)
+{
+    lc_status st = c->error;
+    if (st == LC_OK) return LC_OK;
+    c->error = LC_OK;
+    return lc_i_error(st, func, "%s", c->message);
+}
+
+extern "C" lc_status lc_i_cuda_available(void)
+{
+    int count = 0;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess)
+        return lc_i_error(LC_ERR_BACKEND, __func__, "no usable CUDA device: %s",
+                          cudaGetErrorString(e));
+    if (count < 1) return lc_i_error(LC_ERR_BACKEND, __func__, "no CUDA device present");
+    return LC_OK;
+}
+
+/* ---------- the arena ---------- */
+
+/* Bump allocation; run once with arena NULL to size, then for real. */
+static void *reserve(lc_cuda_ctx *c, size_t bytes)
+{
+    const size_t off = (c->arena_used + 255) & ~(size_t)255;
+    c->arena_used = off + bytes;
+    return c->arena ? c->arena + off : NULL;
+}
+
+static int64_t numel_of(const lc_i_node *n)
+{
+    int64_t k = 1;
+    for (int i = 0; i < n->ndim; i++) k *= n->shape[i];
+    return k;
+}
+
+/* The device copy of a CSR, registered once per graph (a transpose carries
+ * its entries' sources for masked values and edge weights). */
+static const lc_cuda_csr *csr_of(lc_cuda_ctx *c, const lc_csr_t *a)
+{
+    if (!a) return NULL;
+    for (int i = 0; i < c->n_csrs; i++)
+        if (c->csrs[i].host == a) return &c->csrs[i];
+    lc_cuda_csr *d = &c->csrs[c->n_csrs++];
+    d->host = a;
+    d->rowptr = (int32_t *)reserve(c, (size_t)(a->n_rows + 1) * sizeof(int32_t));
+    d->col = (int32_t *)reserve(c, (size_t)a->nnz * sizeof(int32_t) + 4);
+    d->val = (float *)reserve(c, (size_t)a->nnz * sizeof(float) + 4);
+    d->row_of = (int32_t *)reserve(c, (size_t)a->nnz * sizeof(int32_t) + 4);
+    d->source = a->source ? (int32_t *)reserve(c, (size_t)a->nnz * sizeof(int32_t) + 4) : NULL;
+    return d;
+}
+
+/* Rows of a node's tensor viewed as [rows, last dim]. */
+static int64_t rows_of(const lc_i_node *n) { return numel_of(n) / n->shape[n->ndim - 1]; }
+
+/* Where every buffer of the graph goes. The gradients come first, together. */
+static void layout(lc_cgraph_t *cg, lc_cuda_ctx *c)
+{
+    c->arena_used = 0;
+    c->n_csrs = 0;
+    c->ones_len = 1;
+    size_t first = (size_t)-1;
+    for (int i = 0; i < cg->n_nodes; i++) {
+        lc_i_node *n = &cg->nodes[i];
+        if (!n->grad) continue;
+        n->dgrad = (float *)reserve(c, (size_t)numel_of(n) * sizeof(float));
+        if (first == (size_t)-1) first = c->arena_used - (size_t)numel_of(n) * sizeof(float);
+    }
+    c->grads = first == (size_t)-1 ? NULL : (float *)(c->arena ? c->arena + first : NULL);
+    c->grads_bytes = first == (size_t)-1 ? 0 : c->arena_used - first;
+    for (int i = 0; i < cg->n_nodes; i++) {
+        lc_i_node *n = &cg->nodes[i];
+        lc_cuda_node *d = &c->nodes[i];
+        n->dvalue = (float *)reserve(c, (size_t)numel_of(n) * sizeof(float));
+        n->daux = NULL;
+        switch (n->op) {
+        case LC_OP_DROPOUT: n->daux = (float *)reserve(c, (size_t)numel_of(n) * sizeof(float)); break;
+        case LC_OP_SPMM:
+            d->s = csr_of(c, n->sparse);
+            d->st = csr_of(c, n->sparse_t);
+            if (n->fparam > 0 && n->sparse->nnz > 0)
+                n->daux = (float *)reserve(c, 2 * (size_t)n->sparse->nnz * sizeof(float));
+            break;
+        case LC_OP_EDGE_CONV:
+            d->s = csr_of(c, n->sparse);
+            d->st = csr_of(c, n->sparse_t);
+            break;
+        case LC_OP_BIAS:
+            if (rows_of(n) > c->ones_len) c->ones_len = rows_of(n);
+            break;
+        case LC_OP_CROSS_ENTROPY: {
+            const int64_t rows = rows_of(&cg->nodes[n->in[0]]);
+            d->labels = (int32_t *)reserve(c, (size_t)rows * sizeof(int32_t));
+            d->mask = (uint8_t *)reserve(c, (size_t)rows);
+            d->count = (float *)reserve(c, sizeof(float));
+            break;
+        }
+        case LC_OP_POOL: {
+            const int64_t nodes = cg->nodes[n->in[0]].shape[0], groups = n->shape[0];
+            if (n->iparam[0] == LC_POOL_MAX)
+                n->daux = (float *)reserve(c, (size_t)numel_of(n) * sizeof(float));
+            d->group_ptr = (int32_t *)reserve(c, (size_t)(groups + 1) * sizeof(int32_t));
+            d->members = (int32_t *)reserve(c, (size_t)nodes * sizeof(int32_t));
+            d->graph_of = n->ptr ? (int32_t *)reserve(c, (size_t)nodes * sizeof(int32_t)) : NULL;
+            break;
+        }
+        default: break;
+        }
+    }
+    c->ones = (float *)reserve(c, (size_t)c->ones_len * sizeof(float));
+}
+
+/* ---------- uploads ---------- */
+
+static bool upload(lc_cuda_ctx *c, void *dst, const void *src, size_t bytes)
+{
+    if (!bytes) return true;
+    return LC_CU(c, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, c->stream));
+}
+
+/* A CSR's arrays, its indices narrowed to 32 bits (checked by attach). */
+static bool upload_csr(lc_cuda_ctx *c, const lc_cuda_csr *d)
+{
+    const lc_csr_t *a = d->host;
+    const int64_t len = a->nnz > a->n_rows + 1 ? a->nnz : a->n_rows + 1;
+    int32_t *tmp = (int32_t *)lc_i_malloc((size_t)len * sizeof(int32_t));
+    if (!tmp) {
+        if (c->error == LC_OK) {
+            c->error = LC_ERR_OUT_OF_MEMORY;
+            snprintf(c->message, sizeof c->message, "cannot allocate %lld indices on the host",
+                     (long long)len);
+        }
+        return false;
+    }
+    bool ok = true;
+    /* One buffer at a time: each copy completes before tmp is rewritten. */
+    for (int64_t r = 0; r <= a->n_rows; r++) tmp[r] = (int32_t)a->rowptr[r];
+    ok = ok && upload(c, d->rowptr, tmp, (size_t)(a->n_rows + 1) * sizeof(int32_t));
+    ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
+    ok = ok && upload(c, d->col, a->col, (size_t)a->nnz * sizeof(int32_t));
+    ok = ok && upload(c, d->val, a->val, (size_t)a->nnz * sizeof(float));
+    for (int64_t r = 0; ok && r < a->n_rows; r++)
+        for (int64_t k = a->rowptr[r]; k < a->rowptr[r + 1]; k++) tmp[k] = (int32_t)r;
+    ok = ok && upload(c, d->row_of, tmp, (size_t)a->nnz * sizeof(int32_t));
+    ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
+    if (ok && d->source) {
+        for (int64_t k = 0; k < a->nnz; k++) tmp[k] = (int32_t)a->source[k];
+        ok = upload(c, d->source, tmp, (size_t)a->nnz * sizeof(int32_t));
+        ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
+    }
+    lc_i_free(tmp);
+    return ok;
+}
+
+/* A pool node's members of each graph in node order (counting sort). */
+static bool upload_groups(lc_cuda_ctx *c, const lc_cgraph_t *cg, const lc_i_node *n,
+                          lc_cuda_node *d)
+{
+    const int64_t nodes = cg->nodes[n->in[0]].shape[0], groups = n->shape[0];
+    const int32_t *graph_of = (const int32_t *)n->ptr;
+    int32_t *ptr = (int32_t *)lc_i_calloc((size_t)groups + 1, sizeof(int32_t));
+    int32_t *members = (int32_t *)lc_i_malloc((size_t)nodes * sizeof(int32_t));
+    bool ok = ptr && members;
+    if (!ok && c->error == LC_OK) {
+        c->error = LC_ERR_OUT_OF_MEMORY;
+        snprintf(c->message, sizeof c->message, "cannot allocate a pool index of %lld nodes",
+                 (long long)nodes);
+    }
+    if (ok) {
+        for (int64_t k = 0; k < nodes; k++) ptr[(graph_of ? graph_of[k] : 0) + 1]++;
+        for (int64_t g = 0; g < groups; g++) ptr[g + 1] += ptr[g];
+        int32_t *next = (int32_t *)lc_i_malloc((size_t)groups * sizeof(int32_t) + 1);
+        ok = next != NULL;
+        if (ok) {
+            memcpy(next, ptr, (size_t)groups * sizeof(int32_t));
+            for (int64_t k = 0; k < nodes; k++) members[next[graph_of ? graph_of[k] : 0]++] = (int32_t)k;
+            lc_i_free(next);
+        } else keep_error(c, "pool index", "host allocation failed");
+    }
+    ok = ok && upload(c, d->group_ptr, ptr, (size_t)(groups + 1) * sizeof(int32_t));
+    ok = ok && upload(c, d->members, members, (size_t)nodes * sizeof(int32_t));
+    if (ok && graph_of) ok = upload(c, d->graph_of, graph_of, (size_t)nodes * sizeof(int32_t));
+    ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
+    lc_i_free(ptr);
+    lc_i_free(members);
+    return ok;
+}
+
+/* Row-major dense descriptor of a [rows, cols] buffer. */
+static bool dense(lc_cuda_ctx *c, cusparseDnMatDescr_t *d, int64_t rows, int64_t cols, float *p)
+{
+    return LC_CUSPARSE(c, cusparseCreateDnMat(d, rows, cols, cols, p, CUDA_R_32F, CUSPARSE_ORDER_ROW));
+}
+
+static bool sparse(lc_cuda_ctx *c, cusparseSpMatDescr_t *d, const lc_cuda_csr *a, float *vals)
+{
+    const lc_csr_t *h = a->host;
+    return LC_CUSPARSE(c, cusparseCreateCsr(d, h->n_rows, h->n_cols, h->nnz, a->rowptr, a->col,
+                                            vals, CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I,
+                                            CUSPARSE_INDEX_BASE_ZERO, CUDA_R_32F));
+}
+
+/* The work buffer an SpMM needs: ALG2 (deterministic, row-major) when cuSPARSE
+ * takes it for these operands, else its default algorithm. */
+static bool spmm_plan(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr_t x,
+                      cusparseDnMatDescr_t y, cusparseSpMMAlg_t *alg)
+{
+    const float one = 1.0f;
+    size_t bytes = 0;
+    *alg = CUSPARSE_SPMM_CSR_ALG2;
+    if (cusparseSpMM_bufferSize(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
+                                CUSPARSE_OPERATION_NON_TRANSPOSE, &one, a, x, &one, y, CUDA_R_32F,
+                                *alg, &bytes) != CUSPARSE_STATUS_SUCCESS) {
+        *alg = CUSPARSE_SPMM_ALG_DEFAULT;
+        if (!LC_CUSPARSE(c, cusparseSpMM_bufferSize(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
+                                                    CUSPARSE_OPERATION_NON_TRANSPOSE, &one, a, x,
+                                                    &one, y, CUDA_R_32F, *alg, &bytes)))
+            return false;
+    }
+    if (bytes > c->work_bytes) c->work_bytes = bytes;
+    return true;
+}
+
+static bool make_spmm(lc_cuda_ctx *c, lc_cgraph_t *cg, lc_i_node *n, lc_cuda_node *d)
+{
+    const lc_csr_t *s = n->sparse;
+    if (s->nnz == 0) return true; /* the kernels write zeros without cuSPARSE */
+    lc_i_node *x = &cg->nodes[n->in[0]];
+    const int64_t f = numel_of(x) / x->shape[0];
+    const bool masked = n->daux != NULL;
+    bool ok = sparse(c, &d->a, d->s, masked ? n->daux : d->s->val) &&
+              dense(c, &d->x, s->n_cols, f, x->dvalue) && dense(c, &d->y, s->n_rows, f, n->dvalue) &&
+              spmm_plan(c, d->a, d->x, d->y, &d->alg);
+    if (ok && x->dgrad && n->dgrad)
+        ok = sparse(c, &d->at, d->st, masked ? n->daux + s->nnz : d->st->val) &&
+             dense(c, &d->dy, s->n_rows, f, n->dgrad) && dense(c, &d->dx, s->n_cols, f, x->dgrad) &&
+             spmm_plan(c, d->at, d->dy, d->dx, &d->alg_t);
+    return ok;
+}
+
+/* Upload constants and parameters whose host data is newer. */
+static bool upload_nodes(lc_cuda_ctx *c, lc_cgraph_t *cg, bool all)
+{
+    for (int i = 0; i < cg->n_nodes; i++) {
+        lc_i_node *n = &cg->nodes[i];
+        if (n->op != LC_OP_CONSTANT && n->op != LC_OP_PARAMETER) continue;
+        if (!all && !n->host_newer) continue;
+        if (!upload(c, n->dvalue, n->value->data, (size_t)n->value->numel * sizeof(float)))
+            return false;
+        n->host_newer = false;
+    }
+    return true;
+}
+
+/* ---------- the backend hooks ---------- */
+
+static void cuda_detach(lc_cgraph_t *cg)
+{
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    if (!c) return;
+    if (c->stream) cudaStreamSynchronize(c->stream);
+    for (int i = 0; c->nodes && i < cg->n_nodes; i++) {
+        lc_cuda_node *d = &c->nodes[i];
+        if (d->a) cusparseDestroySpMat(d->a);
+        if (d->at) cusparseDestroySpMat(d->at);
+        if (d->x) cusparseDestroyDnMat(d->x);
+        if (d->y) cusparseDestroyDnMat(d->y);
+        if (d->dy) cusparseDestroyDnMat(d->dy);
+        if (d->dx) cusparseDestroyDnMat(d->dx);
+        lc_i_node *n = &cg->nodes[i];
+        n->dvalue = n->dgrad = n->daux = NULL;
+    }
+    cudaFree(c->arena);
+    cudaFree(c->work);
+    if (c->sparse) cusparseDestroy(c->sparse);
+    if (c->blas) cublasDestroy(c->blas);
+    if (c->stream) cudaStreamDestroy(c->stream);
+    lc_i_free(c->nodes);
+    lc_i_free(c->csrs);
+    lc_i_free(c);
+    cg->device_state = NULL;
+}
+
+static lc_status cuda_attach(lc_cgraph_t *cg)
+{
+    for (int i = 0; i < cg->n_nodes; i++) {
+        const lc_i_node *n = &cg->nodes[i];
+        if (!lc_cuda_has_kernel(n->op))
+            return lc_i_error(LC_ERR_UNSUPPORTED, __func__,
+                              "op '%s' (node %d) has no CUDA kernel yet; run this graph on the cpu",
+                              lc_i_op_names[n->op], i);
+        const lc_csr_t *s = n->sparse;
+        if (s && (s->nnz > INT32_MAX || s->n_rows >= INT32_MAX))
+            return lc_i_error(LC_ERR_UNSUPPORTED, __func__,
+                              "node %d: a sparse operator of %lld entries exceeds 32-bit indices",
+                              i, (long long)s->nnz);
+        if (n->op == LC_OP_MATMUL || n->op == LC_OP_CROSS_ENTROPY || n->op == LC_OP_POOL) {
+            if (numel_of(n) > INT32_MAX && n->op == LC_OP_MATMUL)
+                return lc_i_error(LC_ERR_UNSUPPORTED, __func__, "node %d: too large for cuBLAS", i);
+        }
+    }
+    lc_cuda_ctx *c = (lc_cuda_ctx *)lc_i_calloc(1, sizeof *c);
+    if (!c) return lc_i_error(LC_ERR_OUT_OF_MEMORY, __func__, "cannot allocate the CUDA context");
+    cg->device_state = c;
+    c->nodes = (lc_cuda_node *)lc_i_calloc((size_t)cg->n_nodes, sizeof *c->nodes);
+    c->csrs = (lc_cuda_csr *)lc_i_calloc(2 * (size_t)cg->n_nodes + 1, sizeof *c->csrs);
+    bool ok = c->nodes && c->csrs;
+    if (!ok) {
+        cuda_detach(cg);
+        return lc_i_error(LC_ERR_OUT_OF_MEMORY, __func__, "cannot allocate the CUDA context");
+    }
+    ok = LC_CU(c, cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking)) &&
+         LC_CUBLAS(c, cublasCreate(&c->blas)) && LC_CUBLAS(c, cublasSetStream(c->blas, c->stream)) &&
+         LC_CUSPARSE(c, cusparseCreate(&c->sparse)) &&
+         LC_CUSPARSE(c, cusparseSetStream(c->sparse, c->stream));
+    if (ok) {
+        layout(cg, c); /* sizing pass */
+        const size_t bytes = c->arena_used;
+        ok = LC_CU(c, cudaMalloc((void **)&c->arena, bytes ? bytes : 1));
+        if (!ok && c->error == LC_ERR_OUT_OF_MEMORY)
+            snprintf(c->message, sizeof c->message,
+                     "cannot allocate %.3f GiB of device memory for the graph's buffers",
+                     (double)bytes / (1 << 30));
+    }
+    if (ok) {
+        layout(cg, c); /* now with addresses */
+        ok = upload_nodes(c, cg, true);
+        for (int i = 0; ok && i < c->n_csrs; i++) ok = upload_csr(c, &c->csrs[i]);
+        for (int i = 0; ok && i < cg->n_nodes; i++) {
+            lc_i_node *n = &cg->nodes[i];
+            if (n->op == LC_OP_SPMM) ok = make_spmm(c, cg, n, &c->nodes[i]);
+            if (n->op == LC_OP_POOL) ok = upload_groups(c, cg, n, &c->nodes[i]);
+        }
+        if (ok) lc_cuda_fill(c, c->ones, c->ones_len, 1.0f);
+        if (ok && c->work_bytes) ok = LC_CU(c, cudaMalloc(&c->work, c->work_bytes));
+        ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
+    }
+    if (!ok) {
+        lc_status st = take_error(c, __func__);
+        cuda_detach(cg);
+        return st ? st : lc_i_error(LC_ERR_BACKEND, __func__, "CUDA setup failed");
+    }
+    return LC_OK;
+}
+
+static lc_status cuda_begin_forward(lc_cgraph_t *cg)
+{
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    upload_nodes(c, cg, false);
+    return take_error(c, __func__);
+}
+
+static lc_status cuda_begin_backward(lc_cgraph_t *cg)
+{
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    if (c->grads_bytes) LC_CU(c, cudaMemsetAsync(c->grads, 0, c->grads_bytes, c->stream));
+    lc_cuda_fill(c, cg->nodes[cg->loss].dgrad, 1, 1.0f);
+    return take_error(c, __func__);
+}
+
+/* Launch errors show at once; faults inside kernels at the next copy home. */
+static lc_status cuda_finish(lc_cgraph_t *cg)
+{
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    LC_CU(c, cudaGetLastError());
+    return take_error(c, __func__);
+}
+
+static lc_status cuda_download(lc_cgraph_t *cg, lc_i_node *n, bool grad)
+{
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    lc_tensor_t *t = grad ? n->grad : n->value;
+    const float *src = grad ? n->dgrad : n->dvalue;
+    LC_CU(c, cudaMemcpyAsync(t->data, src, (size_t)t->numel * sizeof(float), cudaMemcpyDeviceToHost,
+                             c->stream)) &&
+        LC_CU(c, cudaStreamSynchronize(c->stream));
+    return take_error(c, __func__);
+}
+
+static lc_status cuda_alloc(float **p, int64_t count)
+{
+    *p = NULL;
+    cudaError_t e = cudaMalloc((void **)p, (size_t)(count ? count : 1) * sizeof(float));
+    if (e == cudaSuccess) e = cudaMemset(*p, 0, (size_t)(count ? count : 1) * sizeof(float));
+    if (e != cudaSuccess)
+        return lc_i_error(e == cudaErrorMemoryAllocation ? LC_ERR_OUT_OF_MEMORY : LC_ERR_BACKEND,
+                          __func__, "cudaMalloc of %lld floats: %s", (long long)count,
+                          cudaGetErrorString(e));
+    return LC_OK;
+}
+
+static void cuda_free(float *p) { cudaFree(p); }
+
+static lc_status cuda_copy(float *dst, const float *src, int64_t count, bool to_device)
+{
+    cudaError_t e = cudaMemcpy(dst, src, (size_t)count * sizeof(float),
+                               to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost);
+    if (e != cudaSuccess)
+        return lc_i_error(LC_ERR_BACKEND, __func__, "cudaMemcpy of %lld floats: %s",
+                          (long long)count, cudaGetErrorString(e));
+    return LC_OK;
+}
+
+extern "C" const lc_i_backend *lc_i_backend_cuda(void)
+{
+    static lc_i_backend be;
+    static bool ready = false; /* filled once; the table is read-only afterwards */
+    if (!ready) {
+        lc_i_lazy_lock();
+        if (!ready) {
+            be.name = "cuda";
+            be.device = LC_DEVICE_CUDA;
+            lc_cuda_fill_kernels(&be);
+            be.attach = cuda_attach;
+            be.detach = cuda_detach;
+            be.begin_forward = cuda_begin_forward;
+            be.begin_backward = cuda_begin_backward;
+            be.finish = cuda_finish;
+            be.download = cuda_download;
+            be.alloc = cuda_alloc;
+            be.free = cuda_free;
+            be.copy = cuda_copy;
+            be.optim_update = lc_cuda_optim_update;
+            __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+        }
+        lc_i_lazy_unlock();
+    }
+    return &be;
+}
