@@ -10,6 +10,7 @@
 
 #include <GraphBLAS.h>
 
+#include "datafile.h"
 #include "internal.h" /* lc_i_graphblas_init and lc_i_csr_to_grb, for the GrB_mxm-only timing */
 #include "lconv.h"
 #include "model.h" /* which parameters lc_model_train decays, to configure Adam alike */
@@ -47,6 +48,9 @@ typedef struct {
     int threads;
     const char *data_dir;
     const char *model; /* NULL: the case's GCN */
+    const char *write; /* write the case's data here and stop */
+    const char *file;  /* train on the data of this file (case "file") */
+    const char *dump;  /* write the built model's parameters and output here */
 } options;
 
 static double now_ms(void)
@@ -155,7 +159,7 @@ done:
  * the first learnable layer's weights only (Kipf & Welling; for an L-conv
  * layer its W_i and W0, not its edge weights or bias). */
 static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const char *spec,
-                             int reps, int threads)
+                             int reps, int threads, const char *dump)
 {
     lc_status st = LC_OK;
     lc_model_t *m = NULL;
@@ -166,6 +170,10 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
     BENCH_TRY(lc_model_from_spec(&m, spec));
     BENCH_TRY(lc_model_build(m, ds, &cfg));
     lc_cgraph_t *cg = lc_model_graph(m);
+    if (dump) { /* the initial parameters and their evaluation-mode output */
+        BENCH_TRY(lc_cg_forward(cg, 0));
+        BENCH_TRY(lc_bench_write_dump(m, dump));
+    }
     lc_optim_config oc = lc_optim_defaults(LC_OPTIM_ADAM);
     oc.lr = cfg.lr;
     BENCH_TRY(lc_optim_new(&opt, &oc, cg));
@@ -195,10 +203,15 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
     if (!isfinite(ev.loss[0]))
         BENCH_FAIL(LC_ERR_NUMERIC, "%s: the training loss is %g after %d epochs", name,
                    ev.loss[0], reps + 1);
-    fprintf(stderr, "# %s: %lld nodes, %lld directed edges, model %s, train loss %.4f after %d epochs\n",
+    fprintf(stderr,
+            "# %s: %lld nodes, %lld directed edges, model %s, params=%lld, train loss %.4f after %d epochs\n",
             name, (long long)lc_dataset_num_nodes(ds),
-            (long long)lc_graph_num_edges(lc_dataset_graph(ds)), lc_model_spec(m), ev.loss[0],
-            reps + 1);
+            (long long)lc_graph_num_edges(lc_dataset_graph(ds)), lc_model_spec(m),
+            (long long)lc_model_num_params(m), ev.loss[0], reps + 1);
+    /* every epoch's time, for bench/compare-pyg to pool over runs */
+    fprintf(stderr, "# epoch_ms %s:", name);
+    for (int r = 0; r < reps; r++) fprintf(stderr, " %.3f", times[r]);
+    fprintf(stderr, "\n");
     print_case(name, threads, times, reps);
 done:
     free(times);
@@ -330,7 +343,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: gcn_epoch [--case cora|arxiv|all] [--model SPEC] [--reps R] [--threads T]\n"
-            "                 [--spmm-compare] [--data DIR]\n"
+            "                 [--spmm-compare] [--data DIR] [--write FILE] [--file FILE [--dump FILE]]\n"
             "Times one full-batch training epoch (forward with dropout, backward, Adam step).\n"
             "  --case      cora: Planetoid Cora, %s\n"
             "              arxiv: random graph of ogbn-arxiv's size, %s\n"
@@ -342,6 +355,9 @@ static void usage(FILE *out)
             "  --spmm-compare  also time one f=256 SpMM on the arxiv-like graph's GCN operator:\n"
             "              lc_csr_spmm vs GrB_mxm, checked to agree to 1e-4 relative\n"
             "  --data      data folder (default $LCONV_DATA_DIR, else ../shared/data)\n"
+            "  --write     write the one chosen case's data to FILE (bench/compare-pyg's format) and stop\n"
+            "  --file      time the data of FILE (case 'file') instead of cora/arxiv\n"
+            "  --dump      with --file: write the built model's parameters and evaluation output to FILE\n"
             "Output: case threads median_ms min_ms max_ms peak_rss_MB (MiB; peak of the process)\n",
             CORA_MODEL, ARXIV_MODEL);
 }
@@ -398,6 +414,9 @@ static int parse_args(int argc, char **argv, options *o)
             lc_model_free(&check);
             o->model = v;
             i++;
+        } else if ((!strcmp(a, "--write") || !strcmp(a, "--file") || !strcmp(a, "--dump")) && v) {
+            *(a[2] == 'w' ? &o->write : a[2] == 'f' ? &o->file : &o->dump) = v;
+            i++;
         } else if (!strcmp(a, "--spmm-compare")) {
             o->spmm_compare = 1;
         } else {
@@ -424,11 +443,26 @@ int main(int argc, char **argv)
     if (GxB_Global_Option_set(GxB_GLOBAL_NTHREADS, threads) != GrB_SUCCESS)
         BENCH_FAIL(LC_ERR_BACKEND, "cannot set the GraphBLAS thread count to %d", threads);
 
+    if (o.write) { /* one case's data for bench/compare-pyg, nothing timed */
+        if (o.run_cora == o.run_arxiv)
+            BENCH_FAIL(LC_ERR_INVALID_ARG, "--write needs --case cora or --case arxiv");
+        lc_dataset_t **ds = o.run_cora ? &cora : &arxiv;
+        if (o.run_cora && (st = load_cora(ds, o.data_dir))) goto done;
+        if (o.run_arxiv) BENCH_TRY(make_arxiv(ds));
+        BENCH_TRY(lc_bench_write_dataset(*ds, o.write));
+        goto done;
+    }
     printf("# case  threads   median_ms    min_ms    max_ms  peak_rss_MB\n");
+    if (o.file) {
+        BENCH_TRY(lc_bench_read_dataset(&cora, o.file));
+        BENCH_TRY(time_epochs("file", cora, o.model ? o.model : CORA_MODEL, o.reps ? o.reps : 5,
+                              threads, o.dump));
+        goto done;
+    }
     if (o.run_cora) {
         if ((st = load_cora(&cora, o.data_dir))) goto done;
         BENCH_TRY(time_epochs("cora", cora, o.model ? o.model : CORA_MODEL, o.reps ? o.reps : 5,
-                              threads));
+                              threads, NULL));
         lc_dataset_free(&cora);
     }
     if (o.run_arxiv || o.spmm_compare) {
@@ -438,7 +472,7 @@ int main(int argc, char **argv)
     }
     if (o.run_arxiv)
         BENCH_TRY(time_epochs("arxiv", arxiv, o.model ? o.model : ARXIV_MODEL, o.reps ? o.reps : 3,
-                              threads));
+                              threads, NULL));
     if (o.spmm_compare) BENCH_TRY(spmm_compare(arxiv, o.reps ? o.reps : 3, threads));
 done:
     lc_dataset_free(&cora);

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""check_pyg.py — bench/compare-pyg's equivalence check: our model and its PyG counterpart
+(bench/pyg_epoch.py) get the same parameters and the same data file, and must have as many
+learnable scalars and give the same log-probabilities (evaluation mode), in both PyG forms.
+
+usage: check_pyg.py GCN_EPOCH DATA_FILE WORK_DIR   (exit status 1 on a disagreement)"""
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+import pyg_epoch
+
+# (our spec, PyG model, hidden widths): the L-conv one has a layer of each weight layout
+# (16 -> 64 aggregates first, the others project first).
+CASES = [
+    ("gcn:16,relu,gcn", "gcn", "16"),
+    ("lconv:16:p=4,relu,lconv:64:p=4,relu,lconv:p=4", "lconv", "16,64"),
+]
+TOLERANCE = 1e-4  # max |Δ log p| / max(1, max |log p|)
+
+
+def read_dump(path):
+    raw = open(path, "rb").read()
+    if raw[:8] != b"LCDUMP01":
+        raise ValueError(f"{path} is not a parameter dump")
+    (count,), off, out = np.frombuffer(raw, np.int64, 1, 8), 16, []
+    for _ in range(count):
+        (length,) = np.frombuffer(raw, np.int64, 1, off)
+        name = raw[off + 8:off + 8 + length].decode()
+        off += 8 + length
+        (ndim,) = np.frombuffer(raw, np.int64, 1, off)
+        shape = tuple(int(s) for s in np.frombuffer(raw, np.int64, ndim, off + 8))
+        off += 8 + 8 * ndim
+        numel = int(np.prod(shape))
+        out.append((name, torch.from_numpy(np.frombuffer(raw, np.float32, numel, off).reshape(shape).copy())))
+        off += 4 * numel
+    return out
+
+
+def load_into(model, params):
+    """Our parameters in creation order, onto the PyG layers (GCNConv's weight is [out, in])."""
+    it = iter(params)
+    for conv in model.convs:
+        if model.kind == "gcn":
+            pairs = [(conv.lin.weight, True), (conv.bias, False)]
+        else:
+            pairs = [(conv.edge_weight, False), (conv.weights, False), (conv.weight0, False), (conv.bias, False)]
+        for dst, transposed in pairs:
+            name, src = next(it)
+            src = src.t() if transposed else src
+            if tuple(src.shape) != tuple(dst.shape):
+                raise ValueError(f"{name}: ours {tuple(src.shape)}, PyG {tuple(dst.shape)}")
+            with torch.no_grad():
+                dst.copy_(src)
+
+
+def main():
+    gcn_epoch, data, work = sys.argv[1:4]
+    d = pyg_epoch.read_dataset(data)
+    bad = 0
+    for spec, kind, hidden in CASES:
+        dump = f"{work}/check-{kind}.dump"
+        subprocess.run([gcn_epoch, "--file", data, "--model", spec, "--reps", "1", "--dump", dump],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        params = read_dump(dump)
+        ours_out = params.pop()[1]
+        ours_count = sum(t.numel() for _, t in params)
+        for form in ("edge_index", "sparse") + (("edge_index_ckpt",) if kind == "lconv" else ()):
+            args = type("A", (), dict(model=kind, hidden=hidden, dropout=0.0, p=4, form=form))
+            model, _ = pyg_epoch.build(args, d)
+            load_into(model, params)
+            model.eval()
+            with torch.no_grad():
+                out = model(d["x"], pyg_epoch.graph_inputs(d, form), d["tail"])
+            count = sum(q.numel() for q in model.parameters())
+            err = (out - ours_out).abs().max().item() / max(1.0, ours_out.abs().max().item())
+            ok = count == ours_count and err <= TOLERANCE
+            bad += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} {kind:5s} {form:10s} params ours {ours_count} PyG {count}, "
+                  f"max |Δ log p| (relative) {err:.2e}  [{spec}]")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
