@@ -60,6 +60,31 @@ static inline lc_cuda_ctx *lc_cuda_of(const lc_cgraph_t *cg)
     return (lc_cuda_ctx *)cg->device_state;
 }
 
+/* cuBLAS and cuSPARSE are opened with dlopen when a graph first asks for the
+ * GPU: linked directly they would add some 250 MB of resident memory to
+ * every CPU run (their relocations touch that much at load). */
+struct lc_cuda_api {
+    decltype(&cublasCreate_v2) blas_create;
+    decltype(&cublasDestroy_v2) blas_destroy;
+    decltype(&cublasSetStream_v2) blas_set_stream;
+    decltype(&cublasSgemm_v2) sgemm;
+    decltype(&cublasSgemv_v2) sgemv;
+    decltype(&cusparseCreate) sparse_create;
+    decltype(&cusparseDestroy) sparse_destroy;
+    decltype(&cusparseSetStream) sparse_set_stream;
+    decltype(&cusparseGetErrorString) sparse_error_string;
+    decltype(&cusparseCreateCsr) create_csr;
+    decltype(&cusparseDestroySpMat) destroy_sp_mat;
+    decltype(&cusparseCreateDnMat) create_dn_mat;
+    decltype(&cusparseDestroyDnMat) destroy_dn_mat;
+    decltype(&cusparseSpMM_bufferSize) spmm_buffer_size;
+    decltype(&cusparseSpMM) spmm;
+};
+extern lc_cuda_api lc_cuda;
+/* Open the libraries once (thread-safe). Errors: LC_ERR_BACKEND naming the
+ * library or symbol that is missing. */
+lc_status lc_cuda_load(void);
+
 /* Keep the first failure of a CUDA, cuBLAS or cuSPARSE call; false when it failed. */
 bool lc_cuda_ok(lc_cuda_ctx *c, cudaError_t e, const char *what);
 bool lc_cuda_blas_ok(lc_cuda_ctx *c, cublasStatus_t s, const char *what);

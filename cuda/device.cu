@@ -1,4 +1,5 @@
 /* device.cu — the CUDA backend's memory: one arena per graph, uploads, downloads, and the backend table. */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,7 +38,7 @@ bool lc_cuda_blas_ok(lc_cuda_ctx *c, cublasStatus_t s, const char *what)
 bool lc_cuda_sparse_ok(lc_cuda_ctx *c, cusparseStatus_t s, const char *what)
 {
     if (s == CUSPARSE_STATUS_SUCCESS) return true;
-    return keep_error(c, what, cusparseGetErrorString(s));
+    return keep_error(c, what, lc_cuda.sparse_error_string(s));
 }
 
 /* The kept error as an lc_status (and the message as the thread's last error). */
@@ -49,6 +50,75 @@ static lc_status take_error(lc_cuda_ctx *c, const char *func)
     return lc_i_error(st, func, "%s", c->message);
 }
 
+/* ---------- cuBLAS and cuSPARSE, opened on first use ---------- */
+
+lc_cuda_api lc_cuda;
+
+#define LC_STR2(x) #x
+#define LC_STR(x) LC_STR2(x) /* expands macros first: cublasSgemm is cublasSgemm_v2 */
+
+static void *open_library(const char *name, const char *versioned, char *why, size_t len)
+{
+    void *h = dlopen(versioned, RTLD_NOW | RTLD_LOCAL);
+    if (!h) h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!h) snprintf(why, len, "cannot open %s: %s", versioned, dlerror());
+    return h;
+}
+
+static lc_status load_libraries(void)
+{
+    char why[320] = "";
+    void *blas = open_library("libcublas.so", "libcublas.so." LC_STR(CUBLAS_VER_MAJOR), why, sizeof why);
+    void *sp = blas ? open_library("libcusparse.so", "libcusparse.so." LC_STR(CUSPARSE_VER_MAJOR),
+                                   why, sizeof why)
+                    : NULL;
+    if (!blas || !sp) {
+        if (blas) dlclose(blas);
+        return lc_i_error(LC_ERR_BACKEND, "lc_i_cuda_available", "%s", why);
+    }
+    lc_cuda_api api;
+    bool ok = true;
+#define LOAD(lib, field, sym)                                                                       \
+    do {                                                                                           \
+        *(void **)&api.field = dlsym(lib, LC_STR(sym));                                            \
+        if (!api.field && ok) ok = false, snprintf(why, sizeof why, "%s lacks %s", #lib, LC_STR(sym)); \
+    } while (0)
+    LOAD(blas, blas_create, cublasCreate);
+    LOAD(blas, blas_destroy, cublasDestroy);
+    LOAD(blas, blas_set_stream, cublasSetStream);
+    LOAD(blas, sgemm, cublasSgemm);
+    LOAD(blas, sgemv, cublasSgemv);
+    LOAD(sp, sparse_create, cusparseCreate);
+    LOAD(sp, sparse_destroy, cusparseDestroy);
+    LOAD(sp, sparse_set_stream, cusparseSetStream);
+    LOAD(sp, sparse_error_string, cusparseGetErrorString);
+    LOAD(sp, create_csr, cusparseCreateCsr);
+    LOAD(sp, destroy_sp_mat, cusparseDestroySpMat);
+    LOAD(sp, create_dn_mat, cusparseCreateDnMat);
+    LOAD(sp, destroy_dn_mat, cusparseDestroyDnMat);
+    LOAD(sp, spmm_buffer_size, cusparseSpMM_bufferSize);
+    LOAD(sp, spmm, cusparseSpMM);
+#undef LOAD
+    if (!ok) {
+        dlclose(sp);
+        dlclose(blas);
+        return lc_i_error(LC_ERR_BACKEND, "lc_i_cuda_available", "%s", why);
+    }
+    lc_cuda = api; /* the libraries stay open for the life of the process */
+    return LC_OK;
+}
+
+lc_status lc_cuda_load(void)
+{
+    static int loaded; /* 0 not yet, 1 loaded; a failure is retried on the next call */
+    if (__atomic_load_n(&loaded, __ATOMIC_ACQUIRE)) return LC_OK;
+    lc_i_lazy_lock();
+    lc_status st = LC_OK;
+    if (!loaded && (st = load_libraries()) == LC_OK) __atomic_store_n(&loaded, 1, __ATOMIC_RELEASE);
+    lc_i_lazy_unlock();
+    return st;
+}
+
 extern "C" lc_status lc_i_cuda_available(void)
 {
     int count = 0;
@@ -57,7 +127,7 @@ extern "C" lc_status lc_i_cuda_available(void)
         return lc_i_error(LC_ERR_BACKEND, __func__, "no usable CUDA device: %s",
                           cudaGetErrorString(e));
     if (count < 1) return lc_i_error(LC_ERR_BACKEND, __func__, "no CUDA device present");
-    return LC_OK;
+    return lc_cuda_load();
 }
 
 /* ---------- the arena ---------- */
@@ -233,13 +303,13 @@ static bool upload_groups(lc_cuda_ctx *c, const lc_cgraph_t *cg, const lc_i_node
 /* Row-major dense descriptor of a [rows, cols] buffer. */
 static bool dense(lc_cuda_ctx *c, cusparseDnMatDescr_t *d, int64_t rows, int64_t cols, float *p)
 {
-    return LC_CUSPARSE(c, cusparseCreateDnMat(d, rows, cols, cols, p, CUDA_R_32F, CUSPARSE_ORDER_ROW));
+    return LC_CUSPARSE(c, lc_cuda.create_dn_mat(d, rows, cols, cols, p, CUDA_R_32F, CUSPARSE_ORDER_ROW));
 }
 
 static bool sparse(lc_cuda_ctx *c, cusparseSpMatDescr_t *d, const lc_cuda_csr *a, float *vals)
 {
     const lc_csr_t *h = a->host;
-    return LC_CUSPARSE(c, cusparseCreateCsr(d, h->n_rows, h->n_cols, h->nnz, a->rowptr, a->col,
+    return LC_CUSPARSE(c, lc_cuda.create_csr(d, h->n_rows, h->n_cols, h->nnz, a->rowptr, a->col,
                                             vals, CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I,
                                             CUSPARSE_INDEX_BASE_ZERO, CUDA_R_32F));
 }
@@ -252,11 +322,11 @@ static bool spmm_plan(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr
     const float one = 1.0f;
     size_t bytes = 0;
     *alg = CUSPARSE_SPMM_CSR_ALG2;
-    if (cusparseSpMM_bufferSize(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
+    if (lc_cuda.spmm_buffer_size(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
                                 CUSPARSE_OPERATION_NON_TRANSPOSE, &one, a, x, &one, y, CUDA_R_32F,
                                 *alg, &bytes) != CUSPARSE_STATUS_SUCCESS) {
         *alg = CUSPARSE_SPMM_ALG_DEFAULT;
-        if (!LC_CUSPARSE(c, cusparseSpMM_bufferSize(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
+        if (!LC_CUSPARSE(c, lc_cuda.spmm_buffer_size(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
                                                     CUSPARSE_OPERATION_NON_TRANSPOSE, &one, a, x,
                                                     &one, y, CUDA_R_32F, *alg, &bytes)))
             return false;
@@ -305,19 +375,19 @@ static void cuda_detach(lc_cgraph_t *cg)
     if (c->stream) cudaStreamSynchronize(c->stream);
     for (int i = 0; c->nodes && i < cg->n_nodes; i++) {
         lc_cuda_node *d = &c->nodes[i];
-        if (d->a) cusparseDestroySpMat(d->a);
-        if (d->at) cusparseDestroySpMat(d->at);
-        if (d->x) cusparseDestroyDnMat(d->x);
-        if (d->y) cusparseDestroyDnMat(d->y);
-        if (d->dy) cusparseDestroyDnMat(d->dy);
-        if (d->dx) cusparseDestroyDnMat(d->dx);
+        if (d->a) lc_cuda.destroy_sp_mat(d->a);
+        if (d->at) lc_cuda.destroy_sp_mat(d->at);
+        if (d->x) lc_cuda.destroy_dn_mat(d->x);
+        if (d->y) lc_cuda.destroy_dn_mat(d->y);
+        if (d->dy) lc_cuda.destroy_dn_mat(d->dy);
+        if (d->dx) lc_cuda.destroy_dn_mat(d->dx);
         lc_i_node *n = &cg->nodes[i];
         n->dvalue = n->dgrad = n->daux = NULL;
     }
     cudaFree(c->arena);
     cudaFree(c->work);
-    if (c->sparse) cusparseDestroy(c->sparse);
-    if (c->blas) cublasDestroy(c->blas);
+    if (c->sparse) lc_cuda.sparse_destroy(c->sparse);
+    if (c->blas) lc_cuda.blas_destroy(c->blas);
     if (c->stream) cudaStreamDestroy(c->stream);
     lc_i_free(c->nodes);
     lc_i_free(c->csrs);
@@ -354,9 +424,9 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
         return lc_i_error(LC_ERR_OUT_OF_MEMORY, __func__, "cannot allocate the CUDA context");
     }
     ok = LC_CU(c, cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking)) &&
-         LC_CUBLAS(c, cublasCreate(&c->blas)) && LC_CUBLAS(c, cublasSetStream(c->blas, c->stream)) &&
-         LC_CUSPARSE(c, cusparseCreate(&c->sparse)) &&
-         LC_CUSPARSE(c, cusparseSetStream(c->sparse, c->stream));
+         LC_CUBLAS(c, lc_cuda.blas_create(&c->blas)) && LC_CUBLAS(c, lc_cuda.blas_set_stream(c->blas, c->stream)) &&
+         LC_CUSPARSE(c, lc_cuda.sparse_create(&c->sparse)) &&
+         LC_CUSPARSE(c, lc_cuda.sparse_set_stream(c->sparse, c->stream));
     if (ok) {
         layout(cg, c); /* sizing pass */
         const size_t bytes = c->arena_used;
@@ -449,7 +519,7 @@ extern "C" const lc_i_backend *lc_i_backend_cuda(void)
 {
     static lc_i_backend be;
     static bool ready = false; /* filled once; the table is read-only afterwards */
-    if (!ready) {
+    if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
         lc_i_lazy_lock();
         if (!ready) {
             be.name = "cuda";

@@ -69,7 +69,7 @@ __device__ __forceinline__ float hash_uniform(uint64_t key, uint64_t i)
 static void gemm_rm(lc_cuda_ctx *c, bool ta, bool tb, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb, float beta, float *y, int ldc)
 {
-    LC_CUBLAS(c, cublasSgemm(c->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+    LC_CUBLAS(c, lc_cuda.sgemm(c->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
                              n, m, k, &alpha, b, ldb, a, lda, &beta, y, ldc));
 }
 
@@ -134,7 +134,7 @@ static void spmm_fwd(lc_cgraph_t *cg, lc_i_node *n)
                                      cudaMemcpyDeviceToDevice, c->stream));
     }
     const float one = 1.0f, zero = 0.0f;
-    LC_CUSPARSE(c, cusparseSpMM(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
+    LC_CUSPARSE(c, lc_cuda.spmm(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
                                 CUSPARSE_OPERATION_NON_TRANSPOSE, &one, d->a, d->x, &zero, d->y,
                                 CUDA_R_32F, d->alg, c->work));
 }
@@ -147,7 +147,7 @@ static void spmm_bwd(lc_cgraph_t *cg, lc_i_node *n)
         gather_k<<<LAUNCH(c, n->sparse->nnz)>>>(n->daux + n->sparse->nnz, n->daux, d->st->source,
                                                 n->sparse->nnz);
     const float one = 1.0f;
-    LC_CUSPARSE(c, cusparseSpMM(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
+    LC_CUSPARSE(c, lc_cuda.spmm(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
                                 CUSPARSE_OPERATION_NON_TRANSPOSE, &one, d->at, d->dy, &one, d->dx,
                                 CUDA_R_32F, d->alg_t, c->work));
 }
@@ -187,7 +187,7 @@ static void bias_bwd(lc_cgraph_t *cg, lc_i_node *n)
     if (IN(0)->dgrad) axpy(c, IN(0)->dgrad, n->dgrad, 1.0f, rows * cols);
     if (IN(1)->dgrad) { /* db += dYᵀ·1: dY row-major [rows, cols] is column-major [cols, rows] */
         const float one = 1.0f;
-        LC_CUBLAS(c, cublasSgemv(c->blas, CUBLAS_OP_N, (int)cols, (int)rows, &one, n->dgrad,
+        LC_CUBLAS(c, lc_cuda.sgemv(c->blas, CUBLAS_OP_N, (int)cols, (int)rows, &one, n->dgrad,
                                  (int)cols, c->ones, 1, &one, IN(1)->dgrad, 1));
     }
 }

@@ -462,6 +462,19 @@ else
     skip "Planetoid Cora (no $cora.features.txt)"
 fi
 
+# ---------------------------------------------------------------- devices
+expect_usage "--device gpu" "--device" train --device gpu
+run train --data karate --device cuda --epochs 2 --quiet
+if [ "$rc" -eq 1 ] && err_has "CUDA"; then
+    ok "--device cuda without a GPU: exit 1, says why"
+elif [ "$rc" -eq 0 ] && out_has "karate"; then
+    ok "--device cuda with a GPU: trains"
+else
+    bad "--device cuda: exit 0 on a GPU, or 1 naming CUDA" "exit $rc"
+fi
+run train --data karate --device cpu --epochs 2 --quiet
+if [ "$rc" -eq 0 ]; then ok "--device cpu"; else bad "--device cpu" "exit $rc"; fi
+
 # ---------------------------------------------------------------- graph-level images
 expect_usage "--rotate out of range" "--rotate" train --rotate 400
 expect_usage "--batch-size 0" "--batch-size" train --batch-size 0

@@ -529,9 +529,56 @@ static void test_accuracy_skips_unlabelled(void)
     lc_tensor_free(&scores);
 }
 
+/* Without a GPU (or a CUDA build) a move is refused with a clear reason and
+ * everything stays on the CPU, working; device names parse. */
+static void test_devices_without_gpu(void)
+{
+    lc_device d = LC_DEVICE_CPU;
+    LC_ASSERT_OK(lc_device_parse("cuda", &d));
+    CU_ASSERT_EQUAL(d, LC_DEVICE_CUDA);
+    LC_ASSERT_OK(lc_device_parse("cpu", &d));
+    CU_ASSERT_EQUAL(d, LC_DEVICE_CPU);
+    LC_ASSERT_STATUS(lc_device_parse("gpu", &d), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("'gpu'");
+    CU_ASSERT_STRING_EQUAL(lc_device_name(LC_DEVICE_CUDA), "cuda");
+    LC_ASSERT_OK(lc_device_available(LC_DEVICE_CPU));
+    if (lc_device_available(LC_DEVICE_CUDA) == LC_OK) {
+        lc_test_skip("a GPU is present: tests/test_cuda covers the moves");
+        return;
+    }
+    const lc_status why = lc_device_available(LC_DEVICE_CUDA);
+    CU_ASSERT(why == LC_ERR_BACKEND || why == LC_ERR_UNSUPPORTED);
+    CU_ASSERT(strlen(lc_last_error()) > 20);
+    lc_dataset_t *ds = NULL;
+    lc_model_t *m = NULL;
+    LC_ASSERT_OK(lc_dataset_karate(&ds));
+    LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:4,relu,gcn"));
+    LC_ASSERT_STATUS(lc_model_to(m, LC_DEVICE_CUDA), why);
+    LC_ASSERT_ERROR_HAS("lc_model_to");
+    LC_ASSERT_OK(lc_model_build(m, ds, NULL));
+    lc_cgraph_t *cg = lc_model_graph(m);
+    LC_ASSERT_STATUS(lc_cg_to(cg, LC_DEVICE_CUDA), why);
+    CU_ASSERT_EQUAL(lc_cg_device(cg), LC_DEVICE_CPU);
+    LC_ASSERT_OK(lc_cg_to(cg, LC_DEVICE_CPU)); /* already there */
+    LC_ASSERT_STATUS(lc_cg_touch(cg, -1), LC_ERR_INVALID_ARG);
+    lc_node op = 0; /* the first node that is neither a constant nor a parameter */
+    while (lc_cg_value(cg, op) && (op == lc_cg_param_node(cg, 0) || op == lc_cg_param_node(cg, 1) ||
+                                   !lc_cg_grad(cg, op)))
+        op++;
+    LC_ASSERT_STATUS(lc_cg_touch(cg, op), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("not a constant or a parameter");
+    LC_ASSERT_OK(lc_cg_touch(cg, lc_cg_param_node(cg, 0)));
+    lc_train_config cfg = lc_train_defaults();
+    cfg.epochs = 3;
+    LC_ASSERT_OK(lc_model_train(m, ds, &cfg, NULL));
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
 int main(void)
 {
     static const lc_test_case cases[] = {
+        {"devices without a GPU", test_devices_without_gpu},
         {"gcn vs dense A(XW)", test_gcn_dense_reference_axw},
         {"gcn vs dense (AX)W", test_gcn_dense_reference_axw_order2},
         {"gcn sparse features", test_gcn_sparse_features},

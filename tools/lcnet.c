@@ -58,6 +58,7 @@ typedef struct {
     int batch_size;
     double rotate;  /* graph-level images: max rotation in degrees; < 0 = none */
     int scramble;   /* graph-level data: permute the nodes of every sample */
+    lc_device device;
 } options;
 
 typedef enum {
@@ -84,6 +85,7 @@ typedef enum {
     OPT_BATCH,
     OPT_ROTATE,
     OPT_SCRAMBLE,
+    OPT_DEVICE,
     OPT_HELP
 } opt_id;
 
@@ -128,6 +130,8 @@ static const struct {
      "image data: rotate each image by a uniform angle in (-DEG, DEG), bilinear (fixed seed)"},
     {OPT_SCRAMBLE, "--scramble", NULL, CMD_ALL,
      "graph-level data: one fixed random permutation of the pixels/nodes of every sample"},
+    {OPT_DEVICE, "--device", "NAME", CMD_ALL,
+     "cpu (default) or cuda: where the model runs (results match within float tolerance)"},
     {OPT_HELP, "--help", NULL, CMD_ALL, "show this help and exit"},
 };
 #define N_OPTIONS (sizeof option_table / sizeof option_table[0])
@@ -389,6 +393,10 @@ static int parse_options(int argc, char **argv, int first, int command, options 
         case OPT_SCRAMBLE:
             o->scramble = 1;
             break;
+        case OPT_DEVICE:
+            if (lc_device_parse(val, &o->device) != LC_OK)
+                return usage_error("%s: '%s' is not cpu or cuda", name, val);
+            break;
         case OPT_HELP:
             print_help(stdout, command);
             return -1;
@@ -407,6 +415,14 @@ static lc_status make_model(const options *o, const char *spec, lc_model_t **m)
     lc_status st = lc_model_from_spec(m, spec);
     if (st == LC_OK && o->hidden > 0 && (st = lc_model_set_hidden(*m, o->hidden)) != LC_OK)
         lc_model_free(m);
+    return st;
+}
+
+/* The model of a run: made from the spec and placed on --device. */
+static lc_status make_model_on_device(const options *o, const char *spec, lc_model_t **m)
+{
+    lc_status st = make_model(o, spec, m);
+    if (st == LC_OK && (st = lc_model_to(*m, o->device)) != LC_OK) lc_model_free(m);
     return st;
 }
 
@@ -568,7 +584,7 @@ static int run(const options *o, int command)
             cfg.on_epoch = on_epoch;
             cfg.user = &prog;
         }
-        st = make_model(o, o->model, &m);
+        st = make_model_on_device(o, o->model, &m);
         if (st != LC_OK) {
             rc = runtime_error();
             goto done;
@@ -705,7 +721,7 @@ static void compare_worker(const options *o, const char *spec, compare_result *r
             cfg.user = &prog;
         }
         lc_train_result res;
-        if (make_model(o, spec, &m) != LC_OK || lc_model_build(m, ds, &cfg) != LC_OK ||
+        if (make_model_on_device(o, spec, &m) != LC_OK || lc_model_build(m, ds, &cfg) != LC_OK ||
             lc_model_train(m, ds, &cfg, &res) != LC_OK) {
             progress_clear(&prog);
             snprintf(r->error, sizeof r->error, "%s", lc_last_error());
@@ -885,11 +901,13 @@ int main(int argc, char **argv)
                                    lc_last_error());
             lc_model_free(&check);
         }
+        if (lc_device_available(o.device) != LC_OK) return runtime_error();
         return run_compare(&o, specs, count);
     }
     if (make_model(&o, o.model, &check) != LC_OK)
         return usage_error("%s: %s", o.hidden > 0 ? "--model/--hidden" : "--model",
                            lc_last_error());
     lc_model_free(&check);
+    if (lc_device_available(o.device) != LC_OK) return runtime_error();
     return run(&o, command);
 }
