@@ -34,17 +34,20 @@ cflags="-std=gnu11 -g -O1 -fno-omit-frame-pointer $san -Wall -Wextra -Wno-unknow
 # variables used only in OpenMP clauses look unused without -fopenmp
 libwarn="-Wno-unused-variable"
 cppflags="-I$out -I$root/include -I$root/lib -I$root/graphs -I$root/layers
- $(pkg-config --cflags igraph openblas zlib libpng assimp 2>/dev/null || echo -I/usr/include/igraph)"
+ $(pkg-config --cflags igraph openblas zlib libpng assimp 2>/dev/null || echo -I/usr/include/igraph)
+ $(pkg-config --cflags hdf5-serial 2>/dev/null || pkg-config --cflags hdf5)"
+# FLANN through -lflann alone: its .pc file drags in MPI's HDF5
 libs="-lgraphblas -lcholmod
  $(pkg-config --libs igraph openblas zlib libpng assimp 2>/dev/null ||
-   echo -ligraph -lopenblas -lz -lpng -lassimp) -lm"
+   echo -ligraph -lopenblas -lz -lpng -lassimp)
+ $(pkg-config --libs hdf5-serial 2>/dev/null || pkg-config --libs hdf5) -lflann -lm"
 
 # The parsers get libFuzzer's full instrumentation; the rest of the library (graph building,
 # sparse kernels) keeps edge coverage but not the comparison hooks, which cost more than the
 # work itself in its O(n) loops (a one-line edge list naming node 3 000 000 spent 40 % of
 # its time in __sanitizer_cov_trace_const_cmp8).
 parsers="lib/lines.c lib/checkpoint.c lib/model.c graphs/readers.c graphs/dataset.c graphs/idx.c"
-parsers="$parsers graphs/mesh_read.c"
+parsers="$parsers graphs/mesh_read.c graphs/pointcloud.c"
 light_cov="-fsanitize-coverage=inline-8bit-counters,pc-table"
 
 headers=$(ls "$root"/include/*.h "$root"/lib/*.h "$root"/graphs/*.h "$root"/layers/*.h "$cfg")

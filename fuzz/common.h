@@ -106,4 +106,55 @@ static inline void fuzz_check(lc_status st, const void *out, const char *call)
     }
 }
 
+/* The point-cloud text readers' target: write the input to a file with
+ * `suffix`, read it with `reader`; the error must name the file; a cloud
+ * that is read must be [n, 3] of finite floats, and (when small) its kNN
+ * graph must build with out-degree k for every point. */
+static inline void fuzz_point_cloud(lc_status (*reader)(const char *, lc_tensor_t **),
+                                    const char *name, const char *suffix, const uint8_t *data,
+                                    size_t size)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/lcfuzz-XXXXXX%s", fuzz_tmpdir(), suffix);
+    int fd = mkstemps(path, (int)strlen(suffix));
+    if (fd < 0) fuzz_die("fuzz: mkstemps");
+    fuzz_write_all(fd, data, size);
+    if (close(fd) != 0) fuzz_die("fuzz: close");
+    lc_tensor_t *t = NULL;
+    lc_status st = reader(path, &t);
+    fuzz_check(st, t, name);
+    if (st != LC_OK && !strstr(lc_last_error(), path)) {
+        fprintf(stderr, "fuzz: the error does not name the file: %s\n", lc_last_error());
+        abort();
+    }
+    if (t) {
+        const int64_t n = lc_tensor_dim(t, 0);
+        const float *x = lc_tensor_data(t);
+        if (lc_tensor_ndim(t) != 2 || lc_tensor_dim(t, 1) != 3 || n < 1) {
+            fprintf(stderr, "fuzz: %s returned a tensor of %d dims, not [n, 3]\n", name,
+                    lc_tensor_ndim(t));
+            abort();
+        }
+        for (int64_t i = 0; i < 3 * n; i++)
+            if (!(x[i] - x[i] == 0)) { /* NaN or inf */
+                fprintf(stderr, "fuzz: %s: point %lld is not finite\n", name, (long long)(i / 3));
+                abort();
+            }
+        if (n >= 2 && n <= 256) {
+            const int k = n - 1 < 3 ? (int)n - 1 : 3;
+            lc_graph_t *g = NULL;
+            st = lc_graph_knn(&g, n, 3, x, k, 0);
+            fuzz_check(st, g, "lc_graph_knn");
+            if (g && lc_graph_num_edges(g) != n * k) {
+                fprintf(stderr, "fuzz: kNN graph of %lld points has %lld edges, not n·%d\n",
+                        (long long)n, (long long)lc_graph_num_edges(g), k);
+                abort();
+            }
+            lc_graph_free(&g);
+        }
+    }
+    lc_tensor_free(&t);
+    unlink(path);
+}
+
 #endif

@@ -20,135 +20,6 @@
 /* A label this large is a typo, not a class count. */
 #define MAX_CLASSES (1 << 20)
 
-/* Fail with a parse error that names the file and the current line of reader r.
- * `api` is the public function the error is reported under. */
-#define PARSE_FAIL(r, ...)                                                                         \
-    do {                                                                                           \
-        st = parse_error(api, (r), __VA_ARGS__);                                                   \
-        goto done;                                                                                 \
-    } while (0)
-
-/* Fail with any status, reported under the public function `api`. */
-#define API_FAIL(status, ...)                                                                      \
-    do {                                                                                           \
-        st = lc_i_error((status), api, __VA_ARGS__);                                               \
-        goto done;                                                                                 \
-    } while (0)
-
-/* The same at end of file: the line named is the one after the last. */
-#define EOF_FAIL(r, ...)                                                                           \
-    do {                                                                                           \
-        st = parse_error_at(api, (r), (r)->line_no + 1, " (end of file)", __VA_ARGS__);            \
-        goto done;                                                                                 \
-    } while (0)
-
-static lc_status parse_error_at(const char *api, const lc_i_lines *r, int64_t line,
-                                const char *note, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static lc_status parse_error_at(const char *api, const lc_i_lines *r, int64_t line,
-                                const char *note, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return lc_i_error(LC_ERR_PARSE, api, "'%s' line %lld%s: %s", r->path, (long long)line, note,
-                      msg);
-}
-#define parse_error(api, r, ...) parse_error_at((api), (r), (r)->line_no, "", __VA_ARGS__)
-
-/* Re-record the last error (raised by an internal helper such as the line
- * reader) under the public function's name, keeping its text. */
-static lc_status reraise(const char *api, lc_status st)
-{
-    char msg[1024];
-    const char *text = lc_last_error();
-    const char *colon = strstr(text, ": ");
-    snprintf(msg, sizeof msg, "%s", colon ? colon + 2 : text);
-    return lc_i_error(st, api, "%s", msg);
-}
-
-static lc_status open_lines(const char *api, lc_i_lines *r, const char *path)
-{
-    lc_status st = lc_i_lines_open(r, path);
-    return st == LC_OK ? LC_OK : reraise(api, st);
-}
-
-/* 1 on a line, 0 at end of file, an lc_status (< 0) on a read error. */
-static int next_line(const char *api, lc_i_lines *r, char **line)
-{
-    int rc = lc_i_lines_next(r, line);
-    return rc < 0 ? (int)reraise(api, (lc_status)rc) : rc;
-}
-
-/* ---------------------------------------------------------------- tokens */
-
-static inline bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* Next whitespace-separated token of *cur, NUL-terminated in place; NULL at the end. */
-static char *next_token(char **cur)
-{
-    char *s = *cur;
-    while (is_space(*s))
-        s++;
-    if (!*s) {
-        *cur = s;
-        return NULL;
-    }
-    char *tok = s;
-    while (*s && !is_space(*s))
-        s++;
-    if (*s) *s++ = '\0';
-    *cur = s;
-    return tok;
-}
-
-static int64_t count_tokens(const char *s)
-{
-    int64_t n = 0;
-    while (*s) {
-        while (is_space(*s))
-            s++;
-        if (!*s) break;
-        n++;
-        while (*s && !is_space(*s))
-            s++;
-    }
-    return n;
-}
-
-static void strip_comment(char *s)
-{
-    char *hash = strchr(s, '#');
-    if (hash) *hash = '\0';
-}
-
-/* The whole token must be an integer: "12abc", "" and overflow are refused. */
-static bool parse_int(const char *s, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end != '\0' || errno == ERANGE) return false;
-    *out = v;
-    return true;
-}
-
-/* The whole token must be a number that is finite as a float. */
-static bool parse_real(const char *s, float *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || !isfinite(v) || fabs(v) > FLT_MAX) return false;
-    *out = (float)v;
-    return true;
-}
-
 /* ---------------------------------------------------------------- growable COO */
 
 typedef struct {
@@ -225,11 +96,11 @@ lc_status lc_read_edgelist(lc_graph_t **g, const char *path, int64_t n_hint, int
     lc_graph_t *graph = NULL;
     int64_t ncols = 0, cols_line = 0, max_id = -1;
     char *line;
-    LC_TRY(open_lines(api, &r, path));
+    LC_TRY(lc_i_open_lines(api, &r, path));
     int rc;
-    while ((rc = next_line(api, &r, &line)) == 1) {
-        strip_comment(line);
-        int64_t ntok = count_tokens(line);
+    while ((rc = lc_i_next_line(api, &r, &line)) == 1) {
+        lc_i_strip_comment(line);
+        int64_t ntok = lc_i_count_tokens(line);
         if (ntok == 0) continue;
         if (ntok != 2 && ntok != 3)
             PARSE_FAIL(&r, "%lld fields; expected 'u v' or 'u v weight'", (long long)ntok);
@@ -244,8 +115,8 @@ lc_status lc_read_edgelist(lc_graph_t **g, const char *path, int64_t n_hint, int
         char *cur = line;
         int64_t id[2];
         for (int k = 0; k < 2; k++) {
-            char *tok = next_token(&cur);
-            if (!parse_int(tok, &id[k])) PARSE_FAIL(&r, "node id '%.40s' is not an integer", tok);
+            char *tok = lc_i_next_token(&cur);
+            if (!lc_i_parse_int(tok, &id[k])) PARSE_FAIL(&r, "node id '%.40s' is not an integer", tok);
             if (id[k] < 0) PARSE_FAIL(&r, "node id %lld is negative", (long long)id[k]);
             if (id[k] >= MAX_INDEX)
                 PARSE_FAIL(&r, "node id %lld out of range (the largest supported id is %lld)",
@@ -257,8 +128,8 @@ lc_status lc_read_edgelist(lc_graph_t **g, const char *path, int64_t n_hint, int
         }
         float w = 1.0f;
         if (ncols == 3) {
-            char *tok = next_token(&cur);
-            if (!parse_real(tok, &w)) PARSE_FAIL(&r, "weight '%.40s' is not a finite number", tok);
+            char *tok = lc_i_next_token(&cur);
+            if (!lc_i_parse_real(tok, &w)) PARSE_FAIL(&r, "weight '%.40s' is not a finite number", tok);
         }
         LC_TRY(coo_push(&e, id[0], id[1], w));
     }
@@ -270,7 +141,7 @@ lc_status lc_read_edgelist(lc_graph_t **g, const char *path, int64_t n_hint, int
     LC_TRY(lc_graph_from_edges(&graph, n, e.len, e.row, e.col, ncols == 3 ? e.val : NULL, flags));
     *g = graph;
 done:
-    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = lc_i_reraise(api, st);
     lc_i_lines_close(&r);
     coo_free(&e);
     return st;
@@ -298,11 +169,11 @@ static lc_status mm_prescan(const char *api, lc_i_lines *r)
      * banner (CHOLMOD's plain triplet form) either, 0 */
     int fields = 0;
     bool banner = false;
-    while ((rc = next_line(api, r, &line)) == 1) {
+    while ((rc = lc_i_next_line(api, r, &line)) == 1) {
         if (r->line_no == 1 && strncasecmp(line, "%%MatrixMarket", 14) == 0) {
             char *cur = line, *tok;
             banner = true;
-            for (int k = 0; (tok = next_token(&cur)); k++) {
+            for (int k = 0; (tok = lc_i_next_token(&cur)); k++) {
                 if (k == 2 && strcasecmp(tok, "array") == 0)
                     API_FAIL(LC_ERR_UNSUPPORTED,
                              "'%s' line 1: dense 'array' Matrix Market files are not supported "
@@ -317,8 +188,8 @@ static lc_status mm_prescan(const char *api, lc_i_lines *r)
             }
             continue;
         }
-        if (line[0] == '%' || count_tokens(line) == 0) continue;
-        int64_t ntok = count_tokens(line);
+        if (line[0] == '%' || lc_i_count_tokens(line) == 0) continue;
+        int64_t ntok = lc_i_count_tokens(line);
         char *cur = line, *tok;
         if (size_line) {
             if (++seen > expected)
@@ -331,15 +202,15 @@ static lc_status mm_prescan(const char *api, lc_i_lines *r)
                                          : "'i j' or 'i j value'");
             for (int k = 0; k < 2; k++) {
                 int64_t idx;
-                tok = next_token(&cur);
-                if (!parse_int(tok, &idx))
+                tok = lc_i_next_token(&cur);
+                if (!lc_i_parse_int(tok, &idx))
                     PARSE_FAIL(r, "%s index '%.40s' is not an integer", k ? "column" : "row", tok);
                 if (idx < 1 || idx > n)
                     PARSE_FAIL(r, "%s index %lld out of range [1, %lld]", k ? "column" : "row",
                                (long long)idx, (long long)n);
             }
             float v;
-            if (ntok == 3 && !parse_real((tok = next_token(&cur)), &v))
+            if (ntok == 3 && !lc_i_parse_real((tok = lc_i_next_token(&cur)), &v))
                 PARSE_FAIL(r, "value '%.40s' is not a finite number", tok);
             continue;
         }
@@ -347,7 +218,7 @@ static lc_status mm_prescan(const char *api, lc_i_lines *r)
         int64_t v[4] = {0, 0, 0, 0};
         bool size_ok = ntok == 3 || (!banner && ntok == 4);
         for (int k = 0; k < ntok && size_ok; k++)
-            size_ok = parse_int(next_token(&cur), &v[k]) && (k == 3 || v[k] >= 0);
+            size_ok = lc_i_parse_int(lc_i_next_token(&cur), &v[k]) && (k == 3 || v[k] >= 0);
         if (!size_ok)
             PARSE_FAIL(r,
                        "expected the size line 'rows cols entries' (three non-negative integers)");
@@ -393,7 +264,7 @@ lc_status lc_read_matrix_market(lc_graph_t **g, const char *path, int flags)
     int64_t *tail = NULL, *head = NULL;
     float *weight = NULL;
     lc_graph_t *graph = NULL;
-    LC_TRY(open_lines(api, &r, path));
+    LC_TRY(lc_i_open_lines(api, &r, path));
     LC_TRY(mm_prescan(api, &r));
     rewind(r.f);
 
@@ -449,7 +320,7 @@ lc_status lc_read_matrix_market(lc_graph_t **g, const char *path, int flags)
     LC_TRY(lc_graph_from_edges(&graph, n, m, tail, head, weight, flags));
     *g = graph;
 done:
-    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = lc_i_reraise(api, st);
     if (cc_started) {
         cholmod_free_sparse(&a, &cc);
         cholmod_finish(&cc);
@@ -609,9 +480,9 @@ static lc_status read_linqs_content(const char *api, const char *path, strtab *i
     int64_t *node_class = NULL, nc_cap = 0, f = -1, f_line = 0;
     char *line;
     int rc;
-    LC_TRY(open_lines(api, &r, path));
-    while ((rc = next_line(api, &r, &line)) == 1) {
-        int64_t ntok = count_tokens(line);
+    LC_TRY(lc_i_open_lines(api, &r, path));
+    while ((rc = lc_i_next_line(api, &r, &line)) == 1) {
+        int64_t ntok = lc_i_count_tokens(line);
         if (ntok == 0) continue;
         if (f < 0) {
             if (ntok < 3)
@@ -623,7 +494,7 @@ static lc_status read_linqs_content(const char *api, const char *path, strtab *i
             PARSE_FAIL(&r, "%lld fields, expected %lld (id, %lld features, label) as on line %lld",
                        (long long)ntok, (long long)f + 2, (long long)f, (long long)f_line);
         }
-        char *cur = line, *id = next_token(&cur);
+        char *cur = line, *id = lc_i_next_token(&cur);
         int64_t dup = strtab_find(ids, id);
         if (dup >= 0)
             PARSE_FAIL(&r, "duplicate paper id '%.40s' (first on line %lld)", id,
@@ -631,13 +502,13 @@ static lc_status read_linqs_content(const char *api, const char *path, strtab *i
         LC_TRY(strtab_add(ids, id, r.line_no));
         int64_t node = ids->count - 1;
         for (int64_t k = 0; k < f; k++) {
-            char *tok = next_token(&cur);
+            char *tok = lc_i_next_token(&cur);
             float v;
-            if (!parse_real(tok, &v))
+            if (!lc_i_parse_real(tok, &v))
                 PARSE_FAIL(&r, "feature %lld ('%.40s') is not a number", (long long)k + 1, tok);
             if (v != 0.0f) LC_TRY(coo_push(&feat, node, k, v));
         }
-        char *label = next_token(&cur);
+        char *label = lc_i_next_token(&cur);
         int64_t cls = strtab_find(classes, label);
         if (cls < 0) {
             if (classes->count >= MAX_CLASSES)
@@ -659,7 +530,7 @@ static lc_status read_linqs_content(const char *api, const char *path, strtab *i
     *node_class_out = node_class;
     node_class = NULL;
 done:
-    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = lc_i_reraise(api, st);
     lc_i_lines_close(&r);
     coo_free(&feat);
     lc_i_free(node_class);
@@ -717,9 +588,9 @@ static lc_status read_linqs_cites(const char *api, const char *path, const char 
     lc_i_lines r;
     char *line;
     int rc;
-    LC_TRY(open_lines(api, &r, path));
-    while ((rc = next_line(api, &r, &line)) == 1) {
-        int64_t ntok = count_tokens(line);
+    LC_TRY(lc_i_open_lines(api, &r, path));
+    while ((rc = lc_i_next_line(api, &r, &line)) == 1) {
+        int64_t ntok = lc_i_count_tokens(line);
         if (ntok == 0) continue;
         if (ntok != 2)
             PARSE_FAIL(&r, "%lld fields, expected 2 (cited paper id, citing paper id)",
@@ -727,7 +598,7 @@ static lc_status read_linqs_cites(const char *api, const char *path, const char 
         char *cur = line;
         int64_t end[2];
         for (int k = 0; k < 2; k++) {
-            char *tok = next_token(&cur);
+            char *tok = lc_i_next_token(&cur);
             end[k] = strtab_find(ids, tok);
             if (end[k] < 0)
                 PARSE_FAIL(&r, "unknown paper id '%.40s' (not in '%s')", tok, content_path);
@@ -737,7 +608,7 @@ static lc_status read_linqs_cites(const char *api, const char *path, const char 
     if (rc < 0) LC_TRY((lc_status)rc);
     if (edges->len == 0) EOF_FAIL(&r, "no citation (empty file)");
 done:
-    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = lc_i_reraise(api, st);
     lc_i_lines_close(&r);
     return st;
 }
@@ -779,7 +650,7 @@ lc_status lc_dataset_from_linqs(lc_dataset_t **ds, const char *dir, const lc_loa
     *ds = d;
     d = NULL;
 done:
-    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = lc_i_reraise(api, st);
     lc_i_free(content);
     lc_i_free(cites);
     strtab_free(&ids);
@@ -805,14 +676,14 @@ static lc_status read_planetoid_labels(const char *api, const char *path, int32_
     int64_t n = 0, cap = 0, max_label = -1;
     char *line;
     int rc;
-    LC_TRY(open_lines(api, &r, path));
-    while ((rc = next_line(api, &r, &line)) == 1) {
-        strip_comment(line);
-        int64_t ntok = count_tokens(line), v;
+    LC_TRY(lc_i_open_lines(api, &r, path));
+    while ((rc = lc_i_next_line(api, &r, &line)) == 1) {
+        lc_i_strip_comment(line);
+        int64_t ntok = lc_i_count_tokens(line), v;
         if (ntok == 0) continue;
         if (ntok != 1) PARSE_FAIL(&r, "%lld fields, expected one label", (long long)ntok);
-        char *cur = line, *tok = next_token(&cur);
-        if (!parse_int(tok, &v)) PARSE_FAIL(&r, "label '%.40s' is not an integer", tok);
+        char *cur = line, *tok = lc_i_next_token(&cur);
+        if (!lc_i_parse_int(tok, &v)) PARSE_FAIL(&r, "label '%.40s' is not an integer", tok);
         if (v < -1 || v >= MAX_CLASSES)
             PARSE_FAIL(&r, "label %lld out of range [-1, %d)", (long long)v, MAX_CLASSES);
         if (n >= MAX_INDEX) PARSE_FAIL(&r, "more than %lld nodes", (long long)MAX_INDEX);
@@ -832,7 +703,7 @@ static lc_status read_planetoid_labels(const char *api, const char *path, int32_
     *n_out = n;
     *num_classes = (int)(max_label + 1);
 done:
-    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = lc_i_reraise(api, st);
     lc_i_lines_close(&r);
     lc_i_free(labels);
     return st;
@@ -844,10 +715,10 @@ static bool parse_size_header(char *s, bool trailing_ok, int64_t v[3])
 {
     char *cur = s;
     for (int k = 0; k < 3; k++) {
-        char *tok = next_token(&cur);
-        if (!tok || !parse_int(tok, &v[k])) return false;
+        char *tok = lc_i_next_token(&cur);
+        if (!tok || !lc_i_parse_int(tok, &v[k])) return false;
     }
-    return trailing_ok || next_token(&cur) == NULL;
+    return trailing_ok || lc_i_next_token(&cur) == NULL;
 }
 
 /* Refuse a features size header up front: bad values, absurd sizes, or a
@@ -903,10 +774,10 @@ static lc_status read_planetoid_features(const char *api, const char *path, int6
     lc_csr_t *feat = NULL;
     char *line;
     int rc;
-    LC_TRY(open_lines(api, &r, path));
-    while ((rc = next_line(api, &r, &line)) == 1) {
+    LC_TRY(lc_i_open_lines(api, &r, path));
+    while ((rc = lc_i_next_line(api, &r, &line)) == 1) {
         char *p = line;
-        while (is_space(*p))
+        while (lc_i_is_space(*p))
             p++;
         if (*p == '#') {
             if (!seen_comment && !hdr_line && parse_size_header(p + 1, true, hdr)) {
@@ -916,8 +787,8 @@ static lc_status read_planetoid_features(const char *api, const char *path, int6
             seen_comment = true;
             continue;
         }
-        strip_comment(line);
-        int64_t ntok = count_tokens(line);
+        lc_i_strip_comment(line);
+        int64_t ntok = lc_i_count_tokens(line);
         if (ntok == 0) continue;
         if (!hdr_line) {
             if (ntok != 3 || !parse_size_header(line, false, hdr))
@@ -932,15 +803,15 @@ static lc_status read_planetoid_features(const char *api, const char *path, int6
         int64_t idx[2];
         float v;
         for (int k = 0; k < 3; k++)
-            tok[k] = next_token(&cur);
+            tok[k] = lc_i_next_token(&cur);
         for (int k = 0; k < 2; k++) {
-            if (!parse_int(tok[k], &idx[k]))
+            if (!lc_i_parse_int(tok[k], &idx[k]))
                 PARSE_FAIL(&r, "%s index '%.40s' is not an integer", k ? "column" : "row", tok[k]);
             if (idx[k] < 0 || idx[k] >= hdr[k])
                 PARSE_FAIL(&r, "%s index %lld out of range [0, %lld)", k ? "column" : "row",
                            (long long)idx[k], (long long)hdr[k]);
         }
-        if (!parse_real(tok[2], &v)) PARSE_FAIL(&r, "value '%.40s' is not a number", tok[2]);
+        if (!lc_i_parse_real(tok[2], &v)) PARSE_FAIL(&r, "value '%.40s' is not a number", tok[2]);
         if (e.len >= hdr[2])
             PARSE_FAIL(&r, "nnz mismatch: more entries than the %lld declared on line %lld",
                        (long long)hdr[2], (long long)hdr_line);
@@ -979,7 +850,7 @@ static lc_status read_planetoid_features(const char *api, const char *path, int6
     *feat_out = feat;
     feat = NULL;
 done:
-    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = lc_i_reraise(api, st);
     lc_i_lines_close(&r);
     coo_free(&e);
     lc_i_free(entry_line);
@@ -995,17 +866,17 @@ static lc_status read_planetoid_edges(const char *api, const char *path, int64_t
     lc_i_lines r;
     char *line;
     int rc;
-    LC_TRY(open_lines(api, &r, path));
-    while ((rc = next_line(api, &r, &line)) == 1) {
-        strip_comment(line);
-        int64_t ntok = count_tokens(line);
+    LC_TRY(lc_i_open_lines(api, &r, path));
+    while ((rc = lc_i_next_line(api, &r, &line)) == 1) {
+        lc_i_strip_comment(line);
+        int64_t ntok = lc_i_count_tokens(line);
         if (ntok == 0) continue;
         if (ntok != 2) PARSE_FAIL(&r, "%lld fields, expected 'u v'", (long long)ntok);
         char *cur = line;
         int64_t id[2];
         for (int k = 0; k < 2; k++) {
-            char *tok = next_token(&cur);
-            if (!parse_int(tok, &id[k]))
+            char *tok = lc_i_next_token(&cur);
+            if (!lc_i_parse_int(tok, &id[k]))
                 PARSE_FAIL(&r, "node index '%.40s' is not an integer", tok);
             if (id[k] < 0 || id[k] >= n)
                 PARSE_FAIL(&r, "node index %lld out of range [0, %lld)", (long long)id[k],
@@ -1016,7 +887,7 @@ static lc_status read_planetoid_edges(const char *api, const char *path, int64_t
     if (rc < 0) LC_TRY((lc_status)rc);
     if (edges->len == 0) EOF_FAIL(&r, "no edge (empty file)");
 done:
-    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = lc_i_reraise(api, st);
     lc_i_lines_close(&r);
     return st;
 }
@@ -1032,10 +903,10 @@ static lc_status read_planetoid_split(const char *api, const char *path, int64_t
     int64_t set_line[3] = {0, 0, 0};
     char *line;
     int rc;
-    LC_TRY(open_lines(api, &r, path));
-    while ((rc = next_line(api, &r, &line)) == 1) {
-        strip_comment(line);
-        char *cur = line, *word = next_token(&cur), *tok;
+    LC_TRY(lc_i_open_lines(api, &r, path));
+    while ((rc = lc_i_next_line(api, &r, &line)) == 1) {
+        lc_i_strip_comment(line);
+        char *cur = line, *word = lc_i_next_token(&cur), *tok;
         if (!word) continue;
         int which = -1;
         for (int k = 0; k < 3; k++)
@@ -1046,9 +917,9 @@ static lc_status read_planetoid_split(const char *api, const char *path, int64_t
             PARSE_FAIL(&r, "second '%s' line (first on line %lld)", names[which],
                        (long long)set_line[which]);
         set_line[which] = r.line_no;
-        for (int64_t field = 2; (tok = next_token(&cur)); field++) {
+        for (int64_t field = 2; (tok = lc_i_next_token(&cur)); field++) {
             int64_t v;
-            if (!parse_int(tok, &v))
+            if (!lc_i_parse_int(tok, &v))
                 PARSE_FAIL(&r, "field %lld: node index '%.40s' is not an integer", (long long)field,
                            tok);
             if (v < 0 || v >= n)
@@ -1070,7 +941,7 @@ static lc_status read_planetoid_split(const char *api, const char *path, int64_t
     for (int k = 0; k < 3; k++)
         if (!set_line[k]) EOF_FAIL(&r, "without a '%s' line", names[k]);
 done:
-    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = lc_i_reraise(api, st);
     lc_i_lines_close(&r);
     return st;
 }
@@ -1117,7 +988,7 @@ lc_status lc_dataset_from_planetoid(lc_dataset_t **ds, const char *prefix,
     *ds = d;
     d = NULL;
 done:
-    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = reraise(api, st);
+    if (st != LC_OK && strncmp(lc_last_error(), api, strlen(api)) != 0) st = lc_i_reraise(api, st);
     for (int k = 0; k < 4; k++)
         lc_i_free(path[k]);
     for (int k = 0; k < 3; k++)

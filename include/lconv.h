@@ -899,6 +899,111 @@ void lc_diffusion_free(lc_diffusion_t **d);
 lc_status lc_cg_diffusion(lc_cgraph_t *cg, const lc_diffusion_t *d, lc_node x, lc_node *out);
 
 /* ======================================================================
+ * Point clouds: readers (.xyz, PCD, PointNet's HDF5), graphs from geometry
+ * (exact k-nearest-neighbour and radius graphs through FLANN) and batches of
+ * graphs as one block-diagonal graph (pooled per graph with lc_cg_pool).
+ * ==================================================================== */
+/* Read an .xyz text file into points [n, 3]: one point per line, "x y z"
+ * separated by blanks, then optional further columns (normals, colours,
+ * intensity), which are ignored unread; every point line has the same number
+ * of columns. '#' starts a comment (to the end of the line); blank lines are
+ * skipped; CRLF line ends are accepted.
+ * Errors: LC_ERR_INVALID_ARG (NULL), LC_ERR_IO (cannot open or read),
+ * LC_ERR_PARSE naming the file and line (fewer than 3 columns, a column count
+ * unlike the first point's, a coordinate that is not a finite float, a NUL
+ * byte, no point at all), LC_ERR_OUT_OF_MEMORY (more than 2^31 − 2 points, or
+ * an allocation failed). Cost: one pass; memory about 2 × 12 bytes a point. */
+lc_status lc_read_xyz(const char *path, lc_tensor_t **points);
+/* Read a PCD file (the Point Cloud Library's format, DATA ascii) into points
+ * [n, 3]: the fields named x, y and z, wherever FIELDS puts them (other fields,
+ * of any COUNT, are skipped unread). The header is VERSION, FIELDS, SIZE,
+ * TYPE, COUNT, WIDTH, HEIGHT, VIEWPOINT, POINTS, DATA in this order, each at
+ * most once; VERSION, COUNT (default 1 each) and VIEWPOINT are optional.
+ * WIDTH × HEIGHT must equal POINTS (≥ 1), and exactly POINTS data lines of
+ * Σ COUNT values follow. A point with a coordinate "nan" (PCL's mark of an
+ * invalid point in an organised cloud) is dropped, so n ≤ POINTS.
+ * Errors: LC_ERR_IO, LC_ERR_PARSE naming the file and line (unknown, repeated
+ * or out-of-order keyword, entries per field unlike FIELDS' count, no x, y or
+ * z field or one of COUNT > 1, bad SIZE/TYPE/COUNT, WIDTH × HEIGHT ≠ POINTS,
+ * a value count unlike the header's, more or fewer points than POINTS, a
+ * coordinate neither finite nor nan, every point nan),
+ * LC_ERR_UNSUPPORTED (DATA binary or binary_compressed), LC_ERR_OUT_OF_MEMORY.
+ * Header sizes are capped (256 fields, 2^20 values a point, 2^31 − 2 points)
+ * and memory grows with the points actually read, never from POINTS alone.
+ * Cost: one pass; memory about 2 × 12 bytes a point. */
+lc_status lc_read_pcd(const char *path, lc_tensor_t **points);
+/* Read an HDF5 file in PointNet's layout through libhdf5: dataset "data"
+ * M × N × 3 (M clouds of N points; float32 or any numeric type, converted to
+ * float) into points [M, N, 3], and dataset "label" of M integers (any integer
+ * type; shape M or M × 1) into labels [M] (float values of the classes, as
+ * lc_read_idx returns labels). labels may be NULL to read the points only
+ * (the file then needs no "label"). Other datasets are ignored.
+ * Errors: LC_ERR_INVALID_ARG (NULL), LC_ERR_IO (cannot open, not a regular
+ * file), LC_ERR_PARSE naming the file and the dataset (no HDF5 signature, a
+ * file libhdf5 cannot open, a missing dataset, a wrong type class or shape, no
+ * stored values, a point not finite naming [m][n][c], a label outside
+ * [0, 2^20) naming its index), LC_ERR_OUT_OF_MEMORY (more than 2^31 values, or
+ * more than a quarter of the machine's memory: refused from the header before
+ * allocating). libhdf5 allocates outside lc_set_allocator's reach and parses
+ * the file's structures itself; calls are serialised (the serial libhdf5 is
+ * not thread-safe) and libhdf5's error printing is turned off.
+ * Cost: one read of the two datasets; memory = the tensors. */
+lc_status lc_read_pointnet_h5(const char *path, lc_tensor_t **points, lc_tensor_t **labels);
+
+/* The k-nearest-neighbour graph of n points (row-major, n × dim floats): for
+ * every point i and each of its k nearest other points j (Euclidean), the
+ * edge tail i → head j, weight 1. In lconv's convention a node aggregates
+ * over its out-edges (GCN: Y = Â·X sums over heads; L-conv: over the edges
+ * whose tail is the node), so every point gathers from its own k neighbours:
+ * messages flow neighbour → point, out-degree exactly k, no self loop.
+ * The search is exact: FLANN's single kd-tree (FLANN_INDEX_KDTREE_SINGLE) with
+ * eps = 0 and unlimited checks gives a linear scan's neighbours; distances
+ * are then recomputed in double and the neighbours ordered by (distance,
+ * index), so at a tie the lower index wins (duplicate points included) and
+ * the same input gives the same graph, equal to brute force. flags: 0
+ * (directed), or LC_GRAPH_SYMMETRIZE (add j → i too; with LC_GRAPH_BINARY a
+ * mutual pair keeps weight 1), LC_GRAPH_SELF_LOOPS, LC_GRAPH_BINARY. The
+ * points become the node positions when dim ≤ 16 (lc_graph_set_positions,
+ * for the shared-generator L-conv: edge vectors head − tail = neighbour −
+ * point). Errors: LC_ERR_INVALID_ARG (n not in [2, 2^31 − 2], dim < 1, NULL,
+ * k not in [1, n − 1], a coordinate not finite naming it, another flag),
+ * LC_ERR_OUT_OF_MEMORY (n·k > 2^31 − 1 or an allocation failed),
+ * LC_ERR_BACKEND (FLANN failed; it allocates outside lc_set_allocator).
+ * Cost: a kd-tree build O(n log n) and n searches of k + 9 candidates,
+ * O(n log n) for well-spread low-dimensional points (a search is widened,
+ * up to all n points, only where a tie straddles the k-th distance);
+ * memory O(n·k). */
+lc_status lc_graph_knn(lc_graph_t **g, int64_t n, int dim, const float *points, int k,
+                       int flags);
+/* The radius graph: an edge i → j for every other point j within distance
+ * ≤ radius of point i (Euclidean, decided in double). max_neighbors > 0 keeps
+ * only the max_neighbors nearest of each point, ordered by (distance, index);
+ * 0 keeps all. Search exact as for lc_graph_knn (FLANN's radius search asked
+ * for a slightly larger radius, the double distance deciding); flags,
+ * positions and direction as there (a point can have no edge).
+ * Errors: LC_ERR_INVALID_ARG (as lc_graph_knn; radius negative or not finite,
+ * max_neighbors < 0), LC_ERR_OUT_OF_MEMORY (more than 2^31 − 1 edges),
+ * LC_ERR_BACKEND. Cost: O(n log n + edges) for spread points; memory O(n +
+ * edges). */
+lc_status lc_graph_radius(lc_graph_t **g, int64_t n, int dim, const float *points, float radius,
+                          int max_neighbors, int flags);
+/* Many graphs as one block-diagonal graph: graph k's nodes follow those of
+ * graphs 0 .. k − 1 (node v of graph k is node off_k + v, off_k = Σ_{l<k} n_l),
+ * its edges and weights are kept, and so the batch's edge list is the graphs'
+ * edge lists one after the other (edge-level tensors concatenate). Positions
+ * are carried when every graph has them (of one dimension). Edge types and
+ * lattice shapes are not carried. graph_of, when not NULL, must hold Σ n_k
+ * entries and receives each node's graph (int32, as lc_cg_pool takes it).
+ * Because no edge joins two graphs, GCN normalisation and every layer act on
+ * each block as on its graph alone; pool per graph with lc_cg_pool(…,
+ * graph_of, count, …). Errors: LC_ERR_INVALID_ARG (count not in [1, 2^31 −
+ * 1], a NULL graph, more than 2^31 − 2 nodes in all, positions on some graphs
+ * only or of different dimensions), LC_ERR_OUT_OF_MEMORY. Cost: O(Σ (n_k +
+ * m_k)). */
+lc_status lc_graph_batch(lc_graph_t **batch, int64_t count, const lc_graph_t *const *graphs,
+                         int32_t *graph_of);
+
+/* ======================================================================
  * Checkpoints: versioned binary file (magic, version, model spec, parameter
  * names and shapes, values, CRC-32), written atomically (temp file, fsync,
  * rename). Loading refuses a corrupt file (LC_ERR_CORRUPT) or one of another

@@ -212,5 +212,47 @@ lc_status lc_i_lines_open(lc_i_lines *r, const char *path);
  * error (LC_ERR_PARSE for a NUL byte inside a line, with the message set). */
 int lc_i_lines_next(lc_i_lines *r, char **line);
 void lc_i_lines_close(lc_i_lines *r);
+/* The same under the public function `api`: errors are re-recorded as
+ * "api: message" (lc_i_lines_next returns 1, 0 or an lc_status). */
+lc_status lc_i_open_lines(const char *api, lc_i_lines *r, const char *path);
+int lc_i_next_line(const char *api, lc_i_lines *r, char **line);
+/* LC_ERR_PARSE "api: 'path' line N<note>: message". */
+lc_status lc_i_parse_error_at(const char *api, const lc_i_lines *r, int64_t line, const char *note,
+                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Re-record the last error (raised by an internal helper) under `api`, keeping its text. */
+lc_status lc_i_reraise(const char *api, lc_status st);
+/* Fail with a parse error naming the file and the current line of reader r,
+ * under the public function `api` (a variable in scope), status in `st`. */
+#define PARSE_FAIL(r, ...)                                                                         \
+    do {                                                                                           \
+        st = lc_i_parse_error_at(api, (r), (r)->line_no, "", __VA_ARGS__);                         \
+        goto done;                                                                                 \
+    } while (0)
+/* The same at end of file: the line named is the one after the last. */
+#define EOF_FAIL(r, ...)                                                                           \
+    do {                                                                                           \
+        st = lc_i_parse_error_at(api, (r), (r)->line_no + 1, " (end of file)", __VA_ARGS__);       \
+        goto done;                                                                                 \
+    } while (0)
+/* Fail with any status, reported under `api`. */
+#define API_FAIL(status, ...)                                                                      \
+    do {                                                                                           \
+        st = lc_i_error((status), api, __VA_ARGS__);                                               \
+        goto done;                                                                                 \
+    } while (0)
+/* Tokens of a text line: blanks are space, tab, CR, VT and FF. */
+static inline bool lc_i_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+/* Next blank-separated token of *cur, NUL-terminated in place; NULL at the end. */
+char *lc_i_next_token(char **cur);
+int64_t lc_i_count_tokens(const char *s);
+/* Cut the line at its first '#'. */
+void lc_i_strip_comment(char *s);
+/* The whole token must be an integer: "12abc", "" and overflow are refused. */
+bool lc_i_parse_int(const char *s, int64_t *out);
+/* The whole token must be a number that is finite as a float. */
+bool lc_i_parse_real(const char *s, float *out);
 
 #endif /* LC_INTERNAL_H */
