@@ -1,4 +1,4 @@
-/* gcn_epoch.c — benchmark: one full-batch training epoch (GCN or any model spec) on Cora and an arxiv-sized graph; one f=256 SpMM. */
+/* gcn_epoch.c — benchmark: one full-batch training epoch (GCN or any model spec) on Cora and arxiv- and products-sized graphs, on the CPU or the GPU; one f=256 SpMM. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include "datafile.h"
 #include "internal.h" /* lc_i_graphblas_init and lc_i_csr_to_grb, for the GrB_mxm-only timing */
 #include "lconv.h"
+#include "backend.h" /* the SpMM kernel alone, for --spmm-device */
 #include "model.h" /* which parameters lc_model_train decays, to configure Adam alike */
 
 /* Report a failed lconv call with its status and message, then jump to `done`. */
@@ -33,17 +34,27 @@
         goto done;                                                                             \
     } while (0)
 
-/* The arxiv-like case: ogbn-arxiv's size (nodes, undirected edges, feature
+/* The random cases: an OGB graph's size (nodes, undirected edges, feature
  * width, classes), with random structure, features and labels. */
-enum { ARXIV_FEATURES = 128, ARXIV_CLASSES = 40, SPMM_WIDTH = 256 };
-static const int64_t ARXIV_NODES = 169343, ARXIV_EDGES = 1166243;
-static const uint64_t ARXIV_SEED = 20240601;
+typedef struct {
+    const char *name;
+    int64_t nodes, edges; /* undirected; twice as many directed */
+    int64_t features, classes;
+    uint64_t seed;
+    const char *model;
+} random_case;
+static const random_case ARXIV = {"arxiv", 169343, 1166243, 128, 40, 20240601,
+                                  "gcn:256,relu,gcn:256,relu,gcn:40"};
+/* ogbn-products: 61 859 140 directed edges */
+static const random_case PRODUCTS = {"products", 2449029, 30929570, 100, 47, 20240602,
+                                     "gcn:256,relu,gcn:256,relu,gcn:47"};
+enum { SPMM_WIDTH = 256 };
 
 static const char *const CORA_MODEL = "gcn:16,relu,dropout:0.5,gcn";
-static const char *const ARXIV_MODEL = "gcn:256,relu,gcn:256,relu,gcn:40";
 
 typedef struct {
-    int run_cora, run_arxiv, spmm_compare;
+    int run_cora, run_arxiv, run_products, spmm_compare, spmm_device;
+    lc_device device;
     int reps; /* 0: the per-case default */
     int threads;
     const char *data_dir;
@@ -105,10 +116,10 @@ static lc_status load_cora(lc_dataset_t **ds, const char *data_dir)
     return st;
 }
 
-/* ogbn-arxiv's shape with random content: G(n, m) graph, N(0,1) features,
+/* An OGB graph's shape with random content: G(n, m) graph, N(0,1) features,
  * uniform labels, a random half of the nodes in the training mask (the other
  * half split between val and test, which the timed loop never reads). */
-static lc_status make_arxiv(lc_dataset_t **out)
+static lc_status make_random(const random_case *c, lc_dataset_t **out)
 {
     lc_status st = LC_OK;
     lc_graph_t *g = NULL;
@@ -116,27 +127,27 @@ static lc_status make_arxiv(lc_dataset_t **out)
     lc_dataset_t *ds = NULL;
     int32_t *labels = NULL;
     uint8_t *mask[3] = {NULL, NULL, NULL};
-    const int64_t n = ARXIV_NODES;
+    const int64_t n = c->nodes;
     lc_rng_t rng;
-    lc_rng_seed(&rng, ARXIV_SEED);
+    lc_rng_seed(&rng, c->seed);
 
-    BENCH_TRY(lc_graph_erdos_renyi(&g, n, ARXIV_EDGES, ARXIV_SEED, LC_GRAPH_SYMMETRIZE));
-    if (lc_graph_num_edges(g) != 2 * ARXIV_EDGES)
+    BENCH_TRY(lc_graph_erdos_renyi(&g, n, c->edges, c->seed, LC_GRAPH_SYMMETRIZE));
+    if (lc_graph_num_edges(g) != 2 * c->edges)
         BENCH_FAIL(LC_ERR_STATE, "the random graph has %lld directed edges, expected %lld",
-                   (long long)lc_graph_num_edges(g), (long long)(2 * ARXIV_EDGES));
-    BENCH_TRY(lc_tensor_new2(&x, n, ARXIV_FEATURES));
+                   (long long)lc_graph_num_edges(g), (long long)(2 * c->edges));
+    BENCH_TRY(lc_tensor_new2(&x, n, c->features));
     float *xd = lc_tensor_data(x);
-    for (int64_t i = 0; i < n * ARXIV_FEATURES; i++) xd[i] = lc_rng_normal(&rng);
+    for (int64_t i = 0; i < n * c->features; i++) xd[i] = lc_rng_normal(&rng);
     labels = malloc((size_t)n * sizeof *labels);
     for (int k = 0; k < 3; k++) mask[k] = calloc((size_t)n, 1);
     if (!labels || !mask[0] || !mask[1] || !mask[2])
         BENCH_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate labels and masks");
     for (int64_t i = 0; i < n; i++) {
-        labels[i] = (int32_t)(lc_rng_next(&rng) % ARXIV_CLASSES);
+        labels[i] = (int32_t)(lc_rng_next(&rng) % (uint64_t)c->classes);
         float u = lc_rng_uniform(&rng);
         mask[u < 0.5f ? 0 : u < 0.75f ? 1 : 2][i] = 1;
     }
-    BENCH_TRY(lc_dataset_new(&ds, g, x, NULL, labels, ARXIV_CLASSES));
+    BENCH_TRY(lc_dataset_new(&ds, g, x, NULL, labels, (int)c->classes));
     g = NULL, x = NULL; /* owned by the dataset now */
     BENCH_TRY(lc_dataset_set_split(ds, mask[0], mask[1], mask[2]));
     *out = ds;
@@ -159,7 +170,7 @@ done:
  * the first learnable layer's weights only (Kipf & Welling; for an L-conv
  * layer its W_i and W0, not its edge weights or bias). */
 static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const char *spec,
-                             int reps, int threads, const char *dump)
+                             int reps, int threads, const char *dump, lc_device device)
 {
     lc_status st = LC_OK;
     lc_model_t *m = NULL;
@@ -167,7 +178,12 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
     double *times = NULL;
     lc_train_config cfg = lc_train_defaults();
 
+    int64_t used0 = 0, used = 0, total = 0, peak = 0;
     BENCH_TRY(lc_model_from_spec(&m, spec));
+    if (device != LC_DEVICE_CPU) { /* the model is built on the device */
+        BENCH_TRY(lc_model_to(m, device));
+        BENCH_TRY(lc_device_memory(device, &used0, &total));
+    }
     BENCH_TRY(lc_model_build(m, ds, &cfg));
     lc_cgraph_t *cg = lc_model_graph(m);
     if (dump) { /* the initial parameters and their evaluation-mode output */
@@ -187,15 +203,23 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
     if (!times) BENCH_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %d timings", reps);
 
     /* One untimed warm-up epoch: first touch of every buffer, OpenMP and
-     * OpenBLAS thread start, the GCN operator's cached transpose. */
+     * OpenBLAS thread start, the GCN operator's cached transpose; on a GPU
+     * the libraries' first calls and the optimizer state's move. */
     for (int r = -1; r < reps; r++) {
         double t0 = now_ms();
         BENCH_TRY(lc_cg_forward(cg, 1));
         BENCH_TRY(lc_cg_backward(cg));
         BENCH_TRY(lc_optim_step(opt));
+        BENCH_TRY(lc_cg_sync(cg)); /* the GPU has finished the epoch */
         double t1 = now_ms();
         if (r >= 0) times[r] = t1 - t0;
+        if (device != LC_DEVICE_CPU) {
+            BENCH_TRY(lc_device_memory(device, &used, &total));
+            if (used - used0 > peak) peak = used - used0;
+        }
     }
+    if (device != LC_DEVICE_CPU) /* all is allocated up front: in use after an epoch = peak */
+        fprintf(stderr, "# device_mib %s: %.1f\n", name, (double)peak / (1 << 20));
 
     /* A sanity line on stderr: the epochs did train (finite outputs). */
     lc_eval_result ev;
@@ -251,7 +275,7 @@ static lc_status spmm_compare(lc_dataset_t *ds, int reps, int threads)
     GrB_Index *ri = NULL, *ci = NULL;
     const lc_csr_t *op = NULL;
     lc_rng_t rng;
-    lc_rng_seed(&rng, ARXIV_SEED + 1);
+    lc_rng_seed(&rng, ARXIV.seed + 1);
 
     BENCH_TRY(lc_graph_gcn_operator(lc_dataset_graph(ds), &op));
     const int64_t n = lc_csr_rows(op), f = SPMM_WIDTH;
@@ -337,17 +361,72 @@ done:
     return st;
 }
 
+/* The SpMM kernel of a device backend alone: Y = Â·X, X [n, 256] random, on
+ * the GCN operator, launched reps times after one warm-up and timed between
+ * synchronisations (so launch gaps are in, as in a training step). */
+static lc_status spmm_device(lc_dataset_t *ds, int reps, lc_device device)
+{
+    lc_status st = LC_OK;
+    lc_cgraph_t *cg = NULL;
+    lc_tensor_t *x = NULL;
+    double *t = NULL;
+    const lc_csr_t *op = NULL;
+    lc_rng_t rng;
+    lc_rng_seed(&rng, ARXIV.seed + 1);
+    BENCH_TRY(lc_graph_gcn_operator(lc_dataset_graph(ds), &op));
+    const int64_t n = lc_csr_rows(op), f = SPMM_WIDTH;
+    BENCH_TRY(lc_tensor_new2(&x, n, f));
+    float *xd = lc_tensor_data(x);
+    for (int64_t i = 0; i < n * f; i++) xd[i] = lc_rng_normal(&rng);
+    lc_node xn, y, loss;
+    BENCH_TRY(lc_cg_new(&cg, 1));
+    BENCH_TRY(lc_cg_constant(cg, x, &xn));
+    BENCH_TRY(lc_cg_spmm(cg, op, xn, &y));
+    BENCH_TRY(lc_cg_sum(cg, y, &loss)); /* a graph needs a scalar to compile; never run here */
+    BENCH_TRY(lc_cg_compile(cg, loss));
+    int64_t used0 = 0, used = 0, total = 0;
+    BENCH_TRY(lc_device_memory(device, &used0, &total));
+    BENCH_TRY(lc_cg_to(cg, device));
+    BENCH_TRY(lc_device_memory(device, &used, &total));
+    t = malloc((size_t)reps * sizeof *t);
+    if (!t) BENCH_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate timings");
+    lc_i_node *node = &cg->nodes[y];
+    for (int r = -1; r < reps; r++) {
+        double t0 = now_ms();
+        cg->backend->forward[LC_OP_SPMM](cg, node);
+        BENCH_TRY(lc_cg_sync(cg));
+        if (r >= 0) t[r] = now_ms() - t0;
+    }
+    double med, lo, hi;
+    summarise(t, reps, &med, &lo, &hi);
+    /* bytes the kernel must move at least: X's rows gathered once per nonzero,
+     * A read once, Y written once */
+    const double bytes = (double)lc_csr_nnz(op) * (f * 4 + 8) + (double)n * f * 4;
+    fprintf(stderr, "# spmm_device: A_hat %lld x %lld, %lld nonzeros, f = %lld, %d reps, %.0f MiB on the device\n",
+            (long long)n, (long long)n, (long long)lc_csr_nnz(op), (long long)f, reps,
+            (double)(used - used0) / (1 << 20));
+    printf("spmm_device  median_ms %.3f  min_ms %.3f  max_ms %.3f  gather_TB/s %.2f\n", med, lo, hi,
+           bytes / (med * 1e-3) / 1e12);
+done:
+    free(t);
+    lc_cg_free(&cg);
+    lc_tensor_free(&x);
+    return st;
+}
+
 /* ---------- command line ---------- */
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: gcn_epoch [--case cora|arxiv|all] [--model SPEC] [--reps R] [--threads T]\n"
+            "usage: gcn_epoch [--case cora|arxiv|products|all] [--model SPEC] [--reps R] [--threads T]\n"
             "                 [--spmm-compare] [--data DIR] [--write FILE] [--file FILE [--dump FILE]]\n"
+            "                 [--device cpu|cuda] [--spmm-device]\n"
             "Times one full-batch training epoch (forward with dropout, backward, Adam step).\n"
             "  --case      cora: Planetoid Cora, %s\n"
             "              arxiv: random graph of ogbn-arxiv's size, %s\n"
-            "              all (default): both\n"
+            "              products: random graph of ogbn-products' size, %s\n"
+            "              all (default): cora and arxiv\n"
             "  --model     a model spec for every case run instead of its GCN, e.g.\n"
             "              'lconv:256:p=4:form=adj,relu,lconv:256:p=4:form=adj,relu,lconv:40:p=4:form=adj'\n"
             "  --reps      timed epochs per case (default 5 for cora, 3 for arxiv), after 1 warm-up\n"
@@ -358,8 +437,12 @@ static void usage(FILE *out)
             "  --write     write the one chosen case's data to FILE (bench/compare-pyg's format) and stop\n"
             "  --file      time the data of FILE (case 'file') instead of cora/arxiv\n"
             "  --dump      with --file: write the built model's parameters and evaluation output to FILE\n"
+            "  --device    where the model runs (default cpu); on cuda, each epoch ends with lc_cg_sync\n"
+            "              and stderr gets '# device_mib CASE: MiB' (device memory the run added)\n"
+            "  --spmm-device  with --device cuda: time the SpMM kernel alone, Y = A_hat X, f = 256,\n"
+            "              on the case's GCN operator (or --file's)\n"
             "Output: case threads median_ms min_ms max_ms peak_rss_MB (MiB; peak of the process)\n",
-            CORA_MODEL, ARXIV_MODEL);
+            CORA_MODEL, ARXIV.model, PRODUCTS.model);
 }
 
 static int parse_int(const char *s, int lo, int *out)
@@ -385,8 +468,9 @@ static int parse_args(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--case") && v) {
             o->run_cora = !strcmp(v, "cora") || !strcmp(v, "all");
             o->run_arxiv = !strcmp(v, "arxiv") || !strcmp(v, "all");
-            if (!o->run_cora && !o->run_arxiv) {
-                fprintf(stderr, "gcn_epoch: --case '%s': expected cora, arxiv or all\n", v);
+            o->run_products = !strcmp(v, "products");
+            if (!o->run_cora && !o->run_arxiv && !o->run_products) {
+                fprintf(stderr, "gcn_epoch: --case '%s': expected cora, arxiv, products or all\n", v);
                 return -1;
             }
             i++;
@@ -419,6 +503,14 @@ static int parse_args(int argc, char **argv, options *o)
             i++;
         } else if (!strcmp(a, "--spmm-compare")) {
             o->spmm_compare = 1;
+        } else if (!strcmp(a, "--spmm-device")) {
+            o->spmm_device = 1;
+        } else if (!strcmp(a, "--device") && v) {
+            if (lc_device_parse(v, &o->device) != LC_OK) {
+                fprintf(stderr, "gcn_epoch: %s\n", lc_last_error());
+                return -1;
+            }
+            i++;
         } else {
             fprintf(stderr, "gcn_epoch: unknown or incomplete option '%s'\n", a);
             usage(stderr);
@@ -443,36 +535,46 @@ int main(int argc, char **argv)
     if (GxB_Global_Option_set(GxB_GLOBAL_NTHREADS, threads) != GrB_SUCCESS)
         BENCH_FAIL(LC_ERR_BACKEND, "cannot set the GraphBLAS thread count to %d", threads);
 
+    if (o.device != LC_DEVICE_CPU) BENCH_TRY(lc_device_available(o.device));
+    if (o.spmm_device && o.device == LC_DEVICE_CPU)
+        BENCH_FAIL(LC_ERR_INVALID_ARG, "--spmm-device needs --device cuda");
+    const random_case *big = o.run_products ? &PRODUCTS : &ARXIV;
     if (o.write) { /* one case's data for bench/compare-pyg, nothing timed */
-        if (o.run_cora == o.run_arxiv)
-            BENCH_FAIL(LC_ERR_INVALID_ARG, "--write needs --case cora or --case arxiv");
+        if (o.run_cora + o.run_arxiv + o.run_products != 1)
+            BENCH_FAIL(LC_ERR_INVALID_ARG, "--write needs --case cora, arxiv or products");
         lc_dataset_t **ds = o.run_cora ? &cora : &arxiv;
         if (o.run_cora && (st = load_cora(ds, o.data_dir))) goto done;
-        if (o.run_arxiv) BENCH_TRY(make_arxiv(ds));
+        if (!o.run_cora) BENCH_TRY(make_random(big, ds));
         BENCH_TRY(lc_bench_write_dataset(*ds, o.write));
+        goto done;
+    }
+    if (o.spmm_device) { /* the kernel alone, on a file's graph or the big case's */
+        if (o.file) BENCH_TRY(lc_bench_read_dataset(&arxiv, o.file));
+        else BENCH_TRY(make_random(big, &arxiv));
+        BENCH_TRY(spmm_device(arxiv, o.reps ? o.reps : 20, o.device));
         goto done;
     }
     printf("# case  threads   median_ms    min_ms    max_ms  peak_rss_MB\n");
     if (o.file) {
         BENCH_TRY(lc_bench_read_dataset(&cora, o.file));
         BENCH_TRY(time_epochs("file", cora, o.model ? o.model : CORA_MODEL, o.reps ? o.reps : 5,
-                              threads, o.dump));
+                              threads, o.dump, o.device));
         goto done;
     }
     if (o.run_cora) {
         if ((st = load_cora(&cora, o.data_dir))) goto done;
         BENCH_TRY(time_epochs("cora", cora, o.model ? o.model : CORA_MODEL, o.reps ? o.reps : 5,
-                              threads, NULL));
+                              threads, NULL, o.device));
         lc_dataset_free(&cora);
     }
-    if (o.run_arxiv || o.spmm_compare) {
+    if (o.run_arxiv || o.run_products || o.spmm_compare) {
         double t0 = now_ms();
-        BENCH_TRY(make_arxiv(&arxiv));
-        fprintf(stderr, "# arxiv-like data generated in %.1f s\n", (now_ms() - t0) / 1e3);
+        BENCH_TRY(make_random(big, &arxiv));
+        fprintf(stderr, "# %s-like data generated in %.1f s\n", big->name, (now_ms() - t0) / 1e3);
     }
-    if (o.run_arxiv)
-        BENCH_TRY(time_epochs("arxiv", arxiv, o.model ? o.model : ARXIV_MODEL, o.reps ? o.reps : 3,
-                              threads, NULL));
+    if (o.run_arxiv || o.run_products)
+        BENCH_TRY(time_epochs(big->name, arxiv, o.model ? o.model : big->model,
+                              o.reps ? o.reps : 3, threads, NULL, o.device));
     if (o.spmm_compare) BENCH_TRY(spmm_compare(arxiv, o.reps ? o.reps : 3, threads));
 done:
     lc_dataset_free(&cora);

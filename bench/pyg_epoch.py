@@ -94,7 +94,7 @@ class LConv(MessagePassing):
         else:
             agg = self.propagate(graph, z=z, w=self.edge_weight, f=f)
         # the vector field's diagonal: −(Σ_{e leaving v} w_i[e])·z_i[v]
-        deg = torch.zeros(n, p, dtype=x.dtype).index_add_(0, tail, self.edge_weight)
+        deg = torch.zeros(n, p, dtype=x.dtype, device=x.device).index_add_(0, tail, self.edge_weight)
         if self.expand:
             agg = agg - (deg.unsqueeze(2) * z.unsqueeze(1)).reshape(n, p * f)
             y = agg @ self.weights
@@ -164,6 +164,38 @@ def build(args, d):
     return model, opt
 
 
+def gcn_operator(d, device):
+    """Â = D̃^-1/2 (A + I) D̃^-1/2 as a torch sparse CSR on `device` (rows = targets), as ours."""
+    n = d["n"]
+    loops = torch.arange(n)
+    rows = torch.cat([d["tail"], loops]).to(device)
+    cols = torch.cat([d["head"], loops]).to(device)
+    vals = torch.cat([d["weight"], torch.ones(n)]).to(device)
+    deg = torch.zeros(n, device=device).index_add_(0, rows, vals)
+    vals = vals * deg[rows].rsqrt() * deg[cols].rsqrt()
+    return torch.sparse_coo_tensor(torch.stack([rows, cols]), vals, (n, n)).coalesce().to_sparse_csr()
+
+
+def time_spmm(d, reps, device):
+    """Y = Â·X with X [n, 256] through torch (cuSPARSE on a GPU), like gcn_epoch --spmm-device."""
+    a = gcn_operator(d, device)
+    x = torch.randn(d["n"], 256, device=device)
+    times = []
+    for r in range(-1, reps):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        y = a @ x
+        torch.cuda.synchronize()
+        if r >= 0:
+            times.append(1e3 * (time.perf_counter() - t0))
+    del y
+    times.sort()
+    nnz = a.values().numel()
+    gather = (nnz * (256 * 4 + 8) + d["n"] * 256 * 4) / (times[len(times) // 2] * 1e-3) / 1e12
+    print(f"pyg_spmm median_ms {times[len(times) // 2]:.3f} min_ms {times[0]:.3f} max_ms {times[-1]:.3f} "
+          f"gather_TB/s {gather:.2f} nnz {nnz}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--file", required=True)
@@ -177,13 +209,24 @@ def main():
     ap.add_argument("--mem-limit-gib", type=float, default=0,
                     help="cap the address space this much above what is mapped after loading "
                          "(0: none); an epoch that needs more ends with status 3, not with the OOM killer")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                    help="cuda: time between synchronisations; the last column is then the peak of "
+                         "torch.cuda.max_memory_allocated (MiB)")
+    ap.add_argument("--spmm", action="store_true", help="time Y = Â·X (f = 256) alone, on the device")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    torch.backends.cuda.matmul.allow_tf32 = False  # fp32, as ours
     d = read_dataset(args.file)
-    graph = graph_inputs(d, args.form)
+    if args.spmm:
+        time_spmm(d, args.reps, args.device)
+        return
+    dev = torch.device(args.device)
+    graph = graph_inputs(d, args.form).to(dev)
     model, opt = build(args, d)
-    x, y, train, tail = d["x"], d["y"], d["train"], d["tail"]
+    model.to(dev)
+    x, y, train, tail = d["x"].to(dev), d["y"].to(dev), d["train"].to(dev), d["tail"].to(dev)
+    cuda = args.device == "cuda"
     if args.mem_limit_gib > 0:
         mapped = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
         cap = mapped + int(args.mem_limit_gib * 2**30)
@@ -198,6 +241,8 @@ def main():
             loss = F.nll_loss(out[train], y[train])
             loss.backward()
             opt.step()
+            if cuda:
+                torch.cuda.synchronize()
             t1 = time.perf_counter()
             if r >= 0:
                 times.append(1e3 * (t1 - t0))
@@ -209,6 +254,8 @@ def main():
         print(f"pyg {args.threads} oom")
         sys.exit(3)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    if cuda:
+        rss = torch.cuda.max_memory_allocated() / 2**20
     params = sum(q.numel() for q in model.parameters())
     print(f"# pyg {args.model} form={args.form} params={params} loss={loss.item():.4f}", file=sys.stderr)
     print("# epoch_ms pyg: " + " ".join(f"{t:.3f}" for t in times), file=sys.stderr)

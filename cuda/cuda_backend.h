@@ -93,6 +93,8 @@ bool lc_cuda_sparse_ok(lc_cuda_ctx *c, cusparseStatus_t s, const char *what);
 #define LC_CUBLAS(c, call) lc_cuda_blas_ok((c), (call), #call)
 #define LC_CUSPARSE(c, call) lc_cuda_sparse_ok((c), (call), #call)
 
+/* The backend's table (device.cu); lib/backends.c registers it. */
+extern "C" const lc_i_backend *lc_i_backend_cuda(void);
 /* Kernel table (kernels.cu); device.cu completes the backend with it. */
 void lc_cuda_fill_kernels(lc_i_backend *be);
 /* An op without a CUDA kernel yet (NULL in the table): lc_cg_to refuses the graph. */

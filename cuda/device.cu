@@ -480,6 +480,24 @@ static lc_status cuda_finish(lc_cgraph_t *cg)
     return take_error(c, __func__);
 }
 
+static lc_status cuda_synchronize(lc_cgraph_t *cg)
+{
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    LC_CU(c, cudaStreamSynchronize(c->stream)) && LC_CU(c, cudaGetLastError());
+    return take_error(c, __func__);
+}
+
+extern "C" lc_status lc_i_cuda_memory(int64_t *used, int64_t *total)
+{
+    size_t free_bytes = 0, total_bytes = 0;
+    cudaError_t e = cudaMemGetInfo(&free_bytes, &total_bytes);
+    if (e != cudaSuccess)
+        return lc_i_error(LC_ERR_BACKEND, __func__, "cudaMemGetInfo: %s", cudaGetErrorString(e));
+    *used = (int64_t)(total_bytes - free_bytes);
+    *total = (int64_t)total_bytes;
+    return LC_OK;
+}
+
 static lc_status cuda_download(lc_cgraph_t *cg, lc_i_node *n, bool grad)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
@@ -530,6 +548,7 @@ extern "C" const lc_i_backend *lc_i_backend_cuda(void)
             be.begin_forward = cuda_begin_forward;
             be.begin_backward = cuda_begin_backward;
             be.finish = cuda_finish;
+            be.synchronize = cuda_synchronize;
             be.download = cuda_download;
             be.alloc = cuda_alloc;
             be.free = cuda_free;

@@ -521,6 +521,14 @@ lc_device lc_cg_device(const lc_cgraph_t *cg);
 /* The host data of constant or parameter node n changed: a device graph
  * uploads it before its next pass. No-op on the CPU. Errors: LC_ERR_INVALID_ARG. */
 lc_status lc_cg_touch(lc_cgraph_t *cg, lc_node n);
+/* Wait until the device has finished the graph's queued work (passes and
+ * optimizer steps return before the GPU is done), e.g. to time it. Reports
+ * a device fault raised since. No-op on the CPU. Errors: LC_ERR_BACKEND. */
+lc_status lc_cg_sync(lc_cgraph_t *cg);
+/* Device memory in use on device d (all processes, as the driver counts it)
+ * and its total, in bytes. Errors: LC_ERR_UNSUPPORTED for the CPU, those of
+ * lc_device_available. */
+lc_status lc_device_memory(lc_device d, int64_t *used, int64_t *total);
 
 /* ======================================================================
  * Optimizers over the parameters of a compiled graph.

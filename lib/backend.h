@@ -24,8 +24,10 @@ typedef struct lc_i_backend {
     lc_status (*begin_forward)(lc_cgraph_t *cg);
     /* Zero every gradient, set the loss's to 1. */
     lc_status (*begin_backward)(lc_cgraph_t *cg);
-    /* Wait for the device; the first error since the last call, if any. */
+    /* The first error since the last call, if any (without waiting). */
     lc_status (*finish)(lc_cgraph_t *cg);
+    /* Wait for the device, then as finish. */
+    lc_status (*synchronize)(lc_cgraph_t *cg);
     /* Copy a node's value (grad = false) or gradient to its host tensor. */
     lc_status (*download)(lc_cgraph_t *cg, lc_i_node *n, bool grad);
     /* Plain device memory for the optimizer's state (zeroed), and copies. */
@@ -43,11 +45,6 @@ typedef struct lc_i_backend {
 /* The backend of device d, or NULL when this build has none (backends.c: the
  * one place that knows which backends were built). */
 const lc_i_backend *lc_i_backend_of(lc_device d);
-#ifdef LC_HAVE_CUDA
-/* The CUDA backend (cuda/), and whether a GPU answers (message set if not). */
-const lc_i_backend *lc_i_backend_cuda(void);
-lc_status lc_i_cuda_available(void);
-#endif
 
 /* CPU kernels of the op families kept in their own files. */
 void lc_i_edge_conv_fwd(lc_cgraph_t *cg, lc_i_node *n); /* ops_edge.c */

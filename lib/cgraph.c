@@ -600,6 +600,13 @@ lc_tensor_t *lc_cg_param_tensor(lc_cgraph_t *cg, int i)
 
 lc_device lc_cg_device(const lc_cgraph_t *cg) { return cg ? cg->backend->device : LC_DEVICE_CPU; }
 
+lc_status lc_cg_sync(lc_cgraph_t *cg)
+{
+    LC_CHECK_ARG(cg, "compute graph is NULL");
+    if (!cg->backend->synchronize) return LC_OK;
+    return lc_i_error_from(cg->backend->synchronize(cg), __func__);
+}
+
 lc_status lc_cg_touch(lc_cgraph_t *cg, lc_node n)
 {
     LC_CHECK_ARG(cg, "compute graph is NULL");

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# gpu-check.sh — issue 4's one device call: the CUDA test suite, then lconv against PyTorch
+# Geometric on the GPU, on the same data files, in one table. Run in the repository root on
+# the GPU machine, after bench/gpu-bundle.sh packed .gpu/ here (see bench/README.md):
+#   bash bench/gpu-check.sh            (through the device tool: carry .gpu)
+# Budget: about 8 minutes on an H100/H200. Every step is bounded by `timeout`; a step that
+# fails prints why and the rest still runs. Results go to stdout and $OUT/gpu-check.txt.
+set -u
+here=$(pwd)
+B=/tmp/lconv-gpu
+out=${OUT:-/tmp}/gpu-check.txt
+mkdir -p "$B" && tar -xJf .gpu/lconv-gpu.tar.xz -C "$B" || { echo "cannot unpack .gpu/lconv-gpu.tar.xz"; exit 2; }
+export LD_LIBRARY_PATH="$B/lib:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export LCONV_DATA_DIR="$here/.gpu/data"
+exec > >(tee "$out") 2>&1
+
+echo "# $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader)"
+python3 -c 'import torch, torch_geometric as g; print("# torch", torch.__version__, "cuda", torch.version.cuda, "pyg", g.__version__)'
+
+# ---- 1. the CUDA suite (every op against the CPU, Cora on both backends)
+timeout 120 "$B/test_cuda"
+echo "# test_cuda exit status $?"
+
+# ---- 2. the data files, written by our generator and read by both sides
+timeout 60 "$B/gcn_epoch" --case arxiv --write /tmp/arxiv.bin || echo "# arxiv data: failed"
+timeout 240 "$B/gcn_epoch" --case products --write /tmp/products.bin &
+products_writer=$!
+
+# ---- 3. the cases; ours and PyG alternate, each in its own process
+ours() { # case model reps file
+    timeout 150 "$B/gcn_epoch" --file "$4" --device cuda --model "$2" --reps "$3" 2>/tmp/ours.err |
+        awk -v c="$1" '$1 == "file" { printf "RESULT %s ours %s %s %s", c, $3, $4, $5 }'
+    awk '/device_mib/ { printf " %s\n", $NF }' /tmp/ours.err
+    grep -E "failed|error" /tmp/ours.err | head -3
+}
+pyg() { # case model hidden form reps file
+    timeout 150 python3 bench/pyg_epoch.py --device cuda --file "$6" --model "$2" --hidden "$3" \
+        --form "$4" --reps "$5" 2>/tmp/pyg.err |
+        awk -v c="$1" -v f="$4" '$1 == "pyg" && $3 == "oom" { print "RESULT " c " pyg-" f " oom" }
+                                  $1 == "pyg" && $3 != "oom" { print "RESULT " c " pyg-" f, $3, $4, $5, $6 }'
+    grep -iE "error|out of memory" /tmp/pyg.err | tail -2
+}
+GCN_ARXIV="gcn:256,relu,gcn:256,relu,gcn:40"
+LCONV_ARXIV="lconv:256:p=4,relu,lconv:256:p=4,relu,lconv:40:p=4"
+GCN_PRODUCTS="gcn:256,relu,gcn:256,relu,gcn:47"
+for round in 1 2; do
+    ours arxiv-gcn "$GCN_ARXIV" 20 /tmp/arxiv.bin
+    pyg arxiv-gcn gcn 256,256 sparse 20 /tmp/arxiv.bin
+    pyg arxiv-gcn gcn 256,256 edge_index 20 /tmp/arxiv.bin
+    ours arxiv-lconv "$LCONV_ARXIV" 10 /tmp/arxiv.bin
+    pyg arxiv-lconv lconv 256,256 edge_index 5 /tmp/arxiv.bin
+done
+pyg arxiv-lconv lconv 256,256 sparse 5 /tmp/arxiv.bin
+wait "$products_writer" || echo "# products data: failed"
+ours products-gcn "$GCN_PRODUCTS" 10 /tmp/products.bin
+pyg products-gcn gcn 256,256 sparse 10 /tmp/products.bin
+echo "RESULT spmm ours $(timeout 90 "$B/gcn_epoch" --file /tmp/products.bin --device cuda --spmm-device --reps 20 2>/dev/null | grep spmm_device)"
+echo "RESULT spmm pyg $(timeout 90 python3 bench/pyg_epoch.py --file /tmp/products.bin --model gcn --device cuda --spmm --reps 20 2>/dev/null | grep pyg_spmm)"
+
+# ---- 4. the table: case, ours, PyG's faster form, ratio, memory
+echo
+echo "| case | ours ms (min–max) | ours MiB | PyG form | PyG ms (min–max) | PyG MiB | ours/PyG |"
+echo "|---|---|---|---|---|---|---|"
+grep '^RESULT' "$out" | awk '
+    $3 == "ours" && NF >= 7 { if (!($2 in om) || $4 < om[$2]) { om[$2] = $4; olo[$2] = $5; ohi[$2] = $6; omem[$2] = $7 } }
+    $3 ~ /^pyg-/ && NF >= 7 { k = $2 SUBSEP $3; if (!(k in pm) || $4 < pm[k]) { pm[k] = $4; plo[k] = $5; phi[k] = $6; pmem[k] = $7 }; forms[$2] = forms[$2] " " $3 }
+    END {
+        for (c in om) {
+            best = ""; n = split(forms[c], f, " ")
+            for (i = 1; i <= n; i++) { k = c SUBSEP f[i]; if (best == "" || pm[k] < pm[best]) best = k }
+            if (best == "") { printf "| %s | %.2f (%.2f–%.2f) | %s | – | – | – | – |\n", c, om[c], olo[c], ohi[c], omem[c]; continue }
+            split(best, b, SUBSEP)
+            printf "| %s | %.2f (%.2f–%.2f) | %s | %s | %.2f (%.2f–%.2f) | %.0f | %.2f |\n", c, om[c], olo[c], ohi[c],
+                   omem[c], b[2], pm[best], plo[best], phi[best], pmem[best], om[c] / pm[best]
+        }
+    }'
+grep '^RESULT spmm' "$out"
