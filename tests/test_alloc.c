@@ -1221,6 +1221,113 @@ static void test_mesh_operators(void)
     lc_mesh_free(&ref_mesh);
 }
 
+/* ---------- point clouds: readers, kNN and radius graphs, batches ---------- */
+
+static lc_tensor_t *cloud, *ref_cloud;
+static lc_status (*cloud_reader)(const char *, lc_tensor_t **);
+
+static lc_status run_cloud_read(void) { return cloud_reader(path_a, &cloud); }
+static void check_cloud_read(lc_status st)
+{
+    if (st) CU_ASSERT_PTR_NULL(cloud);
+    if (!st)
+        CU_ASSERT(cloud->numel == ref_cloud->numel &&
+                  !memcmp(cloud->data, ref_cloud->data, (size_t)cloud->numel * sizeof(float)));
+    lc_tensor_free(&cloud);
+}
+
+/* 60 points on a small integer grid, every one twice: ties everywhere, so
+ * the kNN search widens. */
+static float grid_points[120 * 3];
+static lc_graph_t *parts[3];
+
+static lc_status run_knn(void) { return lc_graph_knn(&graph, 120, 3, grid_points, 6, 0); }
+static lc_status run_radius(void)
+{
+    return lc_graph_radius(&graph, 120, 3, grid_points, 1.5f, 0, LC_GRAPH_SYMMETRIZE);
+}
+static lc_status run_batch(void)
+{
+    return lc_graph_batch(&graph, 3, (const lc_graph_t *const *)parts, NULL);
+}
+static void check_graph_op(lc_status st)
+{
+    if (st) CU_ASSERT_PTR_NULL(graph);
+    if (!st) CU_ASSERT(same_graph(graph, ref_graph));
+    lc_graph_free(&graph);
+}
+
+static void test_point_clouds(void)
+{
+    static const struct {
+        const char *file;
+        lc_status (*reader)(const char *, lc_tensor_t **);
+    } files[2] = {{"pointcloud/valid.xyz", lc_read_xyz}, {"pointcloud/valid.pcd", lc_read_pcd}};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path_a, sizeof path_a, "%s", lc_test_file(files[k].file));
+        cloud_reader = files[k].reader;
+        LC_ASSERT_OK(cloud_reader(path_a, &ref_cloud));
+        char name[64];
+        snprintf(name, sizeof name, "%s", k ? "lc_read_pcd" : "lc_read_xyz");
+        const sweep_op op = {name, NULL, run_cloud_read, check_cloud_read};
+        CU_ASSERT(sweep(&op) > 0);
+        lc_tensor_free(&ref_cloud);
+    }
+    const char *h5 = lc_test_data("pointclouds/bimnet10/bimnet10_test.h5");
+    if (h5) {
+        snprintf(path_a, sizeof path_a, "%s", h5);
+        cloud_reader = NULL;
+        LC_ASSERT_OK(lc_read_pointnet_h5(path_a, &ref_cloud, NULL));
+        lc_tensor_t *labels = NULL;
+        long live0 = alloc.live;
+        for (long k = 1; k < 10; k++) { /* the reader's own allocations: points, labels, buffer */
+            alloc_arm(k, true);
+            lc_status st = lc_read_pointnet_h5(path_a, &cloud, &labels);
+            const bool reached = alloc.failed;
+            alloc_arm(0, false);
+            if (reached) {
+                CU_ASSERT_EQUAL(st, LC_ERR_OUT_OF_MEMORY);
+                CU_ASSERT_PTR_NULL(cloud);
+                CU_ASSERT_PTR_NULL(labels);
+                LC_ASSERT_ERROR_HAS("lc_read_pointnet_h5");
+            } else {
+                LC_ASSERT_OK(st);
+                check_cloud_read(st);
+                lc_tensor_free(&labels);
+                break;
+            }
+        }
+        CU_ASSERT_EQUAL(alloc.live, live0);
+        lc_tensor_free(&ref_cloud);
+    }
+    for (int i = 0; i < 120; i++) {
+        grid_points[3 * i] = (float)(i % 60 % 4);
+        grid_points[3 * i + 1] = (float)(i % 60 / 4 % 5);
+        grid_points[3 * i + 2] = (float)(i % 60 / 20);
+    }
+    static const struct {
+        const char *name;
+        lc_status (*run)(void);
+    } ops[2] = {{"lc_graph_knn (ties)", run_knn}, {"lc_graph_radius", run_radius}};
+    for (int k = 0; k < 2; k++) {
+        LC_ASSERT_OK(ops[k].run());
+        ref_graph = graph;
+        graph = NULL;
+        const sweep_op op = {ops[k].name, NULL, ops[k].run, check_graph_op};
+        CU_ASSERT(sweep(&op) > 0);
+        lc_graph_free(&ref_graph);
+    }
+    for (int k = 0; k < 3; k++)
+        LC_ASSERT_OK(lc_graph_knn(&parts[k], 20 + 20 * k, 3, grid_points, 3, 0));
+    LC_ASSERT_OK(run_batch());
+    ref_graph = graph;
+    graph = NULL;
+    const sweep_op op = {"lc_graph_batch", NULL, run_batch, check_graph_op};
+    CU_ASSERT(sweep(&op) > 0);
+    lc_graph_free(&ref_graph);
+    for (int k = 0; k < 3; k++) lc_graph_free(&parts[k]);
+}
+
 /* ---------- the hook itself ---------- */
 
 static void test_set_allocator(void)
@@ -1283,6 +1390,7 @@ int main(void)
                                          {"mnist:DIR dataset", test_mnist_dir},
                                          {"mesh reader", test_mesh_read},
                                          {"mesh operators", test_mesh_operators},
+                                         {"point clouds", test_point_clouds},
                                          {NULL, NULL}};
     int rc = lc_test_main("alloc", cases);
     /* everything the suite made is freed: the count is back where it started */

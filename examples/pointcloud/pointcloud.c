@@ -8,7 +8,7 @@
 
 static const char *usage =
     "[--data DIR] [--points N] [--k K] [--epochs E] [--width W] [--generators P] [--lr LR]\n"
-    "       [--seeds S] [--train-limit M] [--test-limit M] [--threads T] [--out DIR] [--full]";
+    "       [--weight-decay WD] [--seeds S] [--train-limit M] [--test-limit M] [--threads T] [--out DIR] [--full]";
 
 enum { GCN = 0, LCONV = 1 };
 static const char *const model_name[2] = {"gcn", "lconv"};
@@ -212,7 +212,7 @@ int main(int argc, char **argv)
     const char *data_dir = NULL, *out_dir = NULL;
     long points = 512, k = 16, epochs = 100, width = 64, gens = 2, seeds = 3, threads = 1,
          train_limit = 0, test_limit = 0;
-    double lr = 1e-2;
+    double lr = 1e-2, wd = 5e-4;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--data")) data_dir = ex_value(argc, argv, &i, usage);
@@ -222,6 +222,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--width")) width = ex_long(ex_value(argc, argv, &i, usage), 1, 4096, usage);
         else if (!strcmp(a, "--generators")) gens = ex_long(ex_value(argc, argv, &i, usage), 1, 16, usage);
         else if (!strcmp(a, "--lr")) lr = ex_double(ex_value(argc, argv, &i, usage), 1e-9, 10, usage);
+        else if (!strcmp(a, "--weight-decay")) wd = ex_double(ex_value(argc, argv, &i, usage), 0, 1, usage);
         else if (!strcmp(a, "--seeds")) seeds = ex_long(ex_value(argc, argv, &i, usage), 1, 100, usage);
         else if (!strcmp(a, "--train-limit")) train_limit = ex_long(ex_value(argc, argv, &i, usage), 1, 1000000, usage);
         else if (!strcmp(a, "--test-limit")) test_limit = ex_long(ex_value(argc, argv, &i, usage), 1, 1000000, usage);
@@ -266,9 +267,9 @@ int main(int argc, char **argv)
             lwidth = w;
     const int64_t widths[2] = {width, lwidth};
     printf("BIMNet10: %lld train / %lld test clouds, %ld of their %lld points, kNN k = %ld; "
-           "%ld epochs full-batch Adam lr %g, %ld seed(s), %ld thread(s)\n",
+           "%ld epochs full-batch Adam lr %g weight decay %g, %ld seed(s), %ld thread(s)\n",
            (long long)n_train, (long long)n_test, points, (long long)lc_tensor_dim(pts[0], 1), k,
-           epochs, lr, seeds, threads);
+           epochs, lr, wd, seeds, threads);
     if (out_dir) {
         curve = fopen(ex_path(path, sizeof path, out_dir, "curves.csv"), "w");
         if (!curve) {
@@ -297,6 +298,7 @@ int main(int argc, char **argv)
                     goto fail;
             lc_optim_config oc = lc_optim_defaults(LC_OPTIM_ADAM);
             oc.lr = (float)lr;
+            oc.weight_decay = (float)wd; /* L2 on every parameter, both models alike */
             CHECK(lc_optim_new(&opt, &oc, nets[0].cg));
             for (long e = 1; e <= epochs; e++) {
                 CHECK(lc_cg_forward(nets[0].cg, 1));
