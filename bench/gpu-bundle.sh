@@ -8,8 +8,8 @@ data=$(realpath "${2:-${LCONV_DATA_DIR:-../shared/data}}")
 root=$(cd "$(dirname "$0")/.." && pwd)
 tool=$(realpath "$root/../shared/tools/device-bundle")
 grep -q '^#define LC_HAVE_CUDA 1' "$build/config.h" || { echo "$build was configured without CUDA" >&2; exit 2; }
-make -C "$build" -s tests/test_cuda bench/gcn_epoch
+make -C "$build" -s tests/test_cuda bench/gcn_epoch bench/knn_scale
 mkdir -p "$root/.gpu/data/planetoid"
 cp "$data"/planetoid/cora.* "$root/.gpu/data/planetoid/"
-(cd "$build" && "$tool" "$root/.gpu/lconv-gpu.tar.xz" tests/test_cuda bench/gcn_epoch)
+(cd "$build" && "$tool" "$root/.gpu/lconv-gpu.tar.xz" tests/test_cuda bench/gcn_epoch bench/knn_scale)
 du -sh "$root/.gpu"

@@ -57,6 +57,11 @@ pyg products-gcn gcn 256,256 sparse 10 /tmp/products.bin
 echo "RESULT spmm ours $(timeout 90 "$B/gcn_epoch" --file /tmp/products.bin --device cuda --spmm-device --reps 20 2>/dev/null | grep spmm_device)"
 echo "RESULT spmm pyg $(timeout 90 python3 bench/pyg_epoch.py --file /tmp/products.bin --model gcn --device cuda --spmm --reps 20 2>/dev/null | grep pyg_spmm)"
 
+# ---- point clouds at scale: the kNN graph (k = 16) of 1 000 000 random points on the GPU,
+# checked edge for edge against the CPU's (FLANN), then one L-conv layer (p = 4) on it
+timeout 150 "$B/knn_scale" --points 1000000 --k 16 --device cuda --check --write /tmp/pc.bin
+ours pointcloud-lconv "lconv:10:p=4" 10 /tmp/pc.bin
+
 # ---- 4. the table: case, ours, PyG's faster form, ratio, memory
 echo
 echo "| case | ours ms (min–max) | ours MiB | PyG form | PyG ms (min–max) | PyG MiB | ours/PyG |"

@@ -101,6 +101,9 @@ void lc_cuda_fill_kernels(lc_i_backend *be);
 bool lc_cuda_has_kernel(lc_i_op op);
 /* Set n floats at p to v on the context's stream. */
 void lc_cuda_fill(lc_cuda_ctx *c, float *p, int64_t n, float v);
+/* Brute-force kNN candidates (knn.cu), the backend's knn; kc <= LC_CUDA_KNN_MAX. */
+#define LC_CUDA_KNN_MAX 64
+lc_status lc_cuda_knn(const float *points, int64_t n, int dim, int kc, int32_t *idx, float *dist);
 /* The optimizer update (kernels.cu). */
 void lc_cuda_optim_update(lc_cgraph_t *cg, const lc_optim_config *cfg, int64_t step, float bc1,
                           float bc2_sqrt, float weight_decay, float *w, const float *g, float *m,

@@ -554,6 +554,7 @@ extern "C" const lc_i_backend *lc_i_backend_cuda(void)
             be.free = cuda_free;
             be.copy = cuda_copy;
             be.optim_update = lc_cuda_optim_update;
+            be.knn = lc_cuda_knn;
             __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
         }
         lc_i_lazy_unlock();

@@ -1,5 +1,5 @@
-/* knn.c — graphs from geometry: exact k-nearest-neighbour and radius graphs through FLANN, and
- * batches of graphs as one block-diagonal graph. */
+/* knn.c — graphs from geometry: exact k-nearest-neighbour graphs (FLANN on the CPU, a brute-force
+ * scan on the GPU) and radius graphs, and batches of graphs as one block-diagonal graph. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #include <flann/flann.h>
 
-#include "internal.h"
+#include "backend.h"
 
 /* Node ids end up as 32-bit CSR columns. */
 #define MAX_NODES ((int64_t)INT32_MAX - 1)
@@ -113,24 +113,36 @@ typedef struct {
     double scale2;
 } searcher;
 
-static lc_status searcher_open(searcher *s, const float *points, int64_t n, int dim)
+/* The points a float search may use: the caller's, or, when a squared
+ * distance could overflow float, a copy scaled by a power of two (*copy, the
+ * caller frees it; *scale2 turns its squared distances into true ones). */
+static lc_status float_safe_points(const float *points, int64_t n, int dim, const float **pts,
+                                   float **copy, double *scale2)
 {
-    memset(s, 0, sizeof *s);
-    s->p = exact_params();
-    s->pts = points;
-    s->scale2 = 1;
+    *pts = points;
+    *copy = NULL;
+    *scale2 = 1;
     float max_abs = 0;
     for (int64_t i = 0; i < n * dim; i++) max_abs = fmaxf(max_abs, fabsf(points[i]));
     if (max_abs > 0x1p40f) {
         int e;
         frexpf(max_abs, &e);
         const int shift = e - 40;
-        s->copy = lc_i_malloc((size_t)(n * dim) * sizeof *s->copy);
-        if (!s->copy) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot copy %lld points", (long long)n);
-        for (int64_t i = 0; i < n * dim; i++) s->copy[i] = ldexpf(points[i], -shift);
-        s->pts = s->copy;
-        s->scale2 = ldexp(1.0, 2 * shift);
+        *copy = lc_i_malloc((size_t)(n * dim) * sizeof **copy);
+        if (!*copy) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot copy %lld points", (long long)n);
+        for (int64_t i = 0; i < n * dim; i++) (*copy)[i] = ldexpf(points[i], -shift);
+        *pts = *copy;
+        *scale2 = ldexp(1.0, 2 * shift);
     }
+    return LC_OK;
+}
+
+static lc_status searcher_open(searcher *s, const float *points, int64_t n, int dim)
+{
+    memset(s, 0, sizeof *s);
+    s->p = exact_params();
+    lc_status st = float_safe_points(points, n, dim, &s->pts, &s->copy, &s->scale2);
+    if (st) return st;
     float speedup;
     /* FLANN's C API takes a non-const pointer but only reads (the single
      * kd-tree copies the points it reorders). */
@@ -184,19 +196,28 @@ static void scan_knn(const float *points, int64_t n, int dim, int64_t i, int k, 
     for (int t = 0; t < k; t++) heads[t] = c[t].j;
 }
 
-lc_status lc_graph_knn(lc_graph_t **g, int64_t n, int dim, const float *points, int k, int flags)
+/* The checks lc_graph_knn and lc_graph_knn_device share. */
+static lc_status check_knn(const char *api, lc_graph_t **g, int64_t n, int dim, const float *points,
+                           int k, int flags)
 {
-    static const char *api = "lc_graph_knn";
-    LC_CHECK_ARG(g, "output handle is NULL");
+    if (!g) return lc_i_error(LC_ERR_INVALID_ARG, api, "output handle is NULL");
     lc_status st = check_points(api, n, dim, points, flags);
     if (st) return st;
     if (k < 1 || k >= n)
-        return LC_ERROR(LC_ERR_INVALID_ARG,
-                        "k = %d not in [1, n - 1] = [1, %lld] (a point has n - 1 others)", k,
-                        (long long)n - 1);
+        return lc_i_error(LC_ERR_INVALID_ARG, api,
+                          "k = %d not in [1, n - 1] = [1, %lld] (a point has n - 1 others)", k,
+                          (long long)n - 1);
     if ((double)n * k > (double)MAX_EDGES)
-        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "n·k = %lld·%d edges, more than 2^31 - 1",
-                        (long long)n, k);
+        return lc_i_error(LC_ERR_OUT_OF_MEMORY, api, "n·k = %lld·%d edges, more than 2^31 - 1",
+                          (long long)n, k);
+    return LC_OK;
+}
+
+lc_status lc_graph_knn(lc_graph_t **g, int64_t n, int dim, const float *points, int k, int flags)
+{
+    static const char *api = "lc_graph_knn";
+    lc_status st = check_knn(api, g, n, dim, points, k, flags);
+    if (st) return st;
     searcher sr = {0};
     int64_t *tail = NULL, *head = NULL;
     int *idx = NULL, *idx1 = NULL;
@@ -267,6 +288,62 @@ done:
     lc_i_free(fdist);
     lc_i_free(idx1);
     lc_i_free(fd1);
+    lc_i_free(c);
+    return st;
+}
+
+lc_status lc_graph_knn_device(lc_graph_t **g, lc_device d, int64_t n, int dim, const float *points,
+                              int k, int flags)
+{
+    static const char *api = "lc_graph_knn_device";
+    lc_status st = check_knn(api, g, n, dim, points, k, flags);
+    if (st) return st;
+    if ((st = lc_device_available(d))) return lc_i_reraise(api, st);
+    const lc_i_backend *be = lc_i_backend_of(d);
+    if (!be->knn) return lc_graph_knn(g, n, dim, points, k, flags);
+    return lc_i_knn_from_candidates(g, n, dim, points, k, flags, be->knn);
+}
+
+lc_status lc_i_knn_from_candidates(lc_graph_t **g, int64_t n, int dim, const float *points, int k,
+                                   int flags, lc_i_knn_search search)
+{
+    static const char *api = "lc_graph_knn_device";
+    lc_status st = LC_OK;
+    const float *pts = NULL;
+    float *copy = NULL, *fdist = NULL;
+    double scale2 = 1;
+    int64_t *tail = NULL, *head = NULL;
+    int32_t *idx32 = NULL;
+    int *idx = NULL;
+    cand *c = NULL;
+    /* the device returns kc candidates per point, the host settles ties exactly */
+    const int kc = (int)(n - 1 < k + KNN_SLACK ? n - 1 : k + KNN_SLACK);
+    tail = lc_i_malloc((size_t)(n * k) * sizeof *tail);
+    head = lc_i_malloc((size_t)(n * k) * sizeof *head);
+    idx32 = lc_i_malloc((size_t)n * (size_t)kc * sizeof *idx32);
+    fdist = lc_i_malloc((size_t)n * (size_t)kc * sizeof *fdist);
+    idx = lc_i_malloc((size_t)kc * sizeof *idx);
+    c = lc_i_malloc((size_t)n * sizeof *c); /* room for a full scan */
+    if (!tail || !head || !idx32 || !fdist || !idx || !c)
+        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the %lld·%d candidates", (long long)n, kc);
+    LC_TRY(float_safe_points(points, n, dim, &pts, &copy, &scale2));
+    LC_TRY(lc_i_reraise(api, search(pts, n, dim, kc, idx32, fdist)));
+    for (int64_t i = 0; i < n; i++) {
+        for (int t = 0; t < k; t++) tail[i * k + t] = i;
+        for (int t = 0; t < kc; t++) idx[t] = idx32[i * kc + t];
+        /* all n − 1 others seen, or the k-th is clear of the cut: settled; else a tie
+         * straddles the cut (duplicates, lattices) and this point is scanned exactly */
+        if (!pick_knn(points, n, dim, i, idx, fdist + i * kc, kc, scale2, k, c, head + i * k))
+            scan_knn(points, n, dim, i, k, c, head + i * k);
+    }
+    st = finish_graph(api, g, n, dim, points, n * k, tail, head, flags);
+done:
+    lc_i_free(copy);
+    lc_i_free(tail);
+    lc_i_free(head);
+    lc_i_free(idx32);
+    lc_i_free(fdist);
+    lc_i_free(idx);
     lc_i_free(c);
     return st;
 }

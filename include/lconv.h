@@ -983,6 +983,15 @@ lc_status lc_read_pointnet_h5(const char *path, lc_tensor_t **points, lc_tensor_
  * memory O(n·k). */
 lc_status lc_graph_knn(lc_graph_t **g, int64_t n, int dim, const float *points, int k,
                        int flags);
+/* The same graph (edge for edge) computed on device d: on CUDA a brute-force
+ * scan of all pairs on the GPU keeps k + 8 candidates per point, whose
+ * distances the host recomputes in double to settle ties as lc_graph_knn
+ * does (a point whose k-th neighbour is tied across the cut is scanned on
+ * the CPU). LC_DEVICE_CPU is lc_graph_knn. Errors: those of lc_graph_knn and
+ * lc_device_available; LC_ERR_UNSUPPORTED on CUDA for dim > 16 or k > 56.
+ * Cost: O(n²·dim) on the GPU, O(n·k) host work and memory. */
+lc_status lc_graph_knn_device(lc_graph_t **g, lc_device d, int64_t n, int dim,
+                              const float *points, int k, int flags);
 /* The radius graph: an edge i → j for every other point j within distance
  * ≤ radius of point i (Euclidean, decided in double). max_neighbors > 0 keeps
  * only the max_neighbors nearest of each point, ordered by (distance, index);

@@ -9,6 +9,11 @@
  * one (grad != NULL); grads are zeroed by the executor before the pass. */
 typedef void (*lc_i_kernel)(lc_cgraph_t *cg, lc_i_node *node);
 
+/* A search for the kc nearest other points of each of n host points (idx,
+ * dist: [n, kc] host arrays, sorted by float squared distance, then index). */
+typedef lc_status (*lc_i_knn_search)(const float *points, int64_t n, int dim, int kc, int32_t *idx,
+                                     float *dist);
+
 typedef struct lc_i_backend {
     const char *name;
     lc_device device;
@@ -40,7 +45,16 @@ typedef struct lc_i_backend {
     void (*optim_update)(lc_cgraph_t *cg, const lc_optim_config *c, int64_t step, float bc1,
                          float bc2_sqrt, float weight_decay, float *w, const float *g, float *m,
                          float *v, int64_t len);
+    /* lc_graph_knn_device's search; NULL: the backend has none of its own. */
+    lc_i_knn_search knn;
 } lc_i_backend;
+
+/* lc_graph_knn_device's host half (graphs/knn.c): the graph from a search's
+ * candidates, their distances recomputed in double, ties settled exactly (a
+ * point whose k-th neighbour is tied across the cut is scanned). Arguments
+ * checked by the caller. */
+lc_status lc_i_knn_from_candidates(lc_graph_t **g, int64_t n, int dim, const float *points, int k,
+                                   int flags, lc_i_knn_search search);
 
 /* The backend of device d, or NULL when this build has none (backends.c: the
  * one place that knows which backends were built). */

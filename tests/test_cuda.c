@@ -341,6 +341,44 @@ static void test_unsupported_op(void)
     free_kept();
 }
 
+/* The GPU's kNN graph is the CPU's, edge for edge: random points, duplicates
+ * and a lattice (ties at the k-th distance everywhere). */
+static void check_knn_same(int64_t n, int dim, const float *pts, int k, int flags)
+{
+    lc_graph_t *a = NULL, *b = NULL;
+    LC_ASSERT_OK(lc_graph_knn(&a, n, dim, pts, k, flags));
+    LC_ASSERT_OK(lc_graph_knn_device(&b, LC_DEVICE_CUDA, n, dim, pts, k, flags));
+    CU_ASSERT_EQUAL_FATAL(lc_graph_num_edges(a), lc_graph_num_edges(b));
+    int64_t differ = 0;
+    const int64_t *ta = lc_graph_tails(a), *ha = lc_graph_heads(a);
+    const int64_t *tb = lc_graph_tails(b), *hb = lc_graph_heads(b);
+    const float *wa = lc_graph_weights(a), *wb = lc_graph_weights(b);
+    for (int64_t e = 0; e < lc_graph_num_edges(a); e++)
+        differ += ta[e] != tb[e] || ha[e] != hb[e] || wa[e] != wb[e];
+    if (differ) fprintf(stderr, "\n  knn n=%lld dim=%d k=%d: %lld edges differ\n", (long long)n, dim, k, (long long)differ);
+    CU_ASSERT_EQUAL(differ, 0);
+    lc_graph_free(&a);
+    lc_graph_free(&b);
+}
+static void test_knn_device(void)
+{
+    lc_rng_t rng;
+    lc_rng_seed(&rng, 8);
+    enum { N = 3000 };
+    float *pts = malloc(N * 3 * sizeof *pts);
+    CU_ASSERT_FATAL(pts != NULL);
+    for (int i = 0; i < N * 3; i++) pts[i] = lc_rng_uniform(&rng) * 10 - 5;
+    for (int i = 0; i < 200; i++) /* duplicates */
+        memcpy(pts + 3 * (N - 1 - i), pts + 3 * i, 3 * sizeof *pts);
+    check_knn_same(N, 3, pts, 16, 0);
+    check_knn_same(N, 3, pts, 5, LC_GRAPH_SYMMETRIZE);
+    for (int i = 0; i < 20 * 20 * 5; i++) /* a 20 × 20 × 5 lattice: ties at every cut */
+        pts[3 * i] = (float)(i % 20), pts[3 * i + 1] = (float)(i / 20 % 20), pts[3 * i + 2] = (float)(i / 400);
+    check_knn_same(2000, 3, pts, 7, 0);
+    check_knn_same(2000, 2, pts, 4, 0);
+    free(pts);
+}
+
 /* ---------- models end to end ---------- */
 
 static lc_dataset_t *cora(void)
@@ -445,6 +483,7 @@ int main(void)
         {"dropout in training mode", test_dropout_training},
         {"parameters and optimizer state move both ways", test_param_roundtrip},
         {"an op without a kernel is refused", test_unsupported_op},
+        {"kNN on the GPU equals the CPU's", test_knn_device},
         {"Cora GCN: CPU and CUDA train alike", test_cora_gcn},
         {"Cora L-conv: CPU and CUDA train alike", test_cora_lconv},
         {"same seed, same bits", test_deterministic},

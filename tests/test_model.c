@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h" /* lc_i_knn_from_candidates */
 #include "harness.h"
 #include "model.h"
 
@@ -573,11 +574,90 @@ static void test_devices_without_gpu(void)
     LC_ASSERT_OK(lc_model_train(m, ds, &cfg, NULL));
     lc_model_free(&m);
     lc_dataset_free(&ds);
+    /* kNN: on the CPU "device" it is lc_graph_knn; on CUDA it says why not */
+    const float pts[12] = {0, 0, 1, 0, 0, 1, 3, 3, 3, 4, 4, 3};
+    lc_graph_t *a = NULL, *b = NULL;
+    LC_ASSERT_OK(lc_graph_knn(&a, 6, 2, pts, 2, 0));
+    LC_ASSERT_OK(lc_graph_knn_device(&b, LC_DEVICE_CPU, 6, 2, pts, 2, 0));
+    CU_ASSERT_EQUAL_FATAL(lc_graph_num_edges(a), lc_graph_num_edges(b));
+    for (int64_t e = 0; e < lc_graph_num_edges(a); e++)
+        CU_ASSERT(lc_graph_tails(a)[e] == lc_graph_tails(b)[e] &&
+                  lc_graph_heads(a)[e] == lc_graph_heads(b)[e]);
+    lc_graph_free(&b);
+    LC_ASSERT_STATUS(lc_graph_knn_device(&b, LC_DEVICE_CUDA, 6, 2, pts, 2, 0), why);
+    CU_ASSERT_PTR_NULL(b);
+    LC_ASSERT_STATUS(lc_graph_knn_device(&b, LC_DEVICE_CPU, 6, 2, pts, 6, 0), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("lc_graph_knn");
+    lc_graph_free(&a);
+}
+
+/* The GPU kNN kernel's contract (cuda/knn.cu), run on the CPU: every other
+ * point's float squared distance Σ (q − r)², the kc best kept by (distance,
+ * index). Garbage in the candidates' order or a missed tie would show. */
+static lc_status fake_device_search(const float *pts, int64_t n, int dim, int kc, int32_t *idx,
+                                    float *dist)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float *bd = dist + i * kc;
+        int32_t *bi = idx + i * kc;
+        int cnt = 0;
+        for (int64_t j = 0; j < n; j++) {
+            if (j == i) continue;
+            float d = 0;
+            for (int c = 0; c < dim; c++) {
+                const float e = pts[i * dim + c] - pts[j * dim + c];
+                d += e * e;
+            }
+            if (cnt == kc && !(d < bd[kc - 1])) continue;
+            int p = cnt < kc ? cnt++ : kc - 1;
+            while (p > 0 && bd[p - 1] > d) bd[p] = bd[p - 1], bi[p] = bi[p - 1], p--;
+            bd[p] = d, bi[p] = (int32_t)j;
+        }
+    }
+    return LC_OK;
+}
+
+static void check_candidates_graph(int64_t n, int dim, const float *pts, int k, int flags)
+{
+    lc_graph_t *a = NULL, *b = NULL;
+    LC_ASSERT_OK(lc_graph_knn(&a, n, dim, pts, k, flags));
+    LC_ASSERT_OK(lc_i_knn_from_candidates(&b, n, dim, pts, k, flags, fake_device_search));
+    CU_ASSERT_EQUAL_FATAL(lc_graph_num_edges(a), lc_graph_num_edges(b));
+    int64_t differ = 0;
+    for (int64_t e = 0; e < lc_graph_num_edges(a); e++)
+        differ += lc_graph_tails(a)[e] != lc_graph_tails(b)[e] ||
+                  lc_graph_heads(a)[e] != lc_graph_heads(b)[e] ||
+                  lc_graph_weights(a)[e] != lc_graph_weights(b)[e];
+    CU_ASSERT_EQUAL(differ, 0);
+    lc_graph_free(&a);
+    lc_graph_free(&b);
+}
+
+/* lc_graph_knn_device's host half on a device search's candidates gives
+ * lc_graph_knn's graph: random points with duplicates, a lattice (ties at
+ * every cut), huge coordinates (the scaled copy), k = n − 1. */
+static void test_knn_from_candidates(void)
+{
+    enum { N = 600 };
+    static float pts[N * 3];
+    lc_rng_t rng;
+    lc_rng_seed(&rng, 8);
+    for (int i = 0; i < N * 3; i++) pts[i] = lc_rng_uniform(&rng) * 10 - 5;
+    for (int i = 0; i < 40; i++) memcpy(pts + 3 * (N - 1 - i), pts + 3 * i, 3 * sizeof *pts);
+    check_candidates_graph(N, 3, pts, 16, 0);
+    check_candidates_graph(N, 3, pts, 5, LC_GRAPH_SYMMETRIZE);
+    for (int i = 0; i < 10 * 10 * 6; i++)
+        pts[3 * i] = (float)(i % 10), pts[3 * i + 1] = (float)(i / 10 % 10), pts[3 * i + 2] = (float)(i / 100);
+    check_candidates_graph(600, 3, pts, 7, 0);
+    check_candidates_graph(600, 2, pts, 4, 0); /* 2-D view: many exact duplicates */
+    for (int i = 0; i < 30; i++) pts[i] = (float)(i % 7) * 1e30f;
+    check_candidates_graph(10, 3, pts, 9, 0);
 }
 
 int main(void)
 {
     static const lc_test_case cases[] = {
+        {"kNN from a device search's candidates", test_knn_from_candidates},
         {"devices without a GPU", test_devices_without_gpu},
         {"gcn vs dense A(XW)", test_gcn_dense_reference_axw},
         {"gcn vs dense (AX)W", test_gcn_dense_reference_axw_order2},
