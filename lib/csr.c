@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "prefetch.h"
 
 static pthread_mutex_t lazy_mutex;
 static pthread_once_t lazy_once = PTHREAD_ONCE_INIT;
@@ -170,15 +171,17 @@ void lc_i_csr_spmm_raw(const lc_csr_t *a, const float *x, int64_t f, float *y, b
 void lc_i_csr_spmm_vals(const lc_csr_t *a, const float *vals, const float *x, int64_t f, float *y,
                         bool accumulate)
 {
-    const int64_t n = a->n_rows;
+    const int64_t n = a->n_rows, nnz = a->nnz;
 #pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * f > 32768)
     for (int64_t r = 0; r < n; r++) {
-        float *yr = y + r * f;
+        float *restrict yr = y + r * f;
         if (!accumulate)
             for (int64_t j = 0; j < f; j++) yr[j] = 0.0f;
         for (int64_t k = a->rowptr[r]; k < a->rowptr[r + 1]; k++) {
+            if (k + LC_I_PREFETCH_AHEAD < nnz)
+                lc_i_prefetch_row(x + (int64_t)a->col[k + LC_I_PREFETCH_AHEAD] * f, f);
             const float v = vals[k];
-            const float *xr = x + (int64_t)a->col[k] * f;
+            const float *restrict xr = x + (int64_t)a->col[k] * f;
             /* y and x never overlap; GCC -O2 vectorises only when told so */
 #pragma omp simd
             for (int64_t j = 0; j < f; j++) yr[j] += v * xr[j];

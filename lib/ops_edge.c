@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "prefetch.h"
 
 /* Both ops share one kernel. Tensors are viewed as [n, R, blocks, f]: R gathers
  * the middle dimensions (a batch of images), f is one generator's width.
@@ -114,6 +115,8 @@ void lc_i_edge_conv_fwd(lc_cgraph_t *cg, lc_i_node *node)
         memset(yv, 0, (size_t)(R * yp * f) * sizeof *yv);
         for (int64_t k = a->rowptr[v]; k < a->rowptr[v + 1]; k++) {
             const int64_t h = a->col[k];
+            if (k + LC_I_PREFETCH_AHEAD < a->nnz)
+                lc_i_prefetch_row(z + a->col[k + LC_I_PREFETCH_AHEAD] * R * zp * f, R * zp * f);
             for (int64_t i = 0; i < p; i++) {
                 const float we = w[k * p + i];
                 if (we == 0.0f) continue;
@@ -143,6 +146,10 @@ void lc_i_edge_conv_bwd(lc_cgraph_t *cg, lc_i_node *node)
         for (int64_t u = 0; u < d.n; u++) {
             for (int64_t k = at->rowptr[u]; k < at->rowptr[u + 1]; k++) {
                 const int64_t t = at->col[k], e = at->source[k];
+                if (k + LC_I_PREFETCH_AHEAD < at->nnz) {
+                    lc_i_prefetch_row(dy + at->col[k + LC_I_PREFETCH_AHEAD] * R * yp * f, R * yp * f);
+                    lc_i_prefetch_row(w + at->source[k + LC_I_PREFETCH_AHEAD] * p, p);
+                }
                 for (int64_t i = 0; i < p; i++) {
                     const float we = w[e * p + i];
                     if (we == 0.0f) continue;
@@ -166,6 +173,8 @@ void lc_i_edge_conv_bwd(lc_cgraph_t *cg, lc_i_node *node)
         for (int64_t t = 0; t < d.n; t++) {
             for (int64_t k = a->rowptr[t]; k < a->rowptr[t + 1]; k++) {
                 const int64_t h = a->col[k];
+                if (k + LC_I_PREFETCH_AHEAD < a->nnz)
+                    lc_i_prefetch_row(z + a->col[k + LC_I_PREFETCH_AHEAD] * R * zp * f, R * zp * f);
                 for (int64_t i = 0; i < p; i++) {
                     double s = 0;
                     for (int64_t r = 0; r < R; r++) {
