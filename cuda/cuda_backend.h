@@ -11,6 +11,7 @@
 #endif
 extern "C" {
 #include "backend.h"
+#include "plan.h"
 }
 
 /* A CSR on the device with 32-bit indices (cuSPARSE's fastest SpMM wants
@@ -42,7 +43,8 @@ struct lc_cuda_ctx {
     cusparseHandle_t sparse;
     char *arena;       /* every buffer of the graph: one cudaMalloc at lc_cg_to */
     size_t arena_used; /* bump allocator over the arena (sizing pass: arena NULL) */
-    float *grads;      /* the gradients sit together: one memset zeroes them */
+    lc_i_plan plan;    /* where the nodes' values, gradients and scratch share the arena */
+    float *grads;      /* the parameters' gradients sit together: one memset zeroes them */
     size_t grads_bytes;
     void *work; /* cuSPARSE's work buffer, shared by all SpMMs (one stream) */
     size_t work_bytes;

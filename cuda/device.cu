@@ -127,6 +127,15 @@ extern "C" lc_status lc_i_cuda_available(void)
         return lc_i_error(LC_ERR_BACKEND, __func__, "no usable CUDA device: %s",
                           cudaGetErrorString(e));
     if (count < 1) return lc_i_error(LC_ERR_BACKEND, __func__, "no CUDA device present");
+    int device = 0, major = 0, minor = 0;
+    if (cudaGetDevice(&device) == cudaSuccess &&
+        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
+        cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) == cudaSuccess &&
+        major < 9)
+        return lc_i_error(LC_ERR_UNSUPPORTED, __func__,
+                          "this lconv's kernels are built for sm_90 (Hopper) and newer; device %d "
+                          "is sm_%d%d (rebuild with NVCCFLAGS for it)",
+                          device, major, minor);
     return lc_cuda_load();
 }
 
@@ -167,7 +176,10 @@ static const lc_cuda_csr *csr_of(lc_cuda_ctx *c, const lc_csr_t *a)
 /* Rows of a node's tensor viewed as [rows, last dim]. */
 static int64_t rows_of(const lc_i_node *n) { return numel_of(n) / n->shape[n->ndim - 1]; }
 
-/* Where every buffer of the graph goes. The gradients come first, together. */
+/* Where every buffer of the graph goes: the parameters' gradients together
+ * (one memset zeroes them), the constants and parameters, each op's index
+ * arrays, then the planned region where the nodes' values, gradients and
+ * scratch share memory as their lives allow (plan.c). */
 static void layout(lc_cgraph_t *cg, lc_cuda_ctx *c)
 {
     c->arena_used = 0;
@@ -176,25 +188,19 @@ static void layout(lc_cgraph_t *cg, lc_cuda_ctx *c)
     size_t first = (size_t)-1;
     for (int i = 0; i < cg->n_nodes; i++) {
         lc_i_node *n = &cg->nodes[i];
-        if (!n->grad) continue;
+        if (!n->grad || n->op != LC_OP_PARAMETER) continue;
         n->dgrad = (float *)reserve(c, (size_t)numel_of(n) * sizeof(float));
         if (first == (size_t)-1) first = c->arena_used - (size_t)numel_of(n) * sizeof(float);
     }
-    c->grads = first == (size_t)-1 ? NULL : (float *)(c->arena ? c->arena + first : NULL);
+    c->grads = first == (size_t)-1 || !c->arena ? NULL : (float *)(c->arena + first);
     c->grads_bytes = first == (size_t)-1 ? 0 : c->arena_used - first;
     for (int i = 0; i < cg->n_nodes; i++) {
         lc_i_node *n = &cg->nodes[i];
         lc_cuda_node *d = &c->nodes[i];
-        n->dvalue = (float *)reserve(c, (size_t)numel_of(n) * sizeof(float));
-        n->daux = NULL;
+        if (n->op == LC_OP_CONSTANT || n->op == LC_OP_PARAMETER)
+            n->dvalue = (float *)reserve(c, (size_t)numel_of(n) * sizeof(float));
         switch (n->op) {
-        case LC_OP_DROPOUT: n->daux = (float *)reserve(c, (size_t)numel_of(n) * sizeof(float)); break;
         case LC_OP_SPMM:
-            d->s = csr_of(c, n->sparse);
-            d->st = csr_of(c, n->sparse_t);
-            if (n->fparam > 0 && n->sparse->nnz > 0)
-                n->daux = (float *)reserve(c, 2 * (size_t)n->sparse->nnz * sizeof(float));
-            break;
         case LC_OP_EDGE_CONV:
             d->s = csr_of(c, n->sparse);
             d->st = csr_of(c, n->sparse_t);
@@ -211,8 +217,6 @@ static void layout(lc_cgraph_t *cg, lc_cuda_ctx *c)
         }
         case LC_OP_POOL: {
             const int64_t nodes = cg->nodes[n->in[0]].shape[0], groups = n->shape[0];
-            if (n->iparam[0] == LC_POOL_MAX)
-                n->daux = (float *)reserve(c, (size_t)numel_of(n) * sizeof(float));
             d->group_ptr = (int32_t *)reserve(c, (size_t)(groups + 1) * sizeof(int32_t));
             d->members = (int32_t *)reserve(c, (size_t)nodes * sizeof(int32_t));
             d->graph_of = n->ptr ? (int32_t *)reserve(c, (size_t)nodes * sizeof(int32_t)) : NULL;
@@ -222,6 +226,14 @@ static void layout(lc_cgraph_t *cg, lc_cuda_ctx *c)
         }
     }
     c->ones = (float *)reserve(c, (size_t)c->ones_len * sizeof(float));
+    char *planned = (char *)reserve(c, (size_t)c->plan.bytes);
+    for (int i = 0; i < cg->n_nodes; i++) {
+        lc_i_node *n = &cg->nodes[i];
+        const lc_i_plan *p = &c->plan;
+        if (p->value_off[i] >= 0) n->dvalue = planned ? (float *)(planned + p->value_off[i]) : NULL;
+        if (p->grad_off[i] >= 0) n->dgrad = planned ? (float *)(planned + p->grad_off[i]) : NULL;
+        n->daux = p->aux_off[i] >= 0 && planned ? (float *)(planned + p->aux_off[i]) : NULL;
+    }
 }
 
 /* ---------- uploads ---------- */
@@ -335,13 +347,40 @@ static bool spmm_plan(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr
     return true;
 }
 
+/* One run of an SpMM at attach (on garbage: nothing is live yet), so that an
+ * algorithm cuSPARSE sized but will not run falls back to its default here
+ * rather than failing every pass. */
+static bool spmm_trial(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr_t x,
+                       cusparseDnMatDescr_t y, cusparseSpMMAlg_t *alg)
+{
+    const float one = 1.0f;
+    const cusparseOperation_t nt = CUSPARSE_OPERATION_NON_TRANSPOSE;
+    if (lc_cuda.spmm(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F, *alg, c->work) ==
+        CUSPARSE_STATUS_SUCCESS)
+        return true;
+    if (*alg == CUSPARSE_SPMM_ALG_DEFAULT) return LC_CUSPARSE(c, CUSPARSE_STATUS_EXECUTION_FAILED);
+    *alg = CUSPARSE_SPMM_ALG_DEFAULT;
+    size_t bytes = 0;
+    if (!LC_CUSPARSE(c, lc_cuda.spmm_buffer_size(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F,
+                                                 *alg, &bytes)))
+        return false;
+    if (bytes > c->work_bytes) {
+        cudaFree(c->work);
+        c->work = NULL;
+        c->work_bytes = bytes;
+        if (!LC_CU(c, cudaMalloc(&c->work, bytes))) return false;
+    }
+    return LC_CUSPARSE(c, lc_cuda.spmm(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F, *alg,
+                                       c->work));
+}
+
 static bool make_spmm(lc_cuda_ctx *c, lc_cgraph_t *cg, lc_i_node *n, lc_cuda_node *d)
 {
     const lc_csr_t *s = n->sparse;
     if (s->nnz == 0) return true; /* the kernels write zeros without cuSPARSE */
     lc_i_node *x = &cg->nodes[n->in[0]];
     const int64_t f = numel_of(x) / x->shape[0];
-    const bool masked = n->daux != NULL;
+    const bool masked = n->fparam > 0; /* its daux holds the values the descriptor reads */
     bool ok = sparse(c, &d->a, d->s, masked ? n->daux : d->s->val) &&
               dense(c, &d->x, s->n_cols, f, x->dvalue) && dense(c, &d->y, s->n_rows, f, n->dvalue) &&
               spmm_plan(c, d->a, d->x, d->y, &d->alg);
@@ -386,6 +425,8 @@ static void cuda_detach(lc_cgraph_t *cg)
     }
     cudaFree(c->arena);
     cudaFree(c->work);
+    lc_i_plan_free(&c->plan);
+    cg->plan = NULL;
     if (c->sparse) lc_cuda.sparse_destroy(c->sparse);
     if (c->blas) lc_cuda.blas_destroy(c->blas);
     if (c->stream) cudaStreamDestroy(c->stream);
@@ -428,6 +469,11 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
          LC_CUSPARSE(c, lc_cuda.sparse_create(&c->sparse)) &&
          LC_CUSPARSE(c, lc_cuda.sparse_set_stream(c->sparse, c->stream));
     if (ok) {
+        lc_status st = lc_i_plan_build(cg, 256, cg->keep_buffers, &c->plan);
+        if (st) {
+            cuda_detach(cg);
+            return lc_i_error_from(st, __func__);
+        }
         layout(cg, c); /* sizing pass */
         const size_t bytes = c->arena_used;
         ok = LC_CU(c, cudaMalloc((void **)&c->arena, bytes ? bytes : 1));
@@ -447,7 +493,13 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
         }
         if (ok) lc_cuda_fill(c, c->ones, c->ones_len, 1.0f);
         if (ok && c->work_bytes) ok = LC_CU(c, cudaMalloc(&c->work, c->work_bytes));
+        for (int i = 0; ok && i < cg->n_nodes; i++) {
+            lc_cuda_node *d = &c->nodes[i];
+            if (d->a) ok = spmm_trial(c, d->a, d->x, d->y, &d->alg);
+            if (ok && d->at) ok = spmm_trial(c, d->at, d->dy, d->dx, &d->alg_t);
+        }
         ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
+        if (ok) cg->plan = &c->plan;
     }
     if (!ok) {
         lc_status st = take_error(c, __func__);
@@ -464,12 +516,20 @@ static lc_status cuda_begin_forward(lc_cgraph_t *cg)
     return take_error(c, __func__);
 }
 
+/* The parameters' gradients start at zero; the others are zeroed one by one
+ * just before their first writer (cuda_zero_grad), as the plan says. */
 static lc_status cuda_begin_backward(lc_cgraph_t *cg)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
     if (c->grads_bytes) LC_CU(c, cudaMemsetAsync(c->grads, 0, c->grads_bytes, c->stream));
     lc_cuda_fill(c, cg->nodes[cg->loss].dgrad, 1, 1.0f);
     return take_error(c, __func__);
+}
+
+static void cuda_zero_grad(lc_cgraph_t *cg, lc_i_node *n)
+{
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    LC_CU(c, cudaMemsetAsync(n->dgrad, 0, (size_t)numel_of(n) * sizeof(float), c->stream));
 }
 
 /* Launch errors show at once; faults inside kernels at the next copy home. */
@@ -514,6 +574,8 @@ static lc_status cuda_alloc(float **p, int64_t count)
     *p = NULL;
     cudaError_t e = cudaMalloc((void **)p, (size_t)(count ? count : 1) * sizeof(float));
     if (e == cudaSuccess) e = cudaMemset(*p, 0, (size_t)(count ? count : 1) * sizeof(float));
+    /* the graph's stream does not wait for the legacy stream's work: finish it here */
+    if (e == cudaSuccess) e = cudaDeviceSynchronize();
     if (e != cudaSuccess)
         return lc_i_error(e == cudaErrorMemoryAllocation ? LC_ERR_OUT_OF_MEMORY : LC_ERR_BACKEND,
                           __func__, "cudaMalloc of %lld floats: %s", (long long)count,
@@ -525,8 +587,13 @@ static void cuda_free(float *p) { cudaFree(p); }
 
 static lc_status cuda_copy(float *dst, const float *src, int64_t count, bool to_device)
 {
-    cudaError_t e = cudaMemcpy(dst, src, (size_t)count * sizeof(float),
-                               to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost);
+    /* The graph's stream is non-blocking: its last kernels must be done before
+     * the state goes home, and an upload must have landed before its kernels. */
+    cudaError_t e = cudaDeviceSynchronize();
+    if (e == cudaSuccess)
+        e = cudaMemcpy(dst, src, (size_t)count * sizeof(float),
+                       to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost);
+    if (e == cudaSuccess) e = cudaDeviceSynchronize();
     if (e != cudaSuccess)
         return lc_i_error(LC_ERR_BACKEND, __func__, "cudaMemcpy of %lld floats: %s",
                           (long long)count, cudaGetErrorString(e));
@@ -547,6 +614,7 @@ extern "C" const lc_i_backend *lc_i_backend_cuda(void)
             be.detach = cuda_detach;
             be.begin_forward = cuda_begin_forward;
             be.begin_backward = cuda_begin_backward;
+            be.zero_grad = cuda_zero_grad;
             be.finish = cuda_finish;
             be.synchronize = cuda_synchronize;
             be.download = cuda_download;

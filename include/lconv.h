@@ -505,10 +505,12 @@ const char *lc_device_name(lc_device d);
 lc_status lc_device_available(lc_device d);
 /* Move a compiled graph to device d: buffers for every value, gradient and
  * scratch are allocated there at once (none inside the training loop), the
- * constants and parameters uploaded. Back to LC_DEVICE_CPU, the parameters
- * are downloaded and the device memory freed. On a device graph:
- * lc_cg_value, lc_cg_grad and lc_cg_param_tensor copy from the device first
- * (they wait for it); a parameter tensor taken with lc_cg_param_tensor may
+ * constants and parameters uploaded. Back to LC_DEVICE_CPU, values,
+ * gradients and parameters are downloaded and the device memory freed. On a
+ * device graph: lc_cg_value, lc_cg_grad and lc_cg_param_tensor copy from the
+ * device first (they wait for it; if the copy fails they return the host's
+ * last copy and the graph's next pass, optimizer step or lc_cg_sync returns
+ * the error); a parameter tensor taken with lc_cg_param_tensor may
  * be written, and is uploaded again before the next pass; a constant's host
  * tensor changed after the move must be announced with lc_cg_touch. Dropout
  * masks on CUDA come from a counter-based generator seeded by the graph's
@@ -521,6 +523,15 @@ lc_device lc_cg_device(const lc_cgraph_t *cg);
 /* The host data of constant or parameter node n changed: a device graph
  * uploads it before its next pass. No-op on the CPU. Errors: LC_ERR_INVALID_ARG. */
 lc_status lc_cg_touch(lc_cgraph_t *cg, lc_node n);
+/* On a device, buffers follow a memory plan: an intermediate value or
+ * gradient is overwritten once no pass needs it any more (activations share
+ * memory across layers, as a framework's allocator would let them), so that
+ * large graphs fit. The parameters, their gradients, the loss, the
+ * cross-entropy's input (a model's log-probabilities) and outputs nobody
+ * consumes stay readable. on = 1 before lc_cg_to keeps every node's value
+ * and gradient readable after the passes instead (more memory; for tests and
+ * debugging). No effect on the CPU, which keeps everything. */
+lc_status lc_cg_keep_buffers(lc_cgraph_t *cg, int on);
 /* Wait until the device has finished the graph's queued work (passes and
  * optimizer steps return before the GPU is done), e.g. to time it. Reports
  * a device fault raised since. No-op on the CPU. Errors: LC_ERR_BACKEND. */

@@ -27,8 +27,10 @@ typedef struct lc_i_backend {
     void (*detach)(lc_cgraph_t *cg);      /* free all (parameters already downloaded) */
     /* Upload what the host changed (nodes with host_newer), labels and masks. */
     lc_status (*begin_forward)(lc_cgraph_t *cg);
-    /* Zero every gradient, set the loss's to 1. */
+    /* Zero every gradient (under a plan: the parameters'), set the loss's to 1. */
     lc_status (*begin_backward)(lc_cgraph_t *cg);
+    /* Zero node n's gradient (under a plan, just before its first writer). */
+    void (*zero_grad)(lc_cgraph_t *cg, lc_i_node *n);
     /* The first error since the last call, if any (without waiting). */
     lc_status (*finish)(lc_cgraph_t *cg);
     /* Wait for the device, then as finish. */

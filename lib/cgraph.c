@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "plan.h"
 
 const char *const lc_i_op_names[LC_OP_COUNT] = {
     "constant", "parameter", "matmul", "spmm", "add", "bias", "relu", "leaky_relu", "elu",
@@ -500,7 +501,8 @@ lc_status lc_cg_forward(lc_cgraph_t *cg, int training)
     cg->training = training != 0;
     cg->failed = -1;
     const lc_i_backend *be = cg->backend;
-    lc_status st;
+    lc_status st = lc_i_cg_take_pending(cg, __func__);
+    if (st) return st;
     if (be->begin_forward && (st = be->begin_forward(cg))) return lc_i_error_from(st, __func__);
     for (int i = 0; i < cg->n_nodes; i++) {
         lc_i_node *n = &cg->nodes[i];
@@ -522,18 +524,26 @@ lc_status lc_cg_backward(lc_cgraph_t *cg)
     if (!loss->grad)
         return LC_ERROR(LC_ERR_STATE, "the loss does not depend on any parameter");
     const lc_i_backend *be = cg->backend;
-    lc_status st;
+    lc_status st = lc_i_cg_take_pending(cg, __func__);
+    if (st) return st;
+    const lc_i_plan *plan = cg->plan;
     if (be->begin_backward) {
         if ((st = be->begin_backward(cg))) return lc_i_error_from(st, __func__);
     } else {
         for (int i = 0; i <= cg->loss; i++)
-            if (cg->nodes[i].grad) lc_tensor_fill(cg->nodes[i].grad, 0.0f);
+            if (cg->nodes[i].grad && (!plan || cg->nodes[i].op == LC_OP_PARAMETER))
+                lc_tensor_fill(cg->nodes[i].grad, 0.0f);
         loss->grad->data[0] = 1.0f;
     }
     cg->failed = -1;
     for (int i = cg->loss; i >= 0; i--) {
         lc_i_node *n = &cg->nodes[i];
         if (!n->grad || n->op == LC_OP_PARAMETER) continue;
+        for (int z = plan ? plan->zero_ptr[i] : 0; plan && z < plan->zero_ptr[i + 1]; z++) {
+            lc_i_node *fresh = &cg->nodes[plan->zero_list[z]]; /* its memory was another's */
+            if (be->zero_grad) be->zero_grad(cg, fresh);
+            else lc_tensor_fill(fresh->grad, 0.0f);
+        }
         be->backward[n->op](cg, n);
         if (!cg->check_finite) continue;
         for (int k = 0; k < n->n_in; k++) { /* the gradients this op just added to */
@@ -553,24 +563,43 @@ lc_status lc_cg_backward(lc_cgraph_t *cg)
  * refresh them. */
 static lc_status host_copy(const lc_cgraph_t *cg, lc_i_node *n, bool grad)
 {
-    if (!cg->backend->download || (!grad && n->op == LC_OP_CONSTANT) || n->host_newer)
+    if (!cg->backend->download || (!grad && (n->op == LC_OP_CONSTANT || n->host_newer)))
         return LC_OK;
     if (grad ? !n->grad : !n->value) return LC_OK;
     return cg->backend->download((lc_cgraph_t *)cg, n, grad);
 }
 
-/* On a device graph a failed copy returns NULL; the message says why. */
+/* An accessor's copy from the device failed: it hands out the host's last
+ * copy (callers index it at once) and the graph's next pass reports why. */
+static void copy_for_accessor(const lc_cgraph_t *cg, lc_i_node *n, bool grad)
+{
+    lc_status st = host_copy(cg, n, grad);
+    lc_cgraph_t *g = (lc_cgraph_t *)cg;
+    if (st && !g->pending) {
+        g->pending = st;
+        snprintf(g->pending_msg, sizeof g->pending_msg, "%s", lc_last_error());
+    }
+}
+
+lc_status lc_i_cg_take_pending(lc_cgraph_t *cg, const char *func)
+{
+    if (!cg->pending) return LC_OK;
+    const lc_status st = cg->pending;
+    cg->pending = LC_OK;
+    return lc_i_error(st, func, "an earlier copy from the device failed: %s", cg->pending_msg);
+}
+
 const lc_tensor_t *lc_cg_value(const lc_cgraph_t *cg, lc_node n)
 {
     if (!cg || n < 0 || n >= cg->n_nodes) return NULL;
-    if (host_copy(cg, &cg->nodes[n], false)) return NULL;
+    copy_for_accessor(cg, &cg->nodes[n], false);
     return cg->nodes[n].value;
 }
 
 const lc_tensor_t *lc_cg_grad(const lc_cgraph_t *cg, lc_node n)
 {
     if (!cg || n < 0 || n >= cg->n_nodes) return NULL;
-    if (host_copy(cg, &cg->nodes[n], true)) return NULL;
+    copy_for_accessor(cg, &cg->nodes[n], true);
     return cg->nodes[n].grad;
 }
 
@@ -590,7 +619,7 @@ lc_tensor_t *lc_cg_param_tensor(lc_cgraph_t *cg, int i)
 {
     if (!cg || i < 0 || i >= cg->n_params) return NULL;
     lc_i_node *n = &cg->nodes[cg->params[i]];
-    if (host_copy(cg, n, false)) return NULL;
+    copy_for_accessor(cg, n, false);
     /* The caller may write to it: a device graph uploads it before its next use. */
     if (cg->backend->download) n->host_newer = true;
     return n->value;
@@ -600,10 +629,18 @@ lc_tensor_t *lc_cg_param_tensor(lc_cgraph_t *cg, int i)
 
 lc_device lc_cg_device(const lc_cgraph_t *cg) { return cg ? cg->backend->device : LC_DEVICE_CPU; }
 
+lc_status lc_cg_keep_buffers(lc_cgraph_t *cg, int on)
+{
+    LC_CHECK_ARG(cg, "compute graph is NULL");
+    cg->keep_buffers = on != 0;
+    return LC_OK;
+}
+
 lc_status lc_cg_sync(lc_cgraph_t *cg)
 {
     LC_CHECK_ARG(cg, "compute graph is NULL");
-    if (!cg->backend->synchronize) return LC_OK;
+    lc_status st = lc_i_cg_take_pending(cg, __func__);
+    if (st || !cg->backend->synchronize) return st;
     return lc_i_error_from(cg->backend->synchronize(cg), __func__);
 }
 
@@ -631,9 +668,9 @@ lc_status lc_cg_to(lc_cgraph_t *cg, lc_device d)
             return LC_ERROR(LC_ERR_UNSUPPORTED, "no '%s' backend in this build", lc_device_name(d));
         return lc_i_error_from(st, __func__);
     }
-    if (from->download) { /* parameters home first, while the device still has them */
-        for (int i = 0; i < cg->n_params; i++)
-            if ((st = host_copy(cg, &cg->nodes[cg->params[i]], false)))
+    if (from->download) { /* everything home first, while the device still has it */
+        for (int i = 0; i < cg->n_nodes; i++)
+            if ((st = host_copy(cg, &cg->nodes[i], false)) || (st = host_copy(cg, &cg->nodes[i], true)))
                 return lc_i_error_from(st, __func__);
     }
     if (to->attach) {

@@ -77,6 +77,15 @@ struct lc_cgraph {
     int tag;          /* given to the nodes built next (lc_i_cg_set_tag) */
     bool check_finite; /* test every op's results for NaN/Inf */
     void *device_state; /* the device backend's own (handles, buffers), or NULL */
+    /* A memory plan the buffers follow (plan.h; a device backend's), or NULL:
+     * then gradients are zeroed just before their first writer, not all at
+     * once. keep_buffers asks the next plan to share nothing. */
+    const struct lc_i_plan_s *plan;
+    bool keep_buffers;
+    /* A copy from the device that failed inside an accessor (which returns
+     * the host's last copy rather than NULL): the next pass reports it. */
+    lc_status pending;
+    char pending_msg[256];
     lc_node failed;   /* the node whose check failed last, or -1 */
 };
 
@@ -99,6 +108,10 @@ static inline lc_i_node *lc_i_in(const lc_cgraph_t *cg, const lc_i_node *n, int 
 {
     return &cg->nodes[n->in[k]];
 }
+
+/* The error a failed accessor copy left (LC_OK when none), now raised under
+ * `func` and cleared. */
+lc_status lc_i_cg_take_pending(lc_cgraph_t *cg, const char *func);
 
 /* Scratch floats of a LOWRANK node in expand mode (ops_lowrank.c). */
 int64_t lc_i_lowrank_expand_aux(const lc_i_node *node);

@@ -176,7 +176,8 @@ lc_status lc_optim_step(lc_optim_t *o)
     LC_CHECK_ARG(o, "optimizer is NULL");
     const lc_optim_config *c = &o->cfg;
     const lc_i_backend *be = o->cg->backend;
-    lc_status st;
+    lc_status st = lc_i_cg_take_pending(o->cg, __func__);
+    if (st) return st;
     if (o->state_on != (be->optim_update ? be : NULL)) { /* the graph moved */
         if ((st = state_home(o))) return lc_i_error_from(st, __func__);
         if (be->optim_update && (st = state_to_device(o))) return lc_i_error_from(st, __func__);

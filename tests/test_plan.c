@@ -1,0 +1,138 @@
+/* test_plan.c — the memory plan (plan.c) that device graphs follow, checked by running CPU graphs inside a NaN-poisoned shared arena. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "model.h"
+#include "plan.h"
+
+/* Run one training pass (forward with dropout, backward) of the model's graph
+ * with every node buffer placed where the plan says, in an arena first filled
+ * with NaN: a buffer read after another overwrote it, or before it was
+ * written or zeroed, shows as a NaN or a different bit. The loss, the output
+ * and every parameter gradient must equal the unplanned pass's bit for bit. */
+static void check_plan(lc_model_t *m, const lc_dataset_t *ds, bool expect_sharing)
+{
+    LC_ASSERT_OK(lc_model_build(m, ds, NULL));
+    lc_cgraph_t *cg = lc_model_graph(m);
+    const int np = lc_cg_num_params(cg);
+    /* the reference pass */
+    lc_cg_seed(cg, 77);
+    LC_ASSERT_OK(lc_cg_forward(cg, 1));
+    LC_ASSERT_OK(lc_cg_backward(cg));
+    const float loss = lc_cg_value(cg, m->loss)->data[0];
+    const lc_tensor_t *out = lc_cg_value(cg, m->output);
+    float *out0 = malloc((size_t)out->numel * sizeof *out0);
+    memcpy(out0, out->data, (size_t)out->numel * sizeof *out0);
+    float **g0 = calloc((size_t)np, sizeof *g0);
+    for (int i = 0; i < np; i++) {
+        const lc_tensor_t *g = lc_cg_grad(cg, lc_cg_param_node(cg, i));
+        if (!g) continue;
+        g0[i] = malloc((size_t)g->numel * sizeof **g0);
+        memcpy(g0[i], g->data, (size_t)g->numel * sizeof **g0);
+    }
+    /* the planned pass */
+    lc_i_plan plan;
+    LC_ASSERT_OK(lc_i_plan_build(cg, 64, false, &plan));
+    CU_ASSERT(plan.bytes <= plan.unplanned_bytes);
+    if (expect_sharing) CU_ASSERT(plan.bytes < plan.unplanned_bytes);
+    float *arena = malloc((size_t)plan.bytes + 64);
+    for (int64_t k = 0; k < plan.bytes / 4 + 16; k++) arena[k] = NAN;
+    float **saved = calloc(3 * (size_t)cg->n_nodes, sizeof *saved);
+    for (int i = 0; i < cg->n_nodes; i++) {
+        lc_i_node *n = &cg->nodes[i];
+        lc_tensor_t *t[3] = {n->value, n->grad, n->aux};
+        const int64_t off[3] = {plan.value_off[i], plan.grad_off[i], plan.aux_off[i]};
+        for (int k = 0; k < 3; k++) {
+            if (off[k] < 0) continue;
+            CU_ASSERT_FATAL(t[k] != NULL && off[k] % 64 == 0 &&
+                            off[k] + t[k]->numel * 4 <= plan.bytes);
+            saved[3 * i + k] = t[k]->data;
+            t[k]->data = (float *)((char *)arena + off[k]);
+        }
+    }
+    cg->plan = &plan;
+    lc_cg_seed(cg, 77);
+    LC_ASSERT_OK(lc_cg_forward(cg, 1));
+    LC_ASSERT_OK(lc_cg_backward(cg));
+    const float loss1 = lc_cg_value(cg, m->loss)->data[0];
+    CU_ASSERT_EQUAL(memcmp(&loss, &loss1, sizeof loss), 0);
+    CU_ASSERT_EQUAL(memcmp(out0, lc_cg_value(cg, m->output)->data, (size_t)out->numel * 4), 0);
+    for (int i = 0; i < np; i++) {
+        const lc_tensor_t *g = lc_cg_grad(cg, lc_cg_param_node(cg, i));
+        if (!g0[i]) continue;
+        const int same = !memcmp(g0[i], g->data, (size_t)g->numel * sizeof **g0);
+        if (!same)
+            fprintf(stderr, "\n  %s: gradient of '%s' differs under the plan\n", lc_model_spec(m),
+                    lc_cg_param_name(cg, i));
+        CU_ASSERT(same);
+    }
+    /* a second pass reuses the arena as it is: nothing may depend on its first contents */
+    lc_cg_seed(cg, 77);
+    LC_ASSERT_OK(lc_cg_forward(cg, 1));
+    LC_ASSERT_OK(lc_cg_backward(cg));
+    const float loss2 = lc_cg_value(cg, m->loss)->data[0];
+    CU_ASSERT_EQUAL(memcmp(&loss, &loss2, sizeof loss), 0);
+    cg->plan = NULL;
+    for (int i = 0; i < cg->n_nodes; i++) {
+        lc_i_node *n = &cg->nodes[i];
+        lc_tensor_t *t[3] = {n->value, n->grad, n->aux};
+        for (int k = 0; k < 3; k++)
+            if (saved[3 * i + k]) t[k]->data = saved[3 * i + k];
+    }
+    free(saved);
+    free(arena);
+    lc_i_plan_free(&plan);
+    for (int i = 0; i < np; i++) free(g0[i]);
+    free(g0);
+    free(out0);
+}
+
+static void plan_spec(const char *spec, const lc_dataset_t *ds, bool expect_sharing)
+{
+    lc_model_t *m = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&m, spec));
+    check_plan(m, ds, expect_sharing);
+    lc_model_free(&m);
+}
+
+static void test_node_level_models(void)
+{
+    lc_dataset_t *ds = NULL;
+    LC_ASSERT_OK(lc_dataset_karate(&ds));
+    plan_spec("gcn:16,relu,dropout:0.5,gcn:16,relu,gcn", ds, true);
+    plan_spec("lconv:8:p=3,relu,dropout:0.3,lconv", ds, true);
+    plan_spec("lconv:8:p=2:form=adj,elu,lconv:6:p=2,tanh,linear", ds, true);
+    plan_spec("lowrank:8:p=2:r=2,sigmoid,gcn", ds, false);
+    plan_spec("linear:12,leaky_relu,linear", ds, false);
+    lc_dataset_free(&ds);
+}
+
+/* images on a grid: lattice layers, batches [n, B, c], flatten */
+static void test_graph_level_models(void)
+{
+    lc_graph_t *g = NULL;
+    LC_ASSERT_OK(lc_graph_grid(&g, 2, (int64_t[]){6, 6}, 3, LC_BOUNDARY_ZERO));
+    lc_tensor_t *x = NULL;
+    LC_ASSERT_OK(lc_tensor_new(&x, 3, (int64_t[]){24, 36, 2}));
+    lc_rng_t rng;
+    lc_rng_seed(&rng, 3);
+    for (int64_t i = 0; i < x->numel; i++) x->data[i] = lc_rng_uniform(&rng);
+    int32_t labels[24];
+    for (int i = 0; i < 24; i++) labels[i] = i % 3;
+    lc_dataset_t *ds = NULL;
+    LC_ASSERT_OK(lc_dataset_from_samples(&ds, g, x, labels, 3));
+    plan_spec("lattice:4,relu,dropout:0.2,lattice:4:k=5,relu,flatten,linear", ds, true);
+    plan_spec("lconv:4:p=2,relu,flatten,linear", ds, true);
+    lc_dataset_free(&ds);
+}
+
+int main(void)
+{
+    static const lc_test_case cases[] = {
+        {"node-level models run alike in a shared arena", test_node_level_models},
+        {"graph-level models run alike in a shared arena", test_graph_level_models},
+        {NULL, NULL}};
+    return lc_test_main("plan", cases);
+}
