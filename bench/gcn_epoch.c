@@ -15,6 +15,7 @@
 #include "lconv.h"
 #include "backend.h" /* the SpMM kernel alone, for --spmm-device */
 #include "model.h" /* which parameters lc_model_train decays, to configure Adam alike */
+#include "plan.h"  /* --plan: the device memory plan of the case's model */
 
 /* Report a failed lconv call with its status and message, then jump to `done`. */
 #define BENCH_TRY(call)                                                                        \
@@ -53,7 +54,7 @@ enum { SPMM_WIDTH = 256 };
 static const char *const CORA_MODEL = "gcn:16,relu,dropout:0.5,gcn";
 
 typedef struct {
-    int run_cora, run_arxiv, run_products, spmm_compare, spmm_device;
+    int run_cora, run_arxiv, run_products, spmm_compare, spmm_device, plan;
     lc_device device;
     int reps; /* 0: the per-case default */
     int threads;
@@ -180,6 +181,17 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
 
     int64_t used0 = 0, used = 0, total = 0, peak = 0;
     BENCH_TRY(lc_model_from_spec(&m, spec));
+    if (reps == 0) { /* --plan: the memory plan a device would follow, nothing timed */
+        lc_i_plan plan;
+        BENCH_TRY(lc_model_build(m, ds, &cfg));
+        BENCH_TRY(lc_i_plan_build(lc_model_graph(m), 256, false, &plan));
+        printf("plan %s: %s: planned %.1f MiB, unshared %.1f MiB (values, gradients, scratch; "
+               "parameters and inputs apart)\n",
+               name, lc_model_spec(m), (double)plan.bytes / (1 << 20),
+               (double)plan.unplanned_bytes / (1 << 20));
+        lc_i_plan_free(&plan);
+        goto done;
+    }
     if (device != LC_DEVICE_CPU) { /* the model is built on the device */
         BENCH_TRY(lc_model_to(m, device));
         BENCH_TRY(lc_device_memory(device, &used0, &total));
@@ -441,6 +453,8 @@ static void usage(FILE *out)
             "              and stderr gets '# device_mib CASE: MiB' (device memory the run added)\n"
             "  --spmm-device  with --device cuda: time the SpMM kernel alone, Y = A_hat X, f = 256,\n"
             "              on the case's GCN operator (or --file's)\n"
+            "  --plan      build each case's model and print the device memory plan's size\n"
+            "              (values, gradients, scratch shared vs not), without timing\n"
             "Output: case threads median_ms min_ms max_ms peak_rss_MB (MiB; peak of the process)\n",
             CORA_MODEL, ARXIV.model, PRODUCTS.model);
 }
@@ -505,6 +519,8 @@ static int parse_args(int argc, char **argv, options *o)
             o->spmm_compare = 1;
         } else if (!strcmp(a, "--spmm-device")) {
             o->spmm_device = 1;
+        } else if (!strcmp(a, "--plan")) {
+            o->plan = 1;
         } else if (!strcmp(a, "--device") && v) {
             if (lc_device_parse(v, &o->device) != LC_OK) {
                 fprintf(stderr, "gcn_epoch: %s\n", lc_last_error());
@@ -554,16 +570,17 @@ int main(int argc, char **argv)
         BENCH_TRY(spmm_device(arxiv, o.reps ? o.reps : 20, o.device));
         goto done;
     }
-    printf("# case  threads   median_ms    min_ms    max_ms  peak_rss_MB\n");
+    if (!o.plan) /* with --plan, time_epochs (reps 0) reports the plan instead */
+        printf("# case  threads   median_ms    min_ms    max_ms  peak_rss_MB\n");
     if (o.file) {
         BENCH_TRY(lc_bench_read_dataset(&cora, o.file));
-        BENCH_TRY(time_epochs("file", cora, o.model ? o.model : CORA_MODEL, o.reps ? o.reps : 5,
+        BENCH_TRY(time_epochs("file", cora, o.model ? o.model : CORA_MODEL, o.plan ? 0 : o.reps ? o.reps : 5,
                               threads, o.dump, o.device));
         goto done;
     }
     if (o.run_cora) {
         if ((st = load_cora(&cora, o.data_dir))) goto done;
-        BENCH_TRY(time_epochs("cora", cora, o.model ? o.model : CORA_MODEL, o.reps ? o.reps : 5,
+        BENCH_TRY(time_epochs("cora", cora, o.model ? o.model : CORA_MODEL, o.plan ? 0 : o.reps ? o.reps : 5,
                               threads, NULL, o.device));
         lc_dataset_free(&cora);
     }
@@ -574,7 +591,7 @@ int main(int argc, char **argv)
     }
     if (o.run_arxiv || o.run_products)
         BENCH_TRY(time_epochs(big->name, arxiv, o.model ? o.model : big->model,
-                              o.reps ? o.reps : 3, threads, NULL, o.device));
+                              o.plan ? 0 : o.reps ? o.reps : 3, threads, NULL, o.device));
     if (o.spmm_compare) BENCH_TRY(spmm_compare(arxiv, o.reps ? o.reps : 3, threads));
 done:
     lc_dataset_free(&cora);
