@@ -10,6 +10,7 @@
 
 #include <GraphBLAS.h>
 
+#include "clock.h"
 #include "datafile.h"
 #include "internal.h" /* lc_i_graphblas_init and lc_i_csr_to_grb, for the GrB_mxm-only timing */
 #include "lconv.h"
@@ -65,20 +66,6 @@ typedef struct {
     const char *dump;  /* write the built model's parameters and output here */
 } options;
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
-}
-
-/* Peak resident set size of the process so far, in MiB (ru_maxrss is in KiB on Linux). */
-static double peak_rss_mib(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0) return NAN;
-    return (double)ru.ru_maxrss / 1024.0;
-}
 
 static int cmp_double(const void *a, const void *b)
 {

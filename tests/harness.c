@@ -217,3 +217,17 @@ lc_tensor_t *lc_test_param(lc_model_t *m, const char *suffix)
     }
     return NULL;
 }
+
+void lc_test_assert_same_graph(const lc_graph_t *a, const lc_graph_t *b, const char *what)
+{
+    CU_ASSERT_EQUAL_FATAL(lc_graph_num_edges(a), lc_graph_num_edges(b));
+    int64_t differ = 0;
+    const int64_t *ta = lc_graph_tails(a), *ha = lc_graph_heads(a);
+    const int64_t *tb = lc_graph_tails(b), *hb = lc_graph_heads(b);
+    const float *wa = lc_graph_weights(a), *wb = lc_graph_weights(b);
+    for (int64_t e = 0; e < lc_graph_num_edges(a); e++)
+        differ += ta[e] != tb[e] || ha[e] != hb[e] || wa[e] != wb[e];
+    if (differ) fprintf(stderr, "\n  %s: %lld of %lld edges differ\n", what, (long long)differ,
+                        (long long)lc_graph_num_edges(a));
+    CU_ASSERT_EQUAL(differ, 0);
+}

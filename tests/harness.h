@@ -93,6 +93,9 @@ int lc_test_pair_cmp(const void *x, const void *y);
  * overwritten): an undirected simple graph of them has twice as many
  * directed edges. */
 int64_t lc_test_distinct_pairs(lc_test_pair *p, int64_t m);
+/* a and b have the same edges (tails, heads, weights) in the same order;
+ * `what` names the case in the message of a difference. */
+void lc_test_assert_same_graph(const lc_graph_t *a, const lc_graph_t *b, const char *what);
 /* Every edge of g has its reverse with the same weight, and weights are 1. */
 void lc_test_assert_simple_undirected(const lc_graph_t *g);
 

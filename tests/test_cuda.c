@@ -373,15 +373,7 @@ static void check_knn_same(int64_t n, int dim, const float *pts, int k, int flag
     lc_graph_t *a = NULL, *b = NULL;
     LC_ASSERT_OK(lc_graph_knn(&a, n, dim, pts, k, flags));
     LC_ASSERT_OK(lc_graph_knn_device(&b, LC_DEVICE_CUDA, n, dim, pts, k, flags));
-    CU_ASSERT_EQUAL_FATAL(lc_graph_num_edges(a), lc_graph_num_edges(b));
-    int64_t differ = 0;
-    const int64_t *ta = lc_graph_tails(a), *ha = lc_graph_heads(a);
-    const int64_t *tb = lc_graph_tails(b), *hb = lc_graph_heads(b);
-    const float *wa = lc_graph_weights(a), *wb = lc_graph_weights(b);
-    for (int64_t e = 0; e < lc_graph_num_edges(a); e++)
-        differ += ta[e] != tb[e] || ha[e] != hb[e] || wa[e] != wb[e];
-    if (differ) fprintf(stderr, "\n  knn n=%lld dim=%d k=%d: %lld edges differ\n", (long long)n, dim, k, (long long)differ);
-    CU_ASSERT_EQUAL(differ, 0);
+    lc_test_assert_same_graph(a, b, "kNN on the GPU");
     lc_graph_free(&a);
     lc_graph_free(&b);
 }

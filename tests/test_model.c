@@ -579,10 +579,7 @@ static void test_devices_without_gpu(void)
     lc_graph_t *a = NULL, *b = NULL;
     LC_ASSERT_OK(lc_graph_knn(&a, 6, 2, pts, 2, 0));
     LC_ASSERT_OK(lc_graph_knn_device(&b, LC_DEVICE_CPU, 6, 2, pts, 2, 0));
-    CU_ASSERT_EQUAL_FATAL(lc_graph_num_edges(a), lc_graph_num_edges(b));
-    for (int64_t e = 0; e < lc_graph_num_edges(a); e++)
-        CU_ASSERT(lc_graph_tails(a)[e] == lc_graph_tails(b)[e] &&
-                  lc_graph_heads(a)[e] == lc_graph_heads(b)[e]);
+    lc_test_assert_same_graph(a, b, "kNN on the cpu device");
     lc_graph_free(&b);
     LC_ASSERT_STATUS(lc_graph_knn_device(&b, LC_DEVICE_CUDA, 6, 2, pts, 2, 0), why);
     CU_ASSERT_PTR_NULL(b);
@@ -622,13 +619,7 @@ static void check_candidates_graph(int64_t n, int dim, const float *pts, int k, 
     lc_graph_t *a = NULL, *b = NULL;
     LC_ASSERT_OK(lc_graph_knn(&a, n, dim, pts, k, flags));
     LC_ASSERT_OK(lc_i_knn_from_candidates(&b, n, dim, pts, k, flags, fake_device_search));
-    CU_ASSERT_EQUAL_FATAL(lc_graph_num_edges(a), lc_graph_num_edges(b));
-    int64_t differ = 0;
-    for (int64_t e = 0; e < lc_graph_num_edges(a); e++)
-        differ += lc_graph_tails(a)[e] != lc_graph_tails(b)[e] ||
-                  lc_graph_heads(a)[e] != lc_graph_heads(b)[e] ||
-                  lc_graph_weights(a)[e] != lc_graph_weights(b)[e];
-    CU_ASSERT_EQUAL(differ, 0);
+    lc_test_assert_same_graph(a, b, "kNN from candidates");
     lc_graph_free(&a);
     lc_graph_free(&b);
 }
