@@ -49,7 +49,10 @@ static inline double dist2(const float *a, const float *b, int dim)
 
 /* FLANN's float distances carry a relative error of about dim·2^-24: a
  * candidate set is taken as complete only with this margin. */
-static inline double float_margin(int dim) { return 1e-6 + 8.0 * dim * FLT_EPSILON; }
+static inline double float_margin(int dim)
+{
+    return 1e-6 + 8.0 * dim * FLT_EPSILON;
+}
 
 typedef struct {
     double d2;
@@ -123,14 +126,16 @@ static lc_status float_safe_points(const float *points, int64_t n, int dim, cons
     *copy = NULL;
     *scale2 = 1;
     float max_abs = 0;
-    for (int64_t i = 0; i < n * dim; i++) max_abs = fmaxf(max_abs, fabsf(points[i]));
+    for (int64_t i = 0; i < n * dim; i++)
+        max_abs = fmaxf(max_abs, fabsf(points[i]));
     if (max_abs > 0x1p40f) {
         int e;
         frexpf(max_abs, &e);
         const int shift = e - 40;
         *copy = lc_i_malloc((size_t)(n * dim) * sizeof **copy);
         if (!*copy) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot copy %lld points", (long long)n);
-        for (int64_t i = 0; i < n * dim; i++) (*copy)[i] = ldexpf(points[i], -shift);
+        for (int64_t i = 0; i < n * dim; i++)
+            (*copy)[i] = ldexpf(points[i], -shift);
         *pts = *copy;
         *scale2 = ldexp(1.0, 2 * shift);
     }
@@ -181,7 +186,8 @@ static bool pick_knn(const float *points, int64_t n, int dim, int64_t i, const i
     if (m < k) return false;
     qsort(c, (size_t)m, sizeof *c, cand_cmp);
     if (!((double)worst * scale2 > c[k - 1].d2 * (1 + float_margin(dim)) + DBL_MIN)) return false;
-    for (int t = 0; t < k; t++) heads[t] = c[t].j;
+    for (int t = 0; t < k; t++)
+        heads[t] = c[t].j;
     return true;
 }
 
@@ -193,7 +199,8 @@ static void scan_knn(const float *points, int64_t n, int dim, int64_t i, int k, 
     for (int64_t j = 0; j < n; j++)
         if (j != i) c[m++] = (cand){dist2(points + i * dim, points + j * dim, dim), j};
     qsort(c, (size_t)m, sizeof *c, cand_cmp);
-    for (int t = 0; t < k; t++) heads[t] = c[t].j;
+    for (int t = 0; t < k; t++)
+        heads[t] = c[t].j;
 }
 
 /* The checks lc_graph_knn and lc_graph_knn_device share. */
@@ -236,14 +243,16 @@ lc_status lc_graph_knn(lc_graph_t **g, int64_t n, int dim, const float *points, 
     for (int64_t b0 = 0; b0 < n; b0 += KNN_BLOCK) {
         const int rows = (int)(n - b0 < KNN_BLOCK ? n - b0 : KNN_BLOCK);
         /* FLANN leaves a slot it could not fill as it was: fill them with -1 */
-        for (int64_t t = 0; t < (int64_t)rows * nn0; t++) idx[t] = -1;
+        for (int64_t t = 0; t < (int64_t)rows * nn0; t++)
+            idx[t] = -1;
         if (flann_find_nearest_neighbors_index_float(sr.index, (float *)sr.pts + b0 * dim, rows,
                                                      idx, fdist, nn0, &sr.p) < 0)
             LC_FAIL(LC_ERR_BACKEND, "FLANN's search failed (points %lld..%lld)", (long long)b0,
                     (long long)(b0 + rows - 1));
         for (int r = 0; r < rows; r++) {
             const int64_t i = b0 + r;
-            for (int t = 0; t < k; t++) tail[i * k + t] = i;
+            for (int t = 0; t < k; t++)
+                tail[i * k + t] = i;
             if (pick_knn(points, n, dim, i, idx + (int64_t)r * nn0, fdist + (int64_t)r * nn0, nn0,
                          sr.scale2, k, c, head + i * k))
                 continue;
@@ -255,7 +264,9 @@ lc_status lc_graph_knn(lc_graph_t **g, int64_t n, int dim, const float *points, 
                 const int64_t want = scan ? n : nn;
                 if (want > cap) {
                     cand *tc = lc_i_realloc(c, (size_t)want * sizeof *tc);
-                    if (!tc) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot widen the search of point %lld", (long long)i);
+                    if (!tc)
+                        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot widen the search of point %lld",
+                                (long long)i);
                     c = tc;
                     cap = want;
                 }
@@ -270,7 +281,8 @@ lc_status lc_graph_knn(lc_graph_t **g, int64_t n, int dim, const float *points, 
                 if (!ti || !tf)
                     LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot widen the search of point %lld to %lld",
                             (long long)i, (long long)nn);
-                for (int64_t t = 0; t < nn; t++) idx1[t] = -1;
+                for (int64_t t = 0; t < nn; t++)
+                    idx1[t] = -1;
                 if (flann_find_nearest_neighbors_index_float(sr.index, (float *)sr.pts + i * dim, 1,
                                                              idx1, fd1, (int)nn, &sr.p) < 0)
                     LC_FAIL(LC_ERR_BACKEND, "FLANN's search failed (point %lld)", (long long)i);
@@ -329,8 +341,10 @@ lc_status lc_i_knn_from_candidates(lc_graph_t **g, int64_t n, int dim, const flo
     LC_TRY(float_safe_points(points, n, dim, &pts, &copy, &scale2));
     LC_TRY(lc_i_reraise(api, search(pts, n, dim, kc, idx32, fdist)));
     for (int64_t i = 0; i < n; i++) {
-        for (int t = 0; t < k; t++) tail[i * k + t] = i;
-        for (int t = 0; t < kc; t++) idx[t] = idx32[i * kc + t];
+        for (int t = 0; t < k; t++)
+            tail[i * k + t] = i;
+        for (int t = 0; t < kc; t++)
+            idx[t] = idx32[i * kc + t];
         /* all n − 1 others seen, or the k-th is clear of the cut: settled; else a tie
          * straddles the cut (duplicates, lattices) and this point is scanned exactly */
         if (!pick_knn(points, n, dim, i, idx, fdist + i * kc, kc, scale2, k, c, head + i * k))
@@ -353,8 +367,7 @@ static lc_status push_edge(int64_t **tail, int64_t **head, int64_t *m, int64_t *
                            int64_t j)
 {
     if (*m == *cap) {
-        if (*m >= MAX_EDGES)
-            return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "more than 2^31 - 1 edges");
+        if (*m >= MAX_EDGES) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "more than 2^31 - 1 edges");
         int64_t nc = *cap ? 2 * *cap : 4096;
         if (nc > MAX_EDGES) nc = MAX_EDGES;
         int64_t *t = lc_i_realloc(*tail, (size_t)nc * sizeof *t);
@@ -362,7 +375,8 @@ static lc_status push_edge(int64_t **tail, int64_t **head, int64_t *m, int64_t *
         int64_t *h = lc_i_realloc(*head, (size_t)nc * sizeof *h);
         if (h) *head = h;
         if (!t || !h)
-            return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot grow the edge list to %lld", (long long)nc);
+            return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot grow the edge list to %lld",
+                            (long long)nc);
         *cap = nc;
     }
     (*tail)[*m] = i;
@@ -379,7 +393,8 @@ lc_status lc_graph_radius(lc_graph_t **g, int64_t n, int dim, const float *point
     lc_status st = check_points(api, n, dim, points, flags);
     if (st) return st;
     if (!(radius >= 0) || !isfinite(radius))
-        return LC_ERROR(LC_ERR_INVALID_ARG, "radius %g is not a finite number >= 0", (double)radius);
+        return LC_ERROR(LC_ERR_INVALID_ARG, "radius %g is not a finite number >= 0",
+                        (double)radius);
     if (max_neighbors < 0)
         return LC_ERROR(LC_ERR_INVALID_ARG, "max_neighbors %d is negative", max_neighbors);
     searcher sr = {0};
@@ -400,9 +415,10 @@ lc_status lc_graph_radius(lc_graph_t **g, int64_t n, int dim, const float *point
     const double ask = r2 / sr.scale2 * (1 + float_margin(dim));
     const float search = (ask < FLT_MAX ? (float)ask : FLT_MAX) + FLT_MIN;
     for (int64_t i = 0; i < n; i++) {
-        const int found = flann_radius_search_float(sr.index, (float *)sr.pts + i * dim, idx,
-                                                    fdist, room, search, &sr.p);
-        if (found < 0) LC_FAIL(LC_ERR_BACKEND, "FLANN's radius search failed (point %lld)", (long long)i);
+        const int found = flann_radius_search_float(sr.index, (float *)sr.pts + i * dim, idx, fdist,
+                                                    room, search, &sr.p);
+        if (found < 0)
+            LC_FAIL(LC_ERR_BACKEND, "FLANN's radius search failed (point %lld)", (long long)i);
         if (found == room && room < n) {
             room = 2 * (int64_t)room < n ? 2 * room : (int)n;
             int *ti = lc_i_realloc(idx, (size_t)room * sizeof *ti);
@@ -429,7 +445,8 @@ lc_status lc_graph_radius(lc_graph_t **g, int64_t n, int dim, const float *point
             qsort(c, (size_t)kept, sizeof *c, cand_cmp);
             kept = max_neighbors;
         }
-        for (int t = 0; t < kept; t++) LC_TRY(lc_i_error_from(push_edge(&tail, &head, &m, &cap, i, c[t].j), api));
+        for (int t = 0; t < kept; t++)
+            LC_TRY(lc_i_error_from(push_edge(&tail, &head, &m, &cap, i, c[t].j), api));
     }
     st = finish_graph(api, g, n, dim, points, m, tail, head, flags);
 done:
@@ -456,7 +473,8 @@ lc_status lc_graph_batch(lc_graph_t **out, int64_t count, const lc_graph_t *cons
         LC_CHECK_ARG(gk, "graph %lld is NULL", (long long)k);
         n += gk->n;
         m += gk->m;
-        LC_CHECK_ARG(n <= MAX_NODES, "more than 2^31 - 2 nodes in all (at graph %lld)", (long long)k);
+        LC_CHECK_ARG(n <= MAX_NODES, "more than 2^31 - 2 nodes in all (at graph %lld)",
+                     (long long)k);
         const int dk = gk->positions ? gk->pos_dim : 0;
         if (k == 0) dim = dk;
         LC_CHECK_ARG(dk == dim,
@@ -486,11 +504,13 @@ lc_status lc_graph_batch(lc_graph_t **out, int64_t count, const lc_graph_t *cons
         v0 += gk->n;
         e0 += gk->m;
     }
-    LC_TRY(lc_i_error_from(lc_graph_from_edges(&g, n, m, tail, head, weight, LC_GRAPH_DIRECTED), __func__));
+    LC_TRY(lc_i_error_from(lc_graph_from_edges(&g, n, m, tail, head, weight, LC_GRAPH_DIRECTED),
+                           __func__));
     if (dim) LC_TRY(lc_i_error_from(lc_graph_set_positions(g, dim, pos), __func__));
     if (graph_of)
         for (int64_t k = 0, v0 = 0; k < count; v0 += graphs[k]->n, k++)
-            for (int64_t v = 0; v < graphs[k]->n; v++) graph_of[v0 + v] = (int32_t)k;
+            for (int64_t v = 0; v < graphs[k]->n; v++)
+                graph_of[v0 + v] = (int32_t)k;
     *out = g;
     g = NULL;
 done:

@@ -1,4 +1,4 @@
-/* pointcloud.c — point-cloud readers: .xyz text, PCD (ASCII) and PointNet's HDF5 layout (libhdf5). */
+/* pointcloud.c — point-cloud readers: .xyz text, PCD (ASCII), PointNet HDF5 (libhdf5). */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -108,18 +108,29 @@ done:
 /* ---------------------------------------------------------------- PCD (ASCII) */
 
 /* The header keywords, in the order a PCD v0.7 file gives them. */
-enum { K_VERSION, K_FIELDS, K_SIZE, K_TYPE, K_COUNT, K_WIDTH, K_HEIGHT, K_VIEWPOINT, K_POINTS,
-       K_DATA, K_N };
+enum {
+    K_VERSION,
+    K_FIELDS,
+    K_SIZE,
+    K_TYPE,
+    K_COUNT,
+    K_WIDTH,
+    K_HEIGHT,
+    K_VIEWPOINT,
+    K_POINTS,
+    K_DATA,
+    K_N
+};
 static const char *const pcd_keys[K_N] = {"VERSION", "FIELDS", "SIZE",      "TYPE",   "COUNT",
                                           "WIDTH",   "HEIGHT", "VIEWPOINT", "POINTS", "DATA"};
 
 typedef struct {
     int64_t seen[K_N]; /* line of each keyword, 0 = absent */
     int nfields;
-    int xyz_col[3];    /* value column of x, y, z (after expanding COUNT) */
-    int xyz_field[3];  /* field index of x, y, z; -1 = absent */
+    int xyz_col[3];   /* value column of x, y, z (after expanding COUNT) */
+    int xyz_field[3]; /* field index of x, y, z; -1 = absent */
     int count[PCD_MAX_FIELDS];
-    int64_t values;    /* values per point: the sum of COUNT */
+    int64_t values; /* values per point: the sum of COUNT */
     int64_t width, height, points;
 } pcd_header;
 
@@ -135,8 +146,7 @@ static lc_status pcd_header_line(const char *api, lc_i_lines *r, pcd_header *h, 
     lc_status st = LC_OK;
     const int64_t ntok = lc_i_count_tokens(cur);
     const bool per_field = key == K_SIZE || key == K_TYPE || key == K_COUNT;
-    if (per_field && !h->seen[K_FIELDS])
-        PARSE_FAIL(r, "%s before FIELDS", pcd_keys[key]);
+    if (per_field && !h->seen[K_FIELDS]) PARSE_FAIL(r, "%s before FIELDS", pcd_keys[key]);
     if (per_field && ntok != h->nfields)
         PARSE_FAIL(r, "%s has %lld entries but FIELDS names %d", pcd_keys[key], (long long)ntok,
                    h->nfields);
@@ -155,12 +165,13 @@ static lc_status pcd_header_line(const char *api, lc_i_lines *r, pcd_header *h, 
                 if (name[0] == "xyz"[a] && name[1] == '\0') {
                     if (h->xyz_field[a] >= 0)
                         PARSE_FAIL(r, "field '%c' named twice (fields %d and %d)", "xyz"[a],
-                                   h->xyz_field[a] + 1, f + 1);
+                                   h -> xyz_field[a] + 1, f + 1);
                     h->xyz_field[a] = f;
                 }
         }
         for (int a = 0; a < 3; a++)
-            if (h->xyz_field[a] < 0) PARSE_FAIL(r, "no field '%c' (FIELDS must name x, y and z)", "xyz"[a]);
+            if (h->xyz_field[a] < 0)
+                PARSE_FAIL(r, "no field '%c' (FIELDS must name x, y and z)", "xyz"[a]);
         break;
     case K_SIZE:
     case K_TYPE:
@@ -185,7 +196,7 @@ static lc_status pcd_header_line(const char *api, lc_i_lines *r, pcd_header *h, 
         for (int a = 0; a < 3; a++)
             if (h->count[h->xyz_field[a]] != 1)
                 PARSE_FAIL(r, "field '%c' has COUNT %d; a coordinate is one value", "xyz"[a],
-                           h->count[h->xyz_field[a]]);
+                           h -> count[h->xyz_field[a]]);
         break;
     case K_WIDTH:
     case K_HEIGHT:
@@ -195,17 +206,23 @@ static lc_status pcd_header_line(const char *api, lc_i_lines *r, pcd_header *h, 
         if (ntok != 1 || !int_in(tok, 0, PC_MAX_POINTS, &v))
             PARSE_FAIL(r, "%s is '%.40s'; expected one integer in [0, %lld]", pcd_keys[key],
                        tok ? tok : "", (long long)PC_MAX_POINTS);
-        if (key == K_WIDTH) h->width = v;
-        else if (key == K_HEIGHT) h->height = v;
-        else h->points = v;
+        if (key == K_WIDTH)
+            h->width = v;
+        else if (key == K_HEIGHT)
+            h->height = v;
+        else
+            h->points = v;
         break;
     }
     case K_VIEWPOINT:
-        if (ntok != 7) PARSE_FAIL(r, "VIEWPOINT has %lld values; expected 7 (tx ty tz qw qx qy qz)", (long long)ntok);
+        if (ntok != 7)
+            PARSE_FAIL(r, "VIEWPOINT has %lld values; expected 7 (tx ty tz qw qx qy qz)",
+                       (long long)ntok);
         for (int k = 0; k < 7; k++) {
             float v;
             const char *tok = lc_i_next_token(&cur);
-            if (!lc_i_parse_real(tok, &v)) PARSE_FAIL(r, "VIEWPOINT value '%.40s' is not a finite number", tok);
+            if (!lc_i_parse_real(tok, &v))
+                PARSE_FAIL(r, "VIEWPOINT value '%.40s' is not a finite number", tok);
         }
         break;
     case K_DATA: {
@@ -228,7 +245,8 @@ static lc_status pcd_header_check(const char *api, lc_i_lines *r, pcd_header *h)
     lc_status st = LC_OK;
     static const int required[] = {K_FIELDS, K_SIZE, K_TYPE, K_WIDTH, K_HEIGHT, K_POINTS};
     for (size_t k = 0; k < sizeof required / sizeof required[0]; k++)
-        if (!h->seen[required[k]]) PARSE_FAIL(r, "the header has no %s line", pcd_keys[required[k]]);
+        if (!h->seen[required[k]])
+            PARSE_FAIL(r, "the header has no %s line", pcd_keys[required[k]]);
     if (h->width * h->height != h->points)
         PARSE_FAIL(r, "WIDTH %lld x HEIGHT %lld is not POINTS %lld", (long long)h->width,
                    (long long)h->height, (long long)h->points);
@@ -281,12 +299,14 @@ lc_status lc_read_pcd(const char *path, lc_tensor_t **points)
             const char *word = lc_i_next_token(&cur);
             if (!word) continue;
             int key = 0;
-            while (key < K_N && strcmp(word, pcd_keys[key])) key++;
+            while (key < K_N && strcmp(word, pcd_keys[key]))
+                key++;
             if (key == K_N) PARSE_FAIL(&r, "unknown header keyword '%.40s'", word);
             if (h.seen[key])
                 PARSE_FAIL(&r, "%s given twice (also on line %lld)", word, (long long)h.seen[key]);
             for (int later = key + 1; later < K_N; later++)
-                if (h.seen[later]) PARSE_FAIL(&r, "%s after %s (header out of order)", word, pcd_keys[later]);
+                if (h.seen[later])
+                    PARSE_FAIL(&r, "%s after %s (header out of order)", word, pcd_keys[later]);
             h.seen[key] = r.line_no;
             LC_TRY(pcd_header_line(api, &r, &h, key, cur));
             if (key == K_DATA) {
@@ -346,9 +366,9 @@ static lc_status h5_open_dataset(const char *api, const char *path, hid_t file, 
     *ds = H5I_INVALID_HID;
     if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
         API_FAIL(LC_ERR_PARSE,
-                "'%s': no dataset '%s' (PointNet's layout: 'data' M x N x 3 floats, 'label' M "
-                "integers)",
-                path, name);
+                 "'%s': no dataset '%s' (PointNet's layout: 'data' M x N x 3 floats, 'label' M "
+                 "integers)",
+                 path, name);
     if ((*ds = H5Dopen2(file, name, H5P_DEFAULT)) < 0)
         API_FAIL(LC_ERR_PARSE, "'%s': '%s' is not a dataset that can be opened", path, name);
     if ((type = H5Dget_type(*ds)) < 0 || (space = H5Dget_space(*ds)) < 0)
@@ -356,11 +376,11 @@ static lc_status h5_open_dataset(const char *api, const char *path, hid_t file, 
     const H5T_class_t cls = H5Tget_class(type);
     if (cls != want && !(want == H5T_FLOAT && cls == H5T_INTEGER))
         API_FAIL(LC_ERR_PARSE, "'%s': dataset '%s' holds %s, not %s", path, name,
-                cls == H5T_FLOAT     ? "floats"
-                : cls == H5T_INTEGER ? "integers"
-                : cls == H5T_STRING  ? "strings"
-                                     : "a compound or other non-numeric type",
-                want == H5T_FLOAT ? "numbers" : "integers");
+                 cls == H5T_FLOAT     ? "floats"
+                 : cls == H5T_INTEGER ? "integers"
+                 : cls == H5T_STRING  ? "strings"
+                                      : "a compound or other non-numeric type",
+                 want == H5T_FLOAT ? "numbers" : "integers");
     if (H5Sget_simple_extent_type(space) != H5S_SIMPLE)
         API_FAIL(LC_ERR_PARSE, "'%s': dataset '%s' is a scalar or empty, not an array", path, name);
     const int r = H5Sget_simple_extent_ndims(space);
@@ -371,7 +391,7 @@ static lc_status h5_open_dataset(const char *api, const char *path, hid_t file, 
     for (int k = 0; k < r; k++)
         if (dims[k] == 0 || dims[k] > (hsize_t)H5_MAX_NUMEL)
             API_FAIL(LC_ERR_PARSE, "'%s': dataset '%s' dimension %d is %llu", path, name, k,
-                    (unsigned long long)dims[k]);
+                     (unsigned long long)dims[k]);
     /* An allocated-on-write dataset never written reads as its fill value:
      * no stored bytes means no data, whatever the header declares. */
     if (H5Dget_storage_size(*ds) == 0)
@@ -418,45 +438,49 @@ lc_status lc_read_pointnet_h5(const char *path, lc_tensor_t **points, lc_tensor_
     LC_TRY(h5_open_dataset(api, path, file, "data", H5T_FLOAT, &data, &rank, dims));
     if (rank != 3 || dims[2] != 3)
         API_FAIL(LC_ERR_PARSE, "'%s': dataset 'data' is %llu%s%s; expected M x N x 3 (x, y, z)",
-                path, (unsigned long long)dims[0], rank > 1 ? " x ..." : "",
-                rank == 3 ? " with a last dimension other than 3" : "");
+                 path, (unsigned long long)dims[0], rank > 1 ? " x ..." : "",
+                 rank == 3 ? " with a last dimension other than 3" : "");
     const int64_t m = (int64_t)dims[0], n = (int64_t)dims[1];
     if ((double)m * (double)n * 3 > (double)H5_MAX_NUMEL || n > PC_MAX_POINTS)
         API_FAIL(LC_ERR_OUT_OF_MEMORY,
-                "'%s': dataset 'data' is %lld x %lld x 3, more than 2^31 values (refused "
-                "before allocating)",
-                path, (long long)m, (long long)n);
+                 "'%s': dataset 'data' is %lld x %lld x 3, more than 2^31 values (refused "
+                 "before allocating)",
+                 path, (long long)m, (long long)n);
     if (!fits_memory((double)m * (double)n * 12))
         API_FAIL(LC_ERR_OUT_OF_MEMORY, "'%s': dataset 'data' (%.3g GB) exceeds a quarter of memory",
-                path, (double)m * (double)n * 12 / 1e9);
+                 path, (double)m * (double)n * 12 / 1e9);
     const int64_t shape[3] = {m, n, 3};
-    if ((st = lc_tensor_new(&pts, 3, shape))) API_FAIL(st, "'%s': cannot allocate the points", path);
+    if ((st = lc_tensor_new(&pts, 3, shape)))
+        API_FAIL(st, "'%s': cannot allocate the points", path);
     if (H5Dread(data, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, pts->data) < 0)
-        API_FAIL(LC_ERR_PARSE, "'%s': cannot read dataset 'data' (corrupt or truncated file?)", path);
+        API_FAIL(LC_ERR_PARSE, "'%s': cannot read dataset 'data' (corrupt or truncated file?)",
+                 path);
     for (int64_t i = 0; i < pts->numel; i++)
         if (!isfinite(pts->data[i]))
-            API_FAIL(LC_ERR_PARSE, "'%s': dataset 'data' [%lld][%lld][%lld] is %g, not a finite float",
-                    path, (long long)(i / (3 * n)), (long long)(i / 3 % n), (long long)(i % 3),
-                    (double)pts->data[i]);
+            API_FAIL(LC_ERR_PARSE,
+                     "'%s': dataset 'data' [%lld][%lld][%lld] is %g, not a finite float", path,
+                     (long long)(i / (3 * n)), (long long)(i / 3 % n), (long long)(i % 3),
+                     (double)pts->data[i]);
 
     if (labels) {
         LC_TRY(h5_open_dataset(api, path, file, "label", H5T_INTEGER, &label, &rank, dims));
         if (!((rank == 1 && dims[0] == (hsize_t)m) ||
               (rank == 2 && dims[0] == (hsize_t)m && dims[1] == 1)))
             API_FAIL(LC_ERR_PARSE,
-                    "'%s': dataset 'label' is %llu%s; expected %lld (or %lld x 1), one per cloud",
-                    path, (unsigned long long)dims[0], rank > 1 ? " x ..." : "", (long long)m,
-                    (long long)m);
+                     "'%s': dataset 'label' is %llu%s; expected %lld (or %lld x 1), one per cloud",
+                     path, (unsigned long long)dims[0], rank > 1 ? " x ..." : "", (long long)m,
+                     (long long)m);
         raw = lc_i_malloc((size_t)m * sizeof *raw);
         if (!raw || (st = lc_tensor_new(&lab, 1, &m)))
             API_FAIL(LC_ERR_OUT_OF_MEMORY, "'%s': cannot allocate %lld labels", path, (long long)m);
         if (H5Dread(label, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
             API_FAIL(LC_ERR_PARSE, "'%s': cannot read dataset 'label' (corrupt or truncated file?)",
-                    path);
+                     path);
         for (int64_t i = 0; i < m; i++) {
             if (raw[i] < 0 || raw[i] >= H5_MAX_LABEL)
-                API_FAIL(LC_ERR_PARSE, "'%s': dataset 'label' [%lld] is %lld, not a class in [0, %d)",
-                        path, (long long)i, (long long)raw[i], H5_MAX_LABEL);
+                API_FAIL(LC_ERR_PARSE,
+                         "'%s': dataset 'label' [%lld] is %lld, not a class in [0, %d)", path,
+                         (long long)i, (long long)raw[i], H5_MAX_LABEL);
             lab->data[i] = (float)raw[i];
         }
     }

@@ -116,7 +116,8 @@ lc_status lc_read_edgelist(lc_graph_t **g, const char *path, int64_t n_hint, int
         int64_t id[2];
         for (int k = 0; k < 2; k++) {
             char *tok = lc_i_next_token(&cur);
-            if (!lc_i_parse_int(tok, &id[k])) PARSE_FAIL(&r, "node id '%.40s' is not an integer", tok);
+            if (!lc_i_parse_int(tok, &id[k]))
+                PARSE_FAIL(&r, "node id '%.40s' is not an integer", tok);
             if (id[k] < 0) PARSE_FAIL(&r, "node id %lld is negative", (long long)id[k]);
             if (id[k] >= MAX_INDEX)
                 PARSE_FAIL(&r, "node id %lld out of range (the largest supported id is %lld)",
@@ -129,7 +130,8 @@ lc_status lc_read_edgelist(lc_graph_t **g, const char *path, int64_t n_hint, int
         float w = 1.0f;
         if (ncols == 3) {
             char *tok = lc_i_next_token(&cur);
-            if (!lc_i_parse_real(tok, &w)) PARSE_FAIL(&r, "weight '%.40s' is not a finite number", tok);
+            if (!lc_i_parse_real(tok, &w))
+                PARSE_FAIL(&r, "weight '%.40s' is not a finite number", tok);
         }
         LC_TRY(coo_push(&e, id[0], id[1], w));
     }

@@ -22,8 +22,7 @@ static const char *scratch(const char *suffix)
     static int next;
     char *p = buf[next++ % 4];
     const char *dir = getenv("TMPDIR");
-    snprintf(p, 512, "%s/lc_pc_%ld_%d%s", dir && *dir ? dir : "/tmp", (long)getpid(), next,
-             suffix);
+    snprintf(p, 512, "%s/lc_pc_%ld_%d%s", dir && *dir ? dir : "/tmp", (long)getpid(), next, suffix);
     return p;
 }
 
@@ -71,7 +70,8 @@ static void brute_order(const float *p, int64_t n, int dim, int64_t i, int64_t *
     }
     /* insertion sort: n is small, and the order is exactly (d2, j) */
     for (int64_t a = 1; a < m; a++)
-        for (int64_t b = a; b > 0 && (d2[b] < d2[b - 1] || (d2[b] == d2[b - 1] && order[b] < order[b - 1])); b--) {
+        for (int64_t b = a;
+             b > 0 && (d2[b] < d2[b - 1] || (d2[b] == d2[b - 1] && order[b] < order[b - 1])); b--) {
             double td = d2[b];
             d2[b] = d2[b - 1], d2[b - 1] = td;
             int64_t tj = order[b];
@@ -85,7 +85,8 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The heads of node i's out-edges in g (sorted, as the graph keeps them) into out; count returned. */
+/* The heads of node i's out-edges in g (sorted, as the graph keeps them) into out; count returned.
+ */
 static int64_t out_edges(const lc_graph_t *g, int64_t i, int64_t *out)
 {
     int64_t c = 0;
@@ -120,7 +121,8 @@ static void assert_knn_equals_brute(const lc_graph_t *g, const float *p, int64_t
 static float *random_points(int64_t n, int dim, float lo, float hi)
 {
     float *p = malloc((size_t)(n * dim) * sizeof *p);
-    for (int64_t i = 0; i < n * dim; i++) p[i] = lo + (hi - lo) * lc_rng_uniform(&rng);
+    for (int64_t i = 0; i < n * dim; i++)
+        p[i] = lo + (hi - lo) * lc_rng_uniform(&rng);
     return p;
 }
 
@@ -220,7 +222,8 @@ static void test_pcd_malformed(void)
     check_bad(lc_read_pcd, bad, (int)(sizeof bad / sizeof bad[0]));
 }
 
-/* ------------------------------------------------------------------ real data through all readers */
+/* ------------------------------------------------------------------ real data through all readers
+ */
 
 /* BIMNet10 through the HDF5 reader equals the raw float32 copy, labels included. */
 static void test_h5_real(void)
@@ -259,7 +262,8 @@ static void test_h5_real(void)
             if (labels[i] >= 0 && labels[i] < 10) classes[labels[i]]++;
         }
         CU_ASSERT_EQUAL(wrong, 0);
-        for (int c = 0; c < 10; c++) CU_ASSERT(classes[c] > 0);
+        for (int c = 0; c < 10; c++)
+            CU_ASSERT(classes[c] > 0);
         /* points only */
         lc_tensor_t *pts2 = NULL;
         LC_ASSERT_OK(lc_read_pointnet_h5(h5path, &pts2, NULL));
@@ -283,8 +287,10 @@ static void test_h5_real(void)
             lc_tensor_t *a = NULL, *b = NULL;
             LC_ASSERT_OK(lc_read_xyz(xyz, &a));
             LC_ASSERT_OK(lc_read_pcd(pcd, &b));
-            CU_ASSERT(a && lc_tensor_dim(a, 0) == 2048 && !memcmp(lc_tensor_data(a), raw, 2048 * 12));
-            CU_ASSERT(b && lc_tensor_dim(b, 0) == 2048 && !memcmp(lc_tensor_data(b), raw, 2048 * 12));
+            CU_ASSERT(a && lc_tensor_dim(a, 0) == 2048 &&
+                      !memcmp(lc_tensor_data(a), raw, 2048 * 12));
+            CU_ASSERT(b && lc_tensor_dim(b, 0) == 2048 &&
+                      !memcmp(lc_tensor_data(b), raw, 2048 * 12));
             lc_tensor_free(&a);
             lc_tensor_free(&b);
             unlink(xyz);
@@ -355,7 +361,8 @@ static void test_h5_made(void)
 {
     const char *path = scratch(".h5");
     float pts[2 * 4 * 3];
-    for (int i = 0; i < 24; i++) pts[i] = (float)i - 5.5f;
+    for (int i = 0; i < 24; i++)
+        pts[i] = (float)i - 5.5f;
     const hsize_t d3[3] = {2, 4, 3}, d1[1] = {2}, d2[2] = {2, 1}, d3b[3] = {2, 4, 4};
     const int16_t lab16[2] = {7, 0};
     const uint64_t lab64[2] = {1, 3};
@@ -370,7 +377,8 @@ static void test_h5_made(void)
     lc_tensor_free(&l);
     /* valid: float64 points, uint64 labels [M, 1] (PointNet's ModelNet files) */
     double pd[24];
-    for (int i = 0; i < 24; i++) pd[i] = pts[i];
+    for (int i = 0; i < 24; i++)
+        pd[i] = pts[i];
     write_h5(path, H5T_NATIVE_DOUBLE, 3, d3, pd, H5T_NATIVE_UINT64, 2, d2, lab64);
     LC_ASSERT_OK(read_h5(path, &p, &l));
     CU_ASSERT(p && !memcmp(lc_tensor_data(p), pts, sizeof pts));
@@ -449,7 +457,8 @@ static void test_knn_brute(void)
         memcpy(dup + 2 * i, dup + 2 * (i % 50), 2 * sizeof *dup);
     float *grid = malloc((size_t)n * 3 * sizeof *grid);
     for (int64_t i = 0; i < n; i++)
-        grid[3 * i] = (float)(i % 5), grid[3 * i + 1] = (float)(i / 5 % 6), grid[3 * i + 2] = (float)(i / 30);
+        grid[3 * i] = (float)(i % 5), grid[3 * i + 1] = (float)(i / 5 % 6),
+                 grid[3 * i + 2] = (float)(i / 30);
     const struct {
         const float *p;
         int dim;
@@ -475,7 +484,8 @@ static void test_knn_brute(void)
     /* coordinates whose squared distances overflow float (FLANN searches a
      * scaled copy) or underflow it (ties everywhere for FLANN): still exact */
     float *big = random_points(n, 3, -1, 1), *tiny = random_points(n, 3, -1, 1);
-    for (int64_t i = 0; i < 3 * n; i++) big[i] *= 1e30f, tiny[i] *= 1e-30f;
+    for (int64_t i = 0; i < 3 * n; i++)
+        big[i] *= 1e30f, tiny[i] *= 1e-30f;
     big[5] = 3e38f;
     for (int a = 0; a < 3; a++) {
         lc_graph_t *gb = NULL, *gt = NULL;
@@ -498,7 +508,8 @@ static void test_knn_brute(void)
         const int64_t t = lc_graph_tails(g)[e], h = lc_graph_heads(g)[e];
         pairs[e].a = t < h ? t : h, pairs[e].b = t < h ? h : t;
     }
-    CU_ASSERT_EQUAL(lc_graph_num_edges(gs), 2 * lc_test_distinct_pairs(pairs, lc_graph_num_edges(g)));
+    CU_ASSERT_EQUAL(lc_graph_num_edges(gs),
+                    2 * lc_test_distinct_pairs(pairs, lc_graph_num_edges(g)));
     free(pairs);
     lc_graph_free(&g);
     lc_graph_free(&gs);
@@ -533,13 +544,16 @@ static void test_radius_brute(void)
     const int64_t n = 120;
     float *p = random_points(n, 3, 0, 1);
     float *grid = malloc((size_t)n * 2 * sizeof *grid), *big = malloc((size_t)n * 3 * sizeof *big);
-    for (int64_t i = 0; i < n; i++) grid[2 * i] = (float)(i % 10), grid[2 * i + 1] = (float)(i / 10);
-    for (int64_t i = 0; i < 3 * n; i++) big[i] = p[i] * 1e30f;
+    for (int64_t i = 0; i < n; i++)
+        grid[2 * i] = (float)(i % 10), grid[2 * i + 1] = (float)(i / 10);
+    for (int64_t i = 0; i < 3 * n; i++)
+        big[i] = p[i] * 1e30f;
     const struct {
         const float *p;
         int dim;
         float r;
-    } sets[6] = {{p, 3, 0.25f}, {p, 3, 0.0f}, {grid, 2, 1.0f}, {grid, 2, 1.5f}, {p, 3, 10.0f}, {big, 3, 0.25e30f}};
+    } sets[6] = {{p, 3, 0.25f},   {p, 3, 0.0f},  {grid, 2, 1.0f},
+                 {grid, 2, 1.5f}, {p, 3, 10.0f}, {big, 3, 0.25e30f}};
     int64_t *order = malloc((size_t)n * sizeof *order), *got = malloc((size_t)n * sizeof *got);
     double *d2 = malloc((size_t)n * sizeof *d2);
     for (int s = 0; s < 6; s++) /* 4: every point within, more than the first buffer; 5: huge */
@@ -552,7 +566,8 @@ static void test_radius_brute(void)
                 brute_order(sets[s].p, n, sets[s].dim, i, order, d2);
                 int64_t want = 0;
                 const double r2 = (double)sets[s].r * sets[s].r;
-                while (want < n - 1 && d2[want] <= r2) want++;
+                while (want < n - 1 && d2[want] <= r2)
+                    want++;
                 if (cap && want > cap) want = cap;
                 qsort(order, (size_t)want, sizeof *order, cmp_i64);
                 const int64_t c = out_edges(g, i, got);
@@ -628,7 +643,8 @@ static void test_batch_structure(void)
             bad += lc_graph_tails(b)[e0 + e] != lc_graph_tails(g)[e] + off ||
                    lc_graph_heads(b)[e0 + e] != lc_graph_heads(g)[e] + off ||
                    lc_graph_weights(b)[e0 + e] != lc_graph_weights(g)[e];
-        for (int64_t v = 0; v < c.n[k]; v++) bad += c.graph_of[off + v] != k;
+        for (int64_t v = 0; v < c.n[k]; v++)
+            bad += c.graph_of[off + v] != k;
         bad += memcmp(pos + 3 * off, c.pts[k], (size_t)c.n[k] * 12) != 0;
         off += c.n[k];
         e0 += lc_graph_num_edges(g);
@@ -715,11 +731,13 @@ static void test_batch_equals_separate(void)
     LC_ASSERT_OK(lc_init_glorot(w, &rng));
     LC_ASSERT_OK(lc_init_glorot(eps, &rng));
     for (int kind = LC_POOL_SUM; kind <= LC_POOL_MAX; kind++) {
-        float *all = forward_pool(c.batch, x, c.total, c.graph_of, N_CLOUDS, (lc_pool_kind)kind, w, eps);
+        float *all =
+            forward_pool(c.batch, x, c.total, c.graph_of, N_CLOUDS, (lc_pool_kind)kind, w, eps);
         int64_t off = 0;
         double worst = 0;
         for (int k = 0; k < N_CLOUDS; k++) {
-            float *one = forward_pool(c.g[k], x + off * ch, c.n[k], NULL, 1, (lc_pool_kind)kind, w, eps);
+            float *one =
+                forward_pool(c.g[k], x + off * ch, c.n[k], NULL, 1, (lc_pool_kind)kind, w, eps);
             for (int64_t j = 0; j < f; j++) {
                 const double d = fabs((double)one[j] - all[k * f + j]);
                 worst = d > worst ? d : worst;
@@ -727,7 +745,8 @@ static void test_batch_equals_separate(void)
             free(one);
             off += c.n[k];
         }
-        if (worst > 1e-5) fprintf(stderr, "\n  pool %d: batch vs separate differ by %g\n", kind, worst);
+        if (worst > 1e-5)
+            fprintf(stderr, "\n  pool %d: batch vs separate differ by %g\n", kind, worst);
         CU_ASSERT(worst <= 1e-5);
         free(all);
     }

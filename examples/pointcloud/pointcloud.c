@@ -8,20 +8,21 @@
 
 static const char *usage =
     "[--data DIR] [--points N] [--k K] [--epochs E] [--width W] [--generators P] [--lr LR]\n"
-    "       [--weight-decay WD] [--seeds S] [--train-limit M] [--test-limit M] [--threads T] [--out DIR] [--full]";
+    "       [--weight-decay WD] [--seeds S] [--train-limit M] [--test-limit M] [--threads T] "
+    "[--out DIR] [--full]";
 
 enum { GCN = 0, LCONV = 1 };
 static const char *const model_name[2] = {"gcn", "lconv"};
 
 /* One set of clouds (train, test or rotated test) as one block-diagonal kNN graph. */
 typedef struct {
-    int64_t count, n;     /* clouds, points per cloud */
-    lc_graph_t *graph;    /* count·n nodes, positions = the points */
-    lc_tensor_t *x;       /* [count·n, 3]: the coordinates are the input features */
-    lc_tensor_t *ehat;    /* [edges, 3]: head − tail, the shared L-conv's edge vectors */
-    int32_t *graph_of;    /* node → cloud */
-    int32_t *labels;      /* per cloud */
-    uint8_t *mask;        /* per cloud, all 1 */
+    int64_t count, n;  /* clouds, points per cloud */
+    lc_graph_t *graph; /* count·n nodes, positions = the points */
+    lc_tensor_t *x;    /* [count·n, 3]: the coordinates are the input features */
+    lc_tensor_t *ehat; /* [edges, 3]: head − tail, the shared L-conv's edge vectors */
+    int32_t *graph_of; /* node → cloud */
+    int32_t *labels;   /* per cloud */
+    uint8_t *mask;     /* per cloud, all 1 */
 } cloud_set;
 
 /* The network on one cloud set; parameters in creation order, the same for every set. */
@@ -60,7 +61,8 @@ static int make_set(cloud_set *s, const lc_tensor_t *pts, const lc_tensor_t *lab
     float *x = lc_tensor_data(s->x);
     for (int64_t c = 0; c < count; c++) {
         /* the first n of a seeded shuffle: the same subset for every model and seed */
-        for (int64_t v = 0; v < full; v++) pick[v] = v;
+        for (int64_t v = 0; v < full; v++)
+            pick[v] = v;
         for (int64_t v = 0; v < n; v++) {
             const int64_t j = v + (int64_t)(lc_rng_uniform(&sub) * (float)(full - v)) % (full - v);
             const int64_t t = pick[v];
@@ -88,7 +90,8 @@ static int make_set(cloud_set *s, const lc_tensor_t *pts, const lc_tensor_t *lab
             lc_tensor_data(s->ehat)[3 * e + d] = x[3 * head[e] + d] - x[3 * tail[e] + d];
     ok = 1;
 fail:
-    for (int64_t c = 0; c < count; c++) lc_graph_free(&graphs[c]);
+    for (int64_t c = 0; c < count; c++)
+        lc_graph_free(&graphs[c]);
     free(graphs);
     free(pick);
     return ok;
@@ -112,7 +115,8 @@ static lc_status param(lc_cgraph_t *cg, lc_rng_t *rng, int64_t rows, int64_t col
     lc_status st = lc_tensor_new2(&t, rows, cols);
     if (!st && how == 1) st = lc_init_glorot(t, rng);
     if (!st && how == 2)
-        for (int64_t i = 0; i < rows * cols; i++) lc_tensor_data(t)[i] = lc_rng_normal(rng);
+        for (int64_t i = 0; i < rows * cols; i++)
+            lc_tensor_data(t)[i] = lc_rng_normal(rng);
     if (!st && how == 0) {
         lc_tensor_free(&t);
         st = lc_tensor_new(&t, 1, &cols);
@@ -135,8 +139,10 @@ static int build_net(net *nt, const cloud_set *s, int model, int64_t width, int 
     CHECK(lc_cg_new(&nt->cg, seed));
     lc_cgraph_t *cg = nt->cg;
     CHECK(lc_cg_constant(cg, s->x, &h));
-    if (model == GCN) CHECK(lc_graph_gcn_operator(s->graph, &a_hat));
-    else CHECK(lc_cg_constant(cg, s->ehat, &ehat));
+    if (model == GCN)
+        CHECK(lc_graph_gcn_operator(s->graph, &a_hat));
+    else
+        CHECK(lc_cg_constant(cg, s->ehat, &ehat));
     for (int layer = 0; layer < 2; layer++) {
         lc_node w, b, y, t;
         if (model == GCN) {
@@ -176,7 +182,8 @@ fail:
 static int64_t count_params(lc_cgraph_t *cg)
 {
     int64_t total = 0;
-    for (int i = 0; i < lc_cg_num_params(cg); i++) total += lc_tensor_numel(lc_cg_param_tensor(cg, i));
+    for (int i = 0; i < lc_cg_num_params(cg); i++)
+        total += lc_tensor_numel(lc_cg_param_tensor(cg, i));
     return total;
 }
 
@@ -184,7 +191,8 @@ static int64_t count_params(lc_cgraph_t *cg)
 static int64_t budget(int model, int64_t w, int p)
 {
     if (model == GCN) return 3 * w + w + w * w + w + 10 * w + 10;
-    return (3 * p + (int64_t)p * 3 * w + 3 * w + w) + (3 * p + (int64_t)p * w * w + w * w + w) + 10 * w + 10;
+    return (3 * p + (int64_t)p * 3 * w + 3 * w + w) + (3 * p + (int64_t)p * w * w + w * w + w) +
+           10 * w + 10;
 }
 
 /* Accuracy of the trained parameters of `from` on another set's network. */
@@ -200,9 +208,11 @@ static float evaluate(net *to, net *from, const cloud_set *s)
 static void mean_std(const float *v, int n, double *mean, double *sd)
 {
     double s = 0, q = 0;
-    for (int i = 0; i < n; i++) s += v[i];
+    for (int i = 0; i < n; i++)
+        s += v[i];
     *mean = s / n;
-    for (int i = 0; i < n; i++) q += (v[i] - *mean) * (v[i] - *mean);
+    for (int i = 0; i < n; i++)
+        q += (v[i] - *mean) * (v[i] - *mean);
     *sd = n > 1 ? sqrt(q / (n - 1)) : 0;
 }
 
@@ -215,24 +225,39 @@ int main(int argc, char **argv)
     double lr = 1e-2, wd = 5e-4;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--data")) data_dir = ex_value(argc, argv, &i, usage);
-        else if (!strcmp(a, "--points")) points = ex_long(ex_value(argc, argv, &i, usage), 8, 2048, usage);
-        else if (!strcmp(a, "--k")) k = ex_long(ex_value(argc, argv, &i, usage), 1, 64, usage);
-        else if (!strcmp(a, "--epochs")) epochs = ex_long(ex_value(argc, argv, &i, usage), 1, 100000, usage);
-        else if (!strcmp(a, "--width")) width = ex_long(ex_value(argc, argv, &i, usage), 1, 4096, usage);
-        else if (!strcmp(a, "--generators")) gens = ex_long(ex_value(argc, argv, &i, usage), 1, 16, usage);
-        else if (!strcmp(a, "--lr")) lr = ex_double(ex_value(argc, argv, &i, usage), 1e-9, 10, usage);
-        else if (!strcmp(a, "--weight-decay")) wd = ex_double(ex_value(argc, argv, &i, usage), 0, 1, usage);
-        else if (!strcmp(a, "--seeds")) seeds = ex_long(ex_value(argc, argv, &i, usage), 1, 100, usage);
-        else if (!strcmp(a, "--train-limit")) train_limit = ex_long(ex_value(argc, argv, &i, usage), 1, 1000000, usage);
-        else if (!strcmp(a, "--test-limit")) test_limit = ex_long(ex_value(argc, argv, &i, usage), 1, 1000000, usage);
-        else if (!strcmp(a, "--threads")) threads = ex_long(ex_value(argc, argv, &i, usage), 0, 256, usage);
-        else if (!strcmp(a, "--out")) out_dir = ex_value(argc, argv, &i, usage);
-        else if (!strcmp(a, "--full")) points = 2048, epochs = 200;
+        if (!strcmp(a, "--data"))
+            data_dir = ex_value(argc, argv, &i, usage);
+        else if (!strcmp(a, "--points"))
+            points = ex_long(ex_value(argc, argv, &i, usage), 8, 2048, usage);
+        else if (!strcmp(a, "--k"))
+            k = ex_long(ex_value(argc, argv, &i, usage), 1, 64, usage);
+        else if (!strcmp(a, "--epochs"))
+            epochs = ex_long(ex_value(argc, argv, &i, usage), 1, 100000, usage);
+        else if (!strcmp(a, "--width"))
+            width = ex_long(ex_value(argc, argv, &i, usage), 1, 4096, usage);
+        else if (!strcmp(a, "--generators"))
+            gens = ex_long(ex_value(argc, argv, &i, usage), 1, 16, usage);
+        else if (!strcmp(a, "--lr"))
+            lr = ex_double(ex_value(argc, argv, &i, usage), 1e-9, 10, usage);
+        else if (!strcmp(a, "--weight-decay"))
+            wd = ex_double(ex_value(argc, argv, &i, usage), 0, 1, usage);
+        else if (!strcmp(a, "--seeds"))
+            seeds = ex_long(ex_value(argc, argv, &i, usage), 1, 100, usage);
+        else if (!strcmp(a, "--train-limit"))
+            train_limit = ex_long(ex_value(argc, argv, &i, usage), 1, 1000000, usage);
+        else if (!strcmp(a, "--test-limit"))
+            test_limit = ex_long(ex_value(argc, argv, &i, usage), 1, 1000000, usage);
+        else if (!strcmp(a, "--threads"))
+            threads = ex_long(ex_value(argc, argv, &i, usage), 0, 256, usage);
+        else if (!strcmp(a, "--out"))
+            out_dir = ex_value(argc, argv, &i, usage);
+        else if (!strcmp(a, "--full"))
+            points = 2048, epochs = 200;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             printf("usage: %s %s\n", ex_prog, usage);
             return 0;
-        } else ex_usage_error(usage, "unknown option '%s'", a);
+        } else
+            ex_usage_error(usage, "unknown option '%s'", a);
     }
     if (k >= points) ex_usage_error(usage, "--k must be below --points%s", "");
     char dir_buf[4096], path[4200];
@@ -254,16 +279,21 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/%s", data_dir, files[f]);
         CHECK(lc_read_pointnet_h5(path, &pts[f], &lab[f]));
     }
-    const int64_t n_train = train_limit && train_limit < lc_tensor_dim(pts[0], 0) ? train_limit : lc_tensor_dim(pts[0], 0);
-    const int64_t n_test = test_limit && test_limit < lc_tensor_dim(pts[1], 0) ? test_limit : lc_tensor_dim(pts[1], 0);
-    if (points > lc_tensor_dim(pts[0], 1)) ex_usage_error(usage, "--points %s is more than the clouds hold", "");
+    const int64_t n_train = train_limit && train_limit < lc_tensor_dim(pts[0], 0)
+                                ? train_limit
+                                : lc_tensor_dim(pts[0], 0);
+    const int64_t n_test =
+        test_limit && test_limit < lc_tensor_dim(pts[1], 0) ? test_limit : lc_tensor_dim(pts[1], 0);
+    if (points > lc_tensor_dim(pts[0], 1))
+        ex_usage_error(usage, "--points %s is more than the clouds hold", "");
 
     /* the same width budget: the L-conv's width is the one whose parameter
      * count comes closest to the GCN's */
     const int64_t target = budget(GCN, width, (int)gens);
     int64_t lwidth = 1;
     for (int64_t w = 1; w <= width; w++)
-        if (llabs(budget(LCONV, w, (int)gens) - target) < llabs(budget(LCONV, lwidth, (int)gens) - target))
+        if (llabs(budget(LCONV, w, (int)gens) - target) <
+            llabs(budget(LCONV, lwidth, (int)gens) - target))
             lwidth = w;
     const int64_t widths[2] = {width, lwidth};
     printf("BIMNet10: %lld train / %lld test clouds, %ld of their %lld points, kNN k = %ld; "
@@ -283,9 +313,10 @@ int main(int argc, char **argv)
         !make_set(&sets[1], pts[1], lab[1], n_test, points, (int)k, 2, 0))
         goto fail;
     printf("graphs: %lld + %lld nodes, %lld + %lld edges (%.1f s)\n",
-           (long long)lc_graph_num_nodes(sets[0].graph), (long long)lc_graph_num_nodes(sets[1].graph),
-           (long long)lc_graph_num_edges(sets[0].graph), (long long)lc_graph_num_edges(sets[1].graph),
-           now() - t0);
+           (long long)lc_graph_num_nodes(sets[0].graph),
+           (long long)lc_graph_num_nodes(sets[1].graph),
+           (long long)lc_graph_num_edges(sets[0].graph),
+           (long long)lc_graph_num_edges(sets[1].graph), now() - t0);
     for (long seed = 0; seed < seeds; seed++) {
         /* the test clouds turned about the vertical (z) axis, angles drawn per seed */
         free_set(&sets[2]);
@@ -294,7 +325,8 @@ int main(int argc, char **argv)
         for (int model = 0; model < 2; model++) {
             const double start = now();
             for (int s = 0; s < 3; s++)
-                if (!build_net(&nets[s], &sets[s], model, widths[model], (int)gens, 1 + (uint64_t)seed))
+                if (!build_net(&nets[s], &sets[s], model, widths[model], (int)gens,
+                               1 + (uint64_t)seed))
                     goto fail;
             lc_optim_config oc = lc_optim_defaults(LC_OPTIM_ADAM);
             oc.lr = (float)lr;
@@ -306,31 +338,36 @@ int main(int argc, char **argv)
                 CHECK(lc_cg_backward(nets[0].cg));
                 CHECK(lc_optim_step(opt));
                 if (curve && (e % 10 == 0 || e == 1 || e == epochs)) {
-                    const float tr = lc_accuracy(lc_cg_value(nets[0].cg, nets[0].logp), sets[0].labels, sets[0].mask);
-                    fprintf(curve, "%s,%ld,%ld,%.6g,%.4f,%.4f,%.4f\n", model_name[model], seed, e - 1,
-                            loss, tr, evaluate(&nets[1], &nets[0], &sets[1]),
+                    const float tr = lc_accuracy(lc_cg_value(nets[0].cg, nets[0].logp),
+                                                 sets[0].labels, sets[0].mask);
+                    fprintf(curve, "%s,%ld,%ld,%.6g,%.4f,%.4f,%.4f\n", model_name[model], seed,
+                            e - 1, loss, tr, evaluate(&nets[1], &nets[0], &sets[1]),
                             evaluate(&nets[2], &nets[0], &sets[2]));
                 }
             }
             CHECK(lc_cg_forward(nets[0].cg, 0));
-            acc[model][0][seed] = lc_accuracy(lc_cg_value(nets[0].cg, nets[0].logp), sets[0].labels, sets[0].mask);
+            acc[model][0][seed] =
+                lc_accuracy(lc_cg_value(nets[0].cg, nets[0].logp), sets[0].labels, sets[0].mask);
             acc[model][1][seed] = evaluate(&nets[1], &nets[0], &sets[1]);
             acc[model][2][seed] = evaluate(&nets[2], &nets[0], &sets[2]);
             seconds[model] += now() - start;
-            printf("seed %ld %-5s width %3lld params %6lld: train %.3f  test %.3f  rotated test %.3f  (%.1f s)\n",
+            printf("seed %ld %-5s width %3lld params %6lld: train %.3f  test %.3f  rotated test "
+                   "%.3f  (%.1f s)\n",
                    seed, model_name[model], (long long)widths[model],
                    (long long)count_params(nets[0].cg), acc[model][0][seed], acc[model][1][seed],
                    acc[model][2][seed], now() - start);
             fflush(stdout);
             lc_optim_free(&opt);
-            for (int s = 0; s < 3; s++) lc_cg_free(&nets[s].cg);
+            for (int s = 0; s < 3; s++)
+                lc_cg_free(&nets[s].cg);
         }
     }
     printf("\n| model | width | parameters | train acc | test acc | rotated test acc | s/run |\n"
            "|---|---|---|---|---|---|---|\n");
     double m[2][3], sd[2][3];
     for (int model = 0; model < 2; model++) {
-        for (int c = 0; c < 3; c++) mean_std(acc[model][c], (int)seeds, &m[model][c], &sd[model][c]);
+        for (int c = 0; c < 3; c++)
+            mean_std(acc[model][c], (int)seeds, &m[model][c], &sd[model][c]);
         printf("| %s | %lld | %lld | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %.1f |\n",
                model == GCN ? "GCN" : "shared L-conv", (long long)widths[model],
                (long long)budget(model, widths[model], (int)gens), m[model][0], sd[model][0],
@@ -339,8 +376,8 @@ int main(int argc, char **argv)
     printf("result gcn=%.4f gcn_rot=%.4f lconv=%.4f lconv_rot=%.4f gcn_train=%.4f lconv_train=%.4f "
            "gcn_params=%lld lconv_params=%lld seconds=%.1f\n",
            m[0][1], m[0][2], m[1][1], m[1][2], m[0][0], m[1][0],
-           (long long)budget(GCN, widths[0], (int)gens), (long long)budget(LCONV, widths[1], (int)gens),
-           now() - t0);
+           (long long)budget(GCN, widths[0], (int)gens),
+           (long long)budget(LCONV, widths[1], (int)gens), now() - t0);
     status = 0;
 fail:
     if (curve) fclose(curve);
