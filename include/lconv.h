@@ -988,10 +988,12 @@ lc_status lc_read_pointnet_h5(const char *path, lc_tensor_t **points, lc_tensor_
  * k not in [1, n − 1], a coordinate not finite naming it, another flag),
  * LC_ERR_OUT_OF_MEMORY (n·k > 2^31 − 1 or an allocation failed),
  * LC_ERR_BACKEND (FLANN failed; it allocates outside lc_set_allocator).
- * Cost: a kd-tree build O(n log n) and n searches of k + 9 candidates,
- * O(n log n) for well-spread low-dimensional points (a search is widened,
- * up to all n points, only where a tie straddles the k-th distance);
- * memory O(n·k). */
+ * FLANN searches in float: a cloud with a coordinate beyond 2^40 is
+ * searched as a copy scaled by a power of two (exact), so that no squared
+ * distance overflows. Cost: a kd-tree build O(n log n) and n searches of
+ * k + 9 candidates, O(n log n) for well-spread low-dimensional points (where
+ * a tie straddles the k-th distance the search is widened, and past n/2
+ * candidates replaced by a scan of all n points in double); memory O(n·k). */
 lc_status lc_graph_knn(lc_graph_t **g, int64_t n, int dim, const float *points, int k,
                        int flags);
 /* The same graph (edge for edge) computed on device d: on CUDA a brute-force
