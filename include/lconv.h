@@ -620,6 +620,7 @@ typedef struct {
 } lc_layer_desc;
 
 typedef struct lc_model lc_model_t;
+typedef struct lc_dist lc_dist_t; /* data-parallel communicator (lc_dist_init) */
 
 lc_status lc_model_new(lc_model_t **m);
 /* Append a layer. Errors: LC_ERR_INVALID_ARG (width < 0, p outside [0,1)). */
@@ -662,6 +663,10 @@ typedef struct {
     int batch_size;       /* graph-level data: samples per step (default 64; the last
                              batch of an epoch may be smaller); node-level data
                              trains full-batch */
+    lc_dist_t *dist;      /* NULL (default): this process alone; otherwise data-parallel
+                             training over dist's ranks (graph-level data; see
+                             lc_dist_init): every rank calls build, train, evaluate
+                             and save alike, with the same config */
     /* called after every epoch (numbered from 1) if not NULL; return nonzero to stop */
     int (*on_epoch)(void *user, int epoch, float train_loss, float val_loss, float val_acc);
     void *user;
@@ -1042,6 +1047,86 @@ lc_status lc_graph_batch(lc_graph_t **batch, int64_t count, const lc_graph_t *co
 lc_status lc_model_save(const lc_model_t *m, const char *path);
 /* The model must be built (same spec and data shapes). */
 lc_status lc_model_load(lc_model_t *m, const char *path);
+
+/* ======================================================================
+ * Scale-out: data-parallel training on MPI, and graph partitioning.
+ *
+ * Data-parallel training (graph-level data: many samples on one graph) runs
+ * the same program in P processes (`mpirun -np P`). Each takes its share of
+ * every mini-batch (rank r the samples [c·r/P, c·(r+1)/P) of a batch of c);
+ * the gradients, weighted by each rank's share, are summed over the ranks
+ * in rank order (so results are deterministic for a given P and the same bits
+ * on every rank) before the optimizer step, so every rank keeps the same
+ * parameters, equal to one process's within float rounding. Parameters start
+ * from rank 0's; evaluation is split over the ranks and reduced. With dropout
+ * each rank draws its own masks (rank 0 the one process's), so runs with
+ * dropout differ from one process's. This header needs no mpi.h: the
+ * communicator is an opaque handle (lc_dist_t, declared with the models).
+ * ==================================================================== */
+
+/* Join the job that mpirun started: MPI_Init_thread (funneled) unless MPI is
+ * already initialised (then lc_dist_free leaves it to the caller), and a
+ * duplicate of MPI_COMM_WORLD whose errors come back as LC_ERR_BACKEND rather
+ * than aborting. argc and argv may be NULL. A process run without mpirun
+ * gets a job of one. Errors: LC_ERR_UNSUPPORTED (lconv built without MPI:
+ * install libopenmpi-dev and reconfigure), LC_ERR_BACKEND (MPI failed), LC_ERR_OUT_OF_MEMORY.
+ * Cost: one collective over the world. */
+lc_status lc_dist_init(lc_dist_t **d, int *argc, char ***argv);
+/* The same on a communicator of the caller's: mpi_comm points to an MPI_Comm,
+ * which is duplicated (the caller keeps theirs). Errors: as lc_dist_init,
+ * LC_ERR_STATE when MPI is not initialised. */
+lc_status lc_dist_from_comm(lc_dist_t **d, const void *mpi_comm);
+/* Collective: every rank calls it. Frees the communicator and finalizes MPI
+ * when lc_dist_init initialised it. Accepts NULL; sets *d to NULL. */
+void lc_dist_free(lc_dist_t **d);
+/* This process's rank (0 for NULL) and the number of ranks (1 for NULL). */
+int lc_dist_rank(const lc_dist_t *d);
+int lc_dist_size(const lc_dist_t *d);
+/* Debug mode: every `every` optimizer steps, training compares a 64-bit
+ * checksum of the parameters across ranks and fails with LC_ERR_STATE
+ * naming the step and the first rank that differs from rank 0 (0 = off, the
+ * default). Errors: LC_ERR_INVALID_ARG (every < 0). Cost: one small
+ * collective and one pass over the parameters per check. */
+lc_status lc_dist_set_check(lc_dist_t *d, int every);
+/* End every process of the job now (MPI_Abort with exit code `code`): for an
+ * error that only some ranks saw, after which the others would wait forever
+ * in the next collective. Does nothing with one rank or NULL. */
+void lc_dist_abort(lc_dist_t *d, int code);
+
+/* Graph partitioning for full-graph training across P processes: each part
+ * owns its rows of the graph operator; an SpMM Y = A·X on part p reads the
+ * rows of X owned elsewhere that its rows touch (its halo), once forward and,
+ * for the gradient Aᵀ·dY, once backward. */
+typedef enum {
+    LC_PARTITION_BLOCK = 0, /* contiguous row blocks of near-equal size: the baseline,
+                               as good as the node numbering's locality */
+    LC_PARTITION_METIS = 1  /* METIS k-way (minimum edge cut, 3% imbalance; when built with
+                               libmetis-dev): far smaller halos on graphs with locality */
+} lc_partition_method;
+/* Assign each of the n rows of a square sparse operator a (its pattern read
+ * as an undirected graph: a[i,j] or a[j,i], self-loops ignored) to a part in
+ * [0, parts), written to part[0..n). Deterministic (METIS with a fixed seed).
+ * Errors: LC_ERR_INVALID_ARG (NULL, a not square, parts < 1 or parts > n),
+ * LC_ERR_UNSUPPORTED (METIS not built), LC_ERR_BACKEND (METIS failed),
+ * LC_ERR_OUT_OF_MEMORY. Cost: block O(n); METIS about O(nnz·log parts). */
+lc_status lc_partition(const lc_csr_t *a, int parts, lc_partition_method method,
+                       int32_t *part);
+typedef struct {
+    int parts;
+    int64_t rows, nnz;
+    int64_t edge_cut;           /* nonzeros a[i,j] whose row and column lie in different parts */
+    int64_t rows_min, rows_max; /* rows owned by a part */
+    int64_t halo_min, halo_max; /* distinct remote rows (columns) a part's rows touch */
+    int64_t halo_total;         /* summed over the parts: rows sent per exchange */
+    int64_t peers_max;          /* the most parts one part receives from */
+} lc_partition_stats;
+/* The communication a partition implies for an operator a: see
+ * lc_partition_stats. Bytes per epoch of one SpMM of width f are
+ * 4·f·halo_total forward and as many backward (when its operand needs a
+ * gradient). Errors: LC_ERR_INVALID_ARG (NULL, a not square, parts < 1, a
+ * part outside [0, parts)), LC_ERR_OUT_OF_MEMORY. Cost: O(nnz + n + parts) time and memory. */
+lc_status lc_partition_stats_of(const lc_csr_t *a, int parts, const int32_t *part,
+                                lc_partition_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "layer.h"
 #include "model.h"
 
@@ -395,9 +396,16 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     LC_CHECK_ARG(ds->num_classes > 0, "the dataset has no classes (no labels)");
     LC_CHECK_ARG(ds->features || ds->sparse_features || ds->samples,
                  "the dataset has no features");
+    if (lc_i_dist_active(cfg->dist) && !ds->samples)
+        return LC_ERROR(LC_ERR_UNSUPPORTED,
+                        "node-level (full-batch) data cannot train data-parallel over %d ranks: "
+                        "every rank would hold the whole graph; run one process (graph-level "
+                        "data such as mnist:DIR trains data-parallel)",
+                        lc_dist_size(cfg->dist));
     lc_status st = LC_OK;
     lc_i_model_unbuild(m);
     m->classes = ds->num_classes;
+    m->dist = cfg->dist;
     lc_rng_t init_rng;
     lc_rng_seed(&init_rng, cfg->seed);
     /* Dropout masks get their own stream, so changing one never shifts the other. */
@@ -410,7 +418,9 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
          * trainer fills before each step; labels and mask are the batch's. */
         LC_CHECK_ARG(cfg->batch_size >= 1, "batch size %d must be at least 1", cfg->batch_size);
         const int64_t rows = ds->samples->shape[0];
-        const int64_t batch = cfg->batch_size < rows ? cfg->batch_size : rows;
+        /* data-parallel: each rank holds its share of a batch */
+        const int64_t batch = lc_i_dist_local_batch(
+            cfg->dist, cfg->batch_size < rows ? cfg->batch_size : rows);
         const int64_t shape[3] = {ds->samples->shape[1], batch, ds->samples->shape[2]};
         LC_TRY(lc_tensor_new(&m->batch_x, 3, shape));
         m->batch_labels = lc_i_calloc((size_t)batch, sizeof *m->batch_labels);
@@ -510,7 +520,9 @@ lc_status lc_model_save(const lc_model_t *m, const char *path)
     }
     char spec[1024];
     lc_status st = checkpoint_spec(m, spec, sizeof spec);
-    if (!st) st = lc_i_checkpoint_write(path, spec, n, names, tensors);
+    /* data-parallel: the ranks hold the same parameters, rank 0 writes them */
+    if (!st && lc_dist_rank(m->dist) == 0) st = lc_i_checkpoint_write(path, spec, n, names, tensors);
+    st = lc_i_dist_agree(m->dist, st, "to write the checkpoint");
     return lc_i_error_from(st, __func__);
 }
 

@@ -26,6 +26,8 @@ struct lc_model {
     int64_t batch_size;    /* B */
     lc_node batch_node;    /* the constant node of batch_x */
     lc_device device;      /* where the graph runs (lc_model_to) */
+    lc_dist_t *dist;       /* data-parallel ranks the model was built for (NULL: alone) */
+    int64_t dist_steps;    /* optimizer steps since lc_i_dist_begin (the debug check) */
 };
 
 /* Dropout masks get their own stream, so changing one never shifts the other. */

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "model.h"
 
 lc_train_config lc_train_defaults(void)
@@ -94,10 +95,16 @@ static lc_status evaluate_samples(lc_model_t *m, const lc_dataset_t *ds, const u
     lc_status st = LC_OK;
     double nll = 0;
     int64_t hits = 0, count = 0;
+    /* data-parallel: this rank evaluates its share [lo, hi) of the labelled rows */
+    int64_t labelled = 0, lo = 0, hi = rows, seen = 0;
+    if (lc_i_dist_active(m->dist)) {
+        for (int64_t r = 0; r < rows; r++) labelled += mask[r] && ds->labels[r] >= 0;
+        lc_i_dist_shard(m->dist, labelled, &lo, &hi);
+    }
     for (int64_t r = 0; r < rows && !st;) {
         int64_t k = 0;
         for (; r < rows && k < batch; r++)
-            if (mask[r] && ds->labels[r] >= 0) pick[k++] = r;
+            if (mask[r] && ds->labels[r] >= 0 && seen++ >= lo && seen <= hi) pick[k++] = r;
         if (!k) break;
         load_batch(m, ds, pick, k);
         if ((st = lc_cg_forward(m->cg, 0))) break;
@@ -106,6 +113,11 @@ static lc_status evaluate_samples(lc_model_t *m, const lc_dataset_t *ds, const u
         nll += (double)masked_nll(logp, m->batch_labels, m->batch_mask) * (double)k;
         hits += count_hits(logp, m->batch_labels, m->batch_mask, &in_batch);
         count += in_batch;
+    }
+    if (!st && lc_i_dist_active(m->dist)) {
+        double sums[3] = {nll, (double)hits, (double)count};
+        st = lc_i_dist_sum(m->dist, sums, 3);
+        nll = sums[0], hits = (int64_t)sums[1], count = (int64_t)sums[2];
     }
     *loss = count ? (float)(nll / (double)count) : NAN;
     *accuracy = count ? (float)((double)hits / (double)count) : NAN;
@@ -214,8 +226,11 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* One optimizer step on the graph's current inputs; *loss gets its training loss. */
-static lc_status train_step(lc_model_t *m, const lc_train_config *cfg, int epoch, float *loss)
+/* One optimizer step on the graph's current inputs; *loss gets its training
+ * loss. Data-parallel, the inputs are this rank's `share` of the batch, and the
+ * step and *loss are the whole batch's. */
+static lc_status train_step(lc_model_t *m, const lc_train_config *cfg, int epoch, double share,
+                            float *loss)
 {
     lc_status st = numeric_context(m, lc_cg_forward(m->cg, 1), epoch);
     if (st) return st;
@@ -224,7 +239,9 @@ static lc_status train_step(lc_model_t *m, const lc_train_config *cfg, int epoch
         return lc_i_error(LC_ERR_NUMERIC, "lc_model_train", "epoch %d: the training loss is %g",
                           epoch + 1, (double)*loss);
     if ((st = numeric_context(m, lc_cg_backward(m->cg), epoch))) return st;
+    if (lc_i_dist_active(m->dist) && (st = lc_i_dist_average(m, share, loss))) return st;
     if ((st = lc_optim_step(m->opt))) return st;
+    if (lc_i_dist_active(m->dist) && (st = lc_i_dist_after_step(m))) return st;
     return cfg->check_finite ? check_parameters(m, epoch) : LC_OK;
 }
 
@@ -236,12 +253,16 @@ static lc_status train_epoch_samples(lc_model_t *m, const lc_dataset_t *ds,
 {
     lc_i_shuffle(rng, order, n_train);
     double sum = 0;
-    for (int64_t start = 0; start < n_train; start += m->batch_size) {
-        const int64_t count =
-            n_train - start < m->batch_size ? n_train - start : m->batch_size;
-        load_batch(m, ds, order + start, count);
+    /* the whole batch's size (data-parallel, m->batch_size is one rank's share) */
+    const int64_t rows = lc_i_dataset_rows(ds);
+    const int64_t batch = cfg->batch_size < rows ? cfg->batch_size : rows;
+    for (int64_t start = 0; start < n_train; start += batch) {
+        const int64_t count = n_train - start < batch ? n_train - start : batch;
+        int64_t lo = 0, hi = count; /* data-parallel: this rank's share of the batch */
+        if (lc_i_dist_active(m->dist)) lc_i_dist_shard(m->dist, count, &lo, &hi);
+        load_batch(m, ds, order + start + lo, hi - lo);
         float batch_loss;
-        lc_status st = train_step(m, cfg, epoch, &batch_loss);
+        lc_status st = train_step(m, cfg, epoch, (double)(hi - lo) / (double)count, &batch_loss);
         if (st) return st;
         sum += (double)batch_loss * (double)count;
     }
@@ -274,11 +295,16 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     }
     if (!n_train) return LC_ERROR(LC_ERR_INVALID_ARG, "the training mask has no labelled row");
     if (m->built_for != ds) LC_TRY(lc_model_build(m, ds, cfg));
+    if (m->dist != cfg->dist)
+        LC_FAIL(LC_ERR_STATE, "the model was built for another communicator (lc_train_config.dist): "
+                              "call lc_model_build");
     if (m->built_dropout != cfg->dropout)
         LC_FAIL(LC_ERR_STATE,
                 "the model was built with dropout %g, this call asks for %g: call lc_model_build",
                 m->built_dropout, cfg->dropout);
-    if (ds->samples && m->batch_size != (cfg->batch_size < rows ? cfg->batch_size : rows))
+    if (ds->samples &&
+        m->batch_size !=
+            lc_i_dist_local_batch(cfg->dist, cfg->batch_size < rows ? cfg->batch_size : rows))
         LC_FAIL(LC_ERR_STATE,
                 "the model was built with batch size %lld, this call asks for %d: call "
                 "lc_model_build",
@@ -286,7 +312,8 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     /* Training continues from the current parameters; the optimizer restarts
      * when its settings change, and the seed restarts the dropout stream. */
     if (!m->opt || !same_optimizer(&m->opt_cfg, cfg)) LC_TRY(make_optimizer(m, cfg));
-    lc_cg_seed(m->cg, lc_i_dropout_seed(cfg->seed));
+    /* data-parallel ranks draw dropout masks from streams of their own */
+    lc_cg_seed(m->cg, lc_i_dropout_seed(cfg->seed) + (uint64_t)lc_dist_rank(m->dist));
     lc_rng_t shuffle_rng;
     lc_rng_seed(&shuffle_rng, lc_i_shuffle_seed(cfg->seed));
     if (ds->samples) {
@@ -296,7 +323,8 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         for (int64_t r = 0, k = 0; r < rows; r++)
             if (ds->mask[0][r] && ds->labels[r] >= 0) order[k++] = r;
     }
-    if (cfg->log_csv) {
+    if (lc_i_dist_active(m->dist)) LC_TRY(lc_i_dist_begin(m, cfg, n_train));
+    if (cfg->log_csv && lc_dist_rank(m->dist) == 0) { /* data-parallel: rank 0 logs */
         log = fopen(cfg->log_csv, "w");
         if (!log) LC_FAIL(LC_ERR_IO, "cannot write '%s': %s", cfg->log_csv, strerror(errno));
         fprintf(log, "epoch,train_loss,val_loss,val_acc,seconds\n");
@@ -317,7 +345,7 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
                 LC_TRY(numeric_context(
                     m, evaluate_samples(m, ds, ds->mask[1], &val_loss, &val_acc), epoch));
         } else {
-            LC_TRY(train_step(m, cfg, epoch, &train_loss));
+            LC_TRY(train_step(m, cfg, epoch, 1.0, &train_loss));
             lc_eval_result ev;
             LC_TRY(numeric_context(m, lc_model_evaluate(m, ds, &ev), epoch));
             val_loss = ev.loss[1], val_acc = ev.accuracy[1];

@@ -59,6 +59,10 @@ typedef struct {
     double rotate;  /* graph-level images: max rotation in degrees; < 0 = none */
     int scramble;   /* graph-level data: permute the nodes of every sample */
     lc_device device;
+    int distributed;      /* --distributed: join the MPI job even if no launcher is seen */
+    int checkpoint_every; /* write --save every N epochs (0: at the end only) */
+    int dist_check;       /* data-parallel: compare parameter checksums every N steps */
+    lc_dist_t *dist;      /* the MPI job (NULL: this process alone) */
 } options;
 
 typedef enum {
@@ -86,6 +90,9 @@ typedef enum {
     OPT_ROTATE,
     OPT_SCRAMBLE,
     OPT_DEVICE,
+    OPT_DISTRIBUTED,
+    OPT_CKPT_EVERY,
+    OPT_DIST_CHECK,
     OPT_HELP
 } opt_id;
 
@@ -132,6 +139,12 @@ static const struct {
      "graph-level data: one fixed random permutation of the pixels/nodes of every sample"},
     {OPT_DEVICE, "--device", "NAME", CMD_ALL,
      "cpu (default) or cuda: where the model runs (results match within float tolerance)"},
+    {OPT_DISTRIBUTED, "--distributed", NULL, CMD_TRAIN | CMD_EVAL,
+     "run data-parallel over the MPI job (implied under mpirun with more than one process)"},
+    {OPT_CKPT_EVERY, "--checkpoint-every", "N", CMD_TRAIN,
+     "also write --save every N epochs, to resume from (first seed)"},
+    {OPT_DIST_CHECK, "--dist-check", "N", CMD_TRAIN,
+     "data-parallel debug: compare the ranks' parameter checksums every N steps"},
     {OPT_HELP, "--help", NULL, CMD_ALL, "show this help and exit"},
 };
 #define N_OPTIONS (sizeof option_table / sizeof option_table[0])
@@ -150,9 +163,16 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* The MPI job, for the messages (NULL: this process alone). */
+static lc_dist_t *job;
+
 static int runtime_error(void)
 {
-    fprintf(stderr, "lcnet: %s\n", lc_last_error());
+    if (lc_dist_size(job) > 1)
+        fprintf(stderr, "lcnet: rank %d of %d: %s\n", lc_dist_rank(job), lc_dist_size(job),
+                lc_last_error());
+    else
+        fprintf(stderr, "lcnet: %s\n", lc_last_error());
     return EXIT_RUNTIME;
 }
 
@@ -397,6 +417,15 @@ static int parse_options(int argc, char **argv, int first, int command, options 
             if (lc_device_parse(val, &o->device) != LC_OK)
                 return usage_error("%s: '%s' is not cpu or cuda", name, val);
             break;
+        case OPT_DISTRIBUTED:
+            o->distributed = 1;
+            break;
+        case OPT_CKPT_EVERY:
+            rc = parse_int(name, val, 1, 1000000000, &o->checkpoint_every);
+            break;
+        case OPT_DIST_CHECK:
+            rc = parse_int(name, val, 1, 1000000000, &o->dist_check);
+            break;
         case OPT_HELP:
             print_help(stdout, command);
             return -1;
@@ -404,6 +433,7 @@ static int parse_options(int argc, char **argv, int first, int command, options 
         if (rc != EXIT_OK) return rc;
     }
     if (command == CMD_EVAL && !o->load) return usage_error("eval needs --load CKPT");
+    if (o->checkpoint_every && !o->save) return usage_error("--checkpoint-every needs --save CKPT");
     return EXIT_OK;
 }
 
@@ -461,6 +491,24 @@ static int on_epoch(void *user, int epoch, float train_loss, float val_loss, flo
     fflush(stderr);
     p->printed = 1;
     return 0;
+}
+
+/* The per-epoch callback of a run: the progress line and periodic checkpoints. */
+typedef struct {
+    progress *prog;    /* NULL: no progress line */
+    lc_model_t *model; /* the model being trained */
+    const char *save;  /* --save, written every `every` epochs (0: never) */
+    int every;
+    lc_status failed;  /* the checkpoint that could not be written */
+} epoch_hook;
+
+static int on_epoch_hook(void *user, int epoch, float train_loss, float val_loss, float val_acc)
+{
+    epoch_hook *h = user;
+    if (h->prog) on_epoch(h->prog, epoch, train_loss, val_loss, val_acc);
+    /* data-parallel, every rank gets here at the same epoch: rank 0 writes */
+    if (h->every && epoch % h->every == 0) h->failed = lc_model_save(h->model, h->save);
+    return h->failed != LC_OK;
 }
 
 static void progress_clear(progress *p)
@@ -530,6 +578,7 @@ static lc_train_config train_config(const options *o, uint64_t seed)
     cfg.optim = o->optim;
     cfg.seed = seed;
     cfg.batch_size = o->batch_size;
+    cfg.dist = o->dist;
     cfg.verbose = 0; /* lcnet draws its own progress line */
     return cfg;
 }
@@ -577,18 +626,23 @@ static int run(const options *o, int command)
         uint64_t seed = o->seed + (uint64_t)r;
         lc_train_config cfg = train_config(o, seed);
         if (r == 0) cfg.log_csv = o->log;
+        epoch_hook hook = {.prog = show_progress ? &prog : NULL, .save = o->save,
+                           .every = r == 0 ? o->checkpoint_every : 0};
         if (show_progress) {
             prog.epochs = o->epochs;
             prog.start = now_seconds();
             prog.last_print = 0;
-            cfg.on_epoch = on_epoch;
-            cfg.user = &prog;
+        }
+        if (hook.prog || hook.every) {
+            cfg.on_epoch = on_epoch_hook;
+            cfg.user = &hook;
         }
         st = make_model_on_device(o, o->model, &m);
         if (st != LC_OK) {
             rc = runtime_error();
             goto done;
         }
+        hook.model = m;
         double t0 = now_seconds();
         st = lc_model_build(m, ds, &cfg);
         if (st == LC_OK && o->load) st = lc_model_load(m, o->load);
@@ -598,6 +652,7 @@ static int run(const options *o, int command)
         if (st == LC_OK && command == CMD_TRAIN) {
             lc_train_result res;
             st = lc_model_train(m, ds, &cfg, &res);
+            if (st == LC_OK) st = hook.failed;
             progress_clear(&prog);
             ev = res.final;
             snprintf(epochs, sizeof epochs, "%d", res.epochs_run);
@@ -642,6 +697,19 @@ done:
     lc_dataset_free(&ds);
     free(test_acc);
     return rc;
+}
+
+/* ---------- MPI ---------- */
+
+/* Started by mpirun (Open MPI) or another PMI launcher with more than one process? */
+static int launched_by_mpi(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && atoi(v) > 1) return 1;
+    }
+    return 0;
 }
 
 /* ---------- compare ---------- */
@@ -889,6 +957,9 @@ int main(int argc, char **argv)
 
     /* A bad spec is a usage error, found before any data is read. */
     lc_model_t *check = NULL;
+    if (command == CMD_COMPARE && launched_by_mpi())
+        return usage_error("compare forks a worker per model and does not run under mpirun: "
+                           "use 'lcnet train' there");
     if (command == CMD_COMPARE) {
         static char buf[8192];
         const char *specs[MAX_MODELS];
@@ -909,5 +980,23 @@ int main(int argc, char **argv)
                            lc_last_error());
     lc_model_free(&check);
     if (lc_device_available(o.device) != LC_OK) return runtime_error();
-    return run(&o, command);
+    if (!o.distributed && !launched_by_mpi()) return run(&o, command);
+
+    /* Data-parallel over the MPI job: rank 0 prints; a failure ends every rank
+     * (the others would wait for it in the next collective). */
+    if (lc_dist_init(&job, &argc, &argv) != LC_OK) return runtime_error();
+    if (o.dist_check && lc_dist_set_check(job, o.dist_check) != LC_OK) return runtime_error();
+    o.dist = job;
+    if (lc_dist_rank(job) > 0 && !freopen("/dev/null", "w", stdout)) {
+        fprintf(stderr, "lcnet: rank %d: cannot silence stdout: %s\n", lc_dist_rank(job),
+                strerror(errno));
+        lc_dist_abort(job, EXIT_RUNTIME);
+    }
+    rc = run(&o, command);
+    if (rc != EXIT_OK) {
+        fflush(NULL);
+        lc_dist_abort(job, rc);
+    }
+    lc_dist_free(&job);
+    return rc;
 }

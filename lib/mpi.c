@@ -1,0 +1,227 @@
+/* mpi.c — the one file that talks to MPI (LC_HAVE_MPI): the communicator handle and the collectives of data-parallel training. */
+#include "config.h" /* LC_HAVE_MPI */
+
+#include <string.h>
+
+#include "dist.h"
+
+#ifdef LC_HAVE_MPI
+#include <mpi.h>
+#endif
+
+struct lc_dist {
+    int rank, size;
+    int check_every; /* lc_dist_set_check */
+    double *buf;     /* lc_i_dist_buffer */
+    int64_t buf_len;
+#ifdef LC_HAVE_MPI
+    MPI_Comm comm;
+    MPI_Op sum_in_order;
+    bool finalize; /* lc_dist_init initialised MPI */
+#endif
+};
+
+int lc_dist_rank(const lc_dist_t *d) { return d ? d->rank : 0; }
+int lc_dist_size(const lc_dist_t *d) { return d ? d->size : 1; }
+int lc_i_dist_check_every(const lc_dist_t *d) { return d ? d->check_every : 0; }
+
+lc_status lc_dist_set_check(lc_dist_t *d, int every)
+{
+    LC_CHECK_ARG(d, "the communicator is NULL");
+    LC_CHECK_ARG(every >= 0, "check interval %d is negative", every);
+    d->check_every = every;
+    return LC_OK;
+}
+
+double *lc_i_dist_buffer(lc_dist_t *d, int64_t n)
+{
+    if (n > d->buf_len) {
+        double *b = lc_i_realloc(d->buf, (size_t)n * sizeof *b);
+        if (!b) return NULL;
+        d->buf = b;
+        d->buf_len = n;
+    }
+    return d->buf;
+}
+
+#ifdef LC_HAVE_MPI
+
+/* An MPI error code as an lconv error naming the call and the rank. */
+static lc_status mpi_error(const lc_dist_t *d, int code, const char *call, const char *func)
+{
+    char text[MPI_MAX_ERROR_STRING] = "";
+    int len = 0;
+    MPI_Error_string(code, text, &len);
+    return lc_i_error(LC_ERR_BACKEND, func, "%s failed on rank %d of %d: %s", call, d->rank,
+                      d->size, text);
+}
+#define MPI_TRY(call)                                                                          \
+    do {                                                                                       \
+        int mpi_rc_ = (call);                                                                  \
+        if (mpi_rc_ != MPI_SUCCESS) return mpi_error(d, mpi_rc_, #call, __func__);             \
+    } while (0)
+
+/* inout = in + inout element-wise; registered as non-commutative, so that MPI
+ * combines the ranks' vectors in rank order whatever its algorithm. */
+static void sum_doubles(void *in, void *inout, int *len, MPI_Datatype *type)
+{
+    (void)type;
+    const double *a = in;
+    double *b = inout;
+    for (int i = 0; i < *len; i++) b[i] = a[i] + b[i];
+}
+
+/* Duplicate comm into a new handle. */
+static lc_status dist_new(lc_dist_t **out, MPI_Comm comm, bool finalize)
+{
+    lc_dist_t *d = lc_i_calloc(1, sizeof *d);
+    if (!d) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the communicator");
+    d->comm = MPI_COMM_NULL;
+    d->sum_in_order = MPI_OP_NULL;
+    d->finalize = finalize;
+    lc_status st = LC_OK;
+    int rc = MPI_Comm_dup(comm, &d->comm);
+    if (rc == MPI_SUCCESS) rc = MPI_Comm_set_errhandler(d->comm, MPI_ERRORS_RETURN);
+    if (rc == MPI_SUCCESS) rc = MPI_Comm_rank(d->comm, &d->rank);
+    if (rc == MPI_SUCCESS) rc = MPI_Comm_size(d->comm, &d->size);
+    if (rc == MPI_SUCCESS) rc = MPI_Op_create(sum_doubles, 0, &d->sum_in_order);
+    if (rc != MPI_SUCCESS) st = mpi_error(d, rc, "creating the communicator", "lc_dist_init");
+    if (st) {
+        d->finalize = false; /* the caller decides what becomes of MPI itself */
+        lc_dist_free(&d);
+        return st;
+    }
+    *out = d;
+    return LC_OK;
+}
+
+lc_status lc_dist_init(lc_dist_t **d, int *argc, char ***argv)
+{
+    LC_CHECK_ARG(d, "NULL argument");
+    int initialised = 0, provided = 0;
+    MPI_Initialized(&initialised);
+    if (!initialised) {
+        int rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+        if (rc != MPI_SUCCESS)
+            return LC_ERROR(LC_ERR_BACKEND, "MPI_Init_thread failed (error %d)", rc);
+    }
+    lc_status st = dist_new(d, MPI_COMM_WORLD, !initialised);
+    if (st && !initialised) MPI_Finalize();
+    return st;
+}
+
+lc_status lc_dist_from_comm(lc_dist_t **d, const void *mpi_comm)
+{
+    LC_CHECK_ARG(d && mpi_comm, "NULL argument");
+    int initialised = 0;
+    MPI_Initialized(&initialised);
+    if (!initialised) return LC_ERROR(LC_ERR_STATE, "MPI is not initialised");
+    return dist_new(d, *(const MPI_Comm *)mpi_comm, false);
+}
+
+void lc_dist_free(lc_dist_t **pd)
+{
+    if (!pd || !*pd) return;
+    lc_dist_t *d = *pd;
+    if (d->sum_in_order != MPI_OP_NULL) MPI_Op_free(&d->sum_in_order);
+    if (d->comm != MPI_COMM_NULL) MPI_Comm_free(&d->comm);
+    if (d->finalize) MPI_Finalize();
+    lc_i_free(d->buf);
+    lc_i_free(d);
+    *pd = NULL;
+}
+
+void lc_dist_abort(lc_dist_t *d, int code)
+{
+    if (d && d->size > 1) MPI_Abort(d->comm, code);
+}
+
+lc_status lc_i_dist_sum(lc_dist_t *d, double *buf, int64_t n)
+{
+    /* In chunks of an int's count; rank 0 combines, then everyone gets its bits. */
+    for (int64_t off = 0; off < n; off += 1 << 28) {
+        const int len = (int)(n - off < (1 << 28) ? n - off : (1 << 28));
+        MPI_TRY(MPI_Reduce(d->rank ? buf + off : MPI_IN_PLACE, d->rank ? NULL : buf + off, len,
+                           MPI_DOUBLE, d->sum_in_order, 0, d->comm));
+        MPI_TRY(MPI_Bcast(buf + off, len, MPI_DOUBLE, 0, d->comm));
+    }
+    return LC_OK;
+}
+
+lc_status lc_i_dist_bcast(lc_dist_t *d, void *buf, int64_t bytes)
+{
+    for (int64_t off = 0; off < bytes; off += 1 << 30) {
+        const int len = (int)(bytes - off < (1 << 30) ? bytes - off : (1 << 30));
+        MPI_TRY(MPI_Bcast((char *)buf + off, len, MPI_BYTE, 0, d->comm));
+    }
+    return LC_OK;
+}
+
+lc_status lc_i_dist_gather_u64(lc_dist_t *d, uint64_t mine, uint64_t *all)
+{
+    MPI_TRY(MPI_Allgather(&mine, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, d->comm));
+    return LC_OK;
+}
+
+lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what)
+{
+    if (!lc_i_dist_active(d)) return st;
+    int code = (int)st;
+    MPI_TRY(MPI_Bcast(&code, 1, MPI_INT, 0, d->comm));
+    if (d->rank == 0 || code == LC_OK) return (lc_status)code;
+    return lc_i_error((lc_status)code, "lc_dist", "rank 0 failed %s (%s)", what,
+                      lc_status_name((lc_status)code));
+}
+
+#else /* built without MPI: no handle can be made, so the collectives are never reached */
+
+lc_status lc_dist_init(lc_dist_t **d, int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    LC_CHECK_ARG(d, "NULL argument");
+    return LC_ERROR(LC_ERR_UNSUPPORTED,
+                    "lconv was built without MPI: install libopenmpi-dev and reconfigure");
+}
+
+lc_status lc_dist_from_comm(lc_dist_t **d, const void *mpi_comm)
+{
+    (void)mpi_comm;
+    return lc_dist_init(d, NULL, NULL);
+}
+
+void lc_dist_free(lc_dist_t **pd)
+{
+    if (!pd || !*pd) return;
+    lc_i_free((*pd)->buf);
+    lc_i_free(*pd);
+    *pd = NULL;
+}
+
+void lc_dist_abort(lc_dist_t *d, int code) { (void)d, (void)code; }
+
+static lc_status no_mpi(void)
+{
+    return lc_i_error(LC_ERR_UNSUPPORTED, "lc_dist", "lconv was built without MPI");
+}
+lc_status lc_i_dist_sum(lc_dist_t *d, double *buf, int64_t n)
+{
+    (void)d, (void)buf, (void)n;
+    return no_mpi();
+}
+lc_status lc_i_dist_bcast(lc_dist_t *d, void *buf, int64_t bytes)
+{
+    (void)d, (void)buf, (void)bytes;
+    return no_mpi();
+}
+lc_status lc_i_dist_gather_u64(lc_dist_t *d, uint64_t mine, uint64_t *all)
+{
+    if (!lc_i_dist_active(d)) return all[0] = mine, LC_OK;
+    return no_mpi();
+}
+lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what)
+{
+    (void)d, (void)what;
+    return st;
+}
+
+#endif

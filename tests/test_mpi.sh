@@ -1,0 +1,190 @@
+#!/bin/sh
+# test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed rank stops the job, disagreeing ranks are refused.
+# Run by `make check` (LCNET, LCONV_DATA_DIR set). POSIX sh. Ends with
+# "mpi: N passed, N failed, N skipped"; exit 77 when mpirun is absent, lconv was
+# built without MPI, the MNIST test set is absent, or the build is sanitized.
+
+suite=mpi
+. "$(dirname "$0")/examples.sh"
+
+command -v mpirun >/dev/null 2>&1 || skip "mpirun is not installed (openmpi-bin)"
+LCNET=${LCNET:-./lcnet}
+[ -x "$LCNET" ] || skip "LCNET is not set to the built lcnet program ('$LCNET')"
+CMP="$build/tests/ckpt_compare"
+[ -x "$CMP" ] || skip "$CMP is not built"
+# Open MPI's own allocations are not freed at exit and its shared-memory
+# transport trips AddressSanitizer's leak check in every rank: the sanitized
+# build runs the C suites (test_partition among them) but not this one.
+if grep -q -- '--enable-sanitizers' "$build/config.status" 2>/dev/null; then
+    skip "sanitized build: Open MPI's runtime is not sanitizer-clean"
+fi
+MNIST="${LCONV_DATA_DIR:-}/mnist-test"
+[ -f "$MNIST/t10k-images-idx3-ubyte.gz" ] || skip "no MNIST test set under LCONV_DATA_DIR (${LCONV_DATA_DIR:-unset})"
+
+# CI runs as root on 2 cores: 3 ranks need --oversubscribe.
+MPIRUN="mpirun --oversubscribe --allow-run-as-root"
+# A bound on every run, so that a hang fails the test instead of the CI job
+# (exit 124; mpirun itself exits 137 when a rank died of SIGKILL).
+LIMIT=240
+
+# Built without MPI, --distributed says so: nothing here can run.
+run "$LCNET" train --data karate --epochs 1 --distributed --quiet
+if [ "$rc" -ne 0 ] && grep -q "without MPI" "$T/err"; then
+    skip "lcnet was built without MPI"
+fi
+
+# rel_close A B: |A - B| <= 1e-5 |A| (numbers as printed).
+rel_close() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = a < 0 ? -a : a; exit !(a != "" && b != "" && d <= 1e-5 * m) }'; }
+# same_losses A.csv B.csv: every epoch's train loss within 1e-5 relative.
+same_losses() {
+    [ "$(wc -l <"$1")" -eq "$(wc -l <"$2")" ] || return 1
+    paste -d, "$1" "$2" | awk -F, 'NR > 1 { d = $2 - $7; if (d < 0) d = -d; m = $2 < 0 ? -$2 : $2;
+        if (!(d <= 1e-5 * m)) bad = 1 } END { exit bad }'
+}
+
+# ---------- 5 epochs: one process, then 2 and 3 ranks, on the same batches
+# The lattice model (CNN as L-conv) with Adam, the edge-weighted L-conv with
+# SGD: Adam's per-element normalisation turns the float rounding of the
+# L-conv's small edge-weight gradients (summed in another order across ranks)
+# into differences of ~1e-4 after 80 steps, SGD keeps them at ~1e-6.
+DATA="mnist:$MNIST"
+case_lattice="--model lattice:4,relu,flatten,linear --batch-size 500"
+case_lconv="--model lconv:4,relu,flatten,linear --batch-size 500 --optim sgd --lr 0.05"
+for name in lattice lconv; do
+    eval "args=\$case_$name"
+    # shellcheck disable=SC2086
+    run timeout $LIMIT "$LCNET" train --data "$DATA" $args --epochs 5 --patience 0 --quiet \
+        --save "$T/$name.1.ckpt" --log "$T/$name.1.csv"
+    if [ "$rc" -ne 0 ]; then
+        bad "$name: one process trains" "exit $rc"
+        continue
+    fi
+    for p in 2 3; do
+        # shellcheck disable=SC2086
+        run timeout $LIMIT $MPIRUN -np $p "$LCNET" train --data "$DATA" $args --epochs 5 \
+            --patience 0 --quiet --dist-check 4 --save "$T/$name.$p.ckpt" --log "$T/$name.$p.csv"
+        if [ "$rc" -ne 0 ]; then
+            bad "$name: $p ranks train" "exit $rc"
+            continue
+        fi
+        if same_losses "$T/$name.1.csv" "$T/$name.$p.csv"; then
+            ok "$name: $p ranks, the 5 epochs' losses equal one process's within 1e-5"
+        else
+            bad "$name: $p ranks, losses" "$(paste -d' ' "$T/$name.1.csv" "$T/$name.$p.csv" | tail -1)"
+        fi
+        if d=$("$CMP" "$T/$name.1.ckpt" "$T/$name.$p.ckpt" 1e-5); then
+            ok "$name: $p ranks, parameters equal one process's within 1e-5 (|a-b|/|a|, max per tensor: $d)"
+        else
+            bad "$name: $p ranks, parameters" "|a-b|/|a|, max per tensor: $d"
+        fi
+        # rank 0 alone prints: one result table
+        if [ "$(grep -c '^dataset' "$T/out")" -eq 1 ] && [ "$(grep -c '^test accuracy' "$T/out")" -eq 1 ]; then
+            ok "$name: $p ranks, one report (rank 0 prints)"
+        else
+            bad "$name: $p ranks print $(grep -c '^dataset' "$T/out") reports"
+        fi
+    done
+done
+
+# ---------- resume with another rank count: 5 epochs on 2 ranks, 3 more on 3
+# ranks, equal to one process's 5 + 3 (each resumed run restarts the optimizer alike)
+args=$case_lconv
+# shellcheck disable=SC2086
+run timeout $LIMIT "$LCNET" train --data "$DATA" $args --epochs 3 --patience 0 --quiet \
+    --load "$T/lconv.1.ckpt" --save "$T/resume.1.ckpt" --log "$T/resume.1.csv"
+rc1=$rc
+# shellcheck disable=SC2086
+run timeout $LIMIT $MPIRUN -np 3 "$LCNET" train --data "$DATA" $args --epochs 3 --patience 0 \
+    --quiet --load "$T/lconv.2.ckpt" --save "$T/resume.3.ckpt" --log "$T/resume.3.csv"
+if [ "$rc1" -ne 0 ] || [ "$rc" -ne 0 ]; then
+    bad "resume: 2 ranks then 3 ranks" "exit $rc1 (one process), $rc (3 ranks)"
+elif d=$("$CMP" "$T/resume.1.ckpt" "$T/resume.3.ckpt" 1e-5) && same_losses "$T/resume.1.csv" "$T/resume.3.csv"; then
+    ok "resume: a 2-rank checkpoint continued on 3 ranks equals one process's (|a-b|/|a|, max: $d)"
+else
+    bad "resume: 2 ranks then 3 ranks differ from one process" "$d"
+fi
+
+# ---------- rank 0 alone writes: each rank runs in its own directory (one
+# app context each), so a checkpoint written by another rank would show
+args=$case_lattice
+mkdir -p "$T/r0" "$T/r1"
+# shellcheck disable=SC2086
+run timeout $LIMIT $MPIRUN -np 1 --wdir "$T/r0" "$LCNET" train --data "$DATA" $args --epochs 2 \
+    --patience 0 --quiet --checkpoint-every 1 --save ck.ckpt --log log.csv : \
+    -np 2 --wdir "$T/r1" "$LCNET" train --data "$DATA" $args --epochs 2 \
+    --patience 0 --quiet --checkpoint-every 1 --save ck.ckpt --log log.csv
+if [ "$rc" -eq 0 ] && [ -f "$T/r0/ck.ckpt" ] && [ -f "$T/r0/log.csv" ] &&
+    [ "$(ls -A "$T/r1")" = "" ] && "$LCNET" eval --data "$DATA" --model lattice:4,relu,flatten,linear \
+    --batch-size 500 --load "$T/r0/ck.ckpt" >/dev/null 2>&1; then
+    ok "3 ranks: rank 0 alone writes the checkpoints and the log, which load"
+else
+    bad "rank 0 alone writes" "exit $rc; rank 0's dir: $(ls "$T/r0" | tr '\n' ' '); others': $(ls "$T/r1" | tr '\n' ' ')"
+fi
+
+# ---------- rank 0 cannot write: every rank stops with the error, none hangs
+# shellcheck disable=SC2086
+run timeout $LIMIT $MPIRUN -np 2 "$LCNET" train --data "$DATA" $args --epochs 1 --patience 0 \
+    --quiet --save "$T/no/such/dir/x.ckpt"
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "rank 0 of 2: .*x.ckpt" "$T/err" &&
+    grep -q "rank 1 of 2: lc_model_save: rank 0 failed to write the checkpoint" "$T/err"; then
+    ok "rank 0 cannot write the checkpoint: both ranks stop with the reason"
+else
+    bad "a failed checkpoint write" "exit $rc"
+fi
+
+# ---------- ranks that disagree are refused before the first step
+# shellcheck disable=SC2086
+run timeout $LIMIT $MPIRUN -np 1 "$LCNET" train --data "$DATA" $args --epochs 1 --quiet --seed 1 : \
+    -np 1 "$LCNET" train --data "$DATA" $args --epochs 1 --quiet --seed 2
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "rank 1 of 2 has another training config" "$T/err"; then
+    ok "ranks with different seeds are refused with a message"
+else
+    bad "ranks with different seeds" "exit $rc"
+fi
+
+# ---------- node-level data is refused (every rank would hold the whole graph)
+run timeout $LIMIT $MPIRUN -np 2 "$LCNET" train --data karate --epochs 1 --quiet
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "cannot train data-parallel" "$T/err"; then
+    ok "node-level data under mpirun: a clear error"
+else
+    bad "node-level data under mpirun" "exit $rc"
+fi
+
+# ---------- a killed rank: the others stop with an error instead of waiting,
+# and the last checkpoint resumes on another number of ranks
+# shellcheck disable=SC2086
+timeout -k 10 $LIMIT $MPIRUN -np 2 "$LCNET" train --data "$DATA" $args --epochs 100000 \
+    --patience 0 --quiet --checkpoint-every 1 --save "$T/kill.ckpt" >"$T/kill.out" 2>"$T/err" </dev/null &
+tpid=$!
+i=0
+while [ ! -f "$T/kill.ckpt" ] && [ $i -lt 600 ] && kill -0 $tpid 2>/dev/null; do
+    sleep 0.2
+    i=$((i + 1))
+done
+mpid=$(pgrep -P $tpid | head -1)
+victim=""
+[ -n "$mpid" ] && victim=$(pgrep -P "$mpid" | tail -1)
+if [ -f "$T/kill.ckpt" ] && [ -n "$victim" ]; then
+    kill -9 "$victim"
+    wait $tpid
+    rc=$?
+    # 124: `timeout` had to stop mpirun, i.e. the job hung
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "signal 9" "$T/err"; then
+        ok "a rank killed with SIGKILL: the job stops with an error (exit $rc), no hang"
+    else
+        bad "a killed rank" "exit $rc"
+    fi
+    run timeout $LIMIT $MPIRUN -np 3 "$LCNET" train --data "$DATA" $args --epochs 1 --patience 0 \
+        --quiet --load "$T/kill.ckpt" --save "$T/kill2.ckpt"
+    if [ "$rc" -eq 0 ] && [ -f "$T/kill2.ckpt" ]; then
+        ok "the killed job's last checkpoint resumes on 3 ranks"
+    else
+        bad "resume after the kill" "exit $rc"
+    fi
+else
+    kill -9 $tpid 2>/dev/null
+    wait $tpid 2>/dev/null
+    bad "a killed rank: the job wrote no checkpoint to wait for, or its ranks were not found"
+fi
+
+finish

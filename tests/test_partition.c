@@ -1,0 +1,298 @@
+/* test_partition.c — the graph partitioner (lc_partition) and its halo counts (lc_partition_stats_of), against brute-force counts on small graphs. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* A random operator on n nodes: ~n·deg/2 undirected edges (both directions
+ * stored) and, when `loops`, the diagonal (as GCN's Â has). */
+static lc_csr_t *random_operator(int64_t n, int deg, bool loops, uint64_t seed)
+{
+    lc_rng_t rng;
+    lc_rng_seed(&rng, seed);
+    const int64_t m = n * deg / 2;
+    int64_t *r = malloc((size_t)(2 * m + n) * sizeof *r), *c = malloc((size_t)(2 * m + n) * sizeof *c);
+    int64_t k = 0;
+    for (int64_t e = 0; e < m; e++) {
+        const int64_t a = (int64_t)(lc_rng_next(&rng) % (uint64_t)n);
+        const int64_t b = (int64_t)(lc_rng_next(&rng) % (uint64_t)n);
+        if (a == b) continue;
+        r[k] = a, c[k++] = b;
+        r[k] = b, c[k++] = a;
+    }
+    if (loops)
+        for (int64_t i = 0; i < n; i++) r[k] = i, c[k++] = i;
+    lc_csr_t *op = NULL;
+    LC_ASSERT_OK(lc_csr_from_coo(&op, n, n, k, r, c, NULL));
+    free(r);
+    free(c);
+    return op;
+}
+
+/* The operator of an nx × ny grid (4 neighbours), with node numbers permuted
+ * by `perm` (NULL: row-major), so that the numbering has no locality. */
+static lc_csr_t *grid_operator(int64_t nx, int64_t ny, const int64_t *perm)
+{
+    const int64_t n = nx * ny;
+    int64_t *r = malloc((size_t)(4 * n) * sizeof *r), *c = malloc((size_t)(4 * n) * sizeof *c);
+    int64_t k = 0;
+    for (int64_t y = 0; y < ny; y++)
+        for (int64_t x = 0; x < nx; x++) {
+            const int64_t v = y * nx + x;
+            if (x + 1 < nx) r[k] = v, c[k++] = v + 1, r[k] = v + 1, c[k++] = v;
+            if (y + 1 < ny) r[k] = v, c[k++] = v + nx, r[k] = v + nx, c[k++] = v;
+        }
+    if (perm)
+        for (int64_t e = 0; e < k; e++) r[e] = perm[r[e]], c[e] = perm[c[e]];
+    lc_csr_t *op = NULL;
+    LC_ASSERT_OK(lc_csr_from_coo(&op, n, n, k, r, c, NULL));
+    free(r);
+    free(c);
+    return op;
+}
+
+/* The dense pattern of op (n² bytes), for the brute-force counts. */
+static unsigned char *dense_pattern(const lc_csr_t *op)
+{
+    const int64_t n = lc_csr_rows(op);
+    unsigned char *d = calloc((size_t)(n * n), 1);
+    lc_tensor_t *x = NULL, *y = NULL;
+    int64_t shape[2] = {n, 1};
+    LC_ASSERT_OK(lc_tensor_new(&x, 2, shape));
+    LC_ASSERT_OK(lc_tensor_new(&y, 2, shape));
+    /* column j of the pattern = op · e_j (values are 1 or sums of ones, never 0) */
+    for (int64_t j = 0; j < n; j++) {
+        memset(lc_tensor_data(x), 0, (size_t)n * sizeof(float));
+        lc_tensor_data(x)[j] = 1;
+        LC_ASSERT_OK(lc_csr_spmm(op, x, y));
+        for (int64_t i = 0; i < n; i++) d[i * n + j] = lc_tensor_data(y)[i] != 0;
+    }
+    lc_tensor_free(&x);
+    lc_tensor_free(&y);
+    return d;
+}
+
+/* lc_partition_stats_of against counting every pair (i, j) of the dense pattern. */
+static void check_stats(const lc_csr_t *op, int parts, const int32_t *part)
+{
+    const int64_t n = lc_csr_rows(op);
+    unsigned char *d = dense_pattern(op);
+    lc_partition_stats s;
+    LC_ASSERT_OK(lc_partition_stats_of(op, parts, part, &s));
+    int64_t cut = 0, total = 0, hmin = INT64_MAX, hmax = 0, rmin = INT64_MAX, rmax = 0, pmax = 0;
+    for (int p = 0; p < parts; p++) {
+        int64_t halo = 0, owned = 0, peers = 0;
+        for (int64_t i = 0; i < n; i++) owned += part[i] == p;
+        for (int64_t j = 0; j < n; j++) { /* remote row j is in p's halo when a row of p reads it */
+            if (part[j] == p) continue;
+            int64_t reads = 0;
+            for (int64_t i = 0; i < n; i++) reads += part[i] == p && d[i * n + j];
+            cut += reads;
+            halo += reads > 0;
+        }
+        for (int q = 0; q < parts; q++) {
+            bool reads = false;
+            for (int64_t i = 0; i < n && !reads && q != p; i++)
+                for (int64_t j = 0; j < n && !reads; j++)
+                    reads = part[i] == p && part[j] == q && d[i * n + j];
+            peers += reads;
+        }
+        total += halo;
+        if (halo < hmin) hmin = halo;
+        if (halo > hmax) hmax = halo;
+        if (owned < rmin) rmin = owned;
+        if (owned > rmax) rmax = owned;
+        if (peers > pmax) pmax = peers;
+    }
+    CU_ASSERT_EQUAL(s.parts, parts);
+    CU_ASSERT_EQUAL(s.rows, n);
+    CU_ASSERT_EQUAL(s.nnz, lc_csr_nnz(op));
+    CU_ASSERT_EQUAL(s.edge_cut, cut);
+    CU_ASSERT_EQUAL(s.halo_total, total);
+    CU_ASSERT_EQUAL(s.halo_min, hmin);
+    CU_ASSERT_EQUAL(s.halo_max, hmax);
+    CU_ASSERT_EQUAL(s.rows_min, rmin);
+    CU_ASSERT_EQUAL(s.rows_max, rmax);
+    CU_ASSERT_EQUAL(s.peers_max, pmax);
+    free(d);
+}
+
+/* Every row in [0, parts), every part non-empty. */
+static void check_assigned(const int32_t *part, int64_t n, int parts)
+{
+    int64_t *size = calloc((size_t)parts, sizeof *size);
+    for (int64_t i = 0; i < n; i++) {
+        CU_ASSERT_FATAL(part[i] >= 0 && part[i] < parts);
+        size[part[i]]++;
+    }
+    for (int p = 0; p < parts; p++) CU_ASSERT(size[p] > 0);
+    free(size);
+}
+
+static void test_block(void)
+{
+    lc_csr_t *op = random_operator(101, 6, true, 1);
+    int32_t part[101];
+    const int cases[] = {1, 2, 3, 7, 100, 101};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const int parts = cases[c];
+        LC_ASSERT_OK(lc_partition(op, parts, LC_PARTITION_BLOCK, part));
+        check_assigned(part, 101, parts);
+        for (int64_t i = 1; i < 101; i++) CU_ASSERT(part[i] >= part[i - 1]); /* contiguous */
+        lc_partition_stats s;
+        LC_ASSERT_OK(lc_partition_stats_of(op, parts, part, &s));
+        CU_ASSERT(s.rows_max - s.rows_min <= 1); /* sizes differ by at most one */
+        check_stats(op, parts, part);
+    }
+    lc_csr_free(&op);
+}
+
+/* Random partitions of random operators, with and without the diagonal. */
+static void test_stats_brute_force(void)
+{
+    lc_rng_t rng;
+    lc_rng_seed(&rng, 7);
+    const int64_t sizes[] = {1, 2, 13, 60};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        const int64_t n = sizes[k];
+        for (int parts = 1; parts <= 5; parts++) {
+            lc_csr_t *op = random_operator(n, 4, parts % 2, 100 + (uint64_t)parts);
+            int32_t *part = malloc((size_t)n * sizeof *part);
+            for (int64_t i = 0; i < n; i++) part[i] = (int32_t)(lc_rng_next(&rng) % (uint64_t)parts);
+            check_stats(op, parts, part);
+            free(part);
+            lc_csr_free(&op);
+        }
+    }
+}
+
+/* Two 10-cliques joined by one edge: METIS must cut that edge alone. */
+static void test_metis_two_cliques(void)
+{
+    int64_t r[200], c[200], k = 0;
+    for (int half = 0; half < 2; half++)
+        for (int64_t i = 0; i < 10; i++)
+            for (int64_t j = 0; j < 10; j++)
+                if (i != j) r[k] = 10 * half + i, c[k++] = 10 * half + j;
+    r[k] = 3, c[k++] = 15;
+    r[k] = 15, c[k++] = 3;
+    lc_csr_t *op = NULL;
+    LC_ASSERT_OK(lc_csr_from_coo(&op, 20, 20, k, r, c, NULL));
+    int32_t part[20];
+    lc_status st = lc_partition(op, 2, LC_PARTITION_METIS, part);
+    if (st == LC_ERR_UNSUPPORTED) {
+        lc_csr_free(&op);
+        lc_test_skip("built without METIS");
+        return;
+    }
+    LC_ASSERT_OK(st);
+    check_assigned(part, 20, 2);
+    for (int64_t i = 1; i < 10; i++) {
+        CU_ASSERT_EQUAL(part[i], part[0]);
+        CU_ASSERT_EQUAL(part[10 + i], part[10]);
+    }
+    lc_partition_stats s;
+    LC_ASSERT_OK(lc_partition_stats_of(op, 2, part, &s));
+    CU_ASSERT_EQUAL(s.edge_cut, 2); /* the bridge, stored both ways */
+    CU_ASSERT_EQUAL(s.halo_max, 1);
+    check_stats(op, 2, part);
+    lc_csr_free(&op);
+}
+
+/* A grid numbered at random: METIS finds the locality the numbering hides
+ * (a far smaller cut than blocks), balanced, deterministic, counts exact. */
+static void test_metis_grid(void)
+{
+    const int64_t nx = 24, ny = 20, n = nx * ny;
+    int64_t perm[24 * 20];
+    lc_rng_t rng;
+    lc_rng_seed(&rng, 3);
+    for (int64_t i = 0; i < n; i++) perm[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) {
+        const int64_t j = (int64_t)(lc_rng_next(&rng) % (uint64_t)(i + 1)), t = perm[i];
+        perm[i] = perm[j], perm[j] = t;
+    }
+    lc_csr_t *op = grid_operator(nx, ny, perm);
+    int32_t part[24 * 20], again[24 * 20], block[24 * 20];
+    lc_status st = lc_partition(op, 4, LC_PARTITION_METIS, part);
+    if (st == LC_ERR_UNSUPPORTED) {
+        lc_csr_free(&op);
+        lc_test_skip("built without METIS");
+        return;
+    }
+    LC_ASSERT_OK(st);
+    check_assigned(part, n, 4);
+    LC_ASSERT_OK(lc_partition(op, 4, LC_PARTITION_METIS, again));
+    CU_ASSERT(memcmp(part, again, sizeof part) == 0);
+    LC_ASSERT_OK(lc_partition(op, 4, LC_PARTITION_BLOCK, block));
+    lc_partition_stats sm, sb;
+    LC_ASSERT_OK(lc_partition_stats_of(op, 4, part, &sm));
+    LC_ASSERT_OK(lc_partition_stats_of(op, 4, block, &sb));
+    /* a 24 × 20 grid in 4 parts: two straight cuts cost 2·(20 + 24) nonzeros */
+    CU_ASSERT(sm.edge_cut <= 2 * 2 * (20 + 24) * 3 / 2);
+    CU_ASSERT(sm.edge_cut * 5 < sb.edge_cut);
+    CU_ASSERT(sm.rows_max <= (n / 4) * 103 / 100 + 1); /* METIS's 3% imbalance */
+    check_stats(op, 4, part);
+    lc_csr_free(&op);
+}
+
+static void test_bad_arguments(void)
+{
+    lc_csr_t *op = random_operator(10, 4, true, 5), *rect = NULL;
+    int64_t r[1] = {0}, c[1] = {2};
+    LC_ASSERT_OK(lc_csr_from_coo(&rect, 2, 3, 1, r, c, NULL));
+    int32_t part[10];
+    for (int method = 0; method < 2; method++) {
+        LC_ASSERT_STATUS(lc_partition(op, 0, method, part), LC_ERR_INVALID_ARG);
+        LC_ASSERT_ERROR_HAS("at least 1");
+        LC_ASSERT_STATUS(lc_partition(op, -3, method, part), LC_ERR_INVALID_ARG);
+        LC_ASSERT_STATUS(lc_partition(op, 11, method, part), LC_ERR_INVALID_ARG);
+        LC_ASSERT_ERROR_HAS("11 parts for 10 rows");
+        LC_ASSERT_STATUS(lc_partition(NULL, 2, method, part), LC_ERR_INVALID_ARG);
+        LC_ASSERT_STATUS(lc_partition(op, 2, method, NULL), LC_ERR_INVALID_ARG);
+        LC_ASSERT_STATUS(lc_partition(rect, 1, method, part), LC_ERR_INVALID_ARG);
+        LC_ASSERT_ERROR_HAS("not square");
+    }
+    LC_ASSERT_STATUS(lc_partition(op, 2, (lc_partition_method)7, part), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("unknown partition method 7");
+    lc_partition_stats s;
+    memset(part, 0, sizeof part);
+    part[4] = 2;
+    LC_ASSERT_STATUS(lc_partition_stats_of(op, 2, part, &s), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("row 4 is in part 2");
+    part[4] = -1;
+    LC_ASSERT_STATUS(lc_partition_stats_of(op, 2, part, &s), LC_ERR_INVALID_ARG);
+    LC_ASSERT_STATUS(lc_partition_stats_of(op, 0, part, &s), LC_ERR_INVALID_ARG);
+    LC_ASSERT_STATUS(lc_partition_stats_of(op, 2, NULL, &s), LC_ERR_INVALID_ARG);
+    LC_ASSERT_STATUS(lc_partition_stats_of(NULL, 2, part, &s), LC_ERR_INVALID_ARG);
+    lc_csr_free(&op);
+    lc_csr_free(&rect);
+}
+
+/* Without MPI, or in a process that mpirun did not start: a job of one, and
+ * the handle's accessors accept NULL. */
+static void test_dist_single(void)
+{
+    CU_ASSERT_EQUAL(lc_dist_rank(NULL), 0);
+    CU_ASSERT_EQUAL(lc_dist_size(NULL), 1);
+    LC_ASSERT_STATUS(lc_dist_set_check(NULL, 1), LC_ERR_INVALID_ARG);
+    lc_dist_t *d = NULL;
+    lc_dist_free(&d);
+    lc_dist_abort(NULL, 1); /* nothing to stop */
+    LC_ASSERT_STATUS(lc_dist_init(NULL, NULL, NULL), LC_ERR_INVALID_ARG);
+}
+
+int main(void)
+{
+    static const lc_test_case cases[] = {
+        {"block partition: contiguous, sizes within one, exact counts", test_block},
+        {"stats of random partitions = brute force", test_stats_brute_force},
+        {"METIS cuts the bridge of two cliques", test_metis_two_cliques},
+        {"METIS on a scrambled grid: small cut, balanced, deterministic", test_metis_grid},
+        {"bad arguments: P < 1, P > n, NULL, not square, parts out of range", test_bad_arguments},
+        {"a job of one without mpirun", test_dist_single},
+        {NULL, NULL},
+    };
+    return lc_test_main("partition", cases);
+}
