@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lconv.h"
+#include "lcnet_partition.h"
 
 /* Exit codes: documented in lcnet.1 (EXIT STATUS). */
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -213,12 +214,15 @@ static void print_help(FILE *out, int command)
         fputs("usage: lcnet train [--data SPEC] [--model SPEC] [options]\n"
               "       lcnet eval [--data SPEC] [--model SPEC] --load CKPT [options]\n"
               "       lcnet compare [--data SPEC] [--models 'SPEC;SPEC;...'] [options]\n"
+              "       lcnet partition (--data SPEC | --file FILE) --parts P[,P...] [options]\n"
               "       lcnet --help | --version\n\n"
               "Graph neural networks for node classification with lconv.\n\n"
               "commands:\n"
               "  train    train a model (with --seeds N, N times) and print a result table\n"
               "  eval     evaluate a checkpoint written by 'lcnet train --save'\n"
-              "  compare  train several models with the same seeds and print one table\n\n"
+              "  compare  train several models with the same seeds and print one table\n"
+              "  partition  split the graph into parts and report the halo exchanges\n"
+              "           of full-graph training (lcnet partition --help)\n\n"
               "options:\n",
               out);
         print_options(out, CMD_ALL);
@@ -913,7 +917,7 @@ static int run_compare(const options *o, const char *const *specs, int count)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) return usage_error("missing command (train, eval or compare)");
+    if (argc < 2) return usage_error("missing command (train, eval, compare or partition)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         print_help(stdout, 0);
@@ -923,6 +927,7 @@ int main(int argc, char **argv)
         printf("lcnet (lconv) %s\n", lc_version());
         return EXIT_OK;
     }
+    if (strcmp(cmd, "partition") == 0) return lcnet_partition(argc - 2, argv + 2);
     int command;
     if (strcmp(cmd, "train") == 0)
         command = CMD_TRAIN;
