@@ -1088,6 +1088,14 @@ int lc_dist_size(const lc_dist_t *d);
  * default). Errors: LC_ERR_INVALID_ARG (every < 0). Cost: one small
  * collective and one pass over the parameters per check. */
 lc_status lc_dist_set_check(lc_dist_t *d, int every);
+/* Watchdog: when one collective of training has waited more than `seconds`
+ * for the other ranks (one of them stopped, deadlocked or unreachable: MPI
+ * itself never times out), print which and end this process with exit code
+ * LC_DIST_TIMEOUT_EXIT, so that mpirun ends the job (0 = off, the default; a
+ * rank that dies is already seen by mpirun). Runs a thread. Errors:
+ * LC_ERR_INVALID_ARG (NULL, seconds < 0), LC_ERR_BACKEND (no thread). */
+#define LC_DIST_TIMEOUT_EXIT 3
+lc_status lc_dist_set_timeout(lc_dist_t *d, double seconds);
 /* End every process of the job now (MPI_Abort with exit code `code`): for an
  * error that only some ranks saw, after which the others would wait forever
  * in the next collective. Does nothing with one rank or NULL. */

@@ -7,6 +7,9 @@
 
 #ifdef LC_HAVE_MPI
 #include <mpi.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 #endif
 
 struct lc_dist {
@@ -18,6 +21,14 @@ struct lc_dist {
     MPI_Comm comm;
     MPI_Op sum_in_order;
     bool finalize; /* lc_dist_init initialised MPI */
+    /* lc_dist_set_timeout: a thread that ends the process when one collective
+     * has waited longer than `timeout` seconds (in_call names it, since `since`) */
+    double timeout;
+    bool watching, stop;
+    pthread_t watchdog;
+    pthread_mutex_t mu;
+    const char *in_call;
+    double since;
 #endif
 };
 
@@ -46,6 +57,73 @@ double *lc_i_dist_buffer(lc_dist_t *d, int64_t n)
 
 #ifdef LC_HAVE_MPI
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The watchdog: MPI cannot time a collective out, and a rank that hangs
+ * (stopped, deadlocked, its node unreachable) would hold the others forever.
+ * Ending this process makes mpirun end the job. */
+static void *watch(void *arg)
+{
+    lc_dist_t *d = arg;
+    const struct timespec tick = {0, 100 * 1000 * 1000};
+    for (;;) {
+        pthread_mutex_lock(&d->mu);
+        const bool stop = d->stop;
+        const char *call = d->in_call;
+        const double waited = call ? now_seconds() - d->since : 0;
+        pthread_mutex_unlock(&d->mu);
+        if (stop) return NULL;
+        if (call && waited > d->timeout) {
+            fprintf(stderr,
+                    "lc_dist: rank %d of %d waited %.0f s in %.*s for the other ranks (timeout "
+                    "%g s): one of them is stuck or gone; ending this process\n",
+                    d->rank, d->size, waited, (int)strcspn(call, "("), call, d->timeout);
+            fflush(stderr);
+            _exit(LC_DIST_TIMEOUT_EXIT);
+        }
+        nanosleep(&tick, NULL);
+    }
+}
+
+static void watch_begin(lc_dist_t *d, const char *call)
+{
+    if (!d->watching) return;
+    pthread_mutex_lock(&d->mu);
+    d->in_call = call;
+    d->since = now_seconds();
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void watch_end(lc_dist_t *d)
+{
+    if (!d->watching) return;
+    pthread_mutex_lock(&d->mu);
+    d->in_call = NULL;
+    pthread_mutex_unlock(&d->mu);
+}
+
+lc_status lc_dist_set_timeout(lc_dist_t *d, double seconds)
+{
+    LC_CHECK_ARG(d, "the communicator is NULL");
+    LC_CHECK_ARG(seconds >= 0 && seconds < 1e9, "timeout %g s is not in [0, 1e9)", seconds);
+    d->timeout = seconds;
+    if (seconds > 0 && !d->watching) {
+        if (pthread_mutex_init(&d->mu, NULL))
+            return LC_ERROR(LC_ERR_BACKEND, "cannot create the watchdog's mutex");
+        if (pthread_create(&d->watchdog, NULL, watch, d)) {
+            pthread_mutex_destroy(&d->mu);
+            return LC_ERROR(LC_ERR_BACKEND, "cannot start the watchdog thread");
+        }
+        d->watching = true;
+    }
+    return LC_OK;
+}
+
 /* An MPI error code as an lconv error naming the call and the rank. */
 static lc_status mpi_error(const lc_dist_t *d, int code, const char *call, const char *func)
 {
@@ -57,7 +135,9 @@ static lc_status mpi_error(const lc_dist_t *d, int code, const char *call, const
 }
 #define MPI_TRY(call)                                                                          \
     do {                                                                                       \
+        watch_begin(d, #call);                                                                 \
         int mpi_rc_ = (call);                                                                  \
+        watch_end(d);                                                                          \
         if (mpi_rc_ != MPI_SUCCESS) return mpi_error(d, mpi_rc_, #call, __func__);             \
     } while (0)
 
@@ -123,6 +203,13 @@ void lc_dist_free(lc_dist_t **pd)
 {
     if (!pd || !*pd) return;
     lc_dist_t *d = *pd;
+    if (d->watching) {
+        pthread_mutex_lock(&d->mu);
+        d->stop = true;
+        pthread_mutex_unlock(&d->mu);
+        pthread_join(d->watchdog, NULL);
+        pthread_mutex_destroy(&d->mu);
+    }
     if (d->sum_in_order != MPI_OP_NULL) MPI_Op_free(&d->sum_in_order);
     if (d->comm != MPI_COMM_NULL) MPI_Comm_free(&d->comm);
     if (d->finalize) MPI_Finalize();
@@ -198,6 +285,13 @@ void lc_dist_free(lc_dist_t **pd)
 }
 
 void lc_dist_abort(lc_dist_t *d, int code) { (void)d, (void)code; }
+
+lc_status lc_dist_set_timeout(lc_dist_t *d, double seconds)
+{
+    (void)seconds;
+    LC_CHECK_ARG(d, "the communicator is NULL");
+    return LC_ERROR(LC_ERR_UNSUPPORTED, "lconv was built without MPI");
+}
 
 static lc_status no_mpi(void)
 {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed rank stops the job, disagreeing ranks are refused.
+# test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed or stopped rank ends the job, disagreeing ranks are refused.
 # Run by `make check` (LCNET, LCONV_DATA_DIR set). POSIX sh. Ends with
 # "mpi: N passed, N failed, N skipped"; exit 77 when mpirun is absent, lconv was
 # built without MPI, the MNIST test set is absent, or the build is sanitized.
@@ -185,6 +185,38 @@ else
     kill -9 $tpid 2>/dev/null
     wait $tpid 2>/dev/null
     bad "a killed rank: the job wrote no checkpoint to wait for, or its ranks were not found"
+fi
+
+# ---------- a stopped rank (SIGSTOP: alive but silent, which mpirun cannot
+# see): the other's watchdog (--dist-timeout) ends it, and so the job
+rm -f "$T/stop.ckpt"
+# shellcheck disable=SC2086
+timeout -k 10 $LIMIT $MPIRUN -np 2 "$LCNET" train --data "$DATA" $args --epochs 100000 \
+    --patience 0 --quiet --checkpoint-every 1 --save "$T/stop.ckpt" --dist-timeout 3 \
+    >"$T/stop.out" 2>"$T/err" </dev/null &
+tpid=$!
+i=0
+while [ ! -f "$T/stop.ckpt" ] && [ $i -lt 600 ] && kill -0 $tpid 2>/dev/null; do
+    sleep 0.2
+    i=$((i + 1))
+done
+mpid=$(pgrep -P $tpid | head -1)
+victim=""
+[ -n "$mpid" ] && victim=$(pgrep -P "$mpid" | tail -1)
+if [ -f "$T/stop.ckpt" ] && [ -n "$victim" ]; then
+    kill -STOP "$victim"
+    wait $tpid
+    rc=$?
+    kill -9 "$victim" 2>/dev/null # in case the job left it behind
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "rank [01] of 2 waited .* for the other ranks" "$T/err"; then
+        ok "a stopped rank: the other times out with a message and the job ends (exit $rc)"
+    else
+        bad "a stopped rank" "exit $rc"
+    fi
+else
+    kill -9 $tpid 2>/dev/null
+    wait $tpid 2>/dev/null
+    bad "a stopped rank: the job wrote no checkpoint to wait for, or its ranks were not found"
 fi
 
 finish

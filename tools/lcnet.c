@@ -63,6 +63,7 @@ typedef struct {
     int distributed;      /* --distributed: join the MPI job even if no launcher is seen */
     int checkpoint_every; /* write --save every N epochs (0: at the end only) */
     int dist_check;       /* data-parallel: compare parameter checksums every N steps */
+    double dist_timeout;  /* data-parallel: end the job when a collective waits longer */
     lc_dist_t *dist;      /* the MPI job (NULL: this process alone) */
 } options;
 
@@ -94,6 +95,7 @@ typedef enum {
     OPT_DISTRIBUTED,
     OPT_CKPT_EVERY,
     OPT_DIST_CHECK,
+    OPT_DIST_TIMEOUT,
     OPT_HELP
 } opt_id;
 
@@ -146,6 +148,8 @@ static const struct {
      "also write --save every N epochs, to resume from (first seed)"},
     {OPT_DIST_CHECK, "--dist-check", "N", CMD_TRAIN,
      "data-parallel debug: compare the ranks' parameter checksums every N steps"},
+    {OPT_DIST_TIMEOUT, "--dist-timeout", "S", CMD_TRAIN | CMD_EVAL,
+     "data-parallel: end the job when a rank waits more than S s for the others (0 = never)"},
     {OPT_HELP, "--help", NULL, CMD_ALL, "show this help and exit"},
 };
 #define N_OPTIONS (sizeof option_table / sizeof option_table[0])
@@ -429,6 +433,9 @@ static int parse_options(int argc, char **argv, int first, int command, options 
             break;
         case OPT_DIST_CHECK:
             rc = parse_int(name, val, 1, 1000000000, &o->dist_check);
+            break;
+        case OPT_DIST_TIMEOUT:
+            rc = parse_double(name, val, 0, 0, 1e8, 0, "in [0, 1e8]", &o->dist_timeout);
             break;
         case OPT_HELP:
             print_help(stdout, command);
@@ -991,6 +998,8 @@ int main(int argc, char **argv)
      * (the others would wait for it in the next collective). */
     if (lc_dist_init(&job, &argc, &argv) != LC_OK) return runtime_error();
     if (o.dist_check && lc_dist_set_check(job, o.dist_check) != LC_OK) return runtime_error();
+    if (o.dist_timeout > 0 && lc_dist_set_timeout(job, o.dist_timeout) != LC_OK)
+        return runtime_error();
     o.dist = job;
     if (lc_dist_rank(job) > 0 && !freopen("/dev/null", "w", stdout)) {
         fprintf(stderr, "lcnet: rank %d: cannot silence stdout: %s\n", lc_dist_rank(job),
