@@ -150,21 +150,36 @@ else
     bad "node-level data under mpirun" "exit $rc"
 fi
 
+# start_job NAME ARGS...: a long 2-rank run in the background ($tpid) that writes
+# $T/NAME.ckpt every epoch; returns once the first is there, with $victim the pid
+# of its last rank. Fails (the job ended) when there is no checkpoint or rank.
+start_job() {
+    name=$1
+    shift
+    rm -f "$T/$name.ckpt"
+    # shellcheck disable=SC2086
+    timeout -k 10 $LIMIT $MPIRUN -np 2 "$LCNET" train --data "$DATA" $args --epochs 100000 \
+        --patience 0 --quiet --checkpoint-every 1 --save "$T/$name.ckpt" "$@" \
+        >"$T/$name.out" 2>"$T/err" </dev/null &
+    tpid=$!
+    i=0
+    while [ ! -f "$T/$name.ckpt" ] && [ $i -lt 600 ] && kill -0 $tpid 2>/dev/null; do
+        sleep 0.2
+        i=$((i + 1))
+    done
+    mpid=$(pgrep -P $tpid | head -1)
+    victim=""
+    [ -n "$mpid" ] && victim=$(pgrep -P "$mpid" | tail -1)
+    [ -f "$T/$name.ckpt" ] && [ -n "$victim" ] && return 0
+    kill -TERM $tpid 2>/dev/null # timeout passes it on to mpirun, which ends its ranks
+    wait $tpid 2>/dev/null
+    bad "$name: the job wrote no checkpoint to wait for, or its ranks were not found"
+    return 1
+}
+
 # ---------- a killed rank: the others stop with an error instead of waiting,
 # and the last checkpoint resumes on another number of ranks
-# shellcheck disable=SC2086
-timeout -k 10 $LIMIT $MPIRUN -np 2 "$LCNET" train --data "$DATA" $args --epochs 100000 \
-    --patience 0 --quiet --checkpoint-every 1 --save "$T/kill.ckpt" >"$T/kill.out" 2>"$T/err" </dev/null &
-tpid=$!
-i=0
-while [ ! -f "$T/kill.ckpt" ] && [ $i -lt 600 ] && kill -0 $tpid 2>/dev/null; do
-    sleep 0.2
-    i=$((i + 1))
-done
-mpid=$(pgrep -P $tpid | head -1)
-victim=""
-[ -n "$mpid" ] && victim=$(pgrep -P "$mpid" | tail -1)
-if [ -f "$T/kill.ckpt" ] && [ -n "$victim" ]; then
+if start_job kill; then
     kill -9 "$victim"
     wait $tpid
     rc=$?
@@ -181,29 +196,11 @@ if [ -f "$T/kill.ckpt" ] && [ -n "$victim" ]; then
     else
         bad "resume after the kill" "exit $rc"
     fi
-else
-    kill -9 $tpid 2>/dev/null
-    wait $tpid 2>/dev/null
-    bad "a killed rank: the job wrote no checkpoint to wait for, or its ranks were not found"
 fi
 
 # ---------- a stopped rank (SIGSTOP: alive but silent, which mpirun cannot
 # see): the other's watchdog (--dist-timeout) ends it, and so the job
-rm -f "$T/stop.ckpt"
-# shellcheck disable=SC2086
-timeout -k 10 $LIMIT $MPIRUN -np 2 "$LCNET" train --data "$DATA" $args --epochs 100000 \
-    --patience 0 --quiet --checkpoint-every 1 --save "$T/stop.ckpt" --dist-timeout 3 \
-    >"$T/stop.out" 2>"$T/err" </dev/null &
-tpid=$!
-i=0
-while [ ! -f "$T/stop.ckpt" ] && [ $i -lt 600 ] && kill -0 $tpid 2>/dev/null; do
-    sleep 0.2
-    i=$((i + 1))
-done
-mpid=$(pgrep -P $tpid | head -1)
-victim=""
-[ -n "$mpid" ] && victim=$(pgrep -P "$mpid" | tail -1)
-if [ -f "$T/stop.ckpt" ] && [ -n "$victim" ]; then
+if start_job stop --dist-timeout 3; then
     kill -STOP "$victim"
     wait $tpid
     rc=$?
@@ -213,10 +210,6 @@ if [ -f "$T/stop.ckpt" ] && [ -n "$victim" ]; then
     else
         bad "a stopped rank" "exit $rc"
     fi
-else
-    kill -9 $tpid 2>/dev/null
-    wait $tpid 2>/dev/null
-    bad "a stopped rank: the job wrote no checkpoint to wait for, or its ranks were not found"
 fi
 
 finish
