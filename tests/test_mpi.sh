@@ -2,7 +2,7 @@
 # test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed or stopped rank ends the job, disagreeing ranks are refused.
 # Run by `make check` (LCNET, LCONV_DATA_DIR set). POSIX sh. Ends with
 # "mpi: N passed, N failed, N skipped"; exit 77 when mpirun is absent, lconv was
-# built without MPI, the MNIST test set is absent, or the build is sanitized.
+# built without MPI, or the MNIST test set is absent.
 
 suite=mpi
 . "$(dirname "$0")/examples.sh"
@@ -12,11 +12,14 @@ LCNET=${LCNET:-./lcnet}
 [ -x "$LCNET" ] || skip "LCNET is not set to the built lcnet program ('$LCNET')"
 CMP="$build/tests/ckpt_compare"
 [ -x "$CMP" ] || skip "$CMP is not built"
-# Open MPI's own allocations are not freed at exit and its shared-memory
-# transport trips AddressSanitizer's leak check in every rank: the sanitized
-# build runs the C suites (test_partition among them) but not this one.
+# Open MPI leaves allocations of its own unfreed at exit (ompi_op_base_op_select
+# and others), which LeakSanitizer reports in every rank: the sanitized build
+# runs this suite with AddressSanitizer's access checks but not its leak check
+# (the C suites run under valgrind's for lconv's own code).
 if grep -q -- '--enable-sanitizers' "$build/config.status" 2>/dev/null; then
-    skip "sanitized build: Open MPI's runtime is not sanitizer-clean"
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+    export ASAN_OPTIONS
+    echo "sanitized build: ASAN_OPTIONS=$ASAN_OPTIONS (Open MPI's own allocations)"
 fi
 MNIST="${LCONV_DATA_DIR:-}/mnist-test"
 [ -f "$MNIST/t10k-images-idx3-ubyte.gz" ] || skip "no MNIST test set under LCONV_DATA_DIR (${LCONV_DATA_DIR:-unset})"
@@ -200,7 +203,7 @@ fi
 
 # ---------- a stopped rank (SIGSTOP: alive but silent, which mpirun cannot
 # see): the other's watchdog (--dist-timeout) ends it, and so the job
-if start_job stop --dist-timeout 3; then
+if start_job stop --dist-timeout 10; then
     kill -STOP "$victim"
     wait $tpid
     rc=$?
