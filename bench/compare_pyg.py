@@ -104,9 +104,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="processes per side, case and thread count")
     ap.add_argument("--mem-limit-gib", type=float, default=12.0,
                     help="a PyG run needing more than this ends as 'out of memory' (protects the machine)")
-    ap.add_argument("--ours-env", default="OMP_WAIT_POLICY=passive",
-                    help="environment for our runs (OpenMP workers sleep instead of spinning against "
-                         "OpenBLAS's threads); empty for none")
+    ap.add_argument("--env", default="OMP_WAIT_POLICY=passive",
+                    help="environment of both sides' runs (default: OpenMP workers sleep between "
+                         "parallel regions instead of spinning, which on a shared machine stalls "
+                         "every barrier, ours and torch's alike); empty for none")
     ap.add_argument("--no-append", action="store_true", help="print only; leave bench/RESULTS.md alone")
     args = ap.parse_args()
 
@@ -144,9 +145,9 @@ def main():
             path = os.path.join(work, data + ".lcb")
             for t in threads:
                 ours_env = dict(base, OMP_NUM_THREADS=str(t))
-                for kv in args.ours_env.split():
+                for kv in args.env.split():
                     k, v = kv.split("=", 1)
-                    ours_env[k] = v
+                    base[k] = ours_env[k] = v
                 pyg_env = dict(base, OMP_NUM_THREADS=str(t), MKL_NUM_THREADS=str(t))
                 fails = failed.setdefault(c, {})  # a form out of memory at one thread count is at all
                 r = res.setdefault((c, t), dict(ours=[], ours_rss=0.0, pyg={f: [] for f in FORMS[kind]},
@@ -208,8 +209,8 @@ def main():
 **Command:** `{cmd.strip()}` (from the build folder). **Date:** {started:%a %b %d %Y %H:%M} UTC.
 **Machine:** {machine()}; 1-minute load average {load_before} before, {load_after} after.
 **Versions:** torch {py['torch']} (CPU kernels), torch_geometric {py['pyg']}, numpy {py['numpy']},
-Python {py['python']}; lconv {git_rev()}. Our runs: `{args.ours_env or 'default environment'}`;
-PyG's: its default (`torch.set_num_threads(T)`, `OMP_NUM_THREADS=T`).
+Python {py['python']}; lconv {git_rev()}. Both sides' runs: `{args.env or 'default environment'}`,
+`OMP_NUM_THREADS=T`; PyG's also `torch.set_num_threads(T)`, `MKL_NUM_THREADS=T`.
 **What is timed:** one full-batch training epoch (forward in training mode, NLL loss on the training
 mask, backward, Adam lr 0.01 with L2 5e-4 on the first layer's weights), one warm-up epoch untimed;
 {args.rounds} processes per side, case and thread count, alternating ours and PyG's; medians and

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "prefetch.h"
+#include "gather.h"
 
 static pthread_mutex_t lazy_mutex;
 static pthread_once_t lazy_once = PTHREAD_ONCE_INIT;
@@ -172,7 +172,7 @@ void lc_i_csr_spmm_vals(const lc_csr_t *a, const float *vals, const float *x, in
                         bool accumulate)
 {
     const int64_t n = a->n_rows, nnz = a->nnz;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * f > 32768)
+#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * f > LC_I_PARALLEL_MIN_WORK)
     for (int64_t r = 0; r < n; r++) {
         float *restrict yr = y + r * f;
         if (!accumulate)

@@ -11,6 +11,24 @@
 static void noop(lc_cgraph_t *cg, lc_i_node *n) { (void)cg, (void)n; }
 
 /* ---------- matmul: C[m,n] = op(A)[m,k] · op(B)[k,n], op = transpose if flagged ---------- */
+extern void openblas_set_num_threads(int num_threads);
+
+/* A GEMM of fewer than 2^22 multiply-adds (about a tenth of a millisecond)
+ * runs on one OpenBLAS thread: handing half of it to a pool thread costs more
+ * than it saves, and whenever that thread is not running at once (any other
+ * busy process) it stalls the call for up to a time slice (bench/NOTES.md:
+ * Cora at 2 threads). Returns whether it changed the count, to restore it. */
+static bool gemm_single(int64_t madds)
+{
+    if (madds >= ((int64_t)1 << 22) || lc_i_threads() == 1) return false;
+    openblas_set_num_threads(1);
+    return true;
+}
+static void gemm_restore(bool changed)
+{
+    if (changed) openblas_set_num_threads(lc_i_threads());
+}
+
 /* A and B as stored: rows and leading dimension (an n-D A without transpose is
  * viewed as [rows, last dim]). */
 static void matmul_fwd(lc_cgraph_t *cg, lc_i_node *n)
@@ -20,8 +38,10 @@ static void matmul_fwd(lc_cgraph_t *cg, lc_i_node *n)
     int lda = (int)lc_i_cols(a), ldb = (int)lc_i_cols(b);
     int m = (int)lc_i_rows(n->value), c = (int)lc_i_cols(n->value);
     int k = ta ? (int)lc_i_rows(a) : lda;
+    const bool single = gemm_single((int64_t)m * c * k);
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m,
                 c, k, 1.0f, a->data, lda, b->data, ldb, 0.0f, n->value->data, c);
+    gemm_restore(single);
 }
 static void matmul_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
@@ -31,6 +51,7 @@ static void matmul_bwd(lc_cgraph_t *cg, lc_i_node *n)
     const int m = (int)lc_i_rows(n->value), c = (int)lc_i_cols(n->value);
     const int k = ta ? (int)lc_i_rows(a->value) : lda;
     const float *dc = n->grad->data, *av = a->value->data, *bv = b->value->data;
+    const bool single = gemm_single((int64_t)m * c * k);
     if (a->grad) {
         if (!ta) /* dA[m,k] += dC · op(B)ᵀ */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasNoTrans : CblasTrans, m, k, c, 1.0f,
@@ -47,6 +68,7 @@ static void matmul_bwd(lc_cgraph_t *cg, lc_i_node *n)
             cblas_sgemm(CblasRowMajor, CblasTrans, ta ? CblasTrans : CblasNoTrans, c, k, m, 1.0f,
                         dc, c, av, lda, 1.0f, b->grad->data, ldb);
     }
+    gemm_restore(single);
 }
 
 /* ---------- spmm: Y = S · X, X viewed as [S.cols, f]; optional dropout on S ---------- */

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "backend.h"
-#include "prefetch.h"
+#include "gather.h"
 
 /* Both ops share one kernel. Tensors are viewed as [n, R, blocks, f]: R gathers
  * the middle dimensions (a batch of images), f is one generator's width.
@@ -109,7 +109,7 @@ void lc_i_edge_conv_fwd(lc_cgraph_t *cg, lc_i_node *node)
     const float *z = lc_i_in(cg, node, 0)->value->data, *w = lc_i_in(cg, node, 1)->value->data;
     float *y = node->value->data;
     const int64_t R = d.R, p = d.p, f = d.f, zp = d.zp, yp = d.yp;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * p * f * R > 65536)
+#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * p * f * R > LC_I_PARALLEL_MIN_WORK)
     for (int64_t v = 0; v < d.n; v++) {
         float *yv = y + v * R * yp * f;
         memset(yv, 0, (size_t)(R * yp * f) * sizeof *yv);
@@ -142,7 +142,7 @@ void lc_i_edge_conv_bwd(lc_cgraph_t *cg, lc_i_node *node)
     const int64_t R = d.R, p = d.p, f = d.f, zp = d.zp, yp = d.yp;
     if (zn->grad) { /* dZ = Σ_i L_iᵀ dY: row u of Lᵀ gathers the edges whose head is u */
         float *dz = zn->grad->data;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * p * f * R > 65536)
+#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * p * f * R > LC_I_PARALLEL_MIN_WORK)
         for (int64_t u = 0; u < d.n; u++) {
             for (int64_t k = at->rowptr[u]; k < at->rowptr[u + 1]; k++) {
                 const int64_t t = at->col[k], e = at->source[k];
@@ -169,7 +169,7 @@ void lc_i_edge_conv_bwd(lc_cgraph_t *cg, lc_i_node *node)
     }
     if (wn->grad) { /* SDDMM on the edge pattern: dw[e,i] = <dY_i[tail], Z_i[head] (− Z_i[tail])> */
         float *dw = wn->grad->data;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * p * f * R > 65536)
+#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * p * f * R > LC_I_PARALLEL_MIN_WORK)
         for (int64_t t = 0; t < d.n; t++) {
             for (int64_t k = a->rowptr[t]; k < a->rowptr[t + 1]; k++) {
                 const int64_t h = a->col[k];

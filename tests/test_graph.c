@@ -590,8 +590,12 @@ static void test_spmm_vs_graphblas(void)
     lc_rng_t rng;
     lc_rng_seed(&rng, 5);
     const int64_t widths[] = {1, 7, 64};
-    const int64_t sizes[][3] = {{50, 30, 200}, {300, 411, 3000}, {1000, 800, 12000}};
-    for (int s = 0; s < 3; s++) {
+    /* the last is large enough (nnz·f > LC_I_PARALLEL_MIN_WORK at f = 64) to
+     * take the kernel's parallel path, which 2 threads then run */
+    const int64_t sizes[][3] = {{50, 30, 200}, {300, 411, 3000}, {1000, 800, 12000},
+                                {4000, 3000, 60000}};
+    LC_ASSERT_OK(lc_set_threads(2));
+    for (int s = 0; s < 4; s++) {
         lc_csr_t *a = random_csr(&rng, sizes[s][0], sizes[s][1], sizes[s][2]);
         for (int wi = 0; wi < 3; wi++) {
             const int64_t f = widths[wi];
@@ -619,6 +623,7 @@ static void test_spmm_vs_graphblas(void)
         }
         lc_csr_free(&a);
     }
+    LC_ASSERT_OK(lc_set_threads(1));
 }
 
 /* The GraphBLAS reference itself against a naive double product. */
@@ -653,7 +658,7 @@ static void test_spmm_threads_bitwise(void)
 {
     lc_rng_t rng;
     lc_rng_seed(&rng, 13);
-    /* large enough (nnz·f > 32768) that the kernel really runs in parallel */
+    /* large enough (nnz·f > LC_I_PARALLEL_MIN_WORK) that the kernel really runs in parallel */
     lc_csr_t *a = random_csr(&rng, 3000, 2000, 40000);
     lc_tensor_t *x = NULL, *y1 = NULL, *y2 = NULL;
     LC_ASSERT_OK(lc_tensor_new2(&x, 2000, 64));

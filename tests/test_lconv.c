@@ -417,6 +417,62 @@ static void test_sddmm_vs_graphblas(void)
     lc_tensor_free(&z0), lc_tensor_free(&w0), lc_tensor_free(&t0);
 }
 
+/* The edge ops on a graph large enough (E·p·f > LC_I_PARALLEL_MIN_WORK) for
+ * their parallel path: forward and every gradient, both ops, both forms, give
+ * the same bits at 1 and 2 threads (each row is reduced by one thread in CSR
+ * order); the serial path is the one checked against dense references above. */
+static void test_edge_ops_threads_bitwise(void)
+{
+    const int64_t n = 3000, p = 4, f = 16;
+    lc_graph_t *g = NULL;
+    LC_ASSERT_OK(lc_graph_erdos_renyi(&g, n, 20000, 23, LC_GRAPH_SYMMETRIZE));
+    const int64_t m = lc_graph_num_edges(g);
+    for (int expand = 0; expand < 2; expand++)
+        for (int form = 0; form < 2; form++) {
+            const lc_lconv_form fm = form ? LC_LCONV_ADJACENCY : LC_LCONV_VECTOR_FIELD;
+            const int64_t zw = expand ? f : p * f, yw = expand ? p * f : f;
+            float *out[2][3] = {{NULL}};
+            for (int run = 0; run < 2; run++) {
+                LC_ASSERT_OK(lc_set_threads(run + 1));
+                lc_rng_t rng;
+                lc_rng_seed(&rng, 29);
+                lc_tensor_t *z0 = NULL, *w0 = NULL, *t0 = NULL;
+                LC_ASSERT_OK(lc_tensor_new2(&z0, n, zw));
+                LC_ASSERT_OK(lc_tensor_new2(&w0, m, p));
+                LC_ASSERT_OK(lc_tensor_new2(&t0, n, yw));
+                for (int64_t i = 0; i < z0->numel; i++) z0->data[i] = lc_rng_normal(&rng);
+                for (int64_t i = 0; i < w0->numel; i++) w0->data[i] = lc_rng_normal(&rng);
+                for (int64_t i = 0; i < t0->numel; i++) t0->data[i] = lc_rng_normal(&rng);
+                lc_cgraph_t *cg = NULL;
+                lc_node z, w, y, t, loss;
+                LC_ASSERT_OK(lc_cg_new(&cg, 1));
+                LC_ASSERT_OK(lc_cg_parameter(cg, z0, "z", &z));
+                LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
+                LC_ASSERT_OK(expand ? lc_cg_edge_expand(cg, g, z, w, fm, &y)
+                                    : lc_cg_edge_conv(cg, g, z, w, fm, &y));
+                LC_ASSERT_OK(lc_cg_constant(cg, t0, &t));
+                LC_ASSERT_OK(lc_cg_mse(cg, y, t, &loss));
+                LC_ASSERT_OK(lc_cg_compile(cg, loss));
+                LC_ASSERT_OK(lc_cg_forward(cg, 0));
+                LC_ASSERT_OK(lc_cg_backward(cg));
+                const lc_tensor_t *got[3] = {lc_cg_value(cg, y), lc_cg_grad(cg, z), lc_cg_grad(cg, w)};
+                for (int k = 0; k < 3; k++) {
+                    out[run][k] = malloc((size_t)got[k]->numel * sizeof(float));
+                    memcpy(out[run][k], got[k]->data, (size_t)got[k]->numel * sizeof(float));
+                }
+                lc_cg_free(&cg);
+                lc_tensor_free(&z0), lc_tensor_free(&w0), lc_tensor_free(&t0);
+            }
+            const int64_t len[3] = {n * yw, n * zw, m * p};
+            for (int k = 0; k < 3; k++) {
+                CU_ASSERT_EQUAL(memcmp(out[0][k], out[1][k], (size_t)len[k] * sizeof(float)), 0);
+                free(out[0][k]), free(out[1][k]);
+            }
+        }
+    LC_ASSERT_OK(lc_set_threads(1));
+    lc_graph_free(&g);
+}
+
 int main(void)
 {
     static const lc_test_case cases[] = {{"lconv vector field vs dense", test_lconv_vf},
@@ -431,6 +487,7 @@ int main(void)
                                          {"frozen generators", test_frozen},
                                          {"gcn = one-generator lconv", test_gcn_is_lconv_special_case},
                                          {"SDDMM vs GraphBLAS masked mxm", test_sddmm_vs_graphblas},
+                                         {"edge ops: same bits at 1 and 2 threads", test_edge_ops_threads_bitwise},
                                          {NULL, NULL}};
     return lc_test_main("lconv", cases);
 }

@@ -1,6 +1,6 @@
-/* prefetch.h — software prefetch of the dense rows a sparse kernel gathers next (SpMM, edge ops). */
-#ifndef LC_PREFETCH_H
-#define LC_PREFETCH_H
+/* gather.h — tuning shared by the kernels that gather rows by column index (CSR SpMM, L-conv edge ops). */
+#ifndef LC_GATHER_H
+#define LC_GATHER_H
 
 #include <stdint.h>
 
@@ -8,8 +8,14 @@
  * picked by column indices, which the hardware prefetcher cannot predict: on
  * the arxiv-like graph each row is a cache miss to memory, and asking for the
  * row a few nonzeros early overlaps those misses (bench/NOTES.md: f = 256
- * SpMM about 2-3x faster). The exact distance matters little between 4 and 16. */
+ * SpMM 3.6x faster). The distance matters little between 4 and 16. */
 enum { LC_I_PREFETCH_AHEAD = 8 };
+
+/* Multiply-adds below which a gather kernel runs on one thread: waking a
+ * second one costs tens of microseconds on a quiet machine and up to a
+ * scheduler time slice on a busy one, more than ~2^20 multiply-adds (a few
+ * hundred microseconds) take (bench/NOTES.md: Cora at 2 threads). */
+#define LC_I_PARALLEL_MIN_WORK ((int64_t)1 << 20)
 
 /* Ask for the f floats at row (every 64-byte line of it), for reading. */
 static inline void lc_i_prefetch_row(const float *row, int64_t f)
