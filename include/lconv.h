@@ -1101,6 +1101,35 @@ lc_status lc_dist_set_timeout(lc_dist_t *d, double seconds);
  * in the next collective. Does nothing with one rank or NULL. */
 void lc_dist_abort(lc_dist_t *d, int code);
 
+/* The building block of full-graph partitioned training: an operator A whose
+ * rows are split over the ranks by a partition. Rank r owns the rows i with
+ * part[i] = r (in ascending order) and their feature rows; an SpMM receives the
+ * rows of X it reads from their owners (its halo) over MPI neighbourhood
+ * collectives, and the transposed SpMM (the backward pass) sends the halo's
+ * contributions back to the owners, which add them in a fixed order. */
+typedef struct lc_dist_op lc_dist_op_t;
+/* Collective. Every rank passes the same a (n × n) and part (n entries in
+ * [0, size)); each keeps its rows. Errors: LC_ERR_INVALID_ARG (NULL, a not
+ * square, a part outside [0, size)), LC_ERR_UNSUPPORTED (no MPI),
+ * LC_ERR_BACKEND, LC_ERR_OUT_OF_MEMORY. Cost: O(nnz + n) on every rank. */
+lc_status lc_dist_op_new(lc_dist_op_t **op, lc_dist_t *d, const lc_csr_t *a,
+                         const int32_t *part);
+/* Collective. Accepts NULL; sets *op to NULL. */
+void lc_dist_op_free(lc_dist_op_t **op);
+/* The rows this rank owns, their global ids (ascending), its halo rows. */
+int64_t lc_dist_op_rows(const lc_dist_op_t *op);
+const int64_t *lc_dist_op_row_ids(const lc_dist_op_t *op);
+int64_t lc_dist_op_halo(const lc_dist_op_t *op);
+/* Collective. y = (A·X) on the owned rows, x and y [owned rows, f] (2-D).
+ * Errors: LC_ERR_SHAPE, LC_ERR_BACKEND, LC_ERR_OUT_OF_MEMORY (scratch grows to
+ * the widest f once). Cost: O(nnz_local·f) + the halo: 4·f bytes a row. */
+lc_status lc_dist_op_spmm(lc_dist_op_t *op, const lc_tensor_t *x, lc_tensor_t *y);
+/* Collective. dx = (Aᵀ·dY) on the owned rows: the backward pass of
+ * lc_dist_op_spmm. Errors and cost: the same. */
+lc_status lc_dist_op_spmm_t(lc_dist_op_t *op, const lc_tensor_t *dy, lc_tensor_t *dx);
+/* Bytes this rank has sent in halo exchanges so far. */
+int64_t lc_dist_op_bytes_sent(const lc_dist_op_t *op);
+
 /* Graph partitioning for full-graph training across P processes: each part
  * owns its rows of the graph operator; an SpMM Y = A·X on part p reads the
  * rows of X owned elsewhere that its rows touch (its halo), once forward and,

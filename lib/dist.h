@@ -22,6 +22,36 @@ lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what);
 double *lc_i_dist_buffer(lc_dist_t *d, int64_t n);
 int lc_i_dist_check_every(const lc_dist_t *d);
 
+/* ---------- the partitioned operator (halo.c builds it, mpi.c exchanges its halos) ---------- */
+
+/* One rank's rows of an operator split by a partition: its rows of A with the
+ * columns renumbered [owned rows | halo rows], and who sends what to whom. */
+struct lc_dist_op {
+    lc_dist_t *dist;
+    int64_t n_own, n_halo;
+    int64_t *own;              /* global ids of the owned rows, ascending */
+    lc_csr_t *local, *local_t; /* n_own × (n_own + n_halo), and its transpose */
+    int n_in, n_out;           /* forward: ranks this one receives from / sends to */
+    int *in_rank, *out_rank;   /* ascending */
+    int64_t *in_count;         /* halo rows from each in_rank (halo grouped by owner, then id) */
+    int64_t *out_count;        /* rows sent to each out_rank */
+    int64_t *out_rows;         /* local indices of the rows sent, grouped by out_rank */
+    int64_t n_sent;            /* Σ out_count */
+    float *ext, *buf;          /* scratch: [n_own + n_halo, f] and the packed rows */
+    int64_t ext_cap, buf_cap;
+    int *counts;               /* scratch for MPI's int counts: 4 · (n_in + n_out) */
+    int64_t bytes_sent;
+    void *comm;                /* mpi.c's neighbourhood communicators */
+};
+/* Create the neighbourhood communicators of op (forward: in_rank → this rank
+ * → out_rank; backward the other way). */
+lc_status lc_i_dist_halo_attach(lc_dist_op_t *op);
+void lc_i_dist_halo_detach(lc_dist_op_t *op);
+/* Forward: the rows op->buf[0 .. n_sent·f) go to out_rank; the halo rows arrive
+ * in recv (n_halo · f floats). Backward: recv's halo rows go back to their
+ * owners and op->buf receives n_sent · f floats (one block per out_rank). */
+lc_status lc_i_dist_halo_exchange(lc_dist_op_t *op, int64_t f, float *recv, bool backward);
+
 /* ---------- the trainer's hooks (dist.c) ---------- */
 
 /* More than one rank: the trainer shards its batches. */

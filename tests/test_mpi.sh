@@ -12,6 +12,7 @@ LCNET=${LCNET:-./lcnet}
 [ -x "$LCNET" ] || skip "LCNET is not set to the built lcnet program ('$LCNET')"
 CMP="$build/tests/ckpt_compare"
 [ -x "$CMP" ] || skip "$CMP is not built"
+[ -x "$build/tests/dist_spmm" ] || skip "$build/tests/dist_spmm is not built"
 # Open MPI leaves allocations of its own unfreed at exit (ompi_op_base_op_select
 # and others), which LeakSanitizer reports in every rank: the sanitized build
 # runs this suite with AddressSanitizer's access checks but not its leak check
@@ -85,6 +86,22 @@ for name in lattice lconv; do
             ok "$name: $p ranks, one report (rank 0 prints)"
         else
             bad "$name: $p ranks print $(grep -c '^dataset' "$T/out") reports"
+        fi
+    done
+done
+
+# ---------- the partitioned SpMM (lc_dist_op: halo exchange with neighbourhood
+# collectives, forward and transposed) equals one process's on a random operator
+SPMM="$build/tests/dist_spmm"
+for p in 2 3; do
+    for method in block metis; do
+        run timeout $LIMIT $MPIRUN -np $p "$SPMM" $method 500
+        if [ "$rc" -eq 0 ] && [ "$(grep -c ': ok$' "$T/out")" -eq $p ]; then
+            ok "partitioned SpMM and its transpose, $p ranks, $method parts: one process's within 1e-6"
+        elif [ "$rc" -ne 0 ] && grep -q "without METIS" "$T/err"; then
+            ok "partitioned SpMM, $method: built without METIS"
+        else
+            bad "partitioned SpMM, $p ranks, $method" "exit $rc: $(grep -v ': ok$' "$T/out" | head -3)"
         fi
     done
 done
