@@ -178,8 +178,9 @@ static lc_status grow(float **p, int64_t *cap, int64_t n)
     return LC_OK;
 }
 
-static lc_status check_pair(const lc_dist_op_t *op, const lc_tensor_t *x, const lc_tensor_t *y,
-                            const char *func)
+/* x and y of an SpMM on the owned rows, their width *f, and scratch for it. */
+static lc_status prepare(lc_dist_op_t *op, const lc_tensor_t *x, const lc_tensor_t *y,
+                         const char *func, int64_t *f)
 {
     if (!op || !x || !y) return lc_i_error(LC_ERR_INVALID_ARG, func, "NULL argument");
     if (x->ndim != 2 || y->ndim != 2 || x->shape[0] != op->n_own || y->shape[0] != op->n_own ||
@@ -189,16 +190,17 @@ static lc_status check_pair(const lc_dist_op_t *op, const lc_tensor_t *x, const 
                           (long long)op->n_own, (long long)x->shape[0],
                           (long long)(x->ndim > 1 ? x->shape[1] : 1), (long long)y->shape[0],
                           (long long)(y->ndim > 1 ? y->shape[1] : 1));
-    return LC_OK;
+    *f = x->shape[1];
+    lc_status st = grow(&op->ext, &op->ext_cap, (op->n_own + op->n_halo) * *f);
+    if (!st) st = grow(&op->buf, &op->buf_cap, op->n_sent * *f);
+    return lc_i_error_from(st, func);
 }
 
 lc_status lc_dist_op_spmm(lc_dist_op_t *op, const lc_tensor_t *x, lc_tensor_t *y)
 {
-    lc_status st = check_pair(op, x, y, __func__);
+    int64_t f;
+    lc_status st = prepare(op, x, y, __func__, &f);
     if (st) return st;
-    const int64_t f = x->shape[1];
-    LC_TRY(grow(&op->ext, &op->ext_cap, (op->n_own + op->n_halo) * f));
-    LC_TRY(grow(&op->buf, &op->buf_cap, op->n_sent * f));
     for (int64_t k = 0; k < op->n_sent; k++)
         memcpy(op->buf + k * f, x->data + op->out_rows[k] * f, (size_t)f * sizeof(float));
     memcpy(op->ext, x->data, (size_t)(op->n_own * f) * sizeof(float));
@@ -210,11 +212,9 @@ done:
 
 lc_status lc_dist_op_spmm_t(lc_dist_op_t *op, const lc_tensor_t *dy, lc_tensor_t *dx)
 {
-    lc_status st = check_pair(op, dy, dx, __func__);
+    int64_t f;
+    lc_status st = prepare(op, dy, dx, __func__, &f);
     if (st) return st;
-    const int64_t f = dy->shape[1];
-    LC_TRY(grow(&op->ext, &op->ext_cap, (op->n_own + op->n_halo) * f));
-    LC_TRY(grow(&op->buf, &op->buf_cap, op->n_sent * f));
     lc_i_csr_spmm_raw(op->local_t, dy->data, f, op->ext, false);
     LC_TRY(lc_i_dist_halo_exchange(op, f, op->ext + op->n_own * f, true));
     memcpy(dx->data, op->ext, (size_t)(op->n_own * f) * sizeof(float));

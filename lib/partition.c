@@ -73,8 +73,11 @@ static lc_status metis_parts(const lc_csr_t *a, int parts, int32_t *part)
                                        options, &cut, out);
     if (rc != METIS_OK)
         LC_FAIL(rc == METIS_ERROR_MEMORY ? LC_ERR_OUT_OF_MEMORY : LC_ERR_BACKEND,
-                "METIS_PartGraphKway failed (%d) on %lld rows into %d parts", rc, (long long)n,
-                parts);
+                "METIS_PartGraphKway failed (%s) on %lld rows into %d parts",
+                rc == METIS_ERROR_INPUT    ? "METIS_ERROR_INPUT"
+                : rc == METIS_ERROR_MEMORY ? "METIS_ERROR_MEMORY"
+                                           : "METIS_ERROR, its catch-all",
+                (long long)n, parts);
     for (int64_t i = 0; i < n; i++) part[i] = (int32_t)out[i];
 done:
     lc_i_free(xadj);
