@@ -18,9 +18,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = {
     "cora": ("cora", "gcn:16,relu,dropout:0.5,gcn", "gcn", "16", 0.5, 1 / 5, 20, 99),
     "cora-lconv": ("cora", "lconv:16:p=4,relu,dropout:0.5,lconv:p=4", "lconv", "16", 0.5, 1 / 5, 20, 99),
-    "arxiv-like": ("arxiv", "gcn:256,relu,gcn:256,relu,gcn:40", "gcn", "256,256", 0.0, 1 / 2, 3, 99),
+    "arxiv-like": ("arxiv", "gcn:256,relu,gcn:256,relu,gcn:40", "gcn", "256,256", 0.0, 1 / 2, 2, 99),
     "arxiv-like-lconv": ("arxiv", "lconv:256:p=4,relu,lconv:256:p=4,relu,lconv:40:p=4", "lconv", "256,256",
-                         0.0, 1 / 4, 1, 2),
+                         0.0, 1 / 4, 1, 1),
 }
 # PyG's forms of each model (bench/pyg_epoch.py); the first is its default message passing.
 FORMS = {
