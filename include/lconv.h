@@ -1049,7 +1049,8 @@ lc_status lc_model_save(const lc_model_t *m, const char *path);
 lc_status lc_model_load(lc_model_t *m, const char *path);
 
 /* ======================================================================
- * Scale-out: data-parallel training on MPI, and graph partitioning.
+ * Scale-out on MPI: data-parallel and full-graph partitioned training, and
+ * graph partitioning.
  *
  * Data-parallel training (graph-level data: many samples on one graph) runs
  * the same program in P processes (`mpirun -np P`). Each takes its share of
@@ -1060,8 +1061,20 @@ lc_status lc_model_load(lc_model_t *m, const char *path);
  * parameters, equal to one process's within float rounding. Parameters start
  * from rank 0's; evaluation is split over the ranks and reduced. With dropout
  * each rank draws its own masks (rank 0 the one process's), so runs with
- * dropout differ from one process's. This header needs no mpi.h: the
- * communicator is an opaque handle (lc_dist_t, declared with the models).
+ * dropout differ from one process's.
+ *
+ * Full-graph partitioned training (node-level data: one graph) splits the
+ * nodes over the ranks (METIS parts when built with it, else blocks): each
+ * rank owns its rows of the GCN operator, its feature rows and labels, and
+ * every aggregation exchanges the halo rows it reads with their owners,
+ * forward and backward (lc_dist_op); the parameter gradients are summed over
+ * the ranks in rank order and every rank takes the same optimizer step, equal
+ * to one process's within float rounding. Layers: gcn, linear, relu and
+ * dropout with p = 0 (others: LC_ERR_UNSUPPORTED naming the layer). Each rank
+ * still loads the whole data set; the training state is per part.
+ *
+ * This header needs no mpi.h: the communicator is an opaque handle (lc_dist_t,
+ * declared with the models).
  * ==================================================================== */
 
 /* Join the job that mpirun started: MPI_Init_thread (funneled) unless MPI is

@@ -69,4 +69,20 @@ lc_status lc_i_dist_average(lc_model_t *m, double share, float *loss);
 /* After the optimizer step: the debug check of lc_dist_set_check. */
 lc_status lc_i_dist_after_step(lc_model_t *m);
 
+/* ---------- full-graph partitioned training of node-level data (dist_graph.c) ---------- */
+
+typedef struct lc_i_dist_graph lc_i_dist_graph;
+/* This rank's part of ds (METIS parts, else blocks; its rows, features,
+ * labels, activations) for the model's gcn, linear, relu and dropout-0 layers.
+ * Errors: LC_ERR_UNSUPPORTED naming another layer, those of lc_dist_op_new. */
+lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg,
+                              lc_i_dist_graph **g);
+void lc_i_dist_graph_free(lc_i_dist_graph **g);
+/* One full-graph step: forward and backward on the owned rows with halo
+ * exchanges, gradients summed over the ranks in rank order, optimizer step;
+ * *loss gets the mean training loss over every rank's rows. */
+lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss);
+/* Loss and accuracy of the three masks over every rank's rows. */
+lc_status lc_i_dist_graph_evaluate(lc_model_t *m, lc_i_dist_graph *g, lc_eval_result *res);
+
 #endif

@@ -62,6 +62,7 @@ lc_status lc_model_new(lc_model_t **out)
 void lc_i_model_unbuild(lc_model_t *m)
 {
     lc_optim_free(&m->opt);
+    lc_i_dist_graph_free(&m->dist_graph);
     lc_cg_free(&m->cg);
     lc_i_free(m->param_layer);
     lc_i_free(m->param_decay);
@@ -396,12 +397,6 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     LC_CHECK_ARG(ds->num_classes > 0, "the dataset has no classes (no labels)");
     LC_CHECK_ARG(ds->features || ds->sparse_features || ds->samples,
                  "the dataset has no features");
-    if (lc_i_dist_active(cfg->dist) && !ds->samples)
-        return LC_ERROR(LC_ERR_UNSUPPORTED,
-                        "node-level (full-batch) data cannot train data-parallel over %d ranks: "
-                        "every rank would hold the whole graph; run one process (graph-level "
-                        "data such as mnist:DIR trains data-parallel)",
-                        lc_dist_size(cfg->dist));
     lc_status st = LC_OK;
     lc_i_model_unbuild(m);
     m->classes = ds->num_classes;

@@ -28,6 +28,7 @@ struct lc_model {
     lc_device device;      /* where the graph runs (lc_model_to) */
     lc_dist_t *dist;       /* data-parallel ranks the model was built for (NULL: alone) */
     int64_t dist_steps;    /* optimizer steps since lc_i_dist_begin (the debug check) */
+    struct lc_i_dist_graph *dist_graph; /* node-level data on several ranks: this rank's part */
 };
 
 /* Dropout masks get their own stream, so changing one never shifts the other. */

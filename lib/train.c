@@ -134,6 +134,7 @@ lc_status lc_model_evaluate(lc_model_t *m, const lc_dataset_t *ds, lc_eval_resul
             st = evaluate_samples(m, ds, ds->mask[k], &res->loss[k], &res->accuracy[k]);
         return st;
     }
+    if (m->dist_graph) return lc_i_dist_graph_evaluate(m, m->dist_graph, res);
     if ((st = lc_cg_forward(m->cg, 0))) return st;
     const lc_tensor_t *logp = lc_cg_value(m->cg, m->output);
     for (int k = 0; k < 3; k++) {
@@ -324,6 +325,9 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
             if (ds->mask[0][r] && ds->labels[r] >= 0) order[k++] = r;
     }
     if (lc_i_dist_active(m->dist)) LC_TRY(lc_i_dist_begin(m, cfg, n_train));
+    /* node-level data on several ranks: each trains its part of the graph */
+    if (lc_i_dist_active(m->dist) && !ds->samples && !m->dist_graph)
+        LC_TRY(lc_i_error_from(lc_i_dist_graph_new(m, ds, cfg, &m->dist_graph), __func__));
     if (cfg->log_csv && lc_dist_rank(m->dist) == 0) { /* data-parallel: rank 0 logs */
         log = fopen(cfg->log_csv, "w");
         if (!log) LC_FAIL(LC_ERR_IO, "cannot write '%s': %s", cfg->log_csv, strerror(errno));
@@ -344,6 +348,11 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
             if (has_val)
                 LC_TRY(numeric_context(
                     m, evaluate_samples(m, ds, ds->mask[1], &val_loss, &val_acc), epoch));
+        } else if (m->dist_graph) {
+            LC_TRY(lc_i_dist_graph_step(m, m->dist_graph, &train_loss));
+            lc_eval_result ev;
+            LC_TRY(lc_i_dist_graph_evaluate(m, m->dist_graph, &ev));
+            val_loss = ev.loss[1], val_acc = ev.accuracy[1];
         } else {
             LC_TRY(train_step(m, cfg, epoch, 1.0, &train_loss));
             lc_eval_result ev;
