@@ -84,5 +84,7 @@ void lc_i_dist_graph_free(lc_i_dist_graph **g);
 lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss);
 /* Loss and accuracy of the three masks over every rank's rows. */
 lc_status lc_i_dist_graph_evaluate(lc_model_t *m, lc_i_dist_graph *g, lc_eval_result *res);
+/* Halo bytes this rank has sent while training m (0 when it is not partitioned). */
+int64_t lc_i_dist_graph_bytes(const lc_model_t *m);
 
 #endif

@@ -373,3 +373,8 @@ lc_status lc_i_dist_graph_evaluate(lc_model_t *m, lc_i_dist_graph *g, lc_eval_re
     }
     return LC_OK;
 }
+
+int64_t lc_i_dist_graph_bytes(const lc_model_t *m)
+{
+    return m && m->dist_graph ? lc_dist_op_bytes_sent(m->dist_graph->op) : 0;
+}
