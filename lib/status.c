@@ -14,12 +14,16 @@ static _Thread_local char last_error[LC_ERR_LEN];
 
 lc_status lc_i_error(lc_status status, const char *func, const char *fmt, ...)
 {
-    int off = snprintf(last_error, sizeof last_error, "%s: ", func);
+    /* Formatted aside first: an argument may point into last_error (a message
+     * that re-raises the previous one), and vsnprintf must not overlap it. */
+    char message[LC_ERR_LEN];
+    int off = snprintf(message, sizeof message, "%s: ", func);
     if (off < 0 || off >= LC_ERR_LEN) off = 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error + off, sizeof last_error - (size_t)off, fmt, ap);
+    vsnprintf(message + off, sizeof message - (size_t)off, fmt, ap);
     va_end(ap);
+    memcpy(last_error, message, sizeof last_error);
     return status;
 }
 
