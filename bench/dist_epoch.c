@@ -1,4 +1,5 @@
-/* dist_epoch.c — benchmark, under mpirun: epochs of full-graph partitioned GCN training (lc_model_train over an MPI job) on a benchmark data file; time per epoch and halo bytes. */
+/* dist_epoch.c — benchmark, under mpirun: epochs of full-graph partitioned GCN training
+ * (lc_model_train over an MPI job) on a benchmark data file; time per epoch and halo bytes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,14 @@ int main(int argc, char **argv)
     lc_dist_t *d = NULL;
     lc_status st = lc_dist_init(&d, &argc, &argv);
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--file") && i + 1 < argc) file = argv[++i];
-        else if (!strcmp(argv[i], "--model") && i + 1 < argc) spec = argv[++i];
-        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
-        else file = NULL, i = argc;
+        if (!strcmp(argv[i], "--file") && i + 1 < argc)
+            file = argv[++i];
+        else if (!strcmp(argv[i], "--model") && i + 1 < argc)
+            spec = argv[++i];
+        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc)
+            epochs = atoi(argv[++i]);
+        else
+            file = NULL, i = argc;
     }
     if (!file || epochs < 1) {
         fprintf(stderr, "usage: mpirun -np P dist_epoch --file FILE [--model SPEC] [--epochs N]\n");
@@ -28,16 +33,19 @@ int main(int argc, char **argv)
     lc_train_config cfg = lc_train_defaults();
     cfg.epochs = epochs, cfg.patience = 0, cfg.dropout = 0, cfg.dist = d;
     lc_train_result res;
-    if (st || !all || (st = lc_bench_read_dataset(&ds, file)) || (st = lc_model_from_spec(&m, spec)) ||
-        (st = lc_model_build(m, ds, &cfg)) || (st = lc_model_train(m, ds, &cfg, &res)))
+    if (st || !all || (st = lc_bench_read_dataset(&ds, file)) ||
+        (st = lc_model_from_spec(&m, spec)) || (st = lc_model_build(m, ds, &cfg)) ||
+        (st = lc_model_train(m, ds, &cfg, &res)))
         goto done;
     /* the slowest rank's time and every rank's bytes */
     if ((st = lc_i_dist_gather_u64(d, (uint64_t)(res.seconds * 1e6), all))) goto done;
     double slowest = 0;
-    for (int q = 0; q < lc_dist_size(d); q++) slowest = slowest > all[q] * 1e-6 ? slowest : all[q] * 1e-6;
+    for (int q = 0; q < lc_dist_size(d); q++)
+        slowest = slowest > all[q] * 1e-6 ? slowest : all[q] * 1e-6;
     if ((st = lc_i_dist_gather_u64(d, (uint64_t)lc_i_dist_graph_bytes(m), all))) goto done;
     double bytes = 0;
-    for (int q = 0; q < lc_dist_size(d); q++) bytes += (double)all[q];
+    for (int q = 0; q < lc_dist_size(d); q++)
+        bytes += (double)all[q];
     if (lc_dist_rank(d) == 0)
         printf("ranks %d  model %s  epochs %d  s per epoch %.3f (training step + evaluation)  "
                "halo MB per epoch %.1f  train loss %.6f  test acc %.4f\n",

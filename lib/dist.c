@@ -1,4 +1,5 @@
-/* dist.c — data-parallel training's hooks into the trainer: shards, gradient averaging, agreement checks (no MPI here: mpi.c). */
+/* dist.c — data-parallel training's hooks into the trainer: shards, gradient averaging, agreement
+ * checks (no MPI here: mpi.c). */
 #include <string.h>
 
 #include "dist.h"
@@ -20,7 +21,8 @@ void lc_i_dist_shard(const lc_dist_t *d, int64_t count, int64_t *lo, int64_t *hi
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 {
     const unsigned char *b = data;
-    for (size_t i = 0; i < len; i++) h = (h ^ b[i]) * 0x100000001B3ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ b[i]) * 0x100000001B3ULL;
     return h;
 }
 #define FNV_START 0xCBF29CE484222325ULL
@@ -55,7 +57,8 @@ lc_status lc_i_dist_begin(lc_model_t *m, const lc_train_config *cfg, int64_t n_t
     if (m->device != LC_DEVICE_CPU)
         return lc_i_error(LC_ERR_UNSUPPORTED, "lc_model_train",
                           "data-parallel training runs on the CPU backend only (NCCL is not "
-                          "built): the model is on %s", lc_device_name(m->device));
+                          "built): the model is on %s",
+                          lc_device_name(m->device));
     /* Every rank must walk the same batches the same number of times, or the
      * collectives would pair up the wrong steps: refuse a disagreement now. */
     struct {
@@ -100,7 +103,8 @@ lc_status lc_i_dist_average(lc_model_t *m, double share, float *loss)
     for (int i = 0; i < cg->n_params; i++) {
         const lc_tensor_t *g = cg->nodes[cg->params[i]].grad;
         if (!g) continue; /* not on the loss's path: the same on every rank */
-        for (int64_t j = 0; j < g->numel; j++) buf[k++] = share * (double)g->data[j];
+        for (int64_t j = 0; j < g->numel; j++)
+            buf[k++] = share * (double)g->data[j];
     }
     buf[k++] = share * (double)*loss;
     lc_status st = lc_i_dist_sum(m->dist, buf, k);
@@ -109,7 +113,8 @@ lc_status lc_i_dist_average(lc_model_t *m, double share, float *loss)
     for (int i = 0; i < cg->n_params; i++) {
         lc_tensor_t *g = cg->nodes[cg->params[i]].grad;
         if (!g) continue;
-        for (int64_t j = 0; j < g->numel; j++) g->data[j] = (float)buf[k++];
+        for (int64_t j = 0; j < g->numel; j++)
+            g->data[j] = (float)buf[k++];
     }
     *loss = (float)buf[k];
     return LC_OK;

@@ -1,4 +1,5 @@
-/* dist.h — data-parallel training's internals: the collectives (mpi.c) and the trainer's hooks (dist.c). */
+/* dist.h — data-parallel training's internals: the collectives (mpi.c) and the trainer's hooks
+ * (dist.c). */
 #ifndef LC_DIST_H
 #define LC_DIST_H
 
@@ -39,9 +40,9 @@ struct lc_dist_op {
     int64_t n_sent;            /* Σ out_count */
     float *ext, *buf;          /* scratch: [n_own + n_halo, f] and the packed rows */
     int64_t ext_cap, buf_cap;
-    int *counts;               /* scratch for MPI's int counts: 4 · (n_in + n_out) */
+    int *counts; /* scratch for MPI's int counts: 4 · (n_in + n_out) */
     int64_t bytes_sent;
-    void *comm;                /* mpi.c's neighbourhood communicators */
+    void *comm; /* mpi.c's neighbourhood communicators */
 };
 /* Create the neighbourhood communicators of op (forward: in_rank → this rank
  * → out_rank; backward the other way). */
@@ -55,7 +56,10 @@ lc_status lc_i_dist_halo_exchange(lc_dist_op_t *op, int64_t f, float *recv, bool
 /* ---------- the trainer's hooks (dist.c) ---------- */
 
 /* More than one rank: the trainer shards its batches. */
-static inline bool lc_i_dist_active(const lc_dist_t *d) { return lc_dist_size(d) > 1; }
+static inline bool lc_i_dist_active(const lc_dist_t *d)
+{
+    return lc_dist_size(d) > 1;
+}
 /* Rows of a mini-batch of `batch` that one rank holds at most. */
 int64_t lc_i_dist_local_batch(const lc_dist_t *d, int64_t batch);
 /* This rank's share [*lo, *hi) of count items. */

@@ -1,4 +1,6 @@
-/* dist_graph.c — full-graph partitioned training of node-level data: each rank owns a part of the nodes (METIS, else blocks), their feature rows and labels; every GCN aggregation exchanges halo rows (lc_dist_op). */
+/* dist_graph.c — full-graph partitioned training of node-level data: each rank owns a part of the
+ * nodes (METIS, else blocks), their feature rows and labels; every GCN aggregation exchanges halo
+ * rows (lc_dist_op). */
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
@@ -12,14 +14,14 @@
 struct lc_i_dist_graph {
     lc_dist_op_t *op;
     int64_t n_own, n_train; /* n_train: labelled training rows on every rank together */
-    int n_layers, first; /* first: the first learnable layer (sparse features enter there) */
+    int n_layers, first;    /* first: the first learnable layer (sparse features enter there) */
     lc_tensor_t **act, **grad, **mid, **dmid;
-    lc_csr_t *xs;           /* the owned rows of sparse features, or NULL */
-    int32_t *labels;        /* owned rows */
+    lc_csr_t *xs;    /* the owned rows of sparse features, or NULL */
+    int32_t *labels; /* owned rows */
     uint8_t *mask[3];
-    int *w_param;           /* per layer: index of its weight parameter, or -1 */
-    int *b_param;           /* per layer: of its bias, or -1 */
-    bool *project;          /* gcn: X·W first, then Â (as gcn.c chooses) */
+    int *w_param;  /* per layer: index of its weight parameter, or -1 */
+    int *b_param;  /* per layer: of its bias, or -1 */
+    bool *project; /* gcn: X·W first, then Â (as gcn.c chooses) */
 };
 
 void lc_i_dist_graph_free(lc_i_dist_graph **pg)
@@ -38,7 +40,8 @@ void lc_i_dist_graph_free(lc_i_dist_graph **pg)
     lc_i_free(g->dmid);
     lc_csr_free(&g->xs);
     lc_i_free(g->labels);
-    for (int k = 0; k < 3; k++) lc_i_free(g->mask[k]);
+    for (int k = 0; k < 3; k++)
+        lc_i_free(g->mask[k]);
     lc_i_free(g->w_param);
     lc_i_free(g->b_param);
     lc_i_free(g->project);
@@ -77,7 +80,8 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     for (int k = 0; k < L; k++) {
         const lc_layer_desc *d = &m->layers[k];
         g->w_param[k] = g->b_param[k] = -1;
-        const float p = d->kind == LC_LAYER_DROPOUT ? (cfg->dropout >= 0 ? cfg->dropout : d->arg) : 0;
+        const float p =
+            d->kind == LC_LAYER_DROPOUT ? (cfg->dropout >= 0 ? cfg->dropout : d->arg) : 0;
         if (d->kind != LC_LAYER_GCN && d->kind != LC_LAYER_LINEAR && d->kind != LC_LAYER_RELU &&
             !(d->kind == LC_LAYER_DROPOUT && p == 0))
             LC_FAIL(LC_ERR_UNSUPPORTED, /* (p > 0 would draw other masks than one process) */
@@ -86,8 +90,10 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
                     k, lc_i_layer_name(d->kind), d->kind == LC_LAYER_DROPOUT ? " with p > 0" : "");
         for (int i = 0; i < np; i++)
             if (m->param_layer[i] == k) {
-                if (m->param_decay[i]) g->w_param[k] = i;
-                else g->b_param[k] = i;
+                if (m->param_decay[i])
+                    g->w_param[k] = i;
+                else
+                    g->b_param[k] = i;
             }
         if (g->first < 0 && g->w_param[k] >= 0) g->first = k;
     }
@@ -98,20 +104,24 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     part = lc_i_malloc((size_t)n * sizeof *part);
     if (!part) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the partition");
     st = lc_partition(a_hat, lc_dist_size(m->dist), LC_PARTITION_METIS, part);
-    if (st == LC_ERR_UNSUPPORTED) st = lc_partition(a_hat, lc_dist_size(m->dist), LC_PARTITION_BLOCK, part);
+    if (st == LC_ERR_UNSUPPORTED)
+        st = lc_partition(a_hat, lc_dist_size(m->dist), LC_PARTITION_BLOCK, part);
     if (st) goto done;
     LC_TRY(lc_dist_op_new(&g->op, m->dist, a_hat, part));
     const int64_t n_own = g->n_own = lc_dist_op_rows(g->op);
     const int64_t *own = lc_dist_op_row_ids(g->op);
     /* owned labels, masks and features */
     g->labels = lc_i_malloc((size_t)(n_own + 1) * sizeof *g->labels);
-    for (int k = 0; k < 3; k++) g->mask[k] = lc_i_malloc((size_t)n_own + 1);
+    for (int k = 0; k < 3; k++)
+        g->mask[k] = lc_i_malloc((size_t)n_own + 1);
     if (!g->labels || !g->mask[0] || !g->mask[1] || !g->mask[2])
         LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the owned labels");
-    for (int64_t r = 0; r < n; r++) g->n_train += ds->mask[0][r] && ds->labels[r] >= 0;
+    for (int64_t r = 0; r < n; r++)
+        g->n_train += ds->mask[0][r] && ds->labels[r] >= 0;
     for (int64_t k = 0; k < n_own; k++) {
         g->labels[k] = ds->labels[own[k]];
-        for (int j = 0; j < 3; j++) g->mask[j][k] = ds->mask[j][own[k]];
+        for (int j = 0; j < 3; j++)
+            g->mask[j][k] = ds->mask[j][own[k]];
     }
     int64_t width = ds->features ? ds->features->shape[1] : ds->sparse_features->n_cols;
     if (ds->features) {
@@ -122,11 +132,13 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     } else {
         const lc_csr_t *x = ds->sparse_features;
         int64_t nnz = 0, e2 = 0;
-        for (int64_t k = 0; k < n_own; k++) nnz += x->rowptr[own[k] + 1] - x->rowptr[own[k]];
+        for (int64_t k = 0; k < n_own; k++)
+            nnz += x->rowptr[own[k] + 1] - x->rowptr[own[k]];
         rows = lc_i_malloc((size_t)(nnz + 1) * sizeof *rows);
         cols = lc_i_malloc((size_t)(nnz + 1) * sizeof *cols);
         vals = lc_i_malloc((size_t)(nnz + 1) * sizeof *vals);
-        if (!rows || !cols || !vals) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot copy the owned features");
+        if (!rows || !cols || !vals)
+            LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot copy the owned features");
         for (int64_t k = 0; k < n_own; k++)
             for (int64_t e = x->rowptr[own[k]]; e < x->rowptr[own[k] + 1]; e++)
                 rows[e2] = k, cols[e2] = x->col[e], vals[e2++] = x->val[e];
@@ -173,7 +185,8 @@ static void project(const lc_i_dist_graph *g, int k, const lc_tensor_t *w, lc_te
             for (int64_t e = g->xs->rowptr[i]; e < g->xs->rowptr[i + 1]; e++) {
                 const float v = g->xs->val[e], *wr = w->data + (int64_t)g->xs->col[e] * out;
                 float *yr = y->data + i * out;
-                for (int64_t c = 0; c < out; c++) yr[c] += v * wr[c];
+                for (int64_t c = 0; c < out; c++)
+                    yr[c] += v * wr[c];
             }
         return;
     }
@@ -184,8 +197,8 @@ static void project(const lc_i_dist_graph *g, int k, const lc_tensor_t *w, lc_te
 }
 
 /* dw += xᵀ·dy over the owned rows (x: the input of layer k, or `x` itself) */
-static void weight_grad(const lc_i_dist_graph *g, int k, const lc_tensor_t *x, const lc_tensor_t *dy,
-                        lc_tensor_t *dw)
+static void weight_grad(const lc_i_dist_graph *g, int k, const lc_tensor_t *x,
+                        const lc_tensor_t *dy, lc_tensor_t *dw)
 {
     const int64_t r = g->n_own, in = dw->shape[0], out = dw->shape[1];
     if (!x && k == g->first && g->xs) {
@@ -193,30 +206,33 @@ static void weight_grad(const lc_i_dist_graph *g, int k, const lc_tensor_t *x, c
             for (int64_t e = g->xs->rowptr[i]; e < g->xs->rowptr[i + 1]; e++) {
                 const float v = g->xs->val[e], *d = dy->data + i * out;
                 float *wr = dw->data + (int64_t)g->xs->col[e] * out;
-                for (int64_t c = 0; c < out; c++) wr[c] += v * d[c];
+                for (int64_t c = 0; c < out; c++)
+                    wr[c] += v * d[c];
             }
         return;
     }
     if (!x) x = g->act[k];
     if (r)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)in, (int)out, (int)r, 1.0f, x->data,
-                    (int)in, dy->data, (int)out, 1.0f, dw->data, (int)out);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)in, (int)out, (int)r, 1.0f,
+                    x->data, (int)in, dy->data, (int)out, 1.0f, dw->data, (int)out);
 }
 
 /* dx = dy·wᵀ */
-static void input_grad(const lc_i_dist_graph *g, const lc_tensor_t *dy, const lc_tensor_t *w, lc_tensor_t *dx)
+static void input_grad(const lc_i_dist_graph *g, const lc_tensor_t *dy, const lc_tensor_t *w,
+                       lc_tensor_t *dx)
 {
     const int64_t r = g->n_own, in = w->shape[0], out = w->shape[1];
     if (r)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)r, (int)in, (int)out, 1.0f, dy->data,
-                    (int)out, w->data, (int)out, 0.0f, dx->data, (int)in);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)r, (int)in, (int)out, 1.0f,
+                    dy->data, (int)out, w->data, (int)out, 0.0f, dx->data, (int)in);
 }
 
 static void add_bias(lc_tensor_t *y, const lc_tensor_t *b, int64_t rows)
 {
     const int64_t c = b->numel;
     for (int64_t i = 0; i < rows; i++)
-        for (int64_t j = 0; j < c; j++) y->data[i * c + j] += b->data[j];
+        for (int64_t j = 0; j < c; j++)
+            y->data[i * c + j] += b->data[j];
 }
 
 static lc_status forward(lc_model_t *m, lc_i_dist_graph *g)
@@ -256,10 +272,13 @@ static lc_status forward(lc_model_t *m, lc_i_dist_graph *g)
 static void log_softmax(const float *x, int64_t c, double *lp)
 {
     double mx = x[0], s = 0;
-    for (int64_t j = 1; j < c; j++) mx = x[j] > mx ? x[j] : mx;
-    for (int64_t j = 0; j < c; j++) s += exp((double)x[j] - mx);
+    for (int64_t j = 1; j < c; j++)
+        mx = x[j] > mx ? x[j] : mx;
+    for (int64_t j = 0; j < c; j++)
+        s += exp((double)x[j] - mx);
     const double lse = mx + log(s);
-    for (int64_t j = 0; j < c; j++) lp[j] = (double)x[j] - lse;
+    for (int64_t j = 0; j < c; j++)
+        lp[j] = (double)x[j] - lse;
 }
 
 lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss)
@@ -307,7 +326,8 @@ lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss)
         if (g->b_param[k] >= 0) {
             lc_tensor_t *db = cg->nodes[cg->params[g->b_param[k]]].grad;
             for (int64_t i = 0; i < g->n_own; i++)
-                for (int64_t j = 0; j < db->numel; j++) db->data[j] += dy->data[i * db->numel + j];
+                for (int64_t j = 0; j < db->numel; j++)
+                    db->data[j] += dy->data[i * db->numel + j];
         }
         if (kind == LC_LAYER_LINEAR) {
             weight_grad(g, k, NULL, dy, dw);
@@ -328,18 +348,21 @@ lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss)
     for (int i = 0; i < lc_cg_num_params(cg); i++)
         if (cg->nodes[cg->params[i]].grad) len += cg->nodes[cg->params[i]].grad->numel;
     double *buf = lc_i_dist_buffer(m->dist, len);
-    if (!buf) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld gradients", (long long)len);
+    if (!buf)
+        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld gradients", (long long)len);
     int64_t at = 0;
     for (int i = 0; i < lc_cg_num_params(cg); i++) {
         const lc_tensor_t *gr = cg->nodes[cg->params[i]].grad;
-        for (int64_t j = 0; gr && j < gr->numel; j++) buf[at++] = gr->data[j];
+        for (int64_t j = 0; gr && j < gr->numel; j++)
+            buf[at++] = gr->data[j];
     }
     buf[at] = nll;
     if ((st = lc_i_dist_sum(m->dist, buf, len))) return st;
     at = 0;
     for (int i = 0; i < lc_cg_num_params(cg); i++) {
         lc_tensor_t *gr = cg->nodes[cg->params[i]].grad;
-        for (int64_t j = 0; gr && j < gr->numel; j++) gr->data[j] = (float)buf[at++];
+        for (int64_t j = 0; gr && j < gr->numel; j++)
+            gr->data[j] = (float)buf[at++];
     }
     *loss = (float)(buf[at] / (double)g->n_train);
     return lc_optim_step(m->opt);

@@ -1,13 +1,26 @@
-/* halo.c — an operator's rows split over MPI ranks: which rows each rank owns, reads (its halo) and sends; the partitioned SpMM and its transpose (the exchanges are in mpi.c). */
+/* halo.c — an operator's rows split over MPI ranks: which rows each rank owns, reads (its halo) and
+ * sends; the partitioned SpMM and its transpose (the exchanges are in mpi.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dist.h"
 
-int64_t lc_dist_op_rows(const lc_dist_op_t *op) { return op ? op->n_own : 0; }
-const int64_t *lc_dist_op_row_ids(const lc_dist_op_t *op) { return op ? op->own : NULL; }
-int64_t lc_dist_op_halo(const lc_dist_op_t *op) { return op ? op->n_halo : 0; }
-int64_t lc_dist_op_bytes_sent(const lc_dist_op_t *op) { return op ? op->bytes_sent : 0; }
+int64_t lc_dist_op_rows(const lc_dist_op_t *op)
+{
+    return op ? op->n_own : 0;
+}
+const int64_t *lc_dist_op_row_ids(const lc_dist_op_t *op)
+{
+    return op ? op->own : NULL;
+}
+int64_t lc_dist_op_halo(const lc_dist_op_t *op)
+{
+    return op ? op->n_halo : 0;
+}
+int64_t lc_dist_op_bytes_sent(const lc_dist_op_t *op)
+{
+    return op ? op->bytes_sent : 0;
+}
 
 void lc_dist_op_free(lc_dist_op_t **pop)
 {
@@ -57,17 +70,23 @@ lc_status lc_dist_op_new(lc_dist_op_t **out, lc_dist_t *d, const lc_csr_t *a, co
     if (!op || !g2l || !seen || !by_part || !start) goto oom;
     op->dist = d;
     /* owned rows, ascending; every row's rank grouped (a counting sort) */
-    for (int64_t i = 0; i < n; i++) start[part[i] + 1]++;
-    for (int p = 0; p < size; p++) start[p + 1] += start[p];
-    for (int64_t i = 0; i < n; i++) by_part[start[part[i]]++] = i;
-    for (int p = size; p > 0; p--) start[p] = start[p - 1];
+    for (int64_t i = 0; i < n; i++)
+        start[part[i] + 1]++;
+    for (int p = 0; p < size; p++)
+        start[p + 1] += start[p];
+    for (int64_t i = 0; i < n; i++)
+        by_part[start[part[i]]++] = i;
+    for (int p = size; p > 0; p--)
+        start[p] = start[p - 1];
     start[0] = 0;
     op->n_own = start[me + 1] - start[me];
     op->own = lc_i_malloc((size_t)(op->n_own + 1) * sizeof *op->own);
     if (!op->own) goto oom;
     memcpy(op->own, by_part + start[me], (size_t)op->n_own * sizeof *op->own);
-    for (int64_t i = 0; i < n; i++) g2l[i] = -1, seen[i] = -1;
-    for (int64_t k = 0; k < op->n_own; k++) g2l[op->own[k]] = k;
+    for (int64_t i = 0; i < n; i++)
+        g2l[i] = -1, seen[i] = -1;
+    for (int64_t k = 0; k < op->n_own; k++)
+        g2l[op->own[k]] = k;
     /* the halo: remote columns of the owned rows, by owner then id */
     int64_t nnz = 0, n_halo = 0;
     for (int64_t k = 0; k < op->n_own; k++) {
@@ -83,9 +102,11 @@ lc_status lc_dist_op_new(lc_dist_op_t **out, lc_dist_t *d, const lc_csr_t *a, co
     for (int64_t i = 0; i < n; i++)
         if (seen[i] == me) halo[n_halo++] = (int64_t)part[i] * n + i;
     qsort(halo, (size_t)n_halo, sizeof *halo, cmp_i64);
-    for (int64_t h = 0; h < n_halo; h++) halo[h] %= n;
+    for (int64_t h = 0; h < n_halo; h++)
+        halo[h] %= n;
     op->n_halo = n_halo;
-    for (int64_t h = 0; h < n_halo; h++) g2l[halo[h]] = op->n_own + h;
+    for (int64_t h = 0; h < n_halo; h++)
+        g2l[halo[h]] = op->n_own + h;
     /* forward sources: the owners of the halo, with their counts */
     op->in_rank = lc_i_malloc((size_t)size * sizeof *op->in_rank);
     op->in_count = lc_i_calloc((size_t)size, sizeof *op->in_count);
@@ -104,7 +125,8 @@ lc_status lc_dist_op_new(lc_dist_op_t **out, lc_dist_t *d, const lc_csr_t *a, co
     lc_i_free(halo);
     /* forward destinations: for each other rank q, the rows of mine that q's
      * rows read, ascending (q's halo from me, in q's order) */
-    for (int64_t i = 0; i < n; i++) seen[i] = -1;
+    for (int64_t i = 0; i < n; i++)
+        seen[i] = -1;
     int64_t sent = 0;
     for (int q = 0; q < size; q++) {
         if (q == me) continue;
@@ -116,7 +138,8 @@ lc_status lc_dist_op_new(lc_dist_op_t **out, lc_dist_t *d, const lc_csr_t *a, co
     }
     op->out_rows = lc_i_malloc((size_t)(sent + 1) * sizeof *op->out_rows);
     if (!op->out_rows) goto oom;
-    for (int64_t i = 0; i < n; i++) seen[i] = -1;
+    for (int64_t i = 0; i < n; i++)
+        seen[i] = -1;
     for (int q = 0; q < size; q++) {
         if (q == me) continue;
         const int64_t first = op->n_sent;
@@ -128,7 +151,8 @@ lc_status lc_dist_op_new(lc_dist_op_t **out, lc_dist_t *d, const lc_csr_t *a, co
         }
         if (op->n_sent == first) continue;
         qsort(op->out_rows + first, (size_t)(op->n_sent - first), sizeof *op->out_rows, cmp_i64);
-        for (int64_t k = first; k < op->n_sent; k++) op->out_rows[k] = g2l[op->out_rows[k]];
+        for (int64_t k = first; k < op->n_sent; k++)
+            op->out_rows[k] = g2l[op->out_rows[k]];
         op->out_rank[op->n_out] = q;
         op->out_count[op->n_out++] = op->n_sent - first;
     }
@@ -172,7 +196,9 @@ static lc_status grow(float **p, int64_t *cap, int64_t n)
 {
     if (n <= *cap) return LC_OK;
     float *q = lc_i_realloc(*p, (size_t)n * sizeof *q);
-    if (!q) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld floats of scratch", (long long)n);
+    if (!q)
+        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld floats of scratch",
+                        (long long)n);
     *p = q;
     *cap = n;
     return LC_OK;
@@ -185,11 +211,12 @@ static lc_status prepare(lc_dist_op_t *op, const lc_tensor_t *x, const lc_tensor
     if (!op || !x || !y) return lc_i_error(LC_ERR_INVALID_ARG, func, "NULL argument");
     if (x->ndim != 2 || y->ndim != 2 || x->shape[0] != op->n_own || y->shape[0] != op->n_own ||
         x->shape[1] != y->shape[1])
-        return lc_i_error(LC_ERR_SHAPE, func,
-                          "x and y must both be [%lld owned rows, f], got %lld x %lld and %lld x %lld",
-                          (long long)op->n_own, (long long)x->shape[0],
-                          (long long)(x->ndim > 1 ? x->shape[1] : 1), (long long)y->shape[0],
-                          (long long)(y->ndim > 1 ? y->shape[1] : 1));
+        return lc_i_error(
+            LC_ERR_SHAPE, func,
+            "x and y must both be [%lld owned rows, f], got %lld x %lld and %lld x %lld",
+            (long long)op->n_own, (long long)x->shape[0],
+            (long long)(x->ndim > 1 ? x->shape[1] : 1), (long long)y->shape[0],
+            (long long)(y->ndim > 1 ? y->shape[1] : 1));
     *f = x->shape[1];
     lc_status st = grow(&op->ext, &op->ext_cap, (op->n_own + op->n_halo) * *f);
     if (!st) st = grow(&op->buf, &op->buf_cap, op->n_sent * *f);
@@ -222,7 +249,8 @@ lc_status lc_dist_op_spmm_t(lc_dist_op_t *op, const lc_tensor_t *dy, lc_tensor_t
     for (int64_t k = 0; k < op->n_sent; k++) {
         float *row = dx->data + op->out_rows[k] * f;
         const float *add = op->buf + k * f;
-        for (int64_t c = 0; c < f; c++) row[c] += add[c];
+        for (int64_t c = 0; c < f; c++)
+            row[c] += add[c];
     }
 done:
     return lc_i_error_from(st, "lc_dist_op_spmm_t");

@@ -1,4 +1,5 @@
-/* mpi.c — the one file that talks to MPI (LC_HAVE_MPI): the communicator handle and the collectives of data-parallel training. */
+/* mpi.c — the one file that talks to MPI (LC_HAVE_MPI): the communicator handle and the collectives
+ * of data-parallel training. */
 #include "config.h" /* LC_HAVE_MPI */
 
 #include <string.h>
@@ -32,9 +33,18 @@ struct lc_dist {
 #endif
 };
 
-int lc_dist_rank(const lc_dist_t *d) { return d ? d->rank : 0; }
-int lc_dist_size(const lc_dist_t *d) { return d ? d->size : 1; }
-int lc_i_dist_check_every(const lc_dist_t *d) { return d ? d->check_every : 0; }
+int lc_dist_rank(const lc_dist_t *d)
+{
+    return d ? d->rank : 0;
+}
+int lc_dist_size(const lc_dist_t *d)
+{
+    return d ? d->size : 1;
+}
+int lc_i_dist_check_every(const lc_dist_t *d)
+{
+    return d ? d->check_every : 0;
+}
 
 lc_status lc_dist_set_check(lc_dist_t *d, int every)
 {
@@ -133,12 +143,12 @@ static lc_status mpi_error(const lc_dist_t *d, int code, const char *call, const
     return lc_i_error(LC_ERR_BACKEND, func, "%s failed on rank %d of %d: %s", call, d->rank,
                       d->size, text);
 }
-#define MPI_TRY(call)                                                                          \
-    do {                                                                                       \
-        watch_begin(d, #call);                                                                 \
-        int mpi_rc_ = (call);                                                                  \
-        watch_end(d);                                                                          \
-        if (mpi_rc_ != MPI_SUCCESS) return mpi_error(d, mpi_rc_, #call, __func__);             \
+#define MPI_TRY(call)                                                                              \
+    do {                                                                                           \
+        watch_begin(d, #call);                                                                     \
+        int mpi_rc_ = (call);                                                                      \
+        watch_end(d);                                                                              \
+        if (mpi_rc_ != MPI_SUCCESS) return mpi_error(d, mpi_rc_, #call, __func__);                 \
     } while (0)
 
 /* inout = in + inout element-wise; registered as non-commutative, so that MPI
@@ -148,7 +158,8 @@ static void sum_doubles(void *in, void *inout, int *len, MPI_Datatype *type)
     (void)type;
     const double *a = in;
     double *b = inout;
-    for (int i = 0; i < *len; i++) b[i] = a[i] + b[i];
+    for (int i = 0; i < *len; i++)
+        b[i] = a[i] + b[i];
 }
 
 /* Duplicate comm into a new handle. */
@@ -278,11 +289,11 @@ lc_status lc_i_dist_halo_attach(lc_dist_op_t *op)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstringop-overread"
     MPI_TRY(MPI_Dist_graph_create_adjacent(d->comm, op->n_in, op->in_rank, MPI_UNWEIGHTED,
-                                           op->n_out, op->out_rank, MPI_UNWEIGHTED,
-                                           MPI_INFO_NULL, 0, &c->fwd));
+                                           op->n_out, op->out_rank, MPI_UNWEIGHTED, MPI_INFO_NULL,
+                                           0, &c->fwd));
     MPI_TRY(MPI_Dist_graph_create_adjacent(d->comm, op->n_out, op->out_rank, MPI_UNWEIGHTED,
-                                           op->n_in, op->in_rank, MPI_UNWEIGHTED,
-                                           MPI_INFO_NULL, 0, &c->bwd));
+                                           op->n_in, op->in_rank, MPI_UNWEIGHTED, MPI_INFO_NULL, 0,
+                                           &c->bwd));
 #pragma GCC diagnostic pop
     MPI_TRY(MPI_Comm_set_errhandler(c->fwd, MPI_ERRORS_RETURN));
     MPI_TRY(MPI_Comm_set_errhandler(c->bwd, MPI_ERRORS_RETURN));
@@ -361,7 +372,10 @@ void lc_dist_free(lc_dist_t **pd)
     *pd = NULL;
 }
 
-void lc_dist_abort(lc_dist_t *d, int code) { (void)d, (void)code; }
+void lc_dist_abort(lc_dist_t *d, int code)
+{
+    (void)d, (void)code;
+}
 
 lc_status lc_dist_set_timeout(lc_dist_t *d, double seconds)
 {
@@ -399,7 +413,10 @@ lc_status lc_i_dist_halo_attach(lc_dist_op_t *op)
     (void)op;
     return no_mpi();
 }
-void lc_i_dist_halo_detach(lc_dist_op_t *op) { (void)op; }
+void lc_i_dist_halo_detach(lc_dist_op_t *op)
+{
+    (void)op;
+}
 lc_status lc_i_dist_halo_exchange(lc_dist_op_t *op, int64_t f, float *recv, bool backward)
 {
     (void)op, (void)f, (void)recv, (void)backward;

@@ -1,4 +1,5 @@
-/* partition.c — split a graph operator's rows into parts (contiguous blocks, or METIS k-way) and count the halo exchanges that a partition implies. */
+/* partition.c — split a graph operator's rows into parts (contiguous blocks, or METIS k-way) and
+ * count the halo exchanges that a partition implies. */
 #include "config.h" /* LC_HAVE_METIS */
 
 #include <stdlib.h>
@@ -16,7 +17,8 @@ static lc_status check_operator(const lc_csr_t *a, int parts, const char *func)
     if (a->n_rows != a->n_cols)
         return lc_i_error(LC_ERR_INVALID_ARG, func, "the operator is %lld x %lld, not square",
                           (long long)a->n_rows, (long long)a->n_cols);
-    if (parts < 1) return lc_i_error(LC_ERR_INVALID_ARG, func, "%d parts: must be at least 1", parts);
+    if (parts < 1)
+        return lc_i_error(LC_ERR_INVALID_ARG, func, "%d parts: must be at least 1", parts);
     return LC_OK;
 }
 
@@ -47,7 +49,8 @@ static lc_status metis_parts(const lc_csr_t *a, int parts, int32_t *part)
     for (int64_t i = 0; i < n; i++)
         for (int64_t k = a->rowptr[i]; k < a->rowptr[i + 1]; k++)
             if (a->col[k] != i) xadj[i + 1]++, xadj[a->col[k] + 1]++;
-    for (int64_t i = 0; i < n; i++) xadj[i + 1] += xadj[i];
+    for (int64_t i = 0; i < n; i++)
+        xadj[i + 1] += xadj[i];
     for (int64_t i = 0; i < n; i++)
         for (int64_t k = a->rowptr[i]; k < a->rowptr[i + 1]; k++) {
             const int64_t j = a->col[k];
@@ -78,7 +81,8 @@ static lc_status metis_parts(const lc_csr_t *a, int parts, int32_t *part)
                 : rc == METIS_ERROR_MEMORY ? "METIS_ERROR_MEMORY"
                                            : "METIS_ERROR, its catch-all",
                 (long long)n, parts);
-    for (int64_t i = 0; i < n; i++) part[i] = (int32_t)out[i];
+    for (int64_t i = 0; i < n; i++)
+        part[i] = (int32_t)out[i];
 done:
     lc_i_free(xadj);
     lc_i_free(adj);
@@ -100,7 +104,8 @@ lc_status lc_partition(const lc_csr_t *a, int parts, lc_partition_method method,
     case LC_PARTITION_BLOCK:
         /* part p gets rows [n·p/P, n·(p+1)/P): sizes differ by at most one */
         for (int64_t p = 0, i = 0; p < parts; p++)
-            for (const int64_t end = n * (p + 1) / parts; i < end; i++) part[i] = (int32_t)p;
+            for (const int64_t end = n * (p + 1) / parts; i < end; i++)
+                part[i] = (int32_t)p;
         return LC_OK;
     case LC_PARTITION_METIS:
         if (parts == 1) { /* METIS would be asked for nothing */
@@ -130,20 +135,27 @@ lc_status lc_partition_stats_of(const lc_csr_t *a, int parts, const int32_t *par
                      (long long)i, part[i], parts);
     int64_t *start = lc_i_calloc((size_t)parts + 1, sizeof *start);
     int64_t *rows = lc_i_malloc(((size_t)n + 1) * sizeof *rows);
-    int32_t *seen = lc_i_malloc(((size_t)n + 1) * sizeof *seen);    /* last part that read row j */
-    int32_t *peer = lc_i_malloc(((size_t)parts + 1) * sizeof *peer); /* last part that read part q */
-    lc_partition_stats s = {.parts = parts, .rows = n, .nnz = a->nnz, .rows_min = INT64_MAX,
-                            .halo_min = INT64_MAX};
+    int32_t *seen = lc_i_malloc(((size_t)n + 1) * sizeof *seen); /* last part that read row j */
+    int32_t *peer =
+        lc_i_malloc(((size_t)parts + 1) * sizeof *peer); /* last part that read part q */
+    lc_partition_stats s = {
+        .parts = parts, .rows = n, .nnz = a->nnz, .rows_min = INT64_MAX, .halo_min = INT64_MAX};
     if (!start || !rows || !seen || !peer)
         LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the counts of %lld rows", (long long)n);
     /* the rows of each part together (a counting sort), so each part is one sweep */
-    for (int64_t i = 0; i < n; i++) start[part[i] + 1]++;
-    for (int p = 0; p < parts; p++) start[p + 1] += start[p];
-    for (int64_t i = 0; i < n; i++) rows[start[part[i]]++] = i;
-    for (int p = parts; p > 0; p--) start[p] = start[p - 1];
+    for (int64_t i = 0; i < n; i++)
+        start[part[i] + 1]++;
+    for (int p = 0; p < parts; p++)
+        start[p + 1] += start[p];
+    for (int64_t i = 0; i < n; i++)
+        rows[start[part[i]]++] = i;
+    for (int p = parts; p > 0; p--)
+        start[p] = start[p - 1];
     start[0] = 0;
-    for (int64_t j = 0; j < n; j++) seen[j] = -1;
-    for (int q = 0; q < parts; q++) peer[q] = -1;
+    for (int64_t j = 0; j < n; j++)
+        seen[j] = -1;
+    for (int q = 0; q < parts; q++)
+        peer[q] = -1;
     for (int p = 0; p < parts; p++) {
         int64_t halo = 0, peers = 0;
         for (int64_t k = start[p]; k < start[p + 1]; k++) {

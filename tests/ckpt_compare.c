@@ -1,4 +1,5 @@
-/* ckpt_compare.c — test helper: how far two checkpoints' parameters lie apart, |a − b| / |a| over all of them (2-norms). */
+/* ckpt_compare.c — test helper: how far two checkpoints' parameters lie apart, |a − b| / |a| over
+ * all of them (2-norms). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,7 +30,8 @@ static uint64_t get(reader *r, int bytes)
 {
     uint64_t v = 0;
     if (r->pos + bytes > r->size) return r->ok = 0, 0;
-    for (int i = 0; i < bytes; i++) v |= (uint64_t)r->b[r->pos + i] << (8 * i);
+    for (int i = 0; i < bytes; i++)
+        v |= (uint64_t)r->b[r->pos + i] << (8 * i);
     r->pos += bytes;
     return v;
 }
@@ -69,7 +71,8 @@ int main(int argc, char **argv)
         const uint64_t ndim = get(&a, 4);
         get(&b, 4);
         uint64_t numel = 1;
-        for (uint64_t d = 0; d < ndim && a.ok; d++) numel *= get(&a, 8), get(&b, 8);
+        for (uint64_t d = 0; d < ndim && a.ok; d++)
+            numel *= get(&a, 8), get(&b, 8);
         double diff = 0, scale = 0;
         for (uint64_t i = 0; i < numel && a.ok && b.ok; i++) {
             const double x = get_f32(&a), y = get_f32(&b);

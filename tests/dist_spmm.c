@@ -1,4 +1,5 @@
-/* dist_spmm.c — test helper run under mpirun: the partitioned SpMM and its transpose (lc_dist_op) against one process's lc_csr_spmm on the same random operator. */
+/* dist_spmm.c — test helper run under mpirun: the partitioned SpMM and its transpose (lc_dist_op)
+ * against one process's lc_csr_spmm on the same random operator. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@ static lc_status random_operator(int64_t n, int deg, uint64_t seed, int transpos
         c[e] = e < n ? e : (int64_t)(lc_rng_next(&rng) % (uint64_t)n);
         v[e] = 1.0f - lc_rng_uniform(&rng);
     }
-    lc_status st = transpose ? lc_csr_from_coo(a, n, n, m, c, r, v) : lc_csr_from_coo(a, n, n, m, r, c, v);
+    lc_status st =
+        transpose ? lc_csr_from_coo(a, n, n, m, c, r, v) : lc_csr_from_coo(a, n, n, m, r, c, v);
     free(r);
     free(c);
     free(v);
@@ -56,22 +58,25 @@ int main(int argc, char **argv)
     if (st) goto done;
     const int rank = lc_dist_rank(d), size = lc_dist_size(d);
     if ((st = random_operator(n, 4, 9, 0, &a)) || (st = random_operator(n, 4, 9, 1, &at)) ||
-        (st = lc_partition(a, size, strcmp(method, "metis") ? LC_PARTITION_BLOCK : LC_PARTITION_METIS,
-                           part)) ||
+        (st = lc_partition(
+             a, size, strcmp(method, "metis") ? LC_PARTITION_BLOCK : LC_PARTITION_METIS, part)) ||
         (st = lc_dist_op_new(&op, d, a, part)))
         goto done;
     const int64_t rows = lc_dist_op_rows(op);
     const int64_t *ids = lc_dist_op_row_ids(op);
     if ((st = lc_tensor_new2(&x, n, f)) || (st = lc_tensor_new2(&y, n, f)) ||
         (st = lc_tensor_new2(&yt, n, f)) || (st = lc_tensor_new2(&xo, rows ? rows : 1, f)) ||
-        (st = lc_tensor_new2(&yo, rows ? rows : 1, f)) || (st = lc_tensor_new2(&dxo, rows ? rows : 1, f)))
+        (st = lc_tensor_new2(&yo, rows ? rows : 1, f)) ||
+        (st = lc_tensor_new2(&dxo, rows ? rows : 1, f)))
         goto done;
     lc_rng_t rng;
     lc_rng_seed(&rng, 11);
-    for (int64_t i = 0; i < n * f; i++) lc_tensor_data(x)[i] = 2 * lc_rng_uniform(&rng) - 1;
+    for (int64_t i = 0; i < n * f; i++)
+        lc_tensor_data(x)[i] = 2 * lc_rng_uniform(&rng) - 1;
     if ((st = lc_csr_spmm(a, x, y)) || (st = lc_csr_spmm(at, x, yt))) goto done;
     for (int64_t k = 0; k < rows; k++)
-        memcpy(lc_tensor_data(xo) + k * f, lc_tensor_data(x) + ids[k] * f, (size_t)f * sizeof(float));
+        memcpy(lc_tensor_data(xo) + k * f, lc_tensor_data(x) + ids[k] * f,
+               (size_t)f * sizeof(float));
     /* twice, so that grown scratch and repeated exchanges are exercised */
     for (int rep = 0; rep < 2; rep++)
         if ((st = lc_dist_op_spmm(op, xo, yo)) || (st = lc_dist_op_spmm_t(op, xo, dxo))) goto done;

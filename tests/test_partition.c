@@ -1,4 +1,5 @@
-/* test_partition.c — the graph partitioner (lc_partition) and its halo counts (lc_partition_stats_of), against brute-force counts on small graphs. */
+/* test_partition.c — the graph partitioner (lc_partition) and its halo counts
+ * (lc_partition_stats_of), against brute-force counts on small graphs. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,8 @@ static lc_csr_t *random_operator(int64_t n, int deg, bool loops, uint64_t seed)
     lc_rng_t rng;
     lc_rng_seed(&rng, seed);
     const int64_t m = n * deg / 2;
-    int64_t *r = malloc((size_t)(2 * m + n) * sizeof *r), *c = malloc((size_t)(2 * m + n) * sizeof *c);
+    int64_t *r = malloc((size_t)(2 * m + n) * sizeof *r),
+            *c = malloc((size_t)(2 * m + n) * sizeof *c);
     int64_t k = 0;
     for (int64_t e = 0; e < m; e++) {
         const int64_t a = (int64_t)(lc_rng_next(&rng) % (uint64_t)n);
@@ -22,7 +24,8 @@ static lc_csr_t *random_operator(int64_t n, int deg, bool loops, uint64_t seed)
         r[k] = b, c[k++] = a;
     }
     if (loops)
-        for (int64_t i = 0; i < n; i++) r[k] = i, c[k++] = i;
+        for (int64_t i = 0; i < n; i++)
+            r[k] = i, c[k++] = i;
     lc_csr_t *op = NULL;
     LC_ASSERT_OK(lc_csr_from_coo(&op, n, n, k, r, c, NULL));
     free(r);
@@ -44,7 +47,8 @@ static lc_csr_t *grid_operator(int64_t nx, int64_t ny, const int64_t *perm)
             if (y + 1 < ny) r[k] = v, c[k++] = v + nx, r[k] = v + nx, c[k++] = v;
         }
     if (perm)
-        for (int64_t e = 0; e < k; e++) r[e] = perm[r[e]], c[e] = perm[c[e]];
+        for (int64_t e = 0; e < k; e++)
+            r[e] = perm[r[e]], c[e] = perm[c[e]];
     lc_csr_t *op = NULL;
     LC_ASSERT_OK(lc_csr_from_coo(&op, n, n, k, r, c, NULL));
     free(r);
@@ -66,7 +70,8 @@ static unsigned char *dense_pattern(const lc_csr_t *op)
         memset(lc_tensor_data(x), 0, (size_t)n * sizeof(float));
         lc_tensor_data(x)[j] = 1;
         LC_ASSERT_OK(lc_csr_spmm(op, x, y));
-        for (int64_t i = 0; i < n; i++) d[i * n + j] = lc_tensor_data(y)[i] != 0;
+        for (int64_t i = 0; i < n; i++)
+            d[i * n + j] = lc_tensor_data(y)[i] != 0;
     }
     lc_tensor_free(&x);
     lc_tensor_free(&y);
@@ -83,11 +88,13 @@ static void check_stats(const lc_csr_t *op, int parts, const int32_t *part)
     int64_t cut = 0, total = 0, hmin = INT64_MAX, hmax = 0, rmin = INT64_MAX, rmax = 0, pmax = 0;
     for (int p = 0; p < parts; p++) {
         int64_t halo = 0, owned = 0, peers = 0;
-        for (int64_t i = 0; i < n; i++) owned += part[i] == p;
+        for (int64_t i = 0; i < n; i++)
+            owned += part[i] == p;
         for (int64_t j = 0; j < n; j++) { /* remote row j is in p's halo when a row of p reads it */
             if (part[j] == p) continue;
             int64_t reads = 0;
-            for (int64_t i = 0; i < n; i++) reads += part[i] == p && d[i * n + j];
+            for (int64_t i = 0; i < n; i++)
+                reads += part[i] == p && d[i * n + j];
             cut += reads;
             halo += reads > 0;
         }
@@ -126,7 +133,8 @@ static void check_assigned(const int32_t *part, int64_t n, int parts)
         CU_ASSERT_FATAL(part[i] >= 0 && part[i] < parts);
         size[part[i]]++;
     }
-    for (int p = 0; p < parts; p++) CU_ASSERT(size[p] > 0);
+    for (int p = 0; p < parts; p++)
+        CU_ASSERT(size[p] > 0);
     free(size);
 }
 
@@ -139,7 +147,8 @@ static void test_block(void)
         const int parts = cases[c];
         LC_ASSERT_OK(lc_partition(op, parts, LC_PARTITION_BLOCK, part));
         check_assigned(part, 101, parts);
-        for (int64_t i = 1; i < 101; i++) CU_ASSERT(part[i] >= part[i - 1]); /* contiguous */
+        for (int64_t i = 1; i < 101; i++)
+            CU_ASSERT(part[i] >= part[i - 1]); /* contiguous */
         lc_partition_stats s;
         LC_ASSERT_OK(lc_partition_stats_of(op, parts, part, &s));
         CU_ASSERT(s.rows_max - s.rows_min <= 1); /* sizes differ by at most one */
@@ -159,7 +168,8 @@ static void test_stats_brute_force(void)
         for (int parts = 1; parts <= 5; parts++) {
             lc_csr_t *op = random_operator(n, 4, parts % 2, 100 + (uint64_t)parts);
             int32_t *part = malloc((size_t)n * sizeof *part);
-            for (int64_t i = 0; i < n; i++) part[i] = (int32_t)(lc_rng_next(&rng) % (uint64_t)parts);
+            for (int64_t i = 0; i < n; i++)
+                part[i] = (int32_t)(lc_rng_next(&rng) % (uint64_t)parts);
             check_stats(op, parts, part);
             free(part);
             lc_csr_free(&op);
@@ -213,7 +223,8 @@ static void test_metis_grid(void)
     int64_t perm[24 * 20];
     lc_rng_t rng;
     lc_rng_seed(&rng, 3);
-    for (int64_t i = 0; i < n; i++) perm[i] = i;
+    for (int64_t i = 0; i < n; i++)
+        perm[i] = i;
     for (int64_t i = n - 1; i > 0; i--) {
         const int64_t j = (int64_t)(lc_rng_next(&rng) % (uint64_t)(i + 1)), t = perm[i];
         perm[i] = perm[j], perm[j] = t;

@@ -1,12 +1,13 @@
-/* lcnet_partition.c — `lcnet partition`: split a graph into P parts and report the halo exchanges that full-graph training across P processes would make, without training. */
+/* lcnet_partition.c — `lcnet partition`: split a graph into P parts and report the halo exchanges
+ * that full-graph training across P processes would make, without training. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lconv.h"
 #include "lcnet_partition.h"
+#include "lconv.h"
 
 #define MAX_LIST 64
 
@@ -75,27 +76,36 @@ static int parse(int argc, char **argv, popts *o)
             o->no_grad_first = 1;
             continue;
         }
-        static const char *const valued[] = {"--data", "--file", "--parts", "--method",
+        static const char *const valued[] = {"--data",   "--file",      "--parts",  "--method",
                                              "--widths", "--bandwidth", "--threads"};
         size_t k = 0;
-        while (k < sizeof valued / sizeof valued[0] && strcmp(a, valued[k])) k++;
+        while (k < sizeof valued / sizeof valued[0] && strcmp(a, valued[k]))
+            k++;
         if (k == sizeof valued / sizeof valued[0]) return usage("unknown option '%s'", a);
         if (i + 1 >= argc || !*argv[i + 1]) return usage("%s needs a value", a);
         const char *v = argv[++i];
         int64_t list[MAX_LIST];
         char *end;
         switch (k) {
-        case 0: o->data = v; break;
-        case 1: o->file = v; break;
+        case 0:
+            o->data = v;
+            break;
+        case 1:
+            o->file = v;
+            break;
         case 2:
             if ((o->n_parts = parse_list(v, 1, 1L << 30, list)) < 1)
                 return usage("--parts: '%s' is not a list of part counts >= 1", v);
-            for (int p = 0; p < o->n_parts; p++) o->parts[p] = (int)list[p];
+            for (int p = 0; p < o->n_parts; p++)
+                o->parts[p] = (int)list[p];
             break;
         case 3:
-            if (!strcmp(v, "metis")) o->method = LC_PARTITION_METIS;
-            else if (!strcmp(v, "block")) o->method = LC_PARTITION_BLOCK;
-            else return usage("--method: '%s' is not metis or block", v);
+            if (!strcmp(v, "metis"))
+                o->method = LC_PARTITION_METIS;
+            else if (!strcmp(v, "block"))
+                o->method = LC_PARTITION_BLOCK;
+            else
+                return usage("--method: '%s' is not metis or block", v);
             break;
         case 4:
             if ((o->n_widths = parse_list(v, 1, 1L << 24, o->widths)) < 1)
@@ -149,7 +159,8 @@ static lc_status read_bench_graph(const char *path, lc_csr_t **op, int64_t *clas
         fprintf(stderr, "lcnet partition: '%s' is truncated in its edge list\n", path);
         goto done;
     }
-    for (int64_t i = 0; i < n; i++) rows[m + i] = cols[m + i] = i; /* GCN's self-loops */
+    for (int64_t i = 0; i < n; i++)
+        rows[m + i] = cols[m + i] = i; /* GCN's self-loops */
     if ((st = lc_csr_from_coo(op, n, n, m + n, rows, cols, NULL)))
         fprintf(stderr, "lcnet partition: '%s': %s\n", path, lc_last_error());
     *classes = hdr[3];
@@ -191,10 +202,11 @@ int lcnet_partition(int argc, char **argv)
     int64_t row_bytes = 0;
     for (int k = 0; k < o.n_widths; k++)
         row_bytes += 4 * o.widths[k] * (k == 0 && o.no_grad_first ? 1 : 2);
-    printf("graph    %s  rows %" PRId64 "  nonzeros %" PRId64 " (A + I)\n", o.file ? o.file : o.data,
-           n, lc_csr_nnz(op));
+    printf("graph    %s  rows %" PRId64 "  nonzeros %" PRId64 " (A + I)\n",
+           o.file ? o.file : o.data, n, lc_csr_nnz(op));
     printf("exchange widths");
-    for (int k = 0; k < o.n_widths; k++) printf("%s%" PRId64, k ? "," : " ", o.widths[k]);
+    for (int k = 0; k < o.n_widths; k++)
+        printf("%s%" PRId64, k ? "," : " ", o.widths[k]);
     printf(" (forward%s), %" PRId64 " bytes per halo row per epoch; links %g GB/s\n",
            o.no_grad_first ? "; backward from the second" : " and backward", row_bytes,
            o.bandwidth);
