@@ -69,16 +69,8 @@ lc_status lc_dist_op_new(lc_dist_op_t **out, lc_dist_t *d, const lc_csr_t *a, co
     start = lc_i_calloc((size_t)size + 1, sizeof *start);
     if (!op || !g2l || !seen || !by_part || !start) goto oom;
     op->dist = d;
-    /* owned rows, ascending; every row's rank grouped (a counting sort) */
-    for (int64_t i = 0; i < n; i++)
-        start[part[i] + 1]++;
-    for (int p = 0; p < size; p++)
-        start[p + 1] += start[p];
-    for (int64_t i = 0; i < n; i++)
-        by_part[start[part[i]]++] = i;
-    for (int p = size; p > 0; p--)
-        start[p] = start[p - 1];
-    start[0] = 0;
+    /* owned rows, ascending; every rank's rows grouped */
+    lc_i_group_by_part(part, n, size, start, by_part);
     op->n_own = start[me + 1] - start[me];
     op->own = lc_i_malloc((size_t)(op->n_own + 1) * sizeof *op->own);
     if (!op->own) goto oom;

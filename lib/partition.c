@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "dist.h" /* lc_i_group_by_part */
 
 #ifdef LC_HAVE_METIS
 #include <metis.h>
@@ -123,6 +123,20 @@ lc_status lc_partition(const lc_csr_t *a, int parts, lc_partition_method method,
     return LC_ERROR(LC_ERR_INVALID_ARG, "unknown partition method %d", (int)method);
 }
 
+void lc_i_group_by_part(const int32_t *part, int64_t n, int parts, int64_t *start, int64_t *rows)
+{
+    memset(start, 0, ((size_t)parts + 1) * sizeof *start);
+    for (int64_t i = 0; i < n; i++)
+        start[part[i] + 1]++;
+    for (int p = 0; p < parts; p++)
+        start[p + 1] += start[p];
+    for (int64_t i = 0; i < n; i++)
+        rows[start[part[i]]++] = i;
+    for (int p = parts; p > 0; p--)
+        start[p] = start[p - 1];
+    start[0] = 0;
+}
+
 lc_status lc_partition_stats_of(const lc_csr_t *a, int parts, const int32_t *part,
                                 lc_partition_stats *stats)
 {
@@ -142,16 +156,8 @@ lc_status lc_partition_stats_of(const lc_csr_t *a, int parts, const int32_t *par
         .parts = parts, .rows = n, .nnz = a->nnz, .rows_min = INT64_MAX, .halo_min = INT64_MAX};
     if (!start || !rows || !seen || !peer)
         LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the counts of %lld rows", (long long)n);
-    /* the rows of each part together (a counting sort), so each part is one sweep */
-    for (int64_t i = 0; i < n; i++)
-        start[part[i] + 1]++;
-    for (int p = 0; p < parts; p++)
-        start[p + 1] += start[p];
-    for (int64_t i = 0; i < n; i++)
-        rows[start[part[i]]++] = i;
-    for (int p = parts; p > 0; p--)
-        start[p] = start[p - 1];
-    start[0] = 0;
+    /* the rows of each part together, so each part is one sweep */
+    lc_i_group_by_part(part, n, parts, start, rows);
     for (int64_t j = 0; j < n; j++)
         seen[j] = -1;
     for (int q = 0; q < parts; q++)
