@@ -225,10 +225,8 @@ The ratio is ours against PyG's faster form (median / median).
     print(text)
     if not args.no_append:
         path = os.path.join(HERE, "RESULTS.md")
-        old = open(path).read()
-        nums = [int(n) for n in re.findall(r"^## (\d+)\.", old, re.M)]
         with open(path, "a") as f:
-            f.write(f"\n## {max(nums, default=0) + 1}. lconv against PyTorch Geometric (bench/compare-pyg)\n"
+            f.write(f"\n## CPU against PyTorch Geometric (bench/compare-pyg), {started:%Y-%m-%d %H:%M} UTC\n"
                     + text)
         print(f"# appended to {path}")
 
