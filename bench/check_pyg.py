@@ -10,7 +10,8 @@ import sys
 import numpy as np
 import torch
 
-import pyg_epoch
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import pyg_epoch  # noqa: E402
 
 # (our spec, PyG model, hidden widths): the L-conv one has a layer of each weight layout
 # (16 -> 64 aggregates first, the others project first).
