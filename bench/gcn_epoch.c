@@ -55,7 +55,7 @@ enum { SPMM_WIDTH = 256 };
 static const char *const CORA_MODEL = "gcn:16,relu,dropout:0.5,gcn";
 
 typedef struct {
-    int run_cora, run_arxiv, run_products, spmm_compare, spmm_device, plan;
+    int run_cora, run_arxiv, run_products, spmm_compare, spmm_device, plan, share;
     lc_device device;
     int reps; /* 0: the per-case default */
     int threads;
@@ -158,13 +158,14 @@ done:
  * the first learnable layer's weights only (Kipf & Welling; for an L-conv
  * layer its W_i and W0, not its edge weights or bias). */
 static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const char *spec,
-                             int reps, int threads, const char *dump, lc_device device)
+                             int reps, int threads, const char *dump, lc_device device, int share)
 {
     lc_status st = LC_OK;
     lc_model_t *m = NULL;
     lc_optim_t *opt = NULL;
     double *times = NULL;
     lc_train_config cfg = lc_train_defaults();
+    cfg.share_buffers = share;
 
     int64_t used0 = 0, used = 0, total = 0, peak = 0;
     BENCH_TRY(lc_model_from_spec(&m, spec));
@@ -420,7 +421,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: gcn_epoch [--case cora|arxiv|products|all] [--model SPEC] [--reps R] [--threads T]\n"
             "                 [--spmm-compare] [--data DIR] [--write FILE] [--file FILE [--dump FILE]]\n"
-            "                 [--device cpu|cuda] [--spmm-device]\n"
+            "                 [--device cpu|cuda] [--spmm-device] [--share-buffers] [--plan]\n"
             "Times one full-batch training epoch (forward with dropout, backward, Adam step).\n"
             "  --case      cora: Planetoid Cora, %s\n"
             "              arxiv: random graph of ogbn-arxiv's size, %s\n"
@@ -440,6 +441,8 @@ static void usage(FILE *out)
             "              and stderr gets '# device_mib CASE: MiB' (device memory the run added)\n"
             "  --spmm-device  with --device cuda: time the SpMM kernel alone, Y = A_hat X, f = 256,\n"
             "              on the case's GCN operator (or --file's)\n"
+            "  --share-buffers  the model's intermediate buffers share memory as their lives\n"
+            "              allow (lc_train_config.share_buffers): the same bits, less memory\n"
             "  --plan      build each case's model and print the device memory plan's size\n"
             "              (values, gradients, scratch shared vs not), without timing\n"
             "Output: case threads median_ms min_ms max_ms peak_rss_MB (MiB; peak of the process)\n",
@@ -508,6 +511,8 @@ static int parse_args(int argc, char **argv, options *o)
             o->spmm_device = 1;
         } else if (!strcmp(a, "--plan")) {
             o->plan = 1;
+        } else if (!strcmp(a, "--share-buffers")) {
+            o->share = 1;
         } else if (!strcmp(a, "--device") && v) {
             if (lc_device_parse(v, &o->device) != LC_OK) {
                 fprintf(stderr, "gcn_epoch: %s\n", lc_last_error());
@@ -562,13 +567,13 @@ int main(int argc, char **argv)
     if (o.file) {
         BENCH_TRY(lc_bench_read_dataset(&cora, o.file));
         BENCH_TRY(time_epochs("file", cora, o.model ? o.model : CORA_MODEL, o.plan ? 0 : o.reps ? o.reps : 5,
-                              threads, o.dump, o.device));
+                              threads, o.dump, o.device, o.share));
         goto done;
     }
     if (o.run_cora) {
         if ((st = load_cora(&cora, o.data_dir))) goto done;
         BENCH_TRY(time_epochs("cora", cora, o.model ? o.model : CORA_MODEL, o.plan ? 0 : o.reps ? o.reps : 5,
-                              threads, NULL, o.device));
+                              threads, NULL, o.device, o.share));
         lc_dataset_free(&cora);
     }
     if (o.run_arxiv || o.run_products || o.spmm_compare) {
@@ -578,7 +583,7 @@ int main(int argc, char **argv)
     }
     if (o.run_arxiv || o.run_products)
         BENCH_TRY(time_epochs(big->name, arxiv, o.model ? o.model : big->model,
-                              o.plan ? 0 : o.reps ? o.reps : 3, threads, NULL, o.device));
+                              o.plan ? 0 : o.reps ? o.reps : 3, threads, NULL, o.device, o.share));
     if (o.spmm_compare) BENCH_TRY(spmm_compare(arxiv, o.reps ? o.reps : 3, threads));
 done:
     lc_dataset_free(&cora);

@@ -426,7 +426,7 @@ static void cuda_detach(lc_cgraph_t *cg)
     cudaFree(c->arena);
     cudaFree(c->work);
     lc_i_plan_free(&c->plan);
-    cg->plan = NULL;
+    cg->plan = cg->host_plan; /* the CPU's own, if it shares buffers */
     if (c->sparse) lc_cuda.sparse_destroy(c->sparse);
     if (c->blas) lc_cuda.blas_destroy(c->blas);
     if (c->stream) cudaStreamDestroy(c->stream);

@@ -532,6 +532,14 @@ lc_status lc_cg_touch(lc_cgraph_t *cg, lc_node n);
  * and gradient readable after the passes instead (more memory; for tests and
  * debugging). No effect on the CPU, which keeps everything. */
 lc_status lc_cg_keep_buffers(lc_cgraph_t *cg, int on);
+/* The same memory plan on the CPU: on = 1 before lc_cg_compile gives every
+ * intermediate value, gradient and scratch buffer a place in one arena
+ * shared as their lives allow (the arxiv-like GCN's training step needs 961
+ * MiB instead of 2 605), with the same results bit for bit; afterwards only
+ * the parameters, their gradients, the loss, the cross-entropy's input and
+ * unconsumed outputs are meaningful to read. Default off (every buffer
+ * readable). Errors: LC_ERR_STATE after compile. */
+lc_status lc_cg_share_buffers(lc_cgraph_t *cg, int on);
 /* Wait until the device has finished the graph's queued work (passes and
  * optimizer steps return before the GPU is done), e.g. to time it. Reports
  * a device fault raised since. No-op on the CPU. Errors: LC_ERR_BACKEND. */
@@ -663,6 +671,9 @@ typedef struct {
     int batch_size;       /* graph-level data: samples per step (default 64; the last
                              batch of an epoch may be smaller); node-level data
                              trains full-batch */
+    int share_buffers;    /* 1: the graph's intermediate buffers share memory
+                             (lc_cg_share_buffers): the same results in far less
+                             memory; default 0 */
     lc_dist_t *dist;      /* NULL (default): this process alone; otherwise data-parallel
                              training over dist's ranks (graph-level data; see
                              lc_dist_init): every rank calls build, train, evaluate

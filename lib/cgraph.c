@@ -29,6 +29,9 @@ void lc_cg_free(lc_cgraph_t **pcg)
     if (!pcg || !*pcg) return;
     lc_cgraph_t *cg = *pcg;
     if (cg->backend->detach) cg->backend->detach(cg);
+    if (cg->host_plan) lc_i_plan_free(cg->host_plan);
+    lc_i_free(cg->host_plan);
+    lc_i_free(cg->host_arena);
     for (int i = 0; i < cg->n_nodes; i++) {
         lc_i_node *n = &cg->nodes[i];
         if (n->op != LC_OP_CONSTANT || n->owned) lc_tensor_free(&n->value);
@@ -418,6 +421,41 @@ lc_status lc_cg_concat(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
 
 /* ---------- compile and execute ---------- */
 
+/* lc_cg_share_buffers: move the node buffers the plan places into one arena
+ * (their own allocations, never touched yet, are given back) and let the
+ * executor follow the plan. */
+static lc_status share_host_buffers(lc_cgraph_t *cg)
+{
+    lc_i_plan *plan = lc_i_calloc(1, sizeof *plan);
+    if (!plan) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the memory plan");
+    lc_status st = lc_i_plan_build(cg, 64, false, plan);
+    char *arena = st ? NULL : lc_i_malloc((size_t)plan->bytes + 64);
+    if (!st && !arena)
+        st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the %lld-byte shared arena",
+                      (long long)plan->bytes);
+    if (st) {
+        lc_i_plan_free(plan);
+        lc_i_free(plan);
+        return lc_i_error_from(st, "lc_cg_compile");
+    }
+    char *base = (char *)(((uintptr_t)arena + 63) & ~(uintptr_t)63);
+    for (int i = 0; i < cg->n_nodes; i++) {
+        lc_i_node *n = &cg->nodes[i];
+        lc_tensor_t *t[3] = {n->value, n->grad, n->aux};
+        const int64_t off[3] = {plan->value_off[i], plan->grad_off[i], plan->aux_off[i]};
+        for (int k = 0; k < 3; k++) {
+            if (off[k] < 0) continue;
+            lc_i_free(t[k]->storage->data); /* the tensor's own, now unused */
+            t[k]->storage->data = NULL;
+            t[k]->data = (float *)(base + off[k]);
+        }
+    }
+    cg->host_plan = plan;
+    cg->host_arena = arena;
+    cg->plan = plan;
+    return LC_OK;
+}
+
 lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss)
 {
     lc_status st = check_open(cg, __func__);
@@ -454,6 +492,7 @@ lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss)
         }
     }
     cg->loss = loss;
+    if (cg->share_buffers) LC_TRY(share_host_buffers(cg));
     cg->compiled = true;
 done:
     if (st) /* leave the graph as it was: open and without buffers */
@@ -628,6 +667,14 @@ lc_tensor_t *lc_cg_param_tensor(lc_cgraph_t *cg, int i)
 /* ---------- devices ---------- */
 
 lc_device lc_cg_device(const lc_cgraph_t *cg) { return cg ? cg->backend->device : LC_DEVICE_CPU; }
+
+lc_status lc_cg_share_buffers(lc_cgraph_t *cg, int on)
+{
+    LC_CHECK_ARG(cg, "compute graph is NULL");
+    if (cg->compiled) return LC_ERROR(LC_ERR_STATE, "call it before lc_cg_compile");
+    cg->share_buffers = on != 0;
+    return LC_OK;
+}
 
 lc_status lc_cg_keep_buffers(lc_cgraph_t *cg, int on)
 {

@@ -82,6 +82,11 @@ struct lc_cgraph {
      * once. keep_buffers asks the next plan to share nothing. */
     const struct lc_i_plan_s *plan;
     bool keep_buffers;
+    /* lc_cg_share_buffers: the CPU's own plan and the arena its node buffers
+     * live in (NULL when every buffer has its own memory). */
+    bool share_buffers;
+    struct lc_i_plan_s *host_plan;
+    void *host_arena;
     /* A copy from the device that failed inside an accessor (which returns
      * the host's last copy rather than NULL): the next pass reports it. */
     lc_status pending;

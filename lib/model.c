@@ -461,6 +461,7 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     LC_TRY(lc_cg_log_softmax(m->cg, flow.node, &m->output));
     LC_TRY(lc_cg_cross_entropy(m->cg, m->output, ds->samples ? m->batch_labels : ds->labels,
                                ds->samples ? m->batch_mask : ds->mask[0], &m->loss));
+    if (cfg->share_buffers) LC_TRY(lc_cg_share_buffers(m->cg, 1));
     LC_TRY(lc_cg_compile(m->cg, m->loss));
     LC_TRY(lc_cg_to(m->cg, m->device));
     m->built_for = ds;
