@@ -60,6 +60,7 @@ typedef struct {
     double rotate;  /* graph-level images: max rotation in degrees; < 0 = none */
     int scramble;   /* graph-level data: permute the nodes of every sample */
     lc_device device;
+    int share_buffers;
     int distributed;      /* --distributed: join the MPI job even if no launcher is seen */
     int checkpoint_every; /* write --save every N epochs (0: at the end only) */
     int dist_check;       /* data-parallel: compare parameter checksums every N steps */
@@ -92,6 +93,7 @@ typedef enum {
     OPT_ROTATE,
     OPT_SCRAMBLE,
     OPT_DEVICE,
+    OPT_SHARE_BUFFERS,
     OPT_DISTRIBUTED,
     OPT_CKPT_EVERY,
     OPT_DIST_CHECK,
@@ -140,6 +142,8 @@ static const struct {
      "image data: rotate each image by a uniform angle in (-DEG, DEG), bilinear (fixed seed)"},
     {OPT_SCRAMBLE, "--scramble", NULL, CMD_ALL,
      "graph-level data: one fixed random permutation of the pixels/nodes of every sample"},
+    {OPT_SHARE_BUFFERS, "--share-buffers", NULL, CMD_ALL,
+     "intermediate buffers share memory as their lives allow (same results, less memory)"},
     {OPT_DEVICE, "--device", "NAME", CMD_ALL,
      "cpu (default) or cuda: where the model runs (results match within float tolerance)"},
     {OPT_DISTRIBUTED, "--distributed", NULL, CMD_TRAIN | CMD_EVAL,
@@ -421,6 +425,9 @@ static int parse_options(int argc, char **argv, int first, int command, options 
         case OPT_SCRAMBLE:
             o->scramble = 1;
             break;
+        case OPT_SHARE_BUFFERS:
+            o->share_buffers = 1;
+            break;
         case OPT_DEVICE:
             if (lc_device_parse(val, &o->device) != LC_OK)
                 return usage_error("%s: '%s' is not cpu or cuda", name, val);
@@ -589,6 +596,7 @@ static lc_train_config train_config(const options *o, uint64_t seed)
     cfg.optim = o->optim;
     cfg.seed = seed;
     cfg.batch_size = o->batch_size;
+    cfg.share_buffers = o->share_buffers;
     cfg.dist = o->dist;
     cfg.verbose = 0; /* lcnet draws its own progress line */
     return cfg;
