@@ -265,7 +265,7 @@ static void mul_bwd(lc_cgraph_t *cg, lc_i_node *n)
                                              n->fparam, len);                                      \
     }
 
-ACTIVATION(relu, x > 0 ? x : 0.0f, x > 0 ? 1.0f : 0.0f)
+ACTIVATION(relu, x > 0 ? x : 0.0f, y > 0 ? 1.0f : 0.0f) /* y > 0 exactly when x > 0 */
 ACTIVATION(leaky_relu, x > 0 ? x : a * x, x > 0 ? 1.0f : a)
 ACTIVATION(elu, x > 0 ? x : a * expm1f(x), x > 0 ? 1.0f : y + a)
 ACTIVATION(tanh, tanhf(x), 1.0f - y * y)

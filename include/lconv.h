@@ -534,7 +534,7 @@ lc_status lc_cg_touch(lc_cgraph_t *cg, lc_node n);
 lc_status lc_cg_keep_buffers(lc_cgraph_t *cg, int on);
 /* The same memory plan on the CPU: on = 1 before lc_cg_compile gives every
  * intermediate value, gradient and scratch buffer a place in one arena
- * shared as their lives allow (the arxiv-like GCN's training step needs 961
+ * shared as their lives allow (the arxiv-like GCN's training step needs 770
  * MiB instead of 2 605), with the same results bit for bit; afterwards only
  * the parameters, their gradients, the loss, the cross-entropy's input and
  * unconsumed outputs are meaningful to read. Default off (every buffer

@@ -184,7 +184,9 @@ static void scale_bwd(lc_cgraph_t *cg, lc_i_node *n)
         }                                                                                      \
     }
 
-ACTIVATION(relu, x > 0 ? x : 0.0f, x > 0 ? 1.0f : 0.0f)
+/* relu's derivative reads its output (y > 0 exactly when x > 0), so that the memory
+ * plan can let its input go after the forward pass */
+ACTIVATION(relu, x > 0 ? x : 0.0f, y > 0 ? 1.0f : 0.0f)
 ACTIVATION(leaky_relu, x > 0 ? x : a * x, x > 0 ? 1.0f : a)
 ACTIVATION(elu, x > 0 ? x : a * expm1f(x), x > 0 ? 1.0f : y + a)
 ACTIVATION(tanh, tanhf(x), 1.0f - y * y)

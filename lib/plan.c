@@ -16,7 +16,8 @@ static bool backward_reads(const lc_cgraph_t *cg, const lc_i_node *c, int k)
     switch (c->op) {
     case LC_OP_MATMUL: /* dA needs B, dB needs A */
         return k >= 0 && cg->nodes[c->in[1 - k]].grad != NULL;
-    case LC_OP_RELU:
+    case LC_OP_RELU: /* its derivative reads y (ops.c) */
+        return k == -1;
     case LC_OP_LEAKY_RELU:
         return k == 0;
     case LC_OP_ELU:
