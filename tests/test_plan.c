@@ -109,20 +109,29 @@ static void test_node_level_models(void)
     lc_dataset_free(&ds);
 }
 
-/* images on a grid: lattice layers, batches [n, B, c], flatten */
-static void test_graph_level_models(void)
+/* 24 random images of `channels` channels on a 6 × 6 grid, `classes` labels
+ * in turn, split 50/25/25. */
+static lc_dataset_t *grid_images(int64_t channels, int classes, uint64_t seed)
 {
     lc_graph_t *g = NULL;
     LC_ASSERT_OK(lc_graph_grid(&g, 2, (int64_t[]){6, 6}, 3, LC_BOUNDARY_ZERO));
     lc_tensor_t *x = NULL;
-    LC_ASSERT_OK(lc_tensor_new(&x, 3, (int64_t[]){24, 36, 2}));
+    LC_ASSERT_OK(lc_tensor_new(&x, 3, (int64_t[]){24, 36, channels}));
     lc_rng_t rng;
-    lc_rng_seed(&rng, 3);
+    lc_rng_seed(&rng, seed);
     for (int64_t i = 0; i < x->numel; i++) x->data[i] = lc_rng_uniform(&rng);
     int32_t labels[24];
-    for (int i = 0; i < 24; i++) labels[i] = i % 3;
+    for (int i = 0; i < 24; i++) labels[i] = i % classes;
     lc_dataset_t *ds = NULL;
-    LC_ASSERT_OK(lc_dataset_from_samples(&ds, g, x, labels, 3));
+    LC_ASSERT_OK(lc_dataset_from_samples(&ds, g, x, labels, classes));
+    LC_ASSERT_OK(lc_dataset_stratified_split(ds, 0.25, 0.25, seed));
+    return ds;
+}
+
+/* images on a grid: lattice layers, batches [n, B, c], flatten */
+static void test_graph_level_models(void)
+{
+    lc_dataset_t *ds = grid_images(2, 3, 3);
     plan_spec("lattice:4,relu,dropout:0.2,lattice:4:k=5,relu,flatten,linear", ds, true);
     plan_spec("lconv:4:p=2,relu,flatten,linear", ds, true);
     lc_dataset_free(&ds);
@@ -168,17 +177,7 @@ static void test_share_buffers(void)
     LC_ASSERT_STATUS(lc_cg_share_buffers(NULL, 1), LC_ERR_INVALID_ARG);
     lc_model_free(&m);
     lc_dataset_free(&ds);
-    lc_graph_t *g = NULL;
-    LC_ASSERT_OK(lc_graph_grid(&g, 2, (int64_t[]){6, 6}, 3, LC_BOUNDARY_ZERO));
-    lc_tensor_t *x = NULL;
-    LC_ASSERT_OK(lc_tensor_new(&x, 3, (int64_t[]){24, 36, 1}));
-    lc_rng_t rng;
-    lc_rng_seed(&rng, 4);
-    for (int64_t i = 0; i < x->numel; i++) x->data[i] = lc_rng_uniform(&rng);
-    int32_t labels[24];
-    for (int i = 0; i < 24; i++) labels[i] = i % 2;
-    LC_ASSERT_OK(lc_dataset_from_samples(&ds, g, x, labels, 2));
-    LC_ASSERT_OK(lc_dataset_stratified_split(ds, 0.25, 0.25, 5));
+    ds = grid_images(1, 2, 4);
     train_alike("lattice:4,relu,flatten,linear", ds);
     lc_dataset_free(&ds);
 }
