@@ -149,13 +149,6 @@ static void *reserve(lc_cuda_ctx *c, size_t bytes)
     return c->arena ? c->arena + off : NULL;
 }
 
-static int64_t numel_of(const lc_i_node *n)
-{
-    int64_t k = 1;
-    for (int i = 0; i < n->ndim; i++) k *= n->shape[i];
-    return k;
-}
-
 /* The device copy of a CSR, registered once per graph (a transpose carries
  * its entries' sources for masked values and edge weights). */
 static const lc_cuda_csr *csr_of(lc_cuda_ctx *c, const lc_csr_t *a)
@@ -174,7 +167,6 @@ static const lc_cuda_csr *csr_of(lc_cuda_ctx *c, const lc_csr_t *a)
 }
 
 /* Rows of a node's tensor viewed as [rows, last dim]. */
-static int64_t rows_of(const lc_i_node *n) { return numel_of(n) / n->shape[n->ndim - 1]; }
 
 /* Where every buffer of the graph goes: the parameters' gradients together
  * (one memset zeroes them), the constants and parameters, each op's index
@@ -189,8 +181,8 @@ static void layout(lc_cgraph_t *cg, lc_cuda_ctx *c)
     for (int i = 0; i < cg->n_nodes; i++) {
         lc_i_node *n = &cg->nodes[i];
         if (!n->grad || n->op != LC_OP_PARAMETER) continue;
-        n->dgrad = (float *)reserve(c, (size_t)numel_of(n) * sizeof(float));
-        if (first == (size_t)-1) first = c->arena_used - (size_t)numel_of(n) * sizeof(float);
+        n->dgrad = (float *)reserve(c, (size_t)lc_i_node_numel(n) * sizeof(float));
+        if (first == (size_t)-1) first = c->arena_used - (size_t)lc_i_node_numel(n) * sizeof(float);
     }
     c->grads = first == (size_t)-1 || !c->arena ? NULL : (float *)(c->arena + first);
     c->grads_bytes = first == (size_t)-1 ? 0 : c->arena_used - first;
@@ -198,7 +190,7 @@ static void layout(lc_cgraph_t *cg, lc_cuda_ctx *c)
         lc_i_node *n = &cg->nodes[i];
         lc_cuda_node *d = &c->nodes[i];
         if (n->op == LC_OP_CONSTANT || n->op == LC_OP_PARAMETER)
-            n->dvalue = (float *)reserve(c, (size_t)numel_of(n) * sizeof(float));
+            n->dvalue = (float *)reserve(c, (size_t)lc_i_node_numel(n) * sizeof(float));
         switch (n->op) {
         case LC_OP_SPMM:
         case LC_OP_EDGE_CONV:
@@ -206,10 +198,10 @@ static void layout(lc_cgraph_t *cg, lc_cuda_ctx *c)
             d->st = csr_of(c, n->sparse_t);
             break;
         case LC_OP_BIAS:
-            if (rows_of(n) > c->ones_len) c->ones_len = rows_of(n);
+            if (lc_i_node_rows(n) > c->ones_len) c->ones_len = lc_i_node_rows(n);
             break;
         case LC_OP_CROSS_ENTROPY: {
-            const int64_t rows = rows_of(&cg->nodes[n->in[0]]);
+            const int64_t rows = lc_i_node_rows(&cg->nodes[n->in[0]]);
             d->labels = (int32_t *)reserve(c, (size_t)rows * sizeof(int32_t));
             d->mask = (uint8_t *)reserve(c, (size_t)rows);
             d->count = (float *)reserve(c, sizeof(float));
@@ -379,7 +371,7 @@ static bool make_spmm(lc_cuda_ctx *c, lc_cgraph_t *cg, lc_i_node *n, lc_cuda_nod
     const lc_csr_t *s = n->sparse;
     if (s->nnz == 0) return true; /* the kernels write zeros without cuSPARSE */
     lc_i_node *x = &cg->nodes[n->in[0]];
-    const int64_t f = numel_of(x) / x->shape[0];
+    const int64_t f = lc_i_node_numel(x) / x->shape[0];
     const bool masked = n->fparam > 0; /* its daux holds the values the descriptor reads */
     bool ok = sparse(c, &d->a, d->s, masked ? n->daux : d->s->val) &&
               dense(c, &d->x, s->n_cols, f, x->dvalue) && dense(c, &d->y, s->n_rows, f, n->dvalue) &&
@@ -450,7 +442,7 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
                               "node %d: a sparse operator of %lld entries exceeds 32-bit indices",
                               i, (long long)s->nnz);
         if (n->op == LC_OP_MATMUL || n->op == LC_OP_CROSS_ENTROPY || n->op == LC_OP_POOL) {
-            if (numel_of(n) > INT32_MAX && n->op == LC_OP_MATMUL)
+            if (lc_i_node_numel(n) > INT32_MAX && n->op == LC_OP_MATMUL)
                 return lc_i_error(LC_ERR_UNSUPPORTED, __func__, "node %d: too large for cuBLAS", i);
         }
     }
@@ -529,7 +521,7 @@ static lc_status cuda_begin_backward(lc_cgraph_t *cg)
 static void cuda_zero_grad(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    LC_CU(c, cudaMemsetAsync(n->dgrad, 0, (size_t)numel_of(n) * sizeof(float), c->stream));
+    LC_CU(c, cudaMemsetAsync(n->dgrad, 0, (size_t)lc_i_node_numel(n) * sizeof(float), c->stream));
 }
 
 /* Launch errors show at once; faults inside kernels at the next copy home. */

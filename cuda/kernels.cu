@@ -24,15 +24,6 @@ static unsigned blocks_for(int64_t len)
 }
 #define LAUNCH(c, len) blocks_for(len), THREADS, 0, (c)->stream
 
-static int64_t numel_of(const lc_i_node *n)
-{
-    int64_t k = 1;
-    for (int i = 0; i < n->ndim; i++) k *= n->shape[i];
-    return k;
-}
-static int64_t cols_of(const lc_i_node *n) { return n->shape[n->ndim - 1]; }
-static int64_t rows_of(const lc_i_node *n) { return numel_of(n) / cols_of(n); }
-
 /* ---------- element-wise building blocks ---------- */
 
 __global__ void fill_k(float *p, int64_t len, float v)
@@ -78,9 +69,9 @@ static void matmul_fwd(lc_cgraph_t *cg, lc_i_node *n)
     lc_cuda_ctx *c = lc_cuda_of(cg);
     const lc_i_node *a = IN(0), *b = IN(1);
     const bool ta = n->iparam[0], tb = n->iparam[1];
-    const int lda = (int)cols_of(a), ldb = (int)cols_of(b);
-    const int m = (int)rows_of(n), cc = (int)cols_of(n);
-    const int k = ta ? (int)rows_of(a) : lda;
+    const int lda = (int)lc_i_node_cols(a), ldb = (int)lc_i_node_cols(b);
+    const int m = (int)lc_i_node_rows(n), cc = (int)lc_i_node_cols(n);
+    const int k = ta ? (int)lc_i_node_rows(a) : lda;
     gemm_rm(c, ta, tb, m, cc, k, 1.0f, a->dvalue, lda, b->dvalue, ldb, 0.0f, n->dvalue, cc);
 }
 static void matmul_bwd(lc_cgraph_t *cg, lc_i_node *n)
@@ -88,9 +79,9 @@ static void matmul_bwd(lc_cgraph_t *cg, lc_i_node *n)
     lc_cuda_ctx *c = lc_cuda_of(cg);
     lc_i_node *a = IN(0), *b = IN(1);
     const bool ta = n->iparam[0], tb = n->iparam[1];
-    const int lda = (int)cols_of(a), ldb = (int)cols_of(b);
-    const int m = (int)rows_of(n), cc = (int)cols_of(n);
-    const int k = ta ? (int)rows_of(a) : lda;
+    const int lda = (int)lc_i_node_cols(a), ldb = (int)lc_i_node_cols(b);
+    const int m = (int)lc_i_node_rows(n), cc = (int)lc_i_node_cols(n);
+    const int k = ta ? (int)lc_i_node_rows(a) : lda;
     const float *dc = n->dgrad;
     if (a->dgrad) {
         if (!ta) gemm_rm(c, false, !tb, m, k, cc, 1.0f, dc, cc, b->dvalue, ldb, 1.0f, a->dgrad, lda);
@@ -122,7 +113,7 @@ static void spmm_fwd(lc_cgraph_t *cg, lc_i_node *n)
     lc_cuda_node *d = &c->nodes[n - cg->nodes];
     const lc_csr_t *s = n->sparse;
     if (s->nnz == 0) {
-        LC_CU(c, cudaMemsetAsync(n->dvalue, 0, (size_t)numel_of(n) * sizeof(float), c->stream));
+        LC_CU(c, cudaMemsetAsync(n->dvalue, 0, (size_t)lc_i_node_numel(n) * sizeof(float), c->stream));
         return;
     }
     if (n->daux) { /* the descriptor reads daux: masked in training, S's values otherwise */
@@ -160,14 +151,14 @@ __global__ void add_k(float *y, const float *a, const float *b, int64_t len)
 static void add_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t len = numel_of(n);
+    const int64_t len = lc_i_node_numel(n);
     add_k<<<LAUNCH(c, len)>>>(n->dvalue, IN(0)->dvalue, IN(1)->dvalue, len);
 }
 static void add_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
     for (int k = 0; k < 2; k++)
-        if (IN(k)->dgrad) axpy(c, IN(k)->dgrad, n->dgrad, 1.0f, numel_of(n));
+        if (IN(k)->dgrad) axpy(c, IN(k)->dgrad, n->dgrad, 1.0f, lc_i_node_numel(n));
 }
 
 __global__ void bias_k(float *y, const float *x, const float *b, int64_t len, int64_t cols)
@@ -177,13 +168,13 @@ __global__ void bias_k(float *y, const float *x, const float *b, int64_t len, in
 static void bias_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t len = numel_of(n);
-    bias_k<<<LAUNCH(c, len)>>>(n->dvalue, IN(0)->dvalue, IN(1)->dvalue, len, cols_of(n));
+    const int64_t len = lc_i_node_numel(n);
+    bias_k<<<LAUNCH(c, len)>>>(n->dvalue, IN(0)->dvalue, IN(1)->dvalue, len, lc_i_node_cols(n));
 }
 static void bias_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t rows = rows_of(n), cols = cols_of(n);
+    const int64_t rows = lc_i_node_rows(n), cols = lc_i_node_cols(n);
     if (IN(0)->dgrad) axpy(c, IN(0)->dgrad, n->dgrad, 1.0f, rows * cols);
     if (IN(1)->dgrad) { /* db += dYᵀ·1: dY row-major [rows, cols] is column-major [cols, rows] */
         const float one = 1.0f;
@@ -199,12 +190,12 @@ __global__ void scale_k(float *y, const float *x, float alpha, int64_t len)
 static void scale_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t len = numel_of(n);
+    const int64_t len = lc_i_node_numel(n);
     scale_k<<<LAUNCH(c, len)>>>(n->dvalue, IN(0)->dvalue, n->fparam, len);
 }
 static void scale_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
-    if (IN(0)->dgrad) axpy(lc_cuda_of(cg), IN(0)->dgrad, n->dgrad, n->fparam, numel_of(n));
+    if (IN(0)->dgrad) axpy(lc_cuda_of(cg), IN(0)->dgrad, n->dgrad, n->fparam, lc_i_node_numel(n));
 }
 
 __global__ void mul_k(float *y, const float *a, const float *b, int64_t len)
@@ -218,13 +209,13 @@ __global__ void mul_acc_k(float *d, const float *dy, const float *other, int64_t
 static void mul_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t len = numel_of(n);
+    const int64_t len = lc_i_node_numel(n);
     mul_k<<<LAUNCH(c, len)>>>(n->dvalue, IN(0)->dvalue, IN(1)->dvalue, len);
 }
 static void mul_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t len = numel_of(n);
+    const int64_t len = lc_i_node_numel(n);
     /* a and b may be the same node: both terms land in its gradient, in turn */
     if (IN(0)->dgrad) mul_acc_k<<<LAUNCH(c, len)>>>(IN(0)->dgrad, n->dgrad, IN(1)->dvalue, len);
     if (IN(1)->dgrad) mul_acc_k<<<LAUNCH(c, len)>>>(IN(1)->dgrad, n->dgrad, IN(0)->dvalue, len);
@@ -253,13 +244,13 @@ static void mul_bwd(lc_cgraph_t *cg, lc_i_node *n)
     static void name##_fwd(lc_cgraph_t *cg, lc_i_node *n)                                        \
     {                                                                                              \
         lc_cuda_ctx *c = lc_cuda_of(cg);                                                           \
-        const int64_t len = numel_of(n);                                                           \
+        const int64_t len = lc_i_node_numel(n);                                                           \
         name##_fwd_k<<<LAUNCH(c, len)>>>(n->dvalue, IN(0)->dvalue, n->fparam, len);               \
     }                                                                                              \
     static void name##_bwd(lc_cgraph_t *cg, lc_i_node *n)                                        \
     {                                                                                              \
         lc_cuda_ctx *c = lc_cuda_of(cg);                                                           \
-        const int64_t len = numel_of(n);                                                           \
+        const int64_t len = lc_i_node_numel(n);                                                           \
         if (IN(0)->dgrad)                                                                          \
             name##_bwd_k<<<LAUNCH(c, len)>>>(IN(0)->dgrad, n->dgrad, IN(0)->dvalue, n->dvalue,    \
                                              n->fparam, len);                                      \
@@ -285,7 +276,7 @@ __global__ void dropout_k(float *y, float *mask, const float *x, int64_t len, ui
 static void dropout_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t len = numel_of(n);
+    const int64_t len = lc_i_node_numel(n);
     const float p = n->fparam;
     if (!cg->training || p == 0.0f) {
         LC_CU(c, cudaMemcpyAsync(n->dvalue, IN(0)->dvalue, (size_t)len * sizeof(float),
@@ -298,7 +289,7 @@ static void dropout_fwd(lc_cgraph_t *cg, lc_i_node *n)
 static void dropout_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t len = numel_of(n);
+    const int64_t len = lc_i_node_numel(n);
     if (!IN(0)->dgrad) return;
     if (!cg->training || n->fparam == 0.0f) axpy(c, IN(0)->dgrad, n->dgrad, 1.0f, len);
     else mul_acc_k<<<LAUNCH(c, len)>>>(IN(0)->dgrad, n->dgrad, n->daux, len);
@@ -347,17 +338,17 @@ static unsigned warp_blocks(int64_t rows) { return blocks_for(rows * 32); }
 static void log_softmax_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t rows = rows_of(n);
+    const int64_t rows = lc_i_node_rows(n);
     log_softmax_k<<<warp_blocks(rows), THREADS, 0, c->stream>>>(n->dvalue, IN(0)->dvalue, rows,
-                                                                cols_of(n));
+                                                                lc_i_node_cols(n));
 }
 static void log_softmax_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t rows = rows_of(n);
+    const int64_t rows = lc_i_node_rows(n);
     if (IN(0)->dgrad)
         log_softmax_bwd_k<<<warp_blocks(rows), THREADS, 0, c->stream>>>(
-            IN(0)->dgrad, n->dvalue, n->dgrad, rows, cols_of(n));
+            IN(0)->dgrad, n->dvalue, n->dgrad, rows, lc_i_node_cols(n));
 }
 
 /* ---------- reductions to a scalar: one block, a fixed tree ---------- */
@@ -407,7 +398,7 @@ static void cross_entropy_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
     lc_cuda_node *d = &c->nodes[n - cg->nodes];
-    const int64_t rows = rows_of(IN(0)), cols = cols_of(IN(0));
+    const int64_t rows = lc_i_node_rows(IN(0)), cols = lc_i_node_cols(IN(0));
     /* The caller's labels and mask may change between passes (a new split, the
      * next batch): they go up every time, which is rows·5 bytes. */
     LC_CU(c, cudaMemcpyAsync(d->labels, n->labels, (size_t)rows * sizeof(int32_t),
@@ -420,10 +411,10 @@ static void cross_entropy_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
     lc_cuda_node *d = &c->nodes[n - cg->nodes];
-    const int64_t rows = rows_of(IN(0));
+    const int64_t rows = lc_i_node_rows(IN(0));
     if (IN(0)->dgrad)
         cross_entropy_bwd_k<<<LAUNCH(c, rows)>>>(IN(0)->dgrad, n->dgrad, d->count, d->labels,
-                                                 d->mask, rows, cols_of(IN(0)));
+                                                 d->mask, rows, lc_i_node_cols(IN(0)));
 }
 
 __global__ void sum_k(float *y, const float *x, int64_t len, bool mean)
@@ -441,13 +432,13 @@ __global__ void add_scalar_k(float *d, const float *g, float factor, int64_t len
 static void sum_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    sum_k<<<1, THREADS, 0, c->stream>>>(n->dvalue, IN(0)->dvalue, numel_of(IN(0)),
+    sum_k<<<1, THREADS, 0, c->stream>>>(n->dvalue, IN(0)->dvalue, lc_i_node_numel(IN(0)),
                                         n->op == LC_OP_MEAN);
 }
 static void sum_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t len = numel_of(IN(0));
+    const int64_t len = lc_i_node_numel(IN(0));
     if (IN(0)->dgrad)
         add_scalar_k<<<LAUNCH(c, len)>>>(IN(0)->dgrad, n->dgrad,
                                          n->op == LC_OP_MEAN ? 1.0f / (float)len : 1.0f, len);
@@ -477,12 +468,12 @@ __global__ void mse_bwd_k(float *da, float *db, const float *a, const float *b, 
 static void mse_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    mse_k<<<1, THREADS, 0, c->stream>>>(n->dvalue, IN(0)->dvalue, IN(1)->dvalue, numel_of(IN(0)));
+    mse_k<<<1, THREADS, 0, c->stream>>>(n->dvalue, IN(0)->dvalue, IN(1)->dvalue, lc_i_node_numel(IN(0)));
 }
 static void mse_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t len = numel_of(IN(0));
+    const int64_t len = lc_i_node_numel(IN(0));
     /* a and b the same node: +d and −d in turn, as on the CPU */
     mse_bwd_k<<<LAUNCH(c, len)>>>(IN(0)->dgrad, IN(1)->dgrad, IN(0)->dvalue, IN(1)->dvalue,
                                   n->dgrad, len);
@@ -506,14 +497,14 @@ __global__ void concat_bwd_k(float *dx, const float *dy, int64_t rows, int64_t c
 static void concat_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t rows = rows_of(n);
-    concat_k<<<LAUNCH(c, numel_of(n))>>>(n->dvalue, IN(0)->dvalue, IN(1)->dvalue, rows,
-                                         cols_of(IN(0)), cols_of(IN(1)));
+    const int64_t rows = lc_i_node_rows(n);
+    concat_k<<<LAUNCH(c, lc_i_node_numel(n))>>>(n->dvalue, IN(0)->dvalue, IN(1)->dvalue, rows,
+                                         lc_i_node_cols(IN(0)), lc_i_node_cols(IN(1)));
 }
 static void concat_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    const int64_t rows = rows_of(n), ca = cols_of(IN(0)), cb = cols_of(IN(1));
+    const int64_t rows = lc_i_node_rows(n), ca = lc_i_node_cols(IN(0)), cb = lc_i_node_cols(IN(1));
     if (IN(0)->dgrad) concat_bwd_k<<<LAUNCH(c, rows * ca)>>>(IN(0)->dgrad, n->dgrad, rows, ca, ca + cb, 0);
     if (IN(1)->dgrad) concat_bwd_k<<<LAUNCH(c, rows * cb)>>>(IN(1)->dgrad, n->dgrad, rows, cb, ca + cb, ca);
 }
@@ -539,25 +530,25 @@ static void flatten_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
     const lc_i_node *x = IN(0);
-    flatten_k<<<LAUNCH(c, numel_of(x))>>>(n->dvalue, x->dvalue, x->shape[0], n->shape[0], cols_of(x));
+    flatten_k<<<LAUNCH(c, lc_i_node_numel(x))>>>(n->dvalue, x->dvalue, x->shape[0], n->shape[0], lc_i_node_cols(x));
 }
 static void flatten_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
     const lc_i_node *x = IN(0);
     if (x->dgrad)
-        flatten_bwd_k<<<LAUNCH(c, numel_of(x))>>>(x->dgrad, n->dgrad, x->shape[0], n->shape[0],
-                                                  cols_of(x));
+        flatten_bwd_k<<<LAUNCH(c, lc_i_node_numel(x))>>>(x->dgrad, n->dgrad, x->shape[0], n->shape[0],
+                                                  lc_i_node_cols(x));
 }
 static void reshape_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    LC_CU(c, cudaMemcpyAsync(n->dvalue, IN(0)->dvalue, (size_t)numel_of(n) * sizeof(float),
+    LC_CU(c, cudaMemcpyAsync(n->dvalue, IN(0)->dvalue, (size_t)lc_i_node_numel(n) * sizeof(float),
                              cudaMemcpyDeviceToDevice, c->stream));
 }
 static void reshape_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
-    if (IN(0)->dgrad) axpy(lc_cuda_of(cg), IN(0)->dgrad, n->dgrad, 1.0f, numel_of(n));
+    if (IN(0)->dgrad) axpy(lc_cuda_of(cg), IN(0)->dgrad, n->dgrad, 1.0f, lc_i_node_numel(n));
 }
 
 /* ---------- edge-weighted generators (ops_edge.c's layout) ----------
@@ -651,8 +642,8 @@ static edge_shape edge_dims(const lc_cgraph_t *cg, const lc_i_node *n, bool back
     s.n = z->shape[0];
     s.p = n->iparam[1];
     const int64_t zp = expand ? 1 : s.p;
-    s.f = cols_of(z) / zp;
-    s.R = numel_of(z) / (s.n * zp * s.f);
+    s.f = lc_i_node_cols(z) / zp;
+    s.R = lc_i_node_numel(z) / (s.n * zp * s.f);
     s.vf = n->iparam[0] == LC_LCONV_VECTOR_FIELD;
     s.spread = backward ? !expand : expand;
     return s;
@@ -738,7 +729,7 @@ static void pool_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
     const lc_cuda_node *d = &c->nodes[n - cg->nodes];
-    const int64_t groups = n->shape[0], w = numel_of(n) / groups;
+    const int64_t groups = n->shape[0], w = lc_i_node_numel(n) / groups;
     if (n->iparam[0] == LC_POOL_MAX)
         pool_max_k<<<LAUNCH(c, groups * w)>>>(n->dvalue, (int32_t *)n->daux, IN(0)->dvalue,
                                               d->group_ptr, d->members, groups, w);
@@ -752,7 +743,7 @@ static void pool_bwd(lc_cgraph_t *cg, lc_i_node *n)
     const lc_cuda_node *d = &c->nodes[n - cg->nodes];
     lc_i_node *x = IN(0);
     if (!x->dgrad) return;
-    const int64_t groups = n->shape[0], w = numel_of(n) / groups, nodes = x->shape[0];
+    const int64_t groups = n->shape[0], w = lc_i_node_numel(n) / groups, nodes = x->shape[0];
     if (n->iparam[0] == LC_POOL_MAX)
         pool_max_bwd_k<<<LAUNCH(c, groups * w)>>>(x->dgrad, n->dgrad, (const int32_t *)n->daux,
                                                   groups * w, w);

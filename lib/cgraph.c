@@ -70,15 +70,6 @@ static lc_status check_node(const lc_cgraph_t *cg, lc_node n, const char *func)
 
 static const lc_i_node *node_of(const lc_cgraph_t *cg, lc_node n) { return &cg->nodes[n]; }
 
-static int64_t node_numel(const lc_i_node *n)
-{
-    int64_t c = 1;
-    for (int i = 0; i < n->ndim; i++) c *= n->shape[i];
-    return c;
-}
-static int64_t node_cols(const lc_i_node *n) { return n->shape[n->ndim - 1]; }
-static int64_t node_rows(const lc_i_node *n) { return node_numel(n) / node_cols(n); }
-
 const char *lc_i_node_shape_str(const lc_i_node *n, char *buf, size_t len)
 {
     lc_tensor_t t = {.ndim = n->ndim};
@@ -204,9 +195,9 @@ lc_status lc_cg_matmul(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
 {
     BUILD_PROLOGUE(a, b);
     const lc_i_node *na = node_of(cg, a), *nb = node_of(cg, b);
-    if (nb->ndim != 2 || node_cols(na) != nb->shape[0])
+    if (nb->ndim != 2 || lc_i_node_cols(na) != nb->shape[0])
         return shape_error(__func__, na, nb, "inner dimensions differ (or B is not 2-D)");
-    if (node_rows(na) > INT32_MAX || node_cols(na) > INT32_MAX || nb->shape[1] > INT32_MAX)
+    if (lc_i_node_rows(na) > INT32_MAX || lc_i_node_cols(na) > INT32_MAX || nb->shape[1] > INT32_MAX)
         return shape_error(__func__, na, nb, "a dimension exceeds BLAS's 32-bit sizes");
     int64_t shape[LC_MAX_DIMS];
     memcpy(shape, na->shape, sizeof shape);
@@ -312,7 +303,7 @@ lc_status lc_cg_bias(lc_cgraph_t *cg, lc_node x, lc_node b, lc_node *out)
 {
     BUILD_PROLOGUE(x, b);
     const lc_i_node *nx = node_of(cg, x), *nb = node_of(cg, b);
-    if (node_numel(nb) != node_cols(nx))
+    if (lc_i_node_numel(nb) != lc_i_node_cols(nx))
         return shape_error(__func__, nx, nb, "bias length differs from the last dimension");
     return lc_i_push_node(cg, LC_OP_BIAS, 2, x, b, nx->ndim, nx->shape, out, NULL);
 }
@@ -392,7 +383,7 @@ lc_status lc_cg_cross_entropy(lc_cgraph_t *cg, lc_node logp, const int32_t *labe
     BUILD_PROLOGUE(logp);
     LC_CHECK_ARG(labels && mask, "labels or mask is NULL");
     const lc_i_node *nx = node_of(cg, logp);
-    int64_t rows = node_rows(nx), classes = node_cols(nx), count = 0;
+    int64_t rows = lc_i_node_rows(nx), classes = lc_i_node_cols(nx), count = 0;
     for (int64_t r = 0; r < rows; r++) {
         if (!mask[r]) continue;
         if (labels[r] < 0 || labels[r] >= classes)
@@ -414,8 +405,8 @@ lc_status lc_cg_concat(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out)
 {
     BUILD_PROLOGUE(a, b);
     const lc_i_node *na = node_of(cg, a), *nb = node_of(cg, b);
-    if (node_rows(na) != node_rows(nb)) return shape_error(__func__, na, nb, "row counts differ");
-    int64_t shape[2] = {node_rows(na), node_cols(na) + node_cols(nb)};
+    if (lc_i_node_rows(na) != lc_i_node_rows(nb)) return shape_error(__func__, na, nb, "row counts differ");
+    int64_t shape[2] = {lc_i_node_rows(na), lc_i_node_cols(na) + lc_i_node_cols(nb)};
     return lc_i_push_node(cg, LC_OP_CONCAT, 2, a, b, 2, shape, out, NULL);
 }
 
@@ -461,7 +452,7 @@ lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss)
     lc_status st = check_open(cg, __func__);
     if (st) return st;
     if ((st = check_node(cg, loss, __func__))) return st;
-    if (node_numel(&cg->nodes[loss]) != 1)
+    if (lc_i_node_numel(&cg->nodes[loss]) != 1)
         return LC_ERROR(LC_ERR_SHAPE, "loss node %d (%s) is not a scalar", loss,
                         lc_i_op_names[cg->nodes[loss].op]);
     for (int i = 0; i < cg->n_nodes; i++) {
@@ -483,11 +474,11 @@ lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss)
             /* LOWRANK: S = Vᵀ·Z [p·r, R·f], then dS (expand: see ops_lowrank.c); POOL max: the argmax of each output;
              * POOL sum/mean: double sums and node counts per graph (as floats: 2 per double) */
             int64_t len = n->op != LC_OP_LOWRANK ? (n->iparam[0] == LC_POOL_MAX
-                                                         ? node_numel(n)
-                                                         : 2 * (node_numel(n) + n->shape[0]))
+                                                         ? lc_i_node_numel(n)
+                                                         : 2 * (lc_i_node_numel(n) + n->shape[0]))
                           : n->iparam[2] ? lc_i_lowrank_expand_aux(n)
                                          : (n->needs_grad ? 2 : 1) * (int64_t)n->iparam[0] *
-                                               n->iparam[1] * (node_numel(n) / n->shape[0]);
+                                               n->iparam[1] * (lc_i_node_numel(n) / n->shape[0]);
             LC_TRY(lc_tensor_new(&n->aux, 1, &len));
         }
     }

@@ -109,6 +109,20 @@ extern const char *const lc_i_op_names[];
 /* "[2708, 16]" of a node's shape. */
 const char *lc_i_node_shape_str(const lc_i_node *n, char *buf, size_t len);
 
+/* Elements of a node's shape; its last dimension; the rest as rows (the
+ * shape alone: valid before compile, and for device buffers). */
+static inline int64_t lc_i_node_numel(const lc_i_node *n)
+{
+    int64_t c = 1;
+    for (int i = 0; i < n->ndim; i++) c *= n->shape[i];
+    return c;
+}
+static inline int64_t lc_i_node_cols(const lc_i_node *n) { return n->shape[n->ndim - 1]; }
+static inline int64_t lc_i_node_rows(const lc_i_node *n)
+{
+    return lc_i_node_numel(n) / lc_i_node_cols(n);
+}
+
 static inline lc_i_node *lc_i_in(const lc_cgraph_t *cg, const lc_i_node *n, int k)
 {
     return &cg->nodes[n->in[k]];
