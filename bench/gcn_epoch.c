@@ -258,6 +258,22 @@ static double relative_error(const lc_tensor_t *a, const lc_tensor_t *b)
     return scale > 0 ? diff / scale : diff;
 }
 
+/* The SpMM timings' operands: the graph's GCN operator Â and X [n, 256] of
+ * N(0, 1) entries from a fixed seed. */
+static lc_status spmm_input(lc_dataset_t *ds, const lc_csr_t **op, lc_tensor_t **x)
+{
+    lc_status st = LC_OK;
+    lc_rng_t rng;
+    lc_rng_seed(&rng, ARXIV.seed + 1);
+    BENCH_TRY(lc_graph_gcn_operator(lc_dataset_graph(ds), op));
+    const int64_t n = lc_csr_rows(*op);
+    BENCH_TRY(lc_tensor_new2(x, n, SPMM_WIDTH));
+    float *xd = lc_tensor_data(*x);
+    for (int64_t i = 0; i < n * SPMM_WIDTH; i++) xd[i] = lc_rng_normal(&rng);
+done:
+    return st;
+}
+
 /* Three timings of Y = Â·X with X [n, 256] on the arxiv-like graph's GCN operator:
  *   csr:       lc_csr_spmm, the CPU backend's kernel;
  *   grb_mxm:   GrB_mxm alone (plus-times FP32), A and X already GraphBLAS matrices;
@@ -274,16 +290,12 @@ static lc_status spmm_compare(lc_dataset_t *ds, int reps, int threads)
     GrB_Matrix gx = NULL, gy = NULL;
     GrB_Index *ri = NULL, *ci = NULL;
     const lc_csr_t *op = NULL;
-    lc_rng_t rng;
-    lc_rng_seed(&rng, ARXIV.seed + 1);
 
-    BENCH_TRY(lc_graph_gcn_operator(lc_dataset_graph(ds), &op));
+    BENCH_TRY(spmm_input(ds, &op, &x));
     const int64_t n = lc_csr_rows(op), f = SPMM_WIDTH;
-    BENCH_TRY(lc_tensor_new2(&x, n, f));
     BENCH_TRY(lc_tensor_new2(&y_csr, n, f));
     BENCH_TRY(lc_tensor_new2(&y_grb, n, f));
     float *xd = lc_tensor_data(x);
-    for (int64_t i = 0; i < n * f; i++) xd[i] = lc_rng_normal(&rng);
     t_csr = malloc((size_t)reps * sizeof *t_csr);
     t_mxm = malloc((size_t)reps * sizeof *t_mxm);
     t_call = malloc((size_t)reps * sizeof *t_call);
@@ -371,13 +383,8 @@ static lc_status spmm_device(lc_dataset_t *ds, int reps, lc_device device)
     lc_tensor_t *x = NULL;
     double *t = NULL;
     const lc_csr_t *op = NULL;
-    lc_rng_t rng;
-    lc_rng_seed(&rng, ARXIV.seed + 1);
-    BENCH_TRY(lc_graph_gcn_operator(lc_dataset_graph(ds), &op));
+    BENCH_TRY(spmm_input(ds, &op, &x));
     const int64_t n = lc_csr_rows(op), f = SPMM_WIDTH;
-    BENCH_TRY(lc_tensor_new2(&x, n, f));
-    float *xd = lc_tensor_data(x);
-    for (int64_t i = 0; i < n * f; i++) xd[i] = lc_rng_normal(&rng);
     lc_node xn, y, loss;
     BENCH_TRY(lc_cg_new(&cg, 1));
     BENCH_TRY(lc_cg_constant(cg, x, &xn));
