@@ -18,24 +18,29 @@ struct lc_optim {
     float **dm, **dv;
 };
 
+/* Free the moments' device copies (if any); the host's stay as they are. */
+static void drop_device_state(lc_optim_t *o)
+{
+    const lc_i_backend *be = o->state_on;
+    for (int i = 0; be && o->dm && o->dv && i < o->n; i++) be->free(o->dm[i]), be->free(o->dv[i]);
+    lc_i_free(o->dm);
+    lc_i_free(o->dv);
+    o->dm = o->dv = NULL;
+    o->state_on = NULL;
+}
+
 /* Bring the moments home from the device (when they are there) and free
  * their device copies. */
 static lc_status state_home(lc_optim_t *o)
 {
     const lc_i_backend *be = o->state_on;
     lc_status st = LC_OK;
-    if (!be) return LC_OK;
-    for (int i = 0; i < o->n; i++) {
-        const size_t len = (size_t)o->cg->nodes[o->cg->params[i]].value->numel;
-        if (!st && o->dm[i]) st = be->copy(o->m[i], o->dm[i], (int64_t)len, false);
-        if (!st && o->dv[i]) st = be->copy(o->v[i], o->dv[i], (int64_t)len, false);
-        be->free(o->dm[i]);
-        be->free(o->dv[i]);
+    for (int i = 0; be && i < o->n; i++) {
+        const int64_t len = o->cg->nodes[o->cg->params[i]].value->numel;
+        if (!st && o->dm[i]) st = be->copy(o->m[i], o->dm[i], len, false);
+        if (!st && o->dv[i]) st = be->copy(o->v[i], o->dv[i], len, false);
     }
-    lc_i_free(o->dm);
-    lc_i_free(o->dv);
-    o->dm = o->dv = NULL;
-    o->state_on = NULL;
+    drop_device_state(o);
     return st;
 }
 
@@ -58,13 +63,7 @@ static lc_status state_to_device(lc_optim_t *o)
         }
     }
 done:
-    if (st) { /* nothing moved: drop the partial copies */
-        for (int i = 0; o->dm && o->dv && i < o->n; i++) be->free(o->dm[i]), be->free(o->dv[i]);
-        lc_i_free(o->dm);
-        lc_i_free(o->dv);
-        o->dm = o->dv = NULL;
-        o->state_on = NULL;
-    }
+    if (st) drop_device_state(o); /* nothing moved: drop the partial copies */
     return st;
 }
 
@@ -79,11 +78,7 @@ void lc_optim_free(lc_optim_t **po)
 {
     if (!po || !*po) return;
     lc_optim_t *o = *po;
-    if (o->state_on) {
-        for (int i = 0; i < o->n; i++) o->state_on->free(o->dm[i]), o->state_on->free(o->dv[i]);
-        lc_i_free(o->dm);
-        lc_i_free(o->dv);
-    }
+    drop_device_state(o);
     for (int i = 0; o->m && i < o->n; i++) lc_i_free(o->m[i]);
     for (int i = 0; o->v && i < o->n; i++) lc_i_free(o->v[i]);
     lc_i_free(o->m);
@@ -156,14 +151,7 @@ void lc_optim_reset(lc_optim_t *o)
 {
     if (!o) return;
     o->step = 0;
-    if (o->state_on) { /* zero on the host, then the device copies start again from there */
-        const lc_i_backend *be = o->state_on;
-        for (int i = 0; i < o->n; i++) be->free(o->dm[i]), be->free(o->dv[i]);
-        lc_i_free(o->dm);
-        lc_i_free(o->dv);
-        o->dm = o->dv = NULL;
-        o->state_on = NULL;
-    }
+    drop_device_state(o); /* zero on the host; device copies start again from there */
     for (int i = 0; i < o->n; i++) {
         size_t len = (size_t)o->cg->nodes[o->cg->params[i]].value->numel * sizeof(float);
         memset(o->m[i], 0, len);
