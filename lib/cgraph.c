@@ -701,11 +701,8 @@ lc_status lc_cg_to(lc_cgraph_t *cg, lc_device d)
     const lc_i_backend *from = cg->backend, *to = lc_i_backend_of(d);
     lc_status st;
     if (from == to) return LC_OK;
-    if (!to || (st = lc_device_available(d))) {
-        if (!to)
-            return LC_ERROR(LC_ERR_UNSUPPORTED, "no '%s' backend in this build", lc_device_name(d));
-        return lc_i_error_from(st, __func__);
-    }
+    if (!to) return LC_ERROR(LC_ERR_UNSUPPORTED, "no '%s' backend in this build", lc_device_name(d));
+    if ((st = lc_device_available(d))) return lc_i_error_from(st, __func__);
     if (from->download) { /* everything home first, while the device still has it */
         for (int i = 0; i < cg->n_nodes; i++)
             if ((st = host_copy(cg, &cg->nodes[i], false)) || (st = host_copy(cg, &cg->nodes[i], true)))
@@ -719,11 +716,10 @@ lc_status lc_cg_to(lc_cgraph_t *cg, lc_device d)
             cg->backend = from;
             return lc_i_error_from(st, __func__);
         }
-        for (int i = 0; i < cg->n_nodes; i++) cg->nodes[i].host_newer = false;
-        return LC_OK;
+    } else {
+        if (from->detach) from->detach(cg);
+        cg->backend = to;
     }
-    if (from->detach) from->detach(cg);
-    cg->backend = to;
     for (int i = 0; i < cg->n_nodes; i++) cg->nodes[i].host_newer = false;
     return LC_OK;
 }
