@@ -16,6 +16,17 @@ static bool keep_error(lc_cuda_ctx *c, const char *what, const char *why)
     return false;
 }
 
+/* A host allocation of `count` entries for `what` failed. */
+static bool keep_oom(lc_cuda_ctx *c, const char *what, int64_t count)
+{
+    if (c->error == LC_OK) {
+        c->error = LC_ERR_OUT_OF_MEMORY;
+        snprintf(c->message, sizeof c->message, "cannot allocate %s of %lld entries on the host",
+                 what, (long long)count);
+    }
+    return false;
+}
+
 bool lc_cuda_ok(lc_cuda_ctx *c, cudaError_t e, const char *what)
 {
     if (e == cudaSuccess) return true;
@@ -242,14 +253,7 @@ static bool upload_csr(lc_cuda_ctx *c, const lc_cuda_csr *d)
     const lc_csr_t *a = d->host;
     const int64_t len = a->nnz > a->n_rows + 1 ? a->nnz : a->n_rows + 1;
     int32_t *tmp = (int32_t *)lc_i_malloc((size_t)len * sizeof(int32_t));
-    if (!tmp) {
-        if (c->error == LC_OK) {
-            c->error = LC_ERR_OUT_OF_MEMORY;
-            snprintf(c->message, sizeof c->message, "cannot allocate %lld indices on the host",
-                     (long long)len);
-        }
-        return false;
-    }
+    if (!tmp) return keep_oom(c, "sparse indices", len);
     bool ok = true;
     /* One buffer at a time: each copy completes before tmp is rewritten. */
     for (int64_t r = 0; r <= a->n_rows; r++) tmp[r] = (int32_t)a->rowptr[r];
@@ -270,37 +274,31 @@ static bool upload_csr(lc_cuda_ctx *c, const lc_cuda_csr *d)
     return ok;
 }
 
-/* A pool node's members of each graph in node order (counting sort). */
+/* A pool node's members of each graph in node order. */
 static bool upload_groups(lc_cuda_ctx *c, const lc_cgraph_t *cg, const lc_i_node *n,
                           lc_cuda_node *d)
 {
     const int64_t nodes = cg->nodes[n->in[0]].shape[0], groups = n->shape[0];
     const int32_t *graph_of = (const int32_t *)n->ptr;
-    int32_t *ptr = (int32_t *)lc_i_calloc((size_t)groups + 1, sizeof(int32_t));
-    int32_t *members = (int32_t *)lc_i_malloc((size_t)nodes * sizeof(int32_t));
-    bool ok = ptr && members;
-    if (!ok && c->error == LC_OK) {
-        c->error = LC_ERR_OUT_OF_MEMORY;
-        snprintf(c->message, sizeof c->message, "cannot allocate a pool index of %lld nodes",
-                 (long long)nodes);
-    }
-    if (ok) {
-        for (int64_t k = 0; k < nodes; k++) ptr[(graph_of ? graph_of[k] : 0) + 1]++;
-        for (int64_t g = 0; g < groups; g++) ptr[g + 1] += ptr[g];
-        int32_t *next = (int32_t *)lc_i_malloc((size_t)groups * sizeof(int32_t) + 1);
-        ok = next != NULL;
-        if (ok) {
-            memcpy(next, ptr, (size_t)groups * sizeof(int32_t));
-            for (int64_t k = 0; k < nodes; k++) members[next[graph_of ? graph_of[k] : 0]++] = (int32_t)k;
-            lc_i_free(next);
-        } else keep_error(c, "pool index", "host allocation failed");
-    }
-    ok = ok && upload(c, d->group_ptr, ptr, (size_t)(groups + 1) * sizeof(int32_t));
-    ok = ok && upload(c, d->members, members, (size_t)nodes * sizeof(int32_t));
+    int32_t *one_graph = graph_of ? NULL : (int32_t *)lc_i_calloc((size_t)nodes, sizeof(int32_t));
+    int64_t *start = (int64_t *)lc_i_malloc(((size_t)groups + 1) * sizeof(int64_t));
+    int64_t *members = (int64_t *)lc_i_malloc((size_t)nodes * sizeof(int64_t));
+    int32_t *narrow = (int32_t *)lc_i_malloc((size_t)(nodes > groups ? nodes : groups + 1) * sizeof(int32_t));
+    bool ok = (graph_of || one_graph) && start && members && narrow;
+    if (!ok) keep_oom(c, "a pool index", nodes);
+    if (ok) lc_i_group_by_part(graph_of ? graph_of : one_graph, nodes, (int)groups, start, members);
+    /* narrowed to int32 one array at a time: each copy lands before narrow is rewritten */
+    for (int64_t g = 0; ok && g <= groups; g++) narrow[g] = (int32_t)start[g];
+    ok = ok && upload(c, d->group_ptr, narrow, (size_t)(groups + 1) * sizeof(int32_t));
+    ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
+    for (int64_t k = 0; ok && k < nodes; k++) narrow[k] = (int32_t)members[k];
+    ok = ok && upload(c, d->members, narrow, (size_t)nodes * sizeof(int32_t));
     if (ok && graph_of) ok = upload(c, d->graph_of, graph_of, (size_t)nodes * sizeof(int32_t));
     ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
-    lc_i_free(ptr);
+    lc_i_free(one_graph);
+    lc_i_free(start);
     lc_i_free(members);
+    lc_i_free(narrow);
     return ok;
 }
 

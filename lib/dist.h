@@ -23,10 +23,6 @@ lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what);
 double *lc_i_dist_buffer(lc_dist_t *d, int64_t n);
 int lc_i_dist_check_every(const lc_dist_t *d);
 
-/* The rows of each part together, ascending within a part (a counting sort,
- * partition.c): part p's rows are rows[start[p] .. start[p + 1]); start has
- * parts + 1 entries, rows n. */
-void lc_i_group_by_part(const int32_t *part, int64_t n, int parts, int64_t *start, int64_t *rows);
 
 /* ---------- the partitioned operator (halo.c builds it, mpi.c exchanges its halos) ---------- */
 

@@ -95,6 +95,11 @@ void lc_i_csr_spmm_raw(const lc_csr_t *a, const float *x, int64_t f, float *y, b
 void lc_i_csr_spmm_vals(const lc_csr_t *a, const float *vals, const float *x, int64_t f, float *y,
                         bool accumulate);
 
+/* The rows of each part together, ascending within a part (a counting sort,
+ * partition.c): part p's rows are rows[start[p] .. start[p + 1]); start has
+ * parts + 1 entries, rows n. Used for graph partitions and pooling groups. */
+void lc_i_group_by_part(const int32_t *part, int64_t n, int parts, int64_t *start, int64_t *rows);
+
 /* ---------- threads ---------- */
 int lc_i_threads(void);
 /* One process-wide recursive lock around every lazily built cache (graph

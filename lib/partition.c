@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dist.h" /* lc_i_group_by_part */
+#include "dist.h"
 
 #ifdef LC_HAVE_METIS
 #include <metis.h>
