@@ -65,6 +65,34 @@ const lc_i_backend *lc_i_backend_of(lc_device d);
 /* CPU kernels of the op families kept in their own files. */
 void lc_i_edge_conv_fwd(lc_cgraph_t *cg, lc_i_node *n); /* ops_edge.c */
 void lc_i_edge_conv_bwd(lc_cgraph_t *cg, lc_i_node *n);
+/* The edge-weighted generators' kernels on raw arrays, for the op above and for
+ * partitioned training (dist_graph.c). Rows are viewed as [R, blocks, f], f one
+ * generator's width; sum (expand false): z has p blocks, y one; expand: z has
+ * one, y p. Entry k of a (row: the edge's tail, the output; column: its head, a
+ * row of z) has the weights w[k·p .. k·p + p); z has a->n_cols rows, and its
+ * first a->n_rows are the rows of y (the vector field's diagonal reads them). */
+typedef struct {
+    int64_t R, p, f;
+    int64_t zp, yp; /* blocks of z and of y */
+    bool expand, vf;
+} lc_i_edge_dims;
+static inline lc_i_edge_dims lc_i_edge_dims_of(int64_t R, int64_t p, int64_t f, bool expand,
+                                               bool vf)
+{
+    lc_i_edge_dims d; /* (no compound literal: nvcc's C++ reads this header too) */
+    d.R = R, d.p = p, d.f = f, d.zp = expand ? 1 : p, d.yp = expand ? p : 1;
+    d.expand = expand, d.vf = vf;
+    return d;
+}
+/* y = Σ_i L_i·z (a->n_rows rows of y). */
+void lc_i_edge_conv_rows(const lc_i_edge_dims *d, const lc_csr_t *a, const float *z, const float *w,
+                         float *y);
+/* dz += Σ_i L_iᵀ·dy over the rows of at = aᵀ (its source maps entries to a's). */
+void lc_i_edge_conv_grad_z(const lc_i_edge_dims *d, const lc_csr_t *a, const lc_csr_t *at,
+                           const float *w, const float *dy, float *dz);
+/* dw += the SDDMM <dy[tail], z[head] (− z[tail])> per entry and generator. */
+void lc_i_edge_conv_grad_w(const lc_i_edge_dims *d, const lc_csr_t *a, const float *z,
+                           const float *dy, float *dw);
 void lc_i_lowrank_fwd(lc_cgraph_t *cg, lc_i_node *n);   /* ops_lowrank.c */
 void lc_i_lowrank_bwd(lc_cgraph_t *cg, lc_i_node *n);
 void lc_i_pool_fwd(lc_cgraph_t *cg, lc_i_node *n);      /* ops_pool.c */

@@ -38,6 +38,8 @@ struct lc_dist_op {
     int64_t *in_count;         /* halo rows from each in_rank (halo grouped by owner, then id) */
     int64_t *out_count;        /* rows sent to each out_rank */
     int64_t *out_rows;         /* local indices of the rows sent, grouped by out_rank */
+    int64_t *entry;            /* per entry of local: its index in the global operator (NULL
+                                  when that had repeated entries, merged here) */
     int64_t n_sent;            /* Σ out_count */
     float *ext, *buf;          /* scratch: [n_own + n_halo, f] and the packed rows */
     int64_t ext_cap, buf_cap;
@@ -53,6 +55,13 @@ void lc_i_dist_halo_detach(lc_dist_op_t *op);
  * in recv (n_halo · f floats). Backward: recv's halo rows go back to their
  * owners and op->buf receives n_sent · f floats (one block per out_rank). */
 lc_status lc_i_dist_halo_exchange(lc_dist_op_t *op, int64_t f, float *recv, bool backward);
+/* ext: [n_own + n_halo, f] rows in op->local's column order. Gather: the halo
+ * rows of the owned rows ext[0 .. n_own) arrive in the rest. Scatter: the
+ * contributions to the halo rows go to their owners, and the owned rows get
+ * the other ranks' contributions added, in rank order. Both collective; they
+ * are lc_dist_op_spmm's and lc_dist_op_spmm_t's exchanges. */
+lc_status lc_i_dist_op_gather(lc_dist_op_t *op, float *ext, int64_t f);
+lc_status lc_i_dist_op_scatter(lc_dist_op_t *op, float *ext, int64_t f);
 
 /* ---------- the trainer's hooks (dist.c) ---------- */
 
@@ -78,8 +87,9 @@ lc_status lc_i_dist_after_step(lc_model_t *m);
 
 typedef struct lc_i_dist_graph lc_i_dist_graph;
 /* This rank's part of ds (METIS parts, else blocks; its rows, features,
- * labels, activations) for the model's gcn, linear, relu and dropout-0 layers.
- * Errors: LC_ERR_UNSUPPORTED naming another layer, those of lc_dist_op_new. */
+ * labels, activations, and for L-conv the edges whose tail it owns) for the
+ * model's gcn, lconv, linear, relu and dropout-0 layers. Errors:
+ * LC_ERR_UNSUPPORTED naming another layer or option, those of lc_dist_op_new. */
 lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg,
                               lc_i_dist_graph **g);
 void lc_i_dist_graph_free(lc_i_dist_graph **g);
@@ -91,5 +101,11 @@ lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss);
 lc_status lc_i_dist_graph_evaluate(lc_model_t *m, lc_i_dist_graph *g, lc_eval_result *res);
 /* Halo bytes this rank has sent while training m (0 when it is not partitioned). */
 int64_t lc_i_dist_graph_bytes(const lc_model_t *m);
+/* L-conv's edge weights are trained by their owners alone (an edge belongs to
+ * the rank owning its tail, the row it writes): this gives every rank the
+ * owners' values of every edge, so that each holds the whole model in one
+ * process's layout (before a checkpoint, after training). Collective; the
+ * values the model computes with do not change. No-op when not partitioned. */
+lc_status lc_i_dist_graph_share_edges(const lc_model_t *m);
 
 #endif

@@ -1,27 +1,41 @@
 /* dist_graph.c — full-graph partitioned training of node-level data: each rank owns a part of the
- * nodes (METIS, else blocks), their feature rows and labels; every GCN aggregation exchanges halo
- * rows (lc_dist_op). */
+ * nodes (METIS, else blocks), their feature rows and labels, and the edges into them (L-conv's edge
+ * weights and their gradients); every GCN and L-conv aggregation exchanges halo rows (lc_dist_op).
+ */
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
+#include "backend.h"
 #include "dist.h"
 #include "layer.h"
 
+/* One layer's state on this rank. */
+typedef struct {
+    int w, b, w0, e; /* its parameters (weight or generator weights, bias, lconv's W0 and edge
+                        weights): indices, or -1 */
+    bool project;    /* X·W first, then the aggregation (as gcn.c and lconv.c choose) */
+    lc_tensor_t *mid, *dmid; /* gcn: Â·X or X·W; lconv aggregating first: [L_1·X | … | L_p·X] */
+    /* lconv: the rows its generators read (X·[W_1|…|W_p], or X), owned then halo, and their
+     * gradient; X·W0; the owned edges' weights [entries of adj->local, p], and their gradient */
+    lc_tensor_t *ext, *dext, *xw0, *ew, *dew;
+    lc_i_edge_dims dims;
+} layer_state;
+
 /* What one rank keeps: its rows of the data, one activation per layer
- * boundary, a gradient of each, and each GCN layer's aggregated or projected
- * middle tensor. Layer k maps act[k] to act[k + 1]. */
+ * boundary, a gradient of each, and each layer's state. Layer k maps act[k] to
+ * act[k + 1]. */
 struct lc_i_dist_graph {
-    lc_dist_op_t *op;
+    lc_dist_op_t *op;       /* Â's rows (gcn), NULL without a gcn layer */
+    lc_dist_op_t *adj;      /* the adjacency's rows (lconv: entry k is edge adj->entry[k]) */
+    const lc_csr_t *adj_t;  /* adj->local's transpose, with its entries' sources */
     int64_t n_own, n_train; /* n_train: labelled training rows on every rank together */
     int n_layers, first;    /* first: the first learnable layer (sparse features enter there) */
-    lc_tensor_t **act, **grad, **mid, **dmid;
+    lc_tensor_t **act, **grad;
+    layer_state *lay;
     lc_csr_t *xs;    /* the owned rows of sparse features, or NULL */
     int32_t *labels; /* owned rows */
     uint8_t *mask[3];
-    int *w_param;  /* per layer: index of its weight parameter, or -1 */
-    int *b_param;  /* per layer: of its bias, or -1 */
-    bool *project; /* gcn: X·W first, then Â (as gcn.c chooses) */
 };
 
 void lc_i_dist_graph_free(lc_i_dist_graph **pg)
@@ -29,22 +43,24 @@ void lc_i_dist_graph_free(lc_i_dist_graph **pg)
     if (!pg || !*pg) return;
     lc_i_dist_graph *g = *pg;
     lc_dist_op_free(&g->op);
+    lc_dist_op_free(&g->adj);
     for (int k = 0; g->act && k <= g->n_layers; k++) {
         lc_tensor_free(&g->act[k]);
         lc_tensor_free(&g->grad[k]);
-        if (k < g->n_layers) lc_tensor_free(&g->mid[k]), lc_tensor_free(&g->dmid[k]);
+    }
+    for (int k = 0; g->lay && k < g->n_layers; k++) {
+        layer_state *l = &g->lay[k];
+        lc_tensor_t **t[] = {&l->mid, &l->dmid, &l->ext, &l->dext, &l->xw0, &l->ew, &l->dew};
+        for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+            lc_tensor_free(t[i]);
     }
     lc_i_free(g->act);
     lc_i_free(g->grad);
-    lc_i_free(g->mid);
-    lc_i_free(g->dmid);
+    lc_i_free(g->lay);
     lc_csr_free(&g->xs);
     lc_i_free(g->labels);
     for (int k = 0; k < 3; k++)
         lc_i_free(g->mask[k]);
-    lc_i_free(g->w_param);
-    lc_i_free(g->b_param);
-    lc_i_free(g->project);
     lc_i_free(g);
     *pg = NULL;
 }
@@ -54,48 +70,73 @@ static lc_status new2(lc_tensor_t **t, int64_t rows, int64_t cols)
     return lc_tensor_new2(t, rows > 0 ? rows : 1, cols);
 }
 
+/* The layer's parameters by their names' last part (layers/: "3.lconv.weight0"). */
+static lc_status find_params(const lc_model_t *m, int k, layer_state *l)
+{
+    l->w = l->b = l->w0 = l->e = -1;
+    for (int i = 0; i < lc_cg_num_params(m->cg); i++) {
+        if (m->param_layer[i] != k) continue;
+        const char *what = strrchr(lc_cg_param_name(m->cg, i), '.') + 1;
+        int *slot = !strcmp(what, "weight") || !strcmp(what, "weights") ? &l->w
+                    : !strcmp(what, "bias")                             ? &l->b
+                    : !strcmp(what, "weight0")                          ? &l->w0
+                    : !strcmp(what, "edge_weight")                      ? &l->e
+                                                                        : NULL;
+        if (!slot)
+            return LC_ERROR(LC_ERR_UNSUPPORTED, "layer %d's parameter '%s' is unknown here", k,
+                            lc_cg_param_name(m->cg, i));
+        *slot = i;
+    }
+    return LC_OK;
+}
+
+/* Refused layers: those this trainer does not know, and the options of the
+ * ones it knows that it does not (dropout p > 0 would draw other masks than
+ * one process; frozen edge weights are a constant of the graph, not here). */
+static lc_status check_layer(const lc_layer_desc *d, const lc_train_config *cfg, int k)
+{
+    const float p = d->kind == LC_LAYER_DROPOUT ? (cfg->dropout >= 0 ? cfg->dropout : d->arg) : 0;
+    const char *why = NULL;
+    if (d->kind == LC_LAYER_DROPOUT && p > 0)
+        why = " with p > 0";
+    else if (d->kind == LC_LAYER_LCONV && d->frozen)
+        why = " with frozen edge weights";
+    else if (d->kind != LC_LAYER_GCN && d->kind != LC_LAYER_LINEAR && d->kind != LC_LAYER_RELU &&
+             d->kind != LC_LAYER_DROPOUT && d->kind != LC_LAYER_LCONV)
+        why = "";
+    if (!why) return LC_OK;
+    return LC_ERROR(LC_ERR_UNSUPPORTED,
+                    "full-graph partitioned training knows gcn, lconv (not frozen), linear, relu "
+                    "and dropout 0 (--dropout 0); layer %d is '%s'%s",
+                    k, lc_i_layer_name(d->kind), why);
+}
+
 lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg,
                               lc_i_dist_graph **result)
 {
     lc_status st = LC_OK;
-    const lc_csr_t *a_hat = NULL;
+    const lc_csr_t *a_hat = NULL, *adj = NULL;
     int32_t *part = NULL;
     int64_t *rows = NULL, *cols = NULL;
     float *vals = NULL;
+    bool has_gcn = false, has_lconv = false;
     lc_i_dist_graph *g = lc_i_calloc(1, sizeof *g);
     if (!g) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the partitioned state");
-    const int L = m->n_layers, np = lc_cg_num_params(m->cg);
+    const int L = m->n_layers;
     g->n_layers = L;
     g->act = lc_i_calloc((size_t)L + 1, sizeof *g->act);
     g->grad = lc_i_calloc((size_t)L + 1, sizeof *g->grad);
-    g->mid = lc_i_calloc((size_t)L + 1, sizeof *g->mid);
-    g->dmid = lc_i_calloc((size_t)L + 1, sizeof *g->dmid);
-    g->w_param = lc_i_malloc((size_t)L * sizeof *g->w_param);
-    g->b_param = lc_i_malloc((size_t)L * sizeof *g->b_param);
-    g->project = lc_i_calloc((size_t)L, sizeof *g->project);
-    if (!g->act || !g->grad || !g->mid || !g->dmid || !g->w_param || !g->b_param || !g->project)
+    g->lay = lc_i_calloc((size_t)L, sizeof *g->lay);
+    if (!g->act || !g->grad || !g->lay)
         LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the partitioned state");
     /* which layers this trainer knows; the parameters are the model's */
     g->first = -1;
     for (int k = 0; k < L; k++) {
-        const lc_layer_desc *d = &m->layers[k];
-        g->w_param[k] = g->b_param[k] = -1;
-        const float p =
-            d->kind == LC_LAYER_DROPOUT ? (cfg->dropout >= 0 ? cfg->dropout : d->arg) : 0;
-        if (d->kind != LC_LAYER_GCN && d->kind != LC_LAYER_LINEAR && d->kind != LC_LAYER_RELU &&
-            !(d->kind == LC_LAYER_DROPOUT && p == 0))
-            LC_FAIL(LC_ERR_UNSUPPORTED, /* (p > 0 would draw other masks than one process) */
-                    "full-graph partitioned training knows gcn, linear, relu and dropout 0 "
-                    "(--dropout 0); layer %d is '%s'%s",
-                    k, lc_i_layer_name(d->kind), d->kind == LC_LAYER_DROPOUT ? " with p > 0" : "");
-        for (int i = 0; i < np; i++)
-            if (m->param_layer[i] == k) {
-                if (m->param_decay[i])
-                    g->w_param[k] = i;
-                else
-                    g->b_param[k] = i;
-            }
-        if (g->first < 0 && g->w_param[k] >= 0) g->first = k;
+        LC_TRY(check_layer(&m->layers[k], cfg, k));
+        LC_TRY(find_params(m, k, &g->lay[k]));
+        has_gcn |= m->layers[k].kind == LC_LAYER_GCN;
+        has_lconv |= m->layers[k].kind == LC_LAYER_LCONV;
+        if (g->first < 0 && g->lay[k].w >= 0) g->first = k;
     }
     if (g->first < 0) LC_FAIL(LC_ERR_INVALID_ARG, "the model has no learnable layer");
     /* the partition: every rank computes the same one (METIS has a fixed seed) */
@@ -107,9 +148,18 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     if (st == LC_ERR_UNSUPPORTED)
         st = lc_partition(a_hat, lc_dist_size(m->dist), LC_PARTITION_BLOCK, part);
     if (st) goto done;
-    LC_TRY(lc_dist_op_new(&g->op, m->dist, a_hat, part));
-    const int64_t n_own = g->n_own = lc_dist_op_rows(g->op);
-    const int64_t *own = lc_dist_op_row_ids(g->op);
+    if (has_gcn) LC_TRY(lc_dist_op_new(&g->op, m->dist, a_hat, part));
+    if (has_lconv) {
+        LC_TRY(lc_graph_adjacency_csr(ds->graph, &adj));
+        LC_TRY(lc_dist_op_new(&g->adj, m->dist, adj, part));
+        if (!g->adj->entry)
+            LC_FAIL(LC_ERR_UNSUPPORTED, "the graph has repeated edges, which partitioned L-conv "
+                                        "does not split");
+        LC_TRY(lc_i_csr_transpose(g->adj->local, &g->adj_t));
+    }
+    const lc_dist_op_t *rows_op = g->op ? g->op : g->adj; /* the same owned rows */
+    const int64_t n_own = g->n_own = lc_dist_op_rows(rows_op);
+    const int64_t *own = lc_dist_op_row_ids(rows_op);
     /* owned labels, masks and features */
     g->labels = lc_i_malloc((size_t)(n_own + 1) * sizeof *g->labels);
     for (int k = 0; k < 3; k++)
@@ -149,14 +199,38 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
      * output and its gradient (sparse features skip the no-op layers before
      * the first learnable one, which reads them) */
     for (int k = 0; k < L; k++) {
+        const lc_layer_desc *d = &m->layers[k];
+        layer_state *l = &g->lay[k];
         int64_t out = width;
-        if (g->w_param[k] >= 0) out = lc_cg_param_tensor(m->cg, g->w_param[k])->shape[1];
-        if (m->layers[k].kind == LC_LAYER_GCN) {
+        if (d->kind == LC_LAYER_GCN) {
+            out = lc_cg_param_tensor(m->cg, l->w)->shape[1];
             /* gcn.c's choice: the SpMM on the narrower side, a sparse X projected first */
-            g->project[k] = (k == g->first && g->xs) || out <= width;
-            const int64_t mid = g->project[k] ? out : width;
-            LC_TRY(new2(&g->mid[k], n_own, mid));
-            LC_TRY(new2(&g->dmid[k], n_own, mid));
+            l->project = (k == g->first && g->xs) || out <= width;
+            const int64_t mid = l->project ? out : width;
+            LC_TRY(new2(&l->mid, n_own, mid));
+            LC_TRY(new2(&l->dmid, n_own, mid));
+        } else if (d->kind == LC_LAYER_LCONV) {
+            const lc_tensor_t *w = lc_cg_param_tensor(m->cg, l->w);
+            const int64_t p = lc_cg_param_tensor(m->cg, l->e)->shape[1];
+            const int64_t ext = n_own + g->adj->n_halo, nnz = g->adj->local->nnz;
+            /* the generators' weights are [in, p·out] or [p·in, out] (the same when p = 1) */
+            out = w->shape[0] == width ? w->shape[1] / p : w->shape[1];
+            /* lconv.c's choice (lc_i_expand_first) */
+            const lc_i_flow in = {.width = width, .sparse = k == g->first ? g->xs : NULL};
+            l->project = !lc_i_expand_first(in, (int)p, out);
+            l->dims = lc_i_edge_dims_of(1, p, l->project ? out : width, !l->project,
+                                        d->form == LC_LCONV_VECTOR_FIELD);
+            LC_TRY(new2(&l->ext, ext, l->project ? p * out : width));
+            LC_TRY(new2(&l->dext, ext, l->project ? p * out : width));
+            if (!l->project) {
+                LC_TRY(new2(&l->mid, n_own, p * width));
+                LC_TRY(new2(&l->dmid, n_own, p * width));
+            }
+            if (l->w0 >= 0) LC_TRY(new2(&l->xw0, n_own, out));
+            LC_TRY(new2(&l->ew, nnz, p));
+            LC_TRY(new2(&l->dew, nnz, p));
+        } else if (l->w >= 0) {
+            out = lc_cg_param_tensor(m->cg, l->w)->shape[1];
         }
         if (!(g->xs && k < g->first)) LC_TRY(new2(&g->act[k + 1], n_own, out));
         if (k >= g->first) LC_TRY(new2(&g->grad[k + 1], n_own, out));
@@ -175,7 +249,16 @@ done:
     return LC_OK;
 }
 
-/* y = x·w (+= when acc), x [r, i] dense or the sparse owned features */
+/* y = x·w over the owned rows (x [r, i], y [r, o], w [i, o]) */
+static void gemm(int64_t r, const float *x, const lc_tensor_t *w, float *y)
+{
+    const int64_t in = w->shape[0], out = w->shape[1];
+    if (r)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)r, (int)out, (int)in, 1.0f, x,
+                    (int)in, w->data, (int)out, 0.0f, y, (int)out);
+}
+
+/* y = x·w, x [r, i]: the input of layer k, dense or the sparse owned features */
 static void project(const lc_i_dist_graph *g, int k, const lc_tensor_t *w, lc_tensor_t *y)
 {
     const int64_t r = g->n_own, out = w->shape[1];
@@ -190,10 +273,7 @@ static void project(const lc_i_dist_graph *g, int k, const lc_tensor_t *w, lc_te
             }
         return;
     }
-    const lc_tensor_t *x = g->act[k];
-    if (r)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)r, (int)out, (int)w->shape[0],
-                    1.0f, x->data, (int)w->shape[0], w->data, (int)out, 0.0f, y->data, (int)out);
+    gemm(r, g->act[k]->data, w, y->data);
 }
 
 /* dw += xᵀ·dy over the owned rows (x: the input of layer k, or `x` itself) */
@@ -217,14 +297,15 @@ static void weight_grad(const lc_i_dist_graph *g, int k, const lc_tensor_t *x,
                     x->data, (int)in, dy->data, (int)out, 1.0f, dw->data, (int)out);
 }
 
-/* dx = dy·wᵀ */
+/* dx = dy·wᵀ, or dx += dy·wᵀ when accumulate */
 static void input_grad(const lc_i_dist_graph *g, const lc_tensor_t *dy, const lc_tensor_t *w,
-                       lc_tensor_t *dx)
+                       lc_tensor_t *dx, bool accumulate)
 {
     const int64_t r = g->n_own, in = w->shape[0], out = w->shape[1];
     if (r)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)r, (int)in, (int)out, 1.0f,
-                    dy->data, (int)out, w->data, (int)out, 0.0f, dx->data, (int)in);
+                    dy->data, (int)out, w->data, (int)out, accumulate ? 1.0f : 0.0f, dx->data,
+                    (int)in);
 }
 
 static void add_bias(lc_tensor_t *y, const lc_tensor_t *b, int64_t rows)
@@ -235,37 +316,126 @@ static void add_bias(lc_tensor_t *y, const lc_tensor_t *b, int64_t rows)
             y->data[i * c + j] += b->data[j];
 }
 
+/* Copy the owned edges' weights between the model's [E, p] tensor (edge e is
+ * adjacency entry e) and the local order of g->adj (to_local), or the local
+ * gradient into the model's: the other ranks' edges keep theirs. */
+static void edge_copy(const lc_i_dist_graph *g, float *model, float *local, int64_t p,
+                      bool to_local)
+{
+    const int64_t nnz = g->adj->local->nnz;
+    for (int64_t k = 0; k < nnz; k++) {
+        float *mw = model + g->adj->entry[k] * p, *lw = local + k * p;
+        memcpy(to_local ? lw : mw, to_local ? mw : lw, (size_t)p * sizeof(float));
+    }
+}
+
+/* Y = X·W0 + Σ_i L_i·X·W_i + b on the owned rows; the halo rows of whichever
+ * side the generators read (X·[W_1|…|W_p], or X) come from their owners. */
+static lc_status lconv_forward(lc_model_t *m, lc_i_dist_graph *g, int k)
+{
+    layer_state *l = &g->lay[k];
+    lc_tensor_t *y = g->act[k + 1];
+    const lc_tensor_t *w = lc_cg_param_tensor(m->cg, l->w);
+    const int64_t f = l->ext->shape[1];
+    lc_status st;
+    edge_copy(g, lc_cg_param_tensor(m->cg, l->e)->data, l->ew->data, l->dims.p, true);
+    if (l->project) {
+        project(g, k, w, l->ext);
+        if ((st = lc_i_dist_op_gather(g->adj, l->ext->data, f))) return st;
+        lc_i_edge_conv_rows(&l->dims, g->adj->local, l->ext->data, l->ew->data, y->data);
+    } else {
+        memcpy(l->ext->data, g->act[k]->data, (size_t)(g->n_own * f) * sizeof(float));
+        if ((st = lc_i_dist_op_gather(g->adj, l->ext->data, f))) return st;
+        lc_i_edge_conv_rows(&l->dims, g->adj->local, l->ext->data, l->ew->data, l->mid->data);
+        gemm(g->n_own, l->mid->data, w, y->data);
+    }
+    if (l->w0 >= 0) {
+        project(g, k, lc_cg_param_tensor(m->cg, l->w0), l->xw0);
+        for (int64_t i = 0; i < g->n_own * y->shape[1]; i++)
+            y->data[i] += l->xw0->data[i];
+    }
+    return LC_OK;
+}
+
 static lc_status forward(lc_model_t *m, lc_i_dist_graph *g)
 {
     lc_status st = LC_OK;
     for (int k = 0; k < g->n_layers && !st; k++) {
         const lc_layer_kind kind = m->layers[k].kind;
+        const layer_state *l = &g->lay[k];
         lc_tensor_t *y = g->act[k + 1];
         if (k < g->first && g->xs) continue; /* dropout 0 on the sparse features */
         if (kind == LC_LAYER_RELU) {
             for (int64_t i = 0; i < g->n_own * y->shape[1]; i++)
                 y->data[i] = g->act[k]->data[i] > 0 ? g->act[k]->data[i] : 0;
-        } else if (kind == LC_LAYER_DROPOUT) {
-            memcpy(y->data, g->act[k]->data, (size_t)(g->n_own * y->shape[1]) * sizeof(float));
-        } else {
-            const lc_tensor_t *w = lc_cg_param_tensor(m->cg, g->w_param[k]);
-            if (kind == LC_LAYER_LINEAR) {
-                project(g, k, w, y);
-            } else if (g->project[k]) { /* Â·(X·W) */
-                project(g, k, w, g->mid[k]);
-                st = lc_dist_op_spmm(g->op, g->mid[k], y);
-            } else { /* (Â·X)·W */
-                st = lc_dist_op_spmm(g->op, g->act[k], g->mid[k]);
-                if (!st && g->n_own)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->n_own,
-                                (int)w->shape[1], (int)w->shape[0], 1.0f, g->mid[k]->data,
-                                (int)w->shape[0], w->data, (int)w->shape[1], 0.0f, y->data,
-                                (int)w->shape[1]);
-            }
-            if (g->b_param[k] >= 0) add_bias(y, lc_cg_param_tensor(m->cg, g->b_param[k]), g->n_own);
+            continue;
         }
+        if (kind == LC_LAYER_DROPOUT) {
+            memcpy(y->data, g->act[k]->data, (size_t)(g->n_own * y->shape[1]) * sizeof(float));
+            continue;
+        }
+        const lc_tensor_t *w = lc_cg_param_tensor(m->cg, l->w);
+        if (kind == LC_LAYER_LCONV) {
+            st = lconv_forward(m, g, k);
+        } else if (kind == LC_LAYER_LINEAR) {
+            project(g, k, w, y);
+        } else if (l->project) { /* Â·(X·W) */
+            project(g, k, w, l->mid);
+            st = lc_dist_op_spmm(g->op, l->mid, y);
+        } else { /* (Â·X)·W */
+            st = lc_dist_op_spmm(g->op, g->act[k], l->mid);
+            if (!st) gemm(g->n_own, l->mid->data, w, y->data);
+        }
+        if (l->b >= 0) add_bias(y, lc_cg_param_tensor(m->cg, l->b), g->n_own);
     }
     return st;
+}
+
+/* The gradient of the parameter node i of m's graph. */
+static lc_tensor_t *param_grad(lc_model_t *m, int i)
+{
+    return m->cg->nodes[m->cg->params[i]].grad;
+}
+
+/* lconv's backward: dy = grad[k + 1] into the weights' gradients, the owned
+ * edges' weight gradients (local: no other rank has them) and, past the first
+ * learnable layer, grad[k]; the halo rows' gradients go back to their owners. */
+static lc_status lconv_backward(lc_model_t *m, lc_i_dist_graph *g, int k)
+{
+    layer_state *l = &g->lay[k];
+    const lc_tensor_t *dy = g->grad[k + 1], *w = lc_cg_param_tensor(m->cg, l->w);
+    lc_tensor_t *dx = k > g->first ? g->grad[k] : NULL, *dw = param_grad(m, l->w);
+    const int64_t f = l->ext->shape[1], ext_bytes = l->dext->numel * (int64_t)sizeof(float);
+    lc_status st = LC_OK;
+    if (l->w0 >= 0) {
+        weight_grad(g, k, NULL, dy, param_grad(m, l->w0));
+        if (dx) input_grad(g, dy, lc_cg_param_tensor(m->cg, l->w0), dx, false);
+    }
+    const bool dx_set = l->w0 >= 0; /* dx holds the W0 term: add the generators' */
+    memset(l->dew->data, 0, (size_t)l->dew->numel * sizeof(float));
+    if (l->project) { /* y = Σ_i L_i·Z_i, Z = X·[W_1|…|W_p]: dZ on [owned | halo] */
+        memset(l->dext->data, 0, (size_t)ext_bytes);
+        lc_i_edge_conv_grad_z(&l->dims, g->adj->local, g->adj_t, l->ew->data, dy->data,
+                              l->dext->data);
+        if ((st = lc_i_dist_op_scatter(g->adj, l->dext->data, f))) return st;
+        weight_grad(g, k, NULL, l->dext, dw);
+        if (dx) input_grad(g, l->dext, w, dx, dx_set);
+        lc_i_edge_conv_grad_w(&l->dims, g->adj->local, l->ext->data, dy->data, l->dew->data);
+    } else { /* y = T·[W_1;…;W_p], T = [L_1·X | … | L_p·X] */
+        weight_grad(g, k, l->mid, dy, dw);
+        input_grad(g, dy, w, l->dmid, false);
+        lc_i_edge_conv_grad_w(&l->dims, g->adj->local, l->ext->data, l->dmid->data, l->dew->data);
+        if (dx) {
+            memset(l->dext->data, 0, (size_t)ext_bytes);
+            lc_i_edge_conv_grad_z(&l->dims, g->adj->local, g->adj_t, l->ew->data, l->dmid->data,
+                                  l->dext->data);
+            if ((st = lc_i_dist_op_scatter(g->adj, l->dext->data, f))) return st;
+            for (int64_t i = 0; i < g->n_own * f; i++)
+                dx->data[i] = (dx_set ? dx->data[i] : 0) + l->dext->data[i];
+        }
+    }
+    edge_copy(g, param_grad(m, l->e)->data, l->dew->data, l->dims.p, false);
+    return LC_OK;
 }
 
 /* Log-softmax of an owned row into lp (double), the row's width c. */
@@ -279,6 +449,14 @@ static void log_softmax(const float *x, int64_t c, double *lp)
     const double lse = mx + log(s);
     for (int64_t j = 0; j < c; j++)
         lp[j] = (double)x[j] - lse;
+}
+
+/* Parameter i is an L-conv layer's edge weights. */
+static bool edge_param(const lc_i_dist_graph *g, int i)
+{
+    for (int k = 0; k < g->n_layers; k++)
+        if (g->lay[k].e == i) return true;
+    return false;
 }
 
 lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss)
@@ -321,38 +499,42 @@ lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss)
             memcpy(dx->data, dy->data, (size_t)(g->n_own * dy->shape[1]) * sizeof(float));
             continue;
         }
-        const lc_tensor_t *w = lc_cg_param_tensor(cg, g->w_param[k]);
-        lc_tensor_t *dw = cg->nodes[cg->params[g->w_param[k]]].grad;
-        if (g->b_param[k] >= 0) {
-            lc_tensor_t *db = cg->nodes[cg->params[g->b_param[k]]].grad;
+        const layer_state *l = &g->lay[k];
+        if (l->b >= 0) {
+            lc_tensor_t *db = param_grad(m, l->b);
             for (int64_t i = 0; i < g->n_own; i++)
                 for (int64_t j = 0; j < db->numel; j++)
                     db->data[j] += dy->data[i * db->numel + j];
         }
-        if (kind == LC_LAYER_LINEAR) {
+        const lc_tensor_t *w = lc_cg_param_tensor(cg, l->w);
+        lc_tensor_t *dw = param_grad(m, l->w);
+        if (kind == LC_LAYER_LCONV) {
+            st = lconv_backward(m, g, k);
+        } else if (kind == LC_LAYER_LINEAR) {
             weight_grad(g, k, NULL, dy, dw);
-            if (k > g->first) input_grad(g, dy, w, dx);
-        } else if (g->project[k]) { /* y = Â·Z, Z = X·W */
-            if ((st = lc_dist_op_spmm_t(g->op, dy, g->dmid[k]))) break;
-            weight_grad(g, k, NULL, g->dmid[k], dw);
-            if (k > g->first) input_grad(g, g->dmid[k], w, dx);
+            if (k > g->first) input_grad(g, dy, w, dx, false);
+        } else if (l->project) { /* y = Â·Z, Z = X·W */
+            if ((st = lc_dist_op_spmm_t(g->op, dy, l->dmid))) break;
+            weight_grad(g, k, NULL, l->dmid, dw);
+            if (k > g->first) input_grad(g, l->dmid, w, dx, false);
         } else { /* y = T·W, T = Â·X */
-            weight_grad(g, k, g->mid[k], dy, dw);
-            input_grad(g, dy, w, g->dmid[k]);
-            if (k > g->first) st = lc_dist_op_spmm_t(g->op, g->dmid[k], dx);
+            weight_grad(g, k, l->mid, dy, dw);
+            input_grad(g, dy, w, l->dmid, false);
+            if (k > g->first) st = lc_dist_op_spmm_t(g->op, l->dmid, dx);
         }
     }
     if (st) return st;
-    /* the ranks' gradients and losses summed in rank order, as one vector */
+    /* the ranks' gradients and losses summed in rank order, as one vector; the
+     * edge weights' stay with their owners (the other ranks' are zero) */
     int64_t len = 1;
     for (int i = 0; i < lc_cg_num_params(cg); i++)
-        if (cg->nodes[cg->params[i]].grad) len += cg->nodes[cg->params[i]].grad->numel;
+        if (param_grad(m, i) && !edge_param(g, i)) len += param_grad(m, i)->numel;
     double *buf = lc_i_dist_buffer(m->dist, len);
     if (!buf)
         return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld gradients", (long long)len);
     int64_t at = 0;
     for (int i = 0; i < lc_cg_num_params(cg); i++) {
-        const lc_tensor_t *gr = cg->nodes[cg->params[i]].grad;
+        const lc_tensor_t *gr = edge_param(g, i) ? NULL : param_grad(m, i);
         for (int64_t j = 0; gr && j < gr->numel; j++)
             buf[at++] = gr->data[j];
     }
@@ -360,7 +542,7 @@ lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss)
     if ((st = lc_i_dist_sum(m->dist, buf, len))) return st;
     at = 0;
     for (int i = 0; i < lc_cg_num_params(cg); i++) {
-        lc_tensor_t *gr = cg->nodes[cg->params[i]].grad;
+        lc_tensor_t *gr = edge_param(g, i) ? NULL : param_grad(m, i);
         for (int64_t j = 0; gr && j < gr->numel; j++)
             gr->data[j] = (float)buf[at++];
     }
@@ -399,5 +581,30 @@ lc_status lc_i_dist_graph_evaluate(lc_model_t *m, lc_i_dist_graph *g, lc_eval_re
 
 int64_t lc_i_dist_graph_bytes(const lc_model_t *m)
 {
-    return m && m->dist_graph ? lc_dist_op_bytes_sent(m->dist_graph->op) : 0;
+    const lc_i_dist_graph *g = m ? m->dist_graph : NULL;
+    return g ? lc_dist_op_bytes_sent(g->op) + lc_dist_op_bytes_sent(g->adj) : 0;
+}
+
+lc_status lc_i_dist_graph_share_edges(const lc_model_t *m)
+{
+    const lc_i_dist_graph *g = m->dist_graph;
+    for (int k = 0; g && k < g->n_layers; k++) {
+        if (g->lay[k].e < 0) continue;
+        lc_tensor_t *w = lc_cg_param_tensor(m->cg, g->lay[k].e);
+        const int64_t p = w->shape[1], nnz = g->adj->local->nnz;
+        double *buf = lc_i_dist_buffer(m->dist, w->numel);
+        if (!buf)
+            return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld edge weights",
+                            (long long)w->numel);
+        /* each edge's owner contributes its weights, every other rank zeros: the sum is exact */
+        memset(buf, 0, (size_t)w->numel * sizeof *buf);
+        for (int64_t j = 0; j < nnz; j++)
+            for (int64_t i = 0; i < p; i++)
+                buf[g->adj->entry[j] * p + i] = w->data[g->adj->entry[j] * p + i];
+        lc_status st = lc_i_dist_sum(m->dist, buf, w->numel);
+        if (st) return st;
+        for (int64_t j = 0; j < w->numel; j++)
+            w->data[j] = (float)buf[j];
+    }
+    return LC_OK;
 }

@@ -35,6 +35,7 @@ void lc_dist_op_free(lc_dist_op_t **pop)
     lc_i_free(op->in_count);
     lc_i_free(op->out_count);
     lc_i_free(op->out_rows);
+    lc_i_free(op->entry);
     lc_i_free(op->ext);
     lc_i_free(op->buf);
     lc_i_free(op->counts);
@@ -46,6 +47,37 @@ static int cmp_i64(const void *x, const void *y)
 {
     const int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
     return (a > b) - (a < b);
+}
+
+/* op->entry: each local entry's index in a (columns renumbered reorder a row's
+ * entries), or NULL when a has repeated entries (merged in op->local). */
+static lc_status map_entries(lc_dist_op_t *op, const lc_csr_t *a, const int64_t *g2l)
+{
+    const lc_csr_t *l = op->local;
+    int64_t nnz = 0;
+    for (int64_t k = 0; k < op->n_own; k++)
+        nnz += a->rowptr[op->own[k] + 1] - a->rowptr[op->own[k]];
+    if (l->nnz != nnz) return LC_OK;
+    op->entry = lc_i_malloc((size_t)(nnz + 1) * sizeof *op->entry);
+    if (!op->entry)
+        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld entry indices", (long long)nnz);
+    for (int64_t k = 0; k < op->n_own; k++) {
+        const int64_t i = op->own[k];
+        for (int64_t e = a->rowptr[i]; e < a->rowptr[i + 1]; e++) {
+            /* the local columns of row k are sorted: search g2l[col] among them */
+            int64_t lo = l->rowptr[k], hi = l->rowptr[k + 1];
+            const int64_t c = g2l[a->col[e]];
+            while (hi - lo > 1) {
+                const int64_t mid = lo + (hi - lo) / 2;
+                if (l->col[mid] <= c)
+                    lo = mid;
+                else
+                    hi = mid;
+            }
+            op->entry[lo] = e;
+        }
+    }
+    return LC_OK;
 }
 
 lc_status lc_dist_op_new(lc_dist_op_t **out, lc_dist_t *d, const lc_csr_t *a, const int32_t *part)
@@ -162,6 +194,7 @@ lc_status lc_dist_op_new(lc_dist_op_t **out, lc_dist_t *d, const lc_csr_t *a, co
     const int64_t width = op->n_own + op->n_halo;
     LC_TRY(lc_csr_from_coo(&op->local, op->n_own, width, nnz, rows, cols, vals));
     LC_TRY(lc_csr_from_coo(&op->local_t, width, op->n_own, nnz, cols, rows, vals));
+    LC_TRY(map_entries(op, a, g2l));
     LC_TRY(lc_i_dist_halo_attach(op));
     goto done;
 oom:
@@ -210,9 +243,31 @@ static lc_status prepare(lc_dist_op_t *op, const lc_tensor_t *x, const lc_tensor
             (long long)(x->ndim > 1 ? x->shape[1] : 1), (long long)y->shape[0],
             (long long)(y->ndim > 1 ? y->shape[1] : 1));
     *f = x->shape[1];
-    lc_status st = grow(&op->ext, &op->ext_cap, (op->n_own + op->n_halo) * *f);
-    if (!st) st = grow(&op->buf, &op->buf_cap, op->n_sent * *f);
-    return lc_i_error_from(st, func);
+    return lc_i_error_from(grow(&op->ext, &op->ext_cap, (op->n_own + op->n_halo) * *f), func);
+}
+
+lc_status lc_i_dist_op_gather(lc_dist_op_t *op, float *ext, int64_t f)
+{
+    lc_status st = grow(&op->buf, &op->buf_cap, op->n_sent * f);
+    if (st) return st;
+    for (int64_t k = 0; k < op->n_sent; k++)
+        memcpy(op->buf + k * f, ext + op->out_rows[k] * f, (size_t)f * sizeof(float));
+    return lc_i_dist_halo_exchange(op, f, ext + op->n_own * f, false);
+}
+
+lc_status lc_i_dist_op_scatter(lc_dist_op_t *op, float *ext, int64_t f)
+{
+    lc_status st = grow(&op->buf, &op->buf_cap, op->n_sent * f);
+    if (!st) st = lc_i_dist_halo_exchange(op, f, ext + op->n_own * f, true);
+    if (st) return st;
+    /* the owners' share of the other ranks' halo contributions, in rank order */
+    for (int64_t k = 0; k < op->n_sent; k++) {
+        float *row = ext + op->out_rows[k] * f;
+        const float *add = op->buf + k * f;
+        for (int64_t c = 0; c < f; c++)
+            row[c] += add[c];
+    }
+    return LC_OK;
 }
 
 lc_status lc_dist_op_spmm(lc_dist_op_t *op, const lc_tensor_t *x, lc_tensor_t *y)
@@ -220,10 +275,8 @@ lc_status lc_dist_op_spmm(lc_dist_op_t *op, const lc_tensor_t *x, lc_tensor_t *y
     int64_t f;
     lc_status st = prepare(op, x, y, __func__, &f);
     if (st) return st;
-    for (int64_t k = 0; k < op->n_sent; k++)
-        memcpy(op->buf + k * f, x->data + op->out_rows[k] * f, (size_t)f * sizeof(float));
     memcpy(op->ext, x->data, (size_t)(op->n_own * f) * sizeof(float));
-    LC_TRY(lc_i_dist_halo_exchange(op, f, op->ext + op->n_own * f, false));
+    LC_TRY(lc_i_dist_op_gather(op, op->ext, f));
     lc_i_csr_spmm_raw(op->local, op->ext, f, y->data, false);
 done:
     return lc_i_error_from(st, "lc_dist_op_spmm");
@@ -235,15 +288,8 @@ lc_status lc_dist_op_spmm_t(lc_dist_op_t *op, const lc_tensor_t *dy, lc_tensor_t
     lc_status st = prepare(op, dy, dx, __func__, &f);
     if (st) return st;
     lc_i_csr_spmm_raw(op->local_t, dy->data, f, op->ext, false);
-    LC_TRY(lc_i_dist_halo_exchange(op, f, op->ext + op->n_own * f, true));
+    LC_TRY(lc_i_dist_op_scatter(op, op->ext, f));
     memcpy(dx->data, op->ext, (size_t)(op->n_own * f) * sizeof(float));
-    /* the owners' share of the other ranks' halo contributions, in rank order */
-    for (int64_t k = 0; k < op->n_sent; k++) {
-        float *row = dx->data + op->out_rows[k] * f;
-        const float *add = op->buf + k * f;
-        for (int64_t c = 0; c < f; c++)
-            row[c] += add[c];
-    }
 done:
     return lc_i_error_from(st, "lc_dist_op_spmm_t");
 }

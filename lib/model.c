@@ -516,6 +516,8 @@ lc_status lc_model_save(const lc_model_t *m, const char *path)
     }
     char spec[1024];
     lc_status st = checkpoint_spec(m, spec, sizeof spec);
+    /* partitioned: rank 0 gets the other ranks' edge weights (they own them) */
+    if (!st) st = lc_i_dist_graph_share_edges(m);
     /* data-parallel: the ranks hold the same parameters, rank 0 writes them */
     if (!st && lc_dist_rank(m->dist) == 0) st = lc_i_checkpoint_write(path, spec, n, names, tensors);
     st = lc_i_dist_agree(m->dist, st, "to write the checkpoint");

@@ -5,36 +5,21 @@
 #include "backend.h"
 #include "gather.h"
 
-/* Both ops share one kernel. Tensors are viewed as [n, R, blocks, f]: R gathers
- * the middle dimensions (a batch of images), f is one generator's width.
- *   sum    (LC_OP_EDGE_CONV, iparam[2] = 0): z has p blocks, out has 1;
- *   expand (LC_OP_EDGE_CONV, iparam[2] = 1): z has 1 block,  out has p.
- * Generator i reads z block zb(i) and writes out block yb(i). */
-typedef struct {
-    int64_t n, R, p, f;
-    int64_t zp, yp; /* blocks of z and of out */
-    bool expand, vf;
-} edge_dims;
-
-static edge_dims dims_of(const lc_cgraph_t *cg, const lc_i_node *node)
+/* Both ops share one kernel (lc_i_edge_dims, backend.h). */
+static lc_i_edge_dims dims_of(const lc_cgraph_t *cg, const lc_i_node *node)
 {
     const lc_i_node *z = lc_i_in(cg, node, 0);
-    edge_dims d;
-    d.n = z->shape[0];
-    d.p = node->iparam[1];
-    d.expand = node->iparam[2] != 0;
-    d.vf = node->iparam[0] == LC_LCONV_VECTOR_FIELD;
-    d.zp = d.expand ? 1 : d.p;
-    d.yp = d.expand ? d.p : 1;
-    d.f = z->shape[z->ndim - 1] / d.zp;
+    const int64_t p = node->iparam[1];
+    const bool expand = node->iparam[2] != 0;
+    const int64_t f = z->shape[z->ndim - 1] / (expand ? 1 : p);
     int64_t numel = 1;
     for (int i = 0; i < z->ndim; i++) numel *= z->shape[i];
-    d.R = numel / (d.n * d.zp * d.f);
-    return d;
+    return lc_i_edge_dims_of(numel / (z->shape[0] * (expand ? 1 : p) * f), p, f, expand,
+                             node->iparam[0] == LC_LCONV_VECTOR_FIELD);
 }
 
-static inline int64_t zb(const edge_dims *d, int64_t i) { return d->expand ? 0 : i; }
-static inline int64_t yb(const edge_dims *d, int64_t i) { return d->expand ? i : 0; }
+static inline int64_t zb(const lc_i_edge_dims *d, int64_t i) { return d->expand ? 0 : i; }
+static inline int64_t yb(const lc_i_edge_dims *d, int64_t i) { return d->expand ? i : 0; }
 
 static lc_status edge_node(lc_cgraph_t *cg, lc_graph_t *g, lc_node z, lc_node w,
                            lc_lconv_form form, bool expand, lc_node *out, const char *func)
@@ -102,15 +87,13 @@ static inline void axpy(float *restrict dst, const float *restrict src, float a,
 }
 
 /* Rows are owned by one thread each and summed in CSR order: deterministic. */
-void lc_i_edge_conv_fwd(lc_cgraph_t *cg, lc_i_node *node)
+void lc_i_edge_conv_rows(const lc_i_edge_dims *dm, const lc_csr_t *a, const float *z,
+                         const float *w, float *y)
 {
-    const edge_dims d = dims_of(cg, node);
-    const lc_csr_t *a = node->sparse;
-    const float *z = lc_i_in(cg, node, 0)->value->data, *w = lc_i_in(cg, node, 1)->value->data;
-    float *y = node->value->data;
+    const lc_i_edge_dims d = *dm;
     const int64_t R = d.R, p = d.p, f = d.f, zp = d.zp, yp = d.yp;
 #pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * p * f * R > LC_I_PARALLEL_MIN_WORK)
-    for (int64_t v = 0; v < d.n; v++) {
+    for (int64_t v = 0; v < a->n_rows; v++) {
         float *yv = y + v * R * yp * f;
         memset(yv, 0, (size_t)(R * yp * f) * sizeof *yv);
         for (int64_t k = a->rowptr[v]; k < a->rowptr[v + 1]; k++) {
@@ -133,67 +116,84 @@ void lc_i_edge_conv_fwd(lc_cgraph_t *cg, lc_i_node *node)
     }
 }
 
+void lc_i_edge_conv_fwd(lc_cgraph_t *cg, lc_i_node *node)
+{
+    const lc_i_edge_dims d = dims_of(cg, node);
+    lc_i_edge_conv_rows(&d, node->sparse, lc_i_in(cg, node, 0)->value->data,
+                        lc_i_in(cg, node, 1)->value->data, node->value->data);
+}
+
+void lc_i_edge_conv_grad_z(const lc_i_edge_dims *dm, const lc_csr_t *a, const lc_csr_t *at,
+                           const float *w, const float *dy, float *dz)
+{
+    const lc_i_edge_dims d = *dm;
+    const int64_t R = d.R, p = d.p, f = d.f, zp = d.zp, yp = d.yp;
+    /* dZ = Σ_i L_iᵀ dY: row u of Lᵀ gathers the edges whose head is u */
+#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * p * f * R > LC_I_PARALLEL_MIN_WORK)
+    for (int64_t u = 0; u < at->n_rows; u++) {
+        for (int64_t k = at->rowptr[u]; k < at->rowptr[u + 1]; k++) {
+            const int64_t t = at->col[k], e = at->source[k];
+            if (k + LC_I_PREFETCH_AHEAD < at->nnz) {
+                lc_i_prefetch_row(dy + at->col[k + LC_I_PREFETCH_AHEAD] * R * yp * f, R * yp * f);
+                lc_i_prefetch_row(w + at->source[k + LC_I_PREFETCH_AHEAD] * p, p);
+            }
+            for (int64_t i = 0; i < p; i++) {
+                const float we = w[e * p + i];
+                if (we == 0.0f) continue;
+                for (int64_t r = 0; r < R; r++)
+                    axpy(dz + ((u * R + r) * zp + zb(&d, i)) * f,
+                         dy + ((t * R + r) * yp + yb(&d, i)) * f, we, f);
+            }
+        }
+        if (!d.vf || u >= a->n_rows) continue; /* the diagonal: rows of a only */
+        for (int64_t i = 0; i < p; i++) {
+            const float deg = out_weight(a, w, p, u, i);
+            for (int64_t r = 0; r < R; r++)
+                axpy(dz + ((u * R + r) * zp + zb(&d, i)) * f,
+                     dy + ((u * R + r) * yp + yb(&d, i)) * f, -deg, f);
+        }
+    }
+}
+
+void lc_i_edge_conv_grad_w(const lc_i_edge_dims *dm, const lc_csr_t *a, const float *z,
+                           const float *dy, float *dw)
+{
+    const lc_i_edge_dims d = *dm;
+    const int64_t R = d.R, p = d.p, f = d.f, zp = d.zp, yp = d.yp;
+    /* SDDMM on the edge pattern: dw[e,i] = <dY_i[tail], Z_i[head] (− Z_i[tail])> */
+#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * p * f * R > LC_I_PARALLEL_MIN_WORK)
+    for (int64_t t = 0; t < a->n_rows; t++) {
+        for (int64_t k = a->rowptr[t]; k < a->rowptr[t + 1]; k++) {
+            const int64_t h = a->col[k];
+            if (k + LC_I_PREFETCH_AHEAD < a->nnz)
+                lc_i_prefetch_row(z + a->col[k + LC_I_PREFETCH_AHEAD] * R * zp * f, R * zp * f);
+            for (int64_t i = 0; i < p; i++) {
+                double s = 0;
+                for (int64_t r = 0; r < R; r++) {
+                    const float *g = dy + ((t * R + r) * yp + yb(&d, i)) * f;
+                    const float *zh = z + ((h * R + r) * zp + zb(&d, i)) * f;
+                    const float *zt = z + ((t * R + r) * zp + zb(&d, i)) * f;
+                    float acc = 0;
+                    if (d.vf) {
+#pragma omp simd reduction(+ : acc)
+                        for (int64_t j = 0; j < f; j++) acc += g[j] * (zh[j] - zt[j]);
+                    } else {
+#pragma omp simd reduction(+ : acc)
+                        for (int64_t j = 0; j < f; j++) acc += g[j] * zh[j];
+                    }
+                    s += acc;
+                }
+                dw[k * p + i] += (float)s;
+            }
+        }
+    }
+}
+
 void lc_i_edge_conv_bwd(lc_cgraph_t *cg, lc_i_node *node)
 {
     lc_i_node *zn = lc_i_in(cg, node, 0), *wn = lc_i_in(cg, node, 1);
-    const edge_dims d = dims_of(cg, node);
-    const lc_csr_t *a = node->sparse, *at = node->sparse_t;
-    const float *z = zn->value->data, *w = wn->value->data, *dy = node->grad->data;
-    const int64_t R = d.R, p = d.p, f = d.f, zp = d.zp, yp = d.yp;
-    if (zn->grad) { /* dZ = Σ_i L_iᵀ dY: row u of Lᵀ gathers the edges whose head is u */
-        float *dz = zn->grad->data;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * p * f * R > LC_I_PARALLEL_MIN_WORK)
-        for (int64_t u = 0; u < d.n; u++) {
-            for (int64_t k = at->rowptr[u]; k < at->rowptr[u + 1]; k++) {
-                const int64_t t = at->col[k], e = at->source[k];
-                if (k + LC_I_PREFETCH_AHEAD < at->nnz) {
-                    lc_i_prefetch_row(dy + at->col[k + LC_I_PREFETCH_AHEAD] * R * yp * f, R * yp * f);
-                    lc_i_prefetch_row(w + at->source[k + LC_I_PREFETCH_AHEAD] * p, p);
-                }
-                for (int64_t i = 0; i < p; i++) {
-                    const float we = w[e * p + i];
-                    if (we == 0.0f) continue;
-                    for (int64_t r = 0; r < R; r++)
-                        axpy(dz + ((u * R + r) * zp + zb(&d, i)) * f,
-                             dy + ((t * R + r) * yp + yb(&d, i)) * f, we, f);
-                }
-            }
-            if (!d.vf) continue;
-            for (int64_t i = 0; i < p; i++) {
-                const float deg = out_weight(a, w, p, u, i);
-                for (int64_t r = 0; r < R; r++)
-                    axpy(dz + ((u * R + r) * zp + zb(&d, i)) * f,
-                         dy + ((u * R + r) * yp + yb(&d, i)) * f, -deg, f);
-            }
-        }
-    }
-    if (wn->grad) { /* SDDMM on the edge pattern: dw[e,i] = <dY_i[tail], Z_i[head] (− Z_i[tail])> */
-        float *dw = wn->grad->data;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(lc_i_threads()) if (a->nnz * p * f * R > LC_I_PARALLEL_MIN_WORK)
-        for (int64_t t = 0; t < d.n; t++) {
-            for (int64_t k = a->rowptr[t]; k < a->rowptr[t + 1]; k++) {
-                const int64_t h = a->col[k];
-                if (k + LC_I_PREFETCH_AHEAD < a->nnz)
-                    lc_i_prefetch_row(z + a->col[k + LC_I_PREFETCH_AHEAD] * R * zp * f, R * zp * f);
-                for (int64_t i = 0; i < p; i++) {
-                    double s = 0;
-                    for (int64_t r = 0; r < R; r++) {
-                        const float *g = dy + ((t * R + r) * yp + yb(&d, i)) * f;
-                        const float *zh = z + ((h * R + r) * zp + zb(&d, i)) * f;
-                        const float *zt = z + ((t * R + r) * zp + zb(&d, i)) * f;
-                        float acc = 0;
-                        if (d.vf) {
-#pragma omp simd reduction(+ : acc)
-                            for (int64_t j = 0; j < f; j++) acc += g[j] * (zh[j] - zt[j]);
-                        } else {
-#pragma omp simd reduction(+ : acc)
-                            for (int64_t j = 0; j < f; j++) acc += g[j] * zh[j];
-                        }
-                        s += acc;
-                    }
-                    dw[k * p + i] += (float)s;
-                }
-            }
-        }
-    }
+    const lc_i_edge_dims d = dims_of(cg, node);
+    const float *w = wn->value->data, *dy = node->grad->data;
+    if (zn->grad) lc_i_edge_conv_grad_z(&d, node->sparse, node->sparse_t, w, dy, zn->grad->data);
+    if (wn->grad) lc_i_edge_conv_grad_w(&d, node->sparse, zn->value->data, dy, wn->grad->data);
 }

@@ -380,6 +380,8 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         }
     }
     if (progress) fprintf(stderr, "\r%*s\r", 70, "");
+    /* every rank leaves with the whole model (partitioned: the owners' edge weights) */
+    LC_TRY(lc_i_error_from(lc_i_dist_graph_share_edges(m), __func__));
     if (res) {
         res->epochs_run = epoch;
         res->stopped_early = stopped && epoch < cfg->epochs;
