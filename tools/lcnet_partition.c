@@ -43,7 +43,10 @@ static void help(void)
           "  --parts LIST        part counts, e.g. 8,64,256 (each 1..rows)\n"
           "  --method NAME       metis (default when built with METIS) or block\n"
           "  --widths LIST       feature width of each SpMM of a forward pass (default: the\n"
-          "                      GCN preset's, 16 and the number of classes)\n"
+          "                      GCN preset's, 16 and the number of classes); an L-conv\n"
+          "                      layer of width W with p generators exchanges p·W wide rows\n"
+          "                      when it projects first, its input width when it aggregates\n"
+          "                      first (lc_i_expand_first), over the same halo rows\n"
           "  --no-grad-first     the first SpMM acts on the input features: no backward exchange\n"
           "  --bandwidth GBPS    link speed per process for the time column (default 25)\n"
           "  --threads N         threads (default 1)\n",
