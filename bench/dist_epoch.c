@@ -47,8 +47,8 @@ int main(int argc, char **argv)
     for (int q = 0; q < lc_dist_size(d); q++)
         bytes += (double)all[q];
     if (lc_dist_rank(d) == 0)
-        printf("ranks %d  model %s  epochs %d  s per epoch %.3f (training step + evaluation)  "
-               "halo MB per epoch %.1f  train loss %.6f  test acc %.4f\n",
+        printf("ranks %d  model %s  epochs %d  s per epoch %.5f (training step + evaluation)  "
+               "halo MB per epoch %.4f  train loss %.6f  test acc %.4f\n",
                lc_dist_size(d), lc_model_spec(m), res.epochs_run, slowest / res.epochs_run,
                bytes / 1e6 / res.epochs_run, res.final.loss[0], res.final.accuracy[2]);
 done:
