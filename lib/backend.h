@@ -9,6 +9,18 @@
  * one (grad != NULL); grads are zeroed by the executor before the pass. */
 typedef void (*lc_i_kernel)(lc_cgraph_t *cg, lc_i_node *node);
 
+/* The CPU kernels' loop over `len` independent elements (or rows): threads when
+ * the loop is long enough to pay for waking them, a static schedule so that each
+ * element is computed alike on any thread count. LC_I_PAR_SIMD also asks for SIMD
+ * lanes, for bodies without loop-carried state: GCC's -O2 leaves such loops scalar
+ * (relu's select became a mispredicted branch per element: bench/NOTES.md). */
+#define LC_I_PRAGMA(...) _Pragma(#__VA_ARGS__)
+#define LC_I_PAR_FOR                                                                               \
+    LC_I_PRAGMA(omp parallel for schedule(static) num_threads(lc_i_threads()) if (len > 65536))
+#define LC_I_PAR_SIMD                                                                              \
+    LC_I_PRAGMA(omp parallel for simd schedule(static) num_threads(lc_i_threads())                 \
+                    if (parallel : len > 65536))
+
 /* A search for the kc nearest other points of each of n host points (idx,
  * dist: [n, kc] host arrays, sorted by float squared distance, then index). */
 typedef lc_status (*lc_i_knn_search)(const float *points, int64_t n, int dim, int kc, int32_t *idx,

@@ -6,7 +6,6 @@
 #include "backend.h"
 
 #define IN(k) lc_i_in(cg, n, k)
-#define PAR_FOR _Pragma("omp parallel for schedule(static) num_threads(lc_i_threads()) if (len > 65536)")
 
 static void noop(lc_cgraph_t *cg, lc_i_node *n) { (void)cg, (void)n; }
 
@@ -29,6 +28,24 @@ static void gemm_restore(bool changed)
     if (changed) openblas_set_num_threads(lc_i_threads());
 }
 
+/* Y[m,c] = op(A)[m,k] · op(B)[k,c] + beta·Y, row-major, in blocks of rows. OpenBLAS
+ * packs the long side of a row-major GEMM (here m) into a per-thread buffer that
+ * it sizes to its 128 MiB pool: one [169 343, 256] · [256, 256] product touched
+ * 84 MiB of it per thread, memory that stays resident (bench/NOTES.md). Blocks of
+ * LC_GEMM_ROWS rows bound that to k · 4 · LC_GEMM_ROWS bytes; each output row is
+ * the same dot products either way, so the bits do not change. */
+enum { LC_GEMM_ROWS = 8192 };
+static void gemm_by_rows(bool ta, bool tb, int m, int c, int k, const float *a, int lda,
+                         const float *b, int ldb, float beta, float *y, int ldy)
+{
+    for (int r0 = 0; r0 < m; r0 += LC_GEMM_ROWS) {
+        const int rows = m - r0 < LC_GEMM_ROWS ? m - r0 : LC_GEMM_ROWS;
+        const float *ar = ta ? a + r0 : a + (int64_t)r0 * lda; /* op(A)'s rows r0.. */
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    rows, c, k, 1.0f, ar, lda, b, ldb, beta, y + (int64_t)r0 * ldy, ldy);
+    }
+}
+
 /* A and B as stored: rows and leading dimension (an n-D A without transpose is
  * viewed as [rows, last dim]). */
 static void matmul_fwd(lc_cgraph_t *cg, lc_i_node *n)
@@ -39,8 +56,7 @@ static void matmul_fwd(lc_cgraph_t *cg, lc_i_node *n)
     int m = (int)lc_i_rows(n->value), c = (int)lc_i_cols(n->value);
     int k = ta ? (int)lc_i_rows(a) : lda;
     const bool single = gemm_single((int64_t)m * c * k);
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m,
-                c, k, 1.0f, a->data, lda, b->data, ldb, 0.0f, n->value->data, c);
+    gemm_by_rows(ta, tb, m, c, k, a->data, lda, b->data, ldb, 0.0f, n->value->data, c);
     gemm_restore(single);
 }
 static void matmul_bwd(lc_cgraph_t *cg, lc_i_node *n)
@@ -54,8 +70,7 @@ static void matmul_bwd(lc_cgraph_t *cg, lc_i_node *n)
     const bool single = gemm_single((int64_t)m * c * k);
     if (a->grad) {
         if (!ta) /* dA[m,k] += dC · op(B)ᵀ */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasNoTrans : CblasTrans, m, k, c, 1.0f,
-                        dc, c, bv, ldb, 1.0f, a->grad->data, lda);
+            gemm_by_rows(false, !tb, m, k, c, dc, c, bv, ldb, 1.0f, a->grad->data, lda);
         else /* dA[k,m] += op(B) · dCᵀ */
             cblas_sgemm(CblasRowMajor, tb ? CblasTrans : CblasNoTrans, CblasTrans, k, m, c, 1.0f,
                         bv, ldb, dc, c, 1.0f, a->grad->data, lda);
@@ -111,11 +126,11 @@ static void add_fwd(lc_cgraph_t *cg, lc_i_node *n)
     const float *a = IN(0)->value->data, *b = IN(1)->value->data;
     float *y = n->value->data;
     int64_t len = n->value->numel;
-    PAR_FOR for (int64_t i = 0; i < len; i++) y[i] = a[i] + b[i];
+    LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) y[i] = a[i] + b[i];
 }
 static void accumulate(float *dst, const float *src, float alpha, int64_t len)
 {
-    PAR_FOR for (int64_t i = 0; i < len; i++) dst[i] += alpha * src[i];
+    LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) dst[i] += alpha * src[i];
 }
 static void add_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
@@ -127,8 +142,13 @@ static void bias_fwd(lc_cgraph_t *cg, lc_i_node *n)
     const float *x = IN(0)->value->data, *b = IN(1)->value->data;
     float *y = n->value->data;
     int64_t rows = lc_i_rows(n->value), cols = lc_i_cols(n->value), len = n->value->numel;
-    PAR_FOR for (int64_t r = 0; r < rows; r++)
-        for (int64_t j = 0; j < cols; j++) y[r * cols + j] = x[r * cols + j] + b[j];
+    LC_I_PAR_FOR for (int64_t r = 0; r < rows; r++)
+    {
+        const float *xr = x + r * cols;
+        float *yr = y + r * cols;
+#pragma omp simd
+        for (int64_t j = 0; j < cols; j++) yr[j] = xr[j] + b[j];
+    }
 }
 static void bias_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
@@ -146,7 +166,7 @@ static void scale_fwd(lc_cgraph_t *cg, lc_i_node *n)
     const float *x = IN(0)->value->data;
     float *y = n->value->data, alpha = n->fparam;
     int64_t len = n->value->numel;
-    PAR_FOR for (int64_t i = 0; i < len; i++) y[i] = alpha * x[i];
+    LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) y[i] = alpha * x[i];
 }
 static void scale_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
@@ -163,7 +183,7 @@ static void scale_bwd(lc_cgraph_t *cg, lc_i_node *n)
         float *ys = n->value->data, a = n->fparam;                                             \
         int64_t len = n->value->numel;                                                         \
         (void)a;                                                                               \
-        PAR_FOR for (int64_t i = 0; i < len; i++)                                              \
+        LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++)                                         \
         {                                                                                      \
             float x = xs[i];                                                                   \
             ys[i] = (FWD);                                                                     \
@@ -176,11 +196,11 @@ static void scale_bwd(lc_cgraph_t *cg, lc_i_node *n)
         float *dx = IN(0)->grad->data, a = n->fparam;                                          \
         int64_t len = n->value->numel;                                                         \
         (void)a;                                                                               \
-        PAR_FOR for (int64_t i = 0; i < len; i++)                                              \
+        LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++)                                         \
         {                                                                                      \
-            float x = xs[i], y = ys[i];                                                        \
+            float x = xs[i], y = ys[i], d = (DERIV); /* (not +=: GCC vectorizes only this) */  \
             (void)x, (void)y;                                                                  \
-            dx[i] += dy[i] * (DERIV);                                                          \
+            dx[i] = dx[i] + dy[i] * d;                                                         \
         }                                                                                      \
     }
 
@@ -205,7 +225,7 @@ static void dropout_fwd(lc_cgraph_t *cg, lc_i_node *n)
     }
     /* The mask is drawn serially so that it does not depend on the thread count. */
     for (int64_t i = 0; i < len; i++) mask[i] = lc_rng_uniform(&cg->rng) >= p ? keep_scale : 0.0f;
-    PAR_FOR for (int64_t i = 0; i < len; i++) y[i] = x[i] * mask[i];
+    LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) y[i] = x[i] * mask[i];
 }
 static void dropout_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
@@ -217,7 +237,7 @@ static void dropout_bwd(lc_cgraph_t *cg, lc_i_node *n)
         accumulate(dx, dy, 1.0f, len);
         return;
     }
-    PAR_FOR for (int64_t i = 0; i < len; i++) dx[i] += dy[i] * mask[i];
+    LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) dx[i] += dy[i] * mask[i];
 }
 
 /* ---------- log-softmax, cross-entropy ---------- */
@@ -226,7 +246,7 @@ static void log_softmax_fwd(lc_cgraph_t *cg, lc_i_node *n)
     const float *x = IN(0)->value->data;
     float *y = n->value->data;
     int64_t rows = lc_i_rows(n->value), cols = lc_i_cols(n->value), len = n->value->numel;
-    PAR_FOR for (int64_t r = 0; r < rows; r++)
+    LC_I_PAR_FOR for (int64_t r = 0; r < rows; r++)
     {
         const float *xr = x + r * cols;
         float *yr = y + r * cols;
@@ -244,7 +264,7 @@ static void log_softmax_bwd(lc_cgraph_t *cg, lc_i_node *n)
     const float *y = n->value->data, *dy = n->grad->data;
     float *dx = IN(0)->grad->data;
     int64_t rows = lc_i_rows(n->value), cols = lc_i_cols(n->value), len = n->value->numel;
-    PAR_FOR for (int64_t r = 0; r < rows; r++)
+    LC_I_PAR_FOR for (int64_t r = 0; r < rows; r++)
     {
         float s = 0;
         for (int64_t j = 0; j < cols; j++) s += dy[r * cols + j];
@@ -293,7 +313,7 @@ static void sum_bwd(lc_cgraph_t *cg, lc_i_node *n)
     if (n->op == LC_OP_MEAN) g /= (float)dx->numel;
     int64_t len = dx->numel;
     float *d = dx->data;
-    PAR_FOR for (int64_t i = 0; i < len; i++) d[i] += g;
+    LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) d[i] += g;
 }
 static void mse_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
@@ -309,7 +329,7 @@ static void mse_bwd(lc_cgraph_t *cg, lc_i_node *n)
     int64_t len = IN(0)->value->numel;
     float g = 2.0f * n->grad->data[0] / (float)len;
     float *da = IN(0)->grad ? IN(0)->grad->data : NULL, *db = IN(1)->grad ? IN(1)->grad->data : NULL;
-    PAR_FOR for (int64_t i = 0; i < len; i++)
+    LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++)
     {
         float d = g * (a[i] - b[i]);
         if (da) da[i] += d;

@@ -5,7 +5,6 @@
 
 #include "backend.h"
 
-#define PAR_FOR _Pragma("omp parallel for schedule(static) num_threads(lc_i_threads()) if (len > 65536)")
 
 /* Max pooling keeps, per output element, the index of the node that won, as an
  * int32 written into the float aux buffer (same size; the buffer is only ever
@@ -139,7 +138,7 @@ void lc_i_pool_bwd(lc_cgraph_t *cg, lc_i_node *node)
     }
     const int64_t groups = node->shape[0];
     const double *count = kind == LC_POOL_MEAN ? (const double *)node->aux->data + groups * w : NULL;
-    PAR_FOR for (int64_t k = 0; k < n; k++)
+    LC_I_PAR_FOR for (int64_t k = 0; k < n; k++)
     {
         const int64_t g = graph_of ? graph_of[k] : 0;
         const float scale = count ? (float)(1.0 / count[g]) : 1.0f; /* count ≥ 1: node k is in g */
@@ -155,7 +154,7 @@ void lc_i_flatten_fwd(lc_cgraph_t *cg, lc_i_node *node)
     const int64_t len = xt->numel;
     const float *x = xt->data;
     float *y = node->value->data;
-    PAR_FOR for (int64_t b = 0; b < batch; b++)
+    LC_I_PAR_FOR for (int64_t b = 0; b < batch; b++)
         for (int64_t k = 0; k < n; k++)
             memcpy(y + (b * n + k) * c, x + (k * batch + b) * c, (size_t)c * sizeof *y);
 }
@@ -168,7 +167,7 @@ void lc_i_flatten_bwd(lc_cgraph_t *cg, lc_i_node *node)
     const int64_t batch = node->shape[0], len = xn->value->numel;
     const float *dy = node->grad->data;
     float *dx = xn->grad->data;
-    PAR_FOR for (int64_t b = 0; b < batch; b++)
+    LC_I_PAR_FOR for (int64_t b = 0; b < batch; b++)
         for (int64_t k = 0; k < n; k++) {
             const float *src = dy + (b * n + k) * c;
             float *dst = dx + (k * batch + b) * c;

@@ -3,7 +3,6 @@
 
 #include "backend.h"
 
-#define PAR_FOR _Pragma("omp parallel for schedule(static) num_threads(lc_i_threads()) if (len > 65536)")
 
 lc_status lc_cg_reshape(lc_cgraph_t *cg, lc_node x, int ndim, const int64_t *shape, lc_node *out)
 {
@@ -53,7 +52,7 @@ void lc_i_reshape_bwd(lc_cgraph_t *cg, lc_i_node *n)
     float *dx = lc_i_in(cg, n, 0)->grad->data;
     const float *dy = n->grad->data;
     const int64_t len = n->grad->numel;
-    PAR_FOR for (int64_t i = 0; i < len; i++) dx[i] += dy[i];
+    LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) dx[i] += dy[i];
 }
 
 void lc_i_mul_fwd(lc_cgraph_t *cg, lc_i_node *n)
@@ -61,7 +60,7 @@ void lc_i_mul_fwd(lc_cgraph_t *cg, lc_i_node *n)
     const float *a = lc_i_in(cg, n, 0)->value->data, *b = lc_i_in(cg, n, 1)->value->data;
     float *y = n->value->data;
     const int64_t len = n->value->numel;
-    PAR_FOR for (int64_t i = 0; i < len; i++) y[i] = a[i] * b[i];
+    LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) y[i] = a[i] * b[i];
 }
 void lc_i_mul_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
@@ -70,6 +69,6 @@ void lc_i_mul_bwd(lc_cgraph_t *cg, lc_i_node *n)
     float *da = na->grad ? na->grad->data : NULL, *db = nb->grad ? nb->grad->data : NULL;
     const int64_t len = n->grad->numel;
     /* a and b may be the same node (x ∘ x): both terms land in its gradient */
-    if (da) PAR_FOR for (int64_t i = 0; i < len; i++) da[i] += dy[i] * b[i];
-    if (db) PAR_FOR for (int64_t i = 0; i < len; i++) db[i] += dy[i] * a[i];
+    if (da) LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) da[i] += dy[i] * b[i];
+    if (db) LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) db[i] += dy[i] * a[i];
 }

@@ -1,4 +1,5 @@
 /* tensor.c — dense float32 tensors with reference-counted storage and reshape views. */
+#include <math.h>
 #include <string.h>
 
 #include "internal.h"
@@ -112,7 +113,17 @@ lc_status lc_tensor_copy(lc_tensor_t *dst, const lc_tensor_t *src)
 void lc_tensor_fill(lc_tensor_t *t, float value)
 {
     if (!t) return;
-    for (int64_t i = 0; i < t->numel; i++) t->data[i] = value;
+    if (value == 0.0f && !signbit(value)) { /* every gradient, every pass: memset, threaded */
+        enum { BLOCK = 1 << 18 };               /* floats, 1 MiB */
+        const int64_t blocks = (t->numel + BLOCK - 1) / BLOCK;
+#pragma omp parallel for schedule(static) num_threads(lc_i_threads()) if (blocks >= 4)
+        for (int64_t b = 0; b < blocks; b++) {
+            const int64_t lo = b * BLOCK, len = t->numel - lo < BLOCK ? t->numel - lo : BLOCK;
+            memset(t->data + lo, 0, (size_t)len * sizeof *t->data);
+        }
+    } else {
+        for (int64_t i = 0; i < t->numel; i++) t->data[i] = value;
+    }
 }
 
 const char *lc_i_shape_str(const lc_tensor_t *t, char *buf, size_t len)
