@@ -26,7 +26,7 @@ typedef struct {
  * boundary, a gradient of each, and each layer's state. Layer k maps act[k] to
  * act[k + 1]. */
 struct lc_i_dist_graph {
-    lc_dist_op_t *op;       /* Â's rows (gcn), NULL without a gcn layer */
+    lc_dist_op_t *op;       /* Â's rows (gcn; NULL when only lconv aggregates) */
     lc_dist_op_t *adj;      /* the adjacency's rows (lconv: entry k is edge adj->entry[k]) */
     const lc_csr_t *adj_t;  /* adj->local's transpose, with its entries' sources */
     int64_t n_own, n_train; /* n_train: labelled training rows on every rank together */
@@ -148,7 +148,8 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     if (st == LC_ERR_UNSUPPORTED)
         st = lc_partition(a_hat, lc_dist_size(m->dist), LC_PARTITION_BLOCK, part);
     if (st) goto done;
-    if (has_gcn) LC_TRY(lc_dist_op_new(&g->op, m->dist, a_hat, part));
+    /* Â's split also gives the rows of a model without aggregations */
+    if (has_gcn || !has_lconv) LC_TRY(lc_dist_op_new(&g->op, m->dist, a_hat, part));
     if (has_lconv) {
         LC_TRY(lc_graph_adjacency_csr(ds->graph, &adj));
         LC_TRY(lc_dist_op_new(&g->adj, m->dist, adj, part));
