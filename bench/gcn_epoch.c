@@ -172,7 +172,7 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
     if (reps == 0) { /* --plan: the memory plan a device would follow, nothing timed */
         lc_i_plan plan;
         BENCH_TRY(lc_model_build(m, ds, &cfg));
-        BENCH_TRY(lc_i_plan_build(lc_model_graph(m), 256, false, &plan));
+        BENCH_TRY(lc_i_plan_build(lc_model_graph(m), 256, false, false, &plan));
         printf("plan %s: %s: planned %.1f MiB, unshared %.1f MiB (values, gradients, scratch; "
                "parameters and inputs apart)\n",
                name, lc_model_spec(m), (double)plan.bytes / (1 << 20),

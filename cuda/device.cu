@@ -459,7 +459,7 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
          LC_CUSPARSE(c, lc_cuda.sparse_create(&c->sparse)) &&
          LC_CUSPARSE(c, lc_cuda.sparse_set_stream(c->sparse, c->stream));
     if (ok) {
-        lc_status st = lc_i_plan_build(cg, 256, cg->keep_buffers, &c->plan);
+        lc_status st = lc_i_plan_build(cg, 256, cg->keep_buffers, false, &c->plan);
         if (st) {
             cuda_detach(cg);
             return lc_i_error_from(st, __func__);

@@ -419,7 +419,7 @@ static lc_status share_host_buffers(lc_cgraph_t *cg)
 {
     lc_i_plan *plan = lc_i_calloc(1, sizeof *plan);
     if (!plan) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the memory plan");
-    lc_status st = lc_i_plan_build(cg, 64, false, plan);
+    lc_status st = lc_i_plan_build(cg, 64, false, true, plan);
     char *arena = st ? NULL : lc_i_malloc((size_t)plan->bytes + 64);
     if (!st && !arena)
         st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the %lld-byte shared arena",

@@ -154,7 +154,8 @@ static void bias_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
     const float *dy = n->grad->data;
     int64_t rows = lc_i_rows(n->grad), cols = lc_i_cols(n->grad);
-    if (IN(0)->grad) accumulate(IN(0)->grad->data, dy, 1.0f, n->grad->numel);
+    if (IN(0)->grad && IN(0)->grad->data != dy) /* (the plan may give x dy itself) */
+        accumulate(IN(0)->grad->data, dy, 1.0f, n->grad->numel);
     if (IN(1)->grad) { /* column sums, rows in a fixed order */
         float *db = IN(1)->grad->data;
         for (int64_t r = 0; r < rows; r++)
@@ -183,7 +184,7 @@ static void scale_bwd(lc_cgraph_t *cg, lc_i_node *n)
         float *ys = n->value->data, a = n->fparam;                                             \
         int64_t len = n->value->numel;                                                         \
         (void)a;                                                                               \
-        LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++)                                         \
+        LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++)                                        \
         {                                                                                      \
             float x = xs[i];                                                                   \
             ys[i] = (FWD);                                                                     \
@@ -195,14 +196,19 @@ static void scale_bwd(lc_cgraph_t *cg, lc_i_node *n)
         const float *xs = IN(0)->value->data, *ys = n->value->data, *dy = n->grad->data;       \
         float *dx = IN(0)->grad->data, a = n->fparam;                                          \
         int64_t len = n->value->numel;                                                         \
+        const bool over_dy = dx == dy; /* 0 + dy·d, as into a zeroed dx: the same bits */      \
         (void)a;                                                                               \
-        LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++)                                         \
+        LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++)                                        \
         {                                                                                      \
             float x = xs[i], y = ys[i], d = (DERIV); /* (not +=: GCC vectorizes only this) */  \
             (void)x, (void)y;                                                                  \
-            dx[i] = dx[i] + dy[i] * d;                                                         \
+            dx[i] = (over_dy ? 0.0f : dx[i]) + dy[i] * d;                                      \
         }                                                                                      \
     }
+
+/* Every backward kernel adds to dx, except where the memory plan put an
+ * element-wise op's dx over its dy (plan.c, grads_in_place: dx == dy, not
+ * zeroed): there it writes dx = 0 + (its term), the value the sum would have. */
 
 /* relu's derivative reads its output (y > 0 exactly when x > 0), so that the memory
  * plan can let its input go after the forward pass */
@@ -233,11 +239,13 @@ static void dropout_bwd(lc_cgraph_t *cg, lc_i_node *n)
     const float *dy = n->grad->data, *mask = n->aux->data;
     float *dx = IN(0)->grad->data;
     int64_t len = n->value->numel;
+    const bool over_dy = dx == dy;
     if (!cg->training || n->fparam == 0.0f) {
-        accumulate(dx, dy, 1.0f, len);
+        if (!over_dy) accumulate(dx, dy, 1.0f, len);
         return;
     }
-    LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) dx[i] += dy[i] * mask[i];
+    LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++)
+        dx[i] = (over_dy ? 0.0f : dx[i]) + dy[i] * mask[i];
 }
 
 /* ---------- log-softmax, cross-entropy ---------- */

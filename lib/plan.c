@@ -38,6 +38,24 @@ static bool backward_reads(const lc_cgraph_t *cg, const lc_i_node *c, int k)
     }
 }
 
+/* Ops whose backward gives input 0 a gradient of its shape, element by element
+ * from dy alone, so that it may write it over dy (ops.c checks dx == dy). */
+static bool grad_in_place(lc_i_op op)
+{
+    switch (op) {
+    case LC_OP_RELU:
+    case LC_OP_LEAKY_RELU:
+    case LC_OP_ELU:
+    case LC_OP_TANH:
+    case LC_OP_SIGMOID:
+    case LC_OP_DROPOUT:
+    case LC_OP_BIAS:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool in_arena(const lc_i_node *n) { return n->op != LC_OP_CONSTANT && n->op != LC_OP_PARAMETER; }
 
 /* Place the buffers, largest first, each at the lowest offset clear of every
@@ -72,7 +90,8 @@ void lc_i_plan_free(lc_i_plan *p)
     memset(p, 0, sizeof *p);
 }
 
-lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, lc_i_plan *p)
+lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, bool grads_in_place,
+                          lc_i_plan *p)
 {
     const int n = cg->n_nodes;
     lc_status st = LC_OK;
@@ -82,13 +101,15 @@ lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, l
     int *birth = lc_i_malloc(((size_t)n + 1) * sizeof *birth);
     int *cursor = lc_i_malloc(((size_t)n + 1) * sizeof *cursor);
     bool *zeroed = lc_i_calloc((size_t)n + 1, sizeof *zeroed);
+    int *uses = lc_i_calloc((size_t)n + 1, sizeof *uses);
+    int *grad_root = lc_i_malloc(((size_t)n + 1) * sizeof *grad_root);
     p->value_off = lc_i_malloc((size_t)n * sizeof *p->value_off);
     p->grad_off = lc_i_malloc((size_t)n * sizeof *p->grad_off);
     p->aux_off = lc_i_malloc((size_t)n * sizeof *p->aux_off);
     p->zero_ptr = lc_i_calloc((size_t)n + 1, sizeof *p->zero_ptr);
     p->zero_list = lc_i_malloc(((size_t)n + 1) * sizeof *p->zero_list);
-    if (!b || !placed || !birth || !cursor || !zeroed || !p->value_off || !p->grad_off || !p->aux_off || !p->zero_ptr ||
-        !p->zero_list)
+    if (!b || !placed || !birth || !cursor || !zeroed || !uses || !grad_root || !p->value_off ||
+        !p->grad_off || !p->aux_off || !p->zero_ptr || !p->zero_list)
         LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot plan %d nodes", n);
     const int end = 2 * n; /* the host's reads */
     int nb = 0;
@@ -115,6 +136,21 @@ lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, l
         if (!consumers) last = end; /* an output nobody consumes: the caller's to read */
         b[nb++] = (buffer){v->value->numel * (int64_t)sizeof(float), 0, fwd_t(i), last, &p->value_off[i]};
     }
+    /* gradients written over their consumer's (grads_in_place): the input j of
+     * such an op c, when c is j's only reader, takes c's gradient buffer, whose
+     * root (the chain's last node) is placed once, for the whole chain */
+    for (int c = 0; c < n; c++)
+        for (int k = 0; k < cg->nodes[c].n_in; k++) uses[cg->nodes[c].in[k]]++;
+    for (int i = 0; i < n; i++) grad_root[i] = i;
+    for (int c = n - 1; grads_in_place && !keep_all && c >= 0; c--) {
+        const lc_i_node *u = &cg->nodes[c];
+        if (!u->grad || c == cg->loss || !grad_in_place(u->op)) continue;
+        const int j = u->in[0];
+        const lc_i_node *v = &cg->nodes[j];
+        if (v->grad && v->op != LC_OP_PARAMETER && j != cg->loss && uses[j] == 1 &&
+            v->grad->numel == u->grad->numel)
+            grad_root[j] = grad_root[c];
+    }
     /* gradients of non-parameters: from the first backward that writes one
      * (zeroed just before it) to their node's own backward */
     for (int i = 0; i < n; i++) birth[i] = -1;
@@ -130,7 +166,7 @@ lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, l
      * first writes it (its own, if nothing writes it: a dead branch) */
     for (int i = 0; i < n; i++) {
         const lc_i_node *v = &cg->nodes[i];
-        zeroed[i] = v->grad && v->op != LC_OP_PARAMETER && i != cg->loss;
+        zeroed[i] = v->grad && v->op != LC_OP_PARAMETER && i != cg->loss && grad_root[i] == i;
         if (zeroed[i] && birth[i] < 0) birth[i] = i;
         if (zeroed[i]) p->zero_ptr[birth[i] + 1]++;
     }
@@ -141,10 +177,17 @@ lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, l
     for (int i = 0; i < n; i++) {
         const lc_i_node *v = &cg->nodes[i];
         if (!v->grad || v->op == LC_OP_PARAMETER) continue;
+        const int64_t bytes = v->grad->numel * (int64_t)sizeof(float);
+        if (grad_root[i] != i) { /* placed with its root */
+            p->unplanned_bytes += (bytes + align - 1) / align * align;
+            continue;
+        }
         const int start = i == cg->loss ? n /* the seed, at the start of backward */
                                          : bwd_t(cg, birth[i]);
-        const int last = keep_all ? end : bwd_t(cg, i);
-        b[nb++] = (buffer){v->grad->numel * (int64_t)sizeof(float), 0, start, last, &p->grad_off[i]};
+        int last = keep_all ? end : bwd_t(cg, i);
+        for (int j = 0; j < i; j++) /* the chain's members, read by their own backward */
+            if (grad_root[j] == i && bwd_t(cg, j) > last) last = bwd_t(cg, j);
+        b[nb++] = (buffer){bytes, 0, start, last, &p->grad_off[i]};
     }
     /* scratch (dropout masks, masked operator values, max-pool winners, solver
      * blocks) lives from its node's forward to its backward */
@@ -180,12 +223,16 @@ lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, l
         if (top > p->bytes) p->bytes = top;
     }
     for (int x = 0; x < nb; x++) p->unplanned_bytes += (b[x].bytes + align - 1) / align * align;
+    for (int i = 0; i < n; i++) /* roots come after their members: no chains to follow */
+        if (grad_root[i] != i) p->grad_off[i] = p->grad_off[grad_root[i]];
 done:
     lc_i_free(b);
     lc_i_free(placed);
     lc_i_free(birth);
     lc_i_free(cursor);
     lc_i_free(zeroed);
+    lc_i_free(uses);
+    lc_i_free(grad_root);
     if (st) lc_i_plan_free(p);
     return st;
 }

@@ -21,9 +21,14 @@ typedef struct lc_i_plan_s {
 } lc_i_plan;
 
 /* keep_all: every buffer lives to the end (nothing shared; lc_cg_value and
- * lc_cg_grad of any node stay meaningful). Offsets are multiples of align.
+ * lc_cg_grad of any node stay meaningful). grads_in_place: for the backends
+ * whose kernels allow it (ops.c), the input of an element-wise op (relu, the
+ * other activations, dropout, bias) that has no other reader gets the op's
+ * gradient buffer: the op writes dx over dy (no zeroing, no copy; one buffer
+ * fewer at the backward pass's peak). Offsets are multiples of align.
  * Errors: LC_ERR_OUT_OF_MEMORY. Cost: O(nodes² + buffers²), once. */
-lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, lc_i_plan *p);
+lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, bool grads_in_place,
+                          lc_i_plan *p);
 void lc_i_plan_free(lc_i_plan *p);
 
 #endif

@@ -12,7 +12,7 @@
  * with NaN: a buffer read after another overwrote it, or before it was
  * written or zeroed, shows as a NaN or a different bit. The loss, the output
  * and every parameter gradient must equal the unplanned pass's bit for bit. */
-static void check_plan(lc_model_t *m, const lc_dataset_t *ds, bool expect_sharing)
+static void check_plan(lc_model_t *m, const lc_dataset_t *ds, bool expect_sharing, bool in_place)
 {
     LC_ASSERT_OK(lc_model_build(m, ds, NULL));
     lc_cgraph_t *cg = lc_model_graph(m);
@@ -34,9 +34,18 @@ static void check_plan(lc_model_t *m, const lc_dataset_t *ds, bool expect_sharin
     }
     /* the planned pass */
     lc_i_plan plan;
-    LC_ASSERT_OK(lc_i_plan_build(cg, 64, false, &plan));
+    LC_ASSERT_OK(lc_i_plan_build(cg, 64, false, in_place, &plan));
     CU_ASSERT(plan.bytes <= plan.unplanned_bytes);
     if (expect_sharing) CU_ASSERT(plan.bytes < plan.unplanned_bytes);
+    /* gradients written over their consumer's: every model here has an
+     * activation or dropout whose input has no other reader */
+    int over_dy = 0;
+    for (int c = 0; c < cg->n_nodes; c++)
+        for (int k = 0; k < cg->nodes[c].n_in; k++) {
+            const int j = cg->nodes[c].in[k];
+            over_dy += plan.grad_off[j] >= 0 && plan.grad_off[j] == plan.grad_off[c];
+        }
+    CU_ASSERT(in_place ? over_dy > 0 : over_dy == 0);
     float *arena = malloc((size_t)plan.bytes + 64);
     for (int64_t k = 0; k < plan.bytes / 4 + 16; k++) arena[k] = NAN;
     float **saved = calloc(3 * (size_t)cg->n_nodes, sizeof *saved);
@@ -89,12 +98,15 @@ static void check_plan(lc_model_t *m, const lc_dataset_t *ds, bool expect_sharin
     free(out0);
 }
 
+/* as a device plans it (every gradient its own buffer) and as the CPU does */
 static void plan_spec(const char *spec, const lc_dataset_t *ds, bool expect_sharing)
 {
-    lc_model_t *m = NULL;
-    LC_ASSERT_OK(lc_model_from_spec(&m, spec));
-    check_plan(m, ds, expect_sharing);
-    lc_model_free(&m);
+    for (int in_place = 0; in_place < 2; in_place++) {
+        lc_model_t *m = NULL;
+        LC_ASSERT_OK(lc_model_from_spec(&m, spec));
+        check_plan(m, ds, expect_sharing, in_place);
+        lc_model_free(&m);
+    }
 }
 
 static void test_node_level_models(void)
