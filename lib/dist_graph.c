@@ -230,6 +230,10 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
             if (l->w0 >= 0) LC_TRY(new2(&l->xw0, n_own, out));
             LC_TRY(new2(&l->ew, nnz, p));
             LC_TRY(new2(&l->dew, nnz, p));
+            /* lc_i_dist_graph_share_edges's buffer, now rather than at a checkpoint */
+            if (!lc_i_dist_buffer(m->dist, lc_cg_param_tensor(m->cg, l->e)->numel))
+                LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the buffer of %lld edge weights",
+                        (long long)lc_cg_param_tensor(m->cg, l->e)->numel);
         } else if (l->w >= 0) {
             out = lc_cg_param_tensor(m->cg, l->w)->shape[1];
         }
