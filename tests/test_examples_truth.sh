@@ -60,6 +60,23 @@ for p in a b; do
         bad "symmetry_discovery protocol $p curves" "$(cat "$T/sd$p/curves.csv" 2>&1 | tr '\n' ' ')"
     fi
 done
+# the exact-action network (--expm, issue 5 item 3b at 20x20): orbit channels exp(c tau L) x, soft-argmax
+# readout, angle curriculum; at 7x7 it must find L_rot itself (|corr| and the scale along L_rot near 1)
+run "$SD" --protocol b --expm --readout argmax --antisym --fresh --curriculum 3 --orbit-follows --normalize \
+    --init-std 0 --lr 1e-2 --samples 480 --test 96 --epochs 5 --seeds 2 --out "$T/sdx"
+if [ "$rc" -eq 0 ] && within "$(field corr)" 0.85 1 && within "$(field scale)" 0.5 1.5 && within "$(field corr_mid)" 0.95 1 &&
+    grep -q "exact action" "$T/out"; then
+    ok "symmetry_discovery --expm finds L_rot at 7x7 (corr $(field corr), scale $(field scale))"
+else
+    bad "symmetry_discovery --expm result" "rc $rc: $(grep '^result' "$T/out")"
+fi
+if fell "$T/sdx/curves.csv" 5 1 && fell "$T/sdx/curves.csv" 5 2 && is_png "$T/sdx/generators.png"; then
+    ok "symmetry_discovery --expm test mse fell for both seeds"
+else
+    bad "symmetry_discovery --expm curves" "$(cat "$T/sdx/curves.csv" 2>&1 | tr '\n' ' ')"
+fi
+run "$SD" --readout argmax
+if [ "$rc" -eq 2 ] && grep -q "expm" "$T/err"; then ok "symmetry_discovery refuses --readout argmax without --expm"; else bad "--readout argmax alone" "rc $rc"; fi
 run "$SD" --protocol c
 if [ "$rc" -eq 2 ] && grep -q "protocol 'c'" "$T/err"; then ok "symmetry_discovery refuses --protocol c"; else bad "--protocol c" "rc $rc"; fi
 
