@@ -170,14 +170,18 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
     int64_t used0 = 0, used = 0, total = 0, peak = 0;
     BENCH_TRY(lc_model_from_spec(&m, spec));
     if (reps == 0) { /* --plan: the memory plan a device would follow, nothing timed */
-        lc_i_plan plan;
+        lc_i_plan plan, host;
         BENCH_TRY(lc_model_build(m, ds, &cfg));
         BENCH_TRY(lc_i_plan_build(lc_model_graph(m), 256, false, false, &plan));
+        st = lc_i_plan_build(lc_model_graph(m), 64, false, true, &host);
+        if (st) lc_i_plan_free(&plan);
+        BENCH_TRY(st);
         printf("plan %s: %s: planned %.1f MiB, unshared %.1f MiB (values, gradients, scratch; "
-               "parameters and inputs apart)\n",
+               "parameters and inputs apart); the CPU's, gradients in place: %.1f MiB\n",
                name, lc_model_spec(m), (double)plan.bytes / (1 << 20),
-               (double)plan.unplanned_bytes / (1 << 20));
+               (double)plan.unplanned_bytes / (1 << 20), (double)host.bytes / (1 << 20));
         lc_i_plan_free(&plan);
+        lc_i_plan_free(&host);
         goto done;
     }
     if (device != LC_DEVICE_CPU) { /* the model is built on the device */
