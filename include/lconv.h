@@ -1168,8 +1168,12 @@ typedef enum {
  * as an undirected graph: a[i,j] or a[j,i], self-loops ignored) to a part in
  * [0, parts), written to part[0..n). Deterministic (METIS with a fixed seed).
  * Errors: LC_ERR_INVALID_ARG (NULL, a not square, parts < 1 or parts > n),
- * LC_ERR_UNSUPPORTED (METIS not built), LC_ERR_BACKEND (METIS failed),
- * LC_ERR_OUT_OF_MEMORY. Cost: block O(n); METIS about O(nnz·log parts). */
+ * LC_ERR_UNSUPPORTED (METIS not built), LC_ERR_BACKEND (METIS failed: the
+ * message names METIS's status; METIS 5.1 traps a SIGTERM that arrives during
+ * the call and returns METIS_ERROR instead of letting the process stop),
+ * LC_ERR_OUT_OF_MEMORY. Cost: block O(n); METIS about O(nnz·log parts), and
+ * several times the graph's size in memory (`lcnet partition`: 5.2 GB at
+ * 64 M nonzeros). */
 lc_status lc_partition(const lc_csr_t *a, int parts, lc_partition_method method,
                        int32_t *part);
 typedef struct {

@@ -29,6 +29,26 @@ static int cmp_idx(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* What a METIS status means, and what to do about it. METIS 5.1 (GKlib)
+ * traps SIGTERM and SIGABRT while it runs, to unwind its allocations, and
+ * returns METIS_ERROR for them: a `timeout` or `kill` arriving during the call
+ * ends the call, not the process, and reads as METIS's catch-all error. */
+static const char *metis_failure(int rc)
+{
+    switch (rc) {
+    case METIS_ERROR_INPUT:
+        return "METIS_ERROR_INPUT (METIS rejected the graph or its options)";
+    case METIS_ERROR_MEMORY:
+        return "METIS_ERROR_MEMORY (METIS needs several times the graph's size in memory: "
+               "free memory, or use the block partition)";
+    default:
+        return "METIS_ERROR (METIS 5.1's catch-all: an internal error, or a SIGTERM the "
+               "process received while METIS ran, which METIS traps and returns as this "
+               "error, e.g. from `timeout` or `kill`; if nothing was stopping the process, "
+               "try fewer parts or the block partition)";
+    }
+}
+
 /* METIS wants an undirected graph without self-loops, each edge listed from
  * both ends once: the pattern of a + aᵀ off the diagonal. */
 static lc_status metis_parts(const lc_csr_t *a, int parts, int32_t *part)
@@ -76,11 +96,8 @@ static lc_status metis_parts(const lc_csr_t *a, int parts, int32_t *part)
                                        options, &cut, out);
     if (rc != METIS_OK)
         LC_FAIL(rc == METIS_ERROR_MEMORY ? LC_ERR_OUT_OF_MEMORY : LC_ERR_BACKEND,
-                "METIS_PartGraphKway failed (%s) on %lld rows into %d parts",
-                rc == METIS_ERROR_INPUT    ? "METIS_ERROR_INPUT"
-                : rc == METIS_ERROR_MEMORY ? "METIS_ERROR_MEMORY"
-                                           : "METIS_ERROR, its catch-all",
-                (long long)n, parts);
+                "METIS_PartGraphKway failed on %lld rows (%lld edges) into %d parts: %s",
+                (long long)n, (long long)w / 2, parts, metis_failure(rc));
     for (int64_t i = 0; i < n; i++)
         part[i] = (int32_t)out[i];
 done:
