@@ -30,9 +30,9 @@ static int cmp_idx(const void *x, const void *y)
 }
 
 /* What a METIS status means, and what to do about it. METIS 5.1 (GKlib)
- * traps SIGTERM and SIGABRT while it runs, to unwind its allocations, and
- * returns METIS_ERROR for them: a `timeout` or `kill` arriving during the call
- * ends the call, not the process, and reads as METIS's catch-all error. */
+ * traps SIGTERM while it runs, to unwind its allocations, and returns
+ * METIS_ERROR for it: a `timeout` or `kill` arriving during the call ends the
+ * call, not the process, and reads as METIS's catch-all error. */
 static const char *metis_failure(int rc)
 {
     switch (rc) {
