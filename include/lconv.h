@@ -471,7 +471,9 @@ lc_status lc_cg_mul(lc_cgraph_t *cg, lc_node a, lc_node b, lc_node *out);
 lc_status lc_cg_compile(lc_cgraph_t *cg, lc_node loss);
 /* Run the forward pass; training = 1 enables dropout. No allocation. */
 lc_status lc_cg_forward(lc_cgraph_t *cg, int training);
-/* Run the backward pass: set every parameter gradient to d loss / d param. */
+/* Run the backward pass: set every parameter gradient to d loss / d param.
+ * Under a memory plan (lc_cg_share_buffers, a device) each backward pass needs
+ * a successful forward pass of its own (LC_ERR_STATE otherwise). */
 lc_status lc_cg_backward(lc_cgraph_t *cg);
 /* Value and gradient buffers (owned by the graph; gradient NULL for nodes
  * that do not depend on a parameter or before compile). */
@@ -534,10 +536,12 @@ lc_status lc_cg_touch(lc_cgraph_t *cg, lc_node n);
 lc_status lc_cg_keep_buffers(lc_cgraph_t *cg, int on);
 /* The same memory plan on the CPU: on = 1 before lc_cg_compile gives every
  * intermediate value, gradient and scratch buffer a place in one arena
- * shared as their lives allow (the arxiv-like GCN's training step needs 770
- * MiB instead of 2 605), with the same results bit for bit; afterwards only
- * the parameters, their gradients, the loss, the cross-entropy's input and
- * unconsumed outputs are meaningful to read. Default off (every buffer
+ * shared as their lives allow (the arxiv-like GCN's training step needs 631
+ * MiB instead of 2 605; an element-wise op's input gradient is written over
+ * the op's own), with the same results bit for bit; afterwards only the
+ * parameters, their gradients, the loss, the cross-entropy's input and
+ * unconsumed outputs are meaningful to read, and a backward pass spends the
+ * values, so each needs its own forward pass. Default off (every buffer
  * readable). Errors: LC_ERR_STATE after compile. */
 lc_status lc_cg_share_buffers(lc_cgraph_t *cg, int on);
 /* Wait until the device has finished the graph's queued work (passes and

@@ -530,6 +530,7 @@ lc_status lc_cg_forward(lc_cgraph_t *cg, int training)
     if (!cg->compiled) return LC_ERROR(LC_ERR_STATE, "compile the graph before running it");
     cg->training = training != 0;
     cg->failed = -1;
+    cg->values_fresh = false;
     const lc_i_backend *be = cg->backend;
     lc_status st = lc_i_cg_take_pending(cg, __func__);
     if (st) return st;
@@ -543,7 +544,9 @@ lc_status lc_cg_forward(lc_cgraph_t *cg, int training)
         if (cg->check_finite && (at = first_non_finite(n->value)) >= 0)
             return numeric_fault(cg, i, "forward", i, n->value, at, __func__);
     }
-    return be->finish ? lc_i_error_from(be->finish(cg), __func__) : LC_OK;
+    st = be->finish ? lc_i_error_from(be->finish(cg), __func__) : LC_OK;
+    cg->values_fresh = st == LC_OK;
+    return st;
 }
 
 lc_status lc_cg_backward(lc_cgraph_t *cg)
@@ -557,6 +560,11 @@ lc_status lc_cg_backward(lc_cgraph_t *cg)
     lc_status st = lc_i_cg_take_pending(cg, __func__);
     if (st) return st;
     const lc_i_plan *plan = cg->plan;
+    if (plan && !cg->values_fresh)
+        return LC_ERROR(LC_ERR_STATE, "with shared buffers (lc_cg_share_buffers) each backward "
+                                      "pass needs a forward pass of its own: the last one's "
+                                      "values were spent by a backward pass or it failed");
+    cg->values_fresh = false;
     if (be->begin_backward) {
         if ((st = be->begin_backward(cg))) return lc_i_error_from(st, __func__);
     } else {

@@ -72,6 +72,9 @@ struct lc_cgraph {
     lc_node loss;
     bool compiled;
     bool training;
+    /* Under a memory plan a backward pass spends the values it reads (their
+     * memory goes to gradients): each needs a forward pass of its own. */
+    bool values_fresh;
     lc_rng_t rng;
     const struct lc_i_backend *backend;
     int tag;          /* given to the nodes built next (lc_i_cg_set_tag) */

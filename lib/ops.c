@@ -32,14 +32,15 @@ static void gemm_restore(bool changed)
  * packs the long side of a row-major GEMM (here m) into a per-thread buffer that
  * it sizes to its 128 MiB pool: one [169 343, 256] · [256, 256] product touched
  * 84 MiB of it per thread, memory that stays resident (bench/NOTES.md). Blocks of
- * LC_GEMM_ROWS rows bound that to k · 4 · LC_GEMM_ROWS bytes; each output row is
- * the same dot products either way, so the bits do not change. */
+ * LC_GEMM_ROWS rows bound that to k · 4 · LC_GEMM_ROWS bytes, at no cost in time.
+ * (OpenBLAS rounds an element by where it falls in its tiling, so above 8192 rows
+ * some results differ from one whole call's in the last bit; run to run, the same.) */
 enum { LC_GEMM_ROWS = 8192 };
 static void gemm_by_rows(bool ta, bool tb, int m, int c, int k, const float *a, int lda,
                          const float *b, int ldb, float beta, float *y, int ldy)
 {
-    for (int r0 = 0; r0 < m; r0 += LC_GEMM_ROWS) {
-        const int rows = m - r0 < LC_GEMM_ROWS ? m - r0 : LC_GEMM_ROWS;
+    for (int64_t r0 = 0; r0 < m; r0 += LC_GEMM_ROWS) {
+        const int rows = (int)(m - r0 < LC_GEMM_ROWS ? m - r0 : LC_GEMM_ROWS);
         const float *ar = ta ? a + r0 : a + (int64_t)r0 * lda; /* op(A)'s rows r0.. */
         cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                     rows, c, k, 1.0f, ar, lda, b, ldb, beta, y + (int64_t)r0 * ldy, ldy);

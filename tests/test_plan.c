@@ -181,6 +181,21 @@ static void test_share_buffers(void)
     LC_ASSERT_OK(lc_dataset_karate(&ds));
     train_alike("gcn:16,relu,dropout:0.5,gcn", ds);
     train_alike("lconv:8:p=3,relu,dropout:0.3,lconv", ds);
+    /* a backward pass spends the values: a second one needs a new forward */
+    lc_train_config cfg = lc_train_defaults();
+    cfg.share_buffers = 1;
+    lc_model_t *shared = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&shared, "gcn:8,relu,gcn"));
+    LC_ASSERT_OK(lc_model_build(shared, ds, &cfg));
+    lc_cgraph_t *cg = lc_model_graph(shared);
+    LC_ASSERT_STATUS(lc_cg_backward(cg), LC_ERR_STATE); /* no forward yet */
+    LC_ASSERT_OK(lc_cg_forward(cg, 1));
+    LC_ASSERT_OK(lc_cg_backward(cg));
+    LC_ASSERT_STATUS(lc_cg_backward(cg), LC_ERR_STATE);
+    CU_ASSERT(strstr(lc_last_error(), "forward pass of its own") != NULL);
+    LC_ASSERT_OK(lc_cg_forward(cg, 0));
+    LC_ASSERT_OK(lc_cg_backward(cg));
+    lc_model_free(&shared);
     /* too late once compiled */
     lc_model_t *m = NULL;
     LC_ASSERT_OK(lc_model_from_spec(&m, "gcn"));
