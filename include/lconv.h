@@ -1084,9 +1084,12 @@ lc_status lc_model_load(lc_model_t *m, const char *path);
  * every aggregation exchanges the halo rows it reads with their owners,
  * forward and backward (lc_dist_op); the parameter gradients are summed over
  * the ranks in rank order and every rank takes the same optimizer step, equal
- * to one process's within float rounding. Layers: gcn, linear, relu and
- * dropout with p = 0 (others: LC_ERR_UNSUPPORTED naming the layer). Each rank
- * still loads the whole data set; the training state is per part.
+ * to one process's within float rounding. Layers: gcn, lconv (not frozen),
+ * linear, relu and dropout (others: LC_ERR_UNSUPPORTED naming the layer).
+ * Dropout draws one process's masks: every rank draws each whole mask from
+ * one process's stream and keeps its rows' (one process's O(n·f) draws per
+ * dropout layer and epoch on every rank). Each rank still loads the whole
+ * data set; the training state is per part.
  *
  * This header needs no mpi.h: the communicator is an opaque handle (lc_dist_t,
  * declared with the models).

@@ -30,7 +30,7 @@ static lc_status build_dropout(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i
      * layer, whose SpMM masks the stored entries (consecutive dropouts compose). */
     if (in.sparse) {
         *out = in;
-        out->sparse_dropout = 1.0f - (1.0f - in.sparse_dropout) * (1.0f - d->arg);
+        out->sparse_dropout = lc_i_dropout_compose(in.sparse_dropout, d->arg);
         return LC_OK;
     }
     lc_node y;

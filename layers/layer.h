@@ -71,6 +71,13 @@ static inline bool lc_i_expand_first(lc_i_flow in, int p, int64_t width)
     return !in.sparse && (double)in.width * (p + 2) < (double)width * (2 * p + 1);
 }
 
+/* Dropout q after dropout p on the sparse input features: one mask, of rate
+ * 1 − (1 − p)(1 − q), drawn by the projection that reads them. */
+static inline float lc_i_dropout_compose(float p, float q)
+{
+    return 1.0f - (1.0f - p) * (1.0f - q);
+}
+
 /* A dense input is required (activations, dropout after a sparse input). */
 lc_status lc_i_require_dense(const lc_i_layer_type *type, lc_i_flow in);
 

@@ -126,6 +126,15 @@ static inline int64_t lc_i_node_rows(const lc_i_node *n)
     return lc_i_node_numel(n) / lc_i_node_cols(n);
 }
 
+/* The next entry of an inverted-dropout mask drawn from rng: 0 with
+ * probability p, else 1/(1-p). Every dropout mask of one process is drawn by
+ * this rule, in order, from the compute graph's RNG; partitioned training
+ * (lib/dist_graph.c) draws the same stream by it. */
+static inline float lc_i_dropout_draw(lc_rng_t *rng, float p)
+{
+    return lc_rng_uniform(rng) >= p ? 1.0f / (1.0f - p) : 0.0f;
+}
+
 static inline lc_i_node *lc_i_in(const lc_cgraph_t *cg, const lc_i_node *n, int k)
 {
     return &cg->nodes[n->in[k]];

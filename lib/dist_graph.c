@@ -1,6 +1,7 @@
 /* dist_graph.c — full-graph partitioned training of node-level data: each rank owns a part of the
  * nodes (METIS, else blocks), their feature rows and labels, and the edges into them (L-conv's edge
  * weights and their gradients); every GCN and L-conv aggregation exchanges halo rows (lc_dist_op).
+ * Dropout draws one process's masks: every rank draws each whole mask and keeps its rows'.
  */
 #include <cblas.h>
 #include <math.h>
@@ -20,6 +21,8 @@ typedef struct {
      * gradient; X·W0; the owned edges' weights [entries of adj->local, p], and their gradient */
     lc_tensor_t *ext, *dext, *xw0, *ew, *dew;
     lc_i_edge_dims dims;
+    float p; /* dropout: its probability; the owned rows' mask when p > 0 */
+    lc_tensor_t *drop;
 } layer_state;
 
 /* What one rank keeps: its rows of the data, one activation per layer
@@ -30,10 +33,20 @@ struct lc_i_dist_graph {
     lc_dist_op_t *adj;      /* the adjacency's rows (lconv: entry k is edge adj->entry[k]) */
     const lc_csr_t *adj_t;  /* adj->local's transpose, with its entries' sources */
     int64_t n_own, n_train; /* n_train: labelled training rows on every rank together */
+    int64_t n, *local;      /* the graph's rows; each one's owned row here, or -1 */
     int n_layers, first;    /* first: the first learnable layer (sparse features enter there) */
     lc_tensor_t **act, **grad;
     layer_state *lay;
-    lc_csr_t *xs;    /* the owned rows of sparse features, or NULL */
+    lc_csr_t *xs; /* the owned rows of sparse features, or NULL */
+    /* dropout on them (Kipf's): its rate, and the sparse features' row pointers
+     * on every rank; the first learnable layer's projections of them (one; L-conv
+     * with W0: the generators', then W0's) each draw a mask over the stored
+     * entries, x_drop[i] (xs's values masked), and read xv[i] */
+    float x_p;
+    int64_t *x_rowptr;
+    int n_xdrop;
+    float *x_drop[2];
+    const float *xv[2];
     int32_t *labels; /* owned rows */
     uint8_t *mask[3];
 };
@@ -50,7 +63,8 @@ void lc_i_dist_graph_free(lc_i_dist_graph **pg)
     }
     for (int k = 0; g->lay && k < g->n_layers; k++) {
         layer_state *l = &g->lay[k];
-        lc_tensor_t **t[] = {&l->mid, &l->dmid, &l->ext, &l->dext, &l->xw0, &l->ew, &l->dew};
+        lc_tensor_t **t[] = {&l->mid, &l->dmid, &l->ext, &l->dext,
+                             &l->xw0, &l->ew,   &l->dew, &l->drop};
         for (size_t i = 0; i < sizeof t / sizeof *t; i++)
             lc_tensor_free(t[i]);
     }
@@ -59,6 +73,10 @@ void lc_i_dist_graph_free(lc_i_dist_graph **pg)
     lc_i_free(g->lay);
     lc_csr_free(&g->xs);
     lc_i_free(g->labels);
+    lc_i_free(g->local);
+    lc_i_free(g->x_rowptr);
+    for (int k = 0; k < 2; k++)
+        lc_i_free(g->x_drop[k]);
     for (int k = 0; k < 3; k++)
         lc_i_free(g->mask[k]);
     lc_i_free(g);
@@ -90,16 +108,19 @@ static lc_status find_params(const lc_model_t *m, int k, layer_state *l)
     return LC_OK;
 }
 
-/* Refused layers: those this trainer does not know, and the options of the
- * ones it knows that it does not (dropout p > 0 would draw other masks than
- * one process; frozen edge weights are a constant of the graph, not here). */
-static lc_status check_layer(const lc_layer_desc *d, const lc_train_config *cfg, int k)
+/* A dropout layer's probability (--dropout overrides the spec's, as in lc_model_build). */
+static float dropout_p(const lc_layer_desc *d, const lc_train_config *cfg)
 {
-    const float p = d->kind == LC_LAYER_DROPOUT ? (cfg->dropout >= 0 ? cfg->dropout : d->arg) : 0;
+    return d->kind == LC_LAYER_DROPOUT ? (cfg->dropout >= 0 ? cfg->dropout : d->arg) : 0;
+}
+
+/* Refused layers: those this trainer does not know, and the options of the
+ * ones it knows that it does not (frozen edge weights are a constant of the
+ * graph, not here). */
+static lc_status check_layer(const lc_layer_desc *d, int k)
+{
     const char *why = NULL;
-    if (d->kind == LC_LAYER_DROPOUT && p > 0)
-        why = " with p > 0";
-    else if (d->kind == LC_LAYER_LCONV && d->frozen)
+    if (d->kind == LC_LAYER_LCONV && d->frozen)
         why = " with frozen edge weights";
     else if (d->kind != LC_LAYER_GCN && d->kind != LC_LAYER_LINEAR && d->kind != LC_LAYER_RELU &&
              d->kind != LC_LAYER_DROPOUT && d->kind != LC_LAYER_LCONV)
@@ -107,7 +128,7 @@ static lc_status check_layer(const lc_layer_desc *d, const lc_train_config *cfg,
     if (!why) return LC_OK;
     return LC_ERROR(LC_ERR_UNSUPPORTED,
                     "full-graph partitioned training knows gcn, lconv (not frozen), linear, relu "
-                    "and dropout 0 (--dropout 0); layer %d is '%s'%s",
+                    "and dropout; layer %d is '%s'%s",
                     k, lc_i_layer_name(d->kind), why);
 }
 
@@ -132,7 +153,7 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     /* which layers this trainer knows; the parameters are the model's */
     g->first = -1;
     for (int k = 0; k < L; k++) {
-        LC_TRY(check_layer(&m->layers[k], cfg, k));
+        LC_TRY(check_layer(&m->layers[k], k));
         LC_TRY(find_params(m, k, &g->lay[k]));
         has_gcn |= m->layers[k].kind == LC_LAYER_GCN;
         has_lconv |= m->layers[k].kind == LC_LAYER_LCONV;
@@ -161,6 +182,13 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     const lc_dist_op_t *rows_op = g->op ? g->op : g->adj; /* the same owned rows */
     const int64_t n_own = g->n_own = lc_dist_op_rows(rows_op);
     const int64_t *own = lc_dist_op_row_ids(rows_op);
+    g->n = n;
+    g->local = lc_i_malloc((size_t)n * sizeof *g->local);
+    if (!g->local) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the owned rows' map");
+    for (int64_t r = 0; r < n; r++)
+        g->local[r] = -1;
+    for (int64_t k = 0; k < n_own; k++)
+        g->local[own[k]] = k;
     /* owned labels, masks and features */
     g->labels = lc_i_malloc((size_t)(n_own + 1) * sizeof *g->labels);
     for (int k = 0; k < 3; k++)
@@ -194,6 +222,20 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
             for (int64_t e = x->rowptr[own[k]]; e < x->rowptr[own[k] + 1]; e++)
                 rows[e2] = k, cols[e2] = x->col[e], vals[e2++] = x->val[e];
         LC_TRY(lc_csr_from_coo(&g->xs, n_own, width, nnz, rows, cols, vals));
+        for (int k = 0; k < g->first; k++)
+            g->x_p = lc_i_dropout_compose(g->x_p, dropout_p(&m->layers[k], cfg));
+        if (g->x_p > 0 && x->nnz > 0) {
+            /* L-conv with W0 projects them twice (lconv.c: the generators', then W0's) */
+            const bool twice =
+                m->layers[g->first].kind == LC_LAYER_LCONV && g->lay[g->first].w0 >= 0;
+            g->n_xdrop = twice ? 2 : 1;
+            g->x_rowptr = lc_i_malloc((size_t)(n + 1) * sizeof *g->x_rowptr);
+            if (!g->x_rowptr) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot copy the features' rows");
+            memcpy(g->x_rowptr, x->rowptr, (size_t)(n + 1) * sizeof *g->x_rowptr);
+            for (int k = 0; k < g->n_xdrop; k++)
+                if (!(g->x_drop[k] = lc_i_malloc((size_t)(nnz + 1) * sizeof(float))))
+                    LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the features' dropout masks");
+        }
     }
     /* every activation, gradient and middle tensor, once */
     /* act[k + 1] and, past the first learnable layer, grad[k + 1]: layer k's
@@ -236,6 +278,8 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
                         (long long)lc_cg_param_tensor(m->cg, l->e)->numel);
         } else if (l->w >= 0) {
             out = lc_cg_param_tensor(m->cg, l->w)->shape[1];
+        } else if ((l->p = dropout_p(d, cfg)) > 0) {
+            LC_TRY(new2(&l->drop, n_own, width));
         }
         if (!(g->xs && k < g->first)) LC_TRY(new2(&g->act[k + 1], n_own, out));
         if (k >= g->first) LC_TRY(new2(&g->grad[k + 1], n_own, out));
@@ -263,15 +307,20 @@ static void gemm(int64_t r, const float *x, const lc_tensor_t *w, float *y)
                     (int)in, w->data, (int)out, 0.0f, y, (int)out);
 }
 
-/* y = x·w, x [r, i]: the input of layer k, dense or the sparse owned features */
-static void project(const lc_i_dist_graph *g, int k, const lc_tensor_t *w, lc_tensor_t *y)
+/* The first learnable layer's projections of sparse features, in the order
+ * one process draws their dropout masks: an index into g->xv. */
+enum { XS_MAIN, XS_W0 };
+
+/* y = x·w, x [r, i]: the input of layer k, dense or the sparse owned features
+ * (the values xs: its projection) */
+static void project(const lc_i_dist_graph *g, int k, const lc_tensor_t *w, lc_tensor_t *y, int xs)
 {
     const int64_t r = g->n_own, out = w->shape[1];
     if (k == g->first && g->xs) {
         memset(y->data, 0, (size_t)(r * out) * sizeof(float));
         for (int64_t i = 0; i < r; i++)
             for (int64_t e = g->xs->rowptr[i]; e < g->xs->rowptr[i + 1]; e++) {
-                const float v = g->xs->val[e], *wr = w->data + (int64_t)g->xs->col[e] * out;
+                const float v = g->xv[xs][e], *wr = w->data + (int64_t)g->xs->col[e] * out;
                 float *yr = y->data + i * out;
                 for (int64_t c = 0; c < out; c++)
                     yr[c] += v * wr[c];
@@ -281,15 +330,16 @@ static void project(const lc_i_dist_graph *g, int k, const lc_tensor_t *w, lc_te
     gemm(r, g->act[k]->data, w, y->data);
 }
 
-/* dw += xᵀ·dy over the owned rows (x: the input of layer k, or `x` itself) */
+/* dw += xᵀ·dy over the owned rows (x: the input of layer k, sparse features
+ * with projection xs's values, or `x` itself) */
 static void weight_grad(const lc_i_dist_graph *g, int k, const lc_tensor_t *x,
-                        const lc_tensor_t *dy, lc_tensor_t *dw)
+                        const lc_tensor_t *dy, lc_tensor_t *dw, int xs)
 {
     const int64_t r = g->n_own, in = dw->shape[0], out = dw->shape[1];
     if (!x && k == g->first && g->xs) {
         for (int64_t i = 0; i < r; i++)
             for (int64_t e = g->xs->rowptr[i]; e < g->xs->rowptr[i + 1]; e++) {
-                const float v = g->xs->val[e], *d = dy->data + i * out;
+                const float v = g->xv[xs][e], *d = dy->data + i * out;
                 float *wr = dw->data + (int64_t)g->xs->col[e] * out;
                 for (int64_t c = 0; c < out; c++)
                     wr[c] += v * d[c];
@@ -345,7 +395,7 @@ static lc_status lconv_forward(lc_model_t *m, lc_i_dist_graph *g, int k)
     lc_status st;
     edge_copy(g, lc_cg_param_tensor(m->cg, l->e)->data, l->ew->data, l->dims.p, true);
     if (l->project) {
-        project(g, k, w, l->ext);
+        project(g, k, w, l->ext, XS_MAIN);
         if ((st = lc_i_dist_op_gather(g->adj, l->ext->data, f))) return st;
         lc_i_edge_conv_rows(&l->dims, g->adj->local, l->ext->data, l->ew->data, y->data);
     } else {
@@ -355,37 +405,85 @@ static lc_status lconv_forward(lc_model_t *m, lc_i_dist_graph *g, int k)
         gemm(g->n_own, l->mid->data, w, y->data);
     }
     if (l->w0 >= 0) {
-        project(g, k, lc_cg_param_tensor(m->cg, l->w0), l->xw0);
+        project(g, k, lc_cg_param_tensor(m->cg, l->w0), l->xw0, XS_W0);
         for (int64_t i = 0; i < g->n_own * y->shape[1]; i++)
             y->data[i] += l->xw0->data[i];
     }
     return LC_OK;
 }
 
-static lc_status forward(lc_model_t *m, lc_i_dist_graph *g)
+/* This rank's entries of a dropout mask that one process draws over the whole
+ * graph: every entry by lc_i_dropout_draw, row after row in node order, from
+ * the compute graph's RNG. Row r has f entries (a dense [n, f] mask, rows
+ * [n_own, f] here) or, given the sparse features' row pointers, its stored
+ * entries (in xs's order here). xoshiro256** cannot skip ahead to a row
+ * cheaply, and METIS parts are not contiguous, so every rank draws all the
+ * entries and keeps its rows': O(n·f) draws per dropout layer and epoch on
+ * each rank, one process's cost, is the price of masks equal to one
+ * process's bit for bit. */
+static void draw_mask(lc_cgraph_t *cg, const lc_i_dist_graph *g, float p, int64_t f,
+                      const int64_t *rowptr, float *mask)
+{
+    for (int64_t r = 0; r < g->n; r++) {
+        const int64_t i = g->local[r], len = rowptr ? rowptr[r + 1] - rowptr[r] : f;
+        float *own = i < 0 ? NULL : mask + (rowptr ? g->xs->rowptr[i] : i * f);
+        for (int64_t j = 0; j < len; j++) {
+            const float keep = lc_i_dropout_draw(&cg->rng, p);
+            if (own) own[j] = keep;
+        }
+    }
+}
+
+/* The values the first learnable layer's projections of sparse features read:
+ * in training with dropout, each its own mask's (drawn in one process's
+ * order), else the features'. */
+static void mask_features(lc_cgraph_t *cg, lc_i_dist_graph *g, bool training)
+{
+    for (int k = 0; k < 2; k++)
+        g->xv[k] = g->xs->val;
+    if (!training) return;
+    for (int k = 0; k < g->n_xdrop; k++) {
+        draw_mask(cg, g, g->x_p, 0, g->x_rowptr, g->x_drop[k]);
+        for (int64_t e = 0; e < g->xs->nnz; e++)
+            g->x_drop[k][e] *= g->xs->val[e];
+        g->xv[k] = g->x_drop[k];
+    }
+}
+
+/* The layers' outputs on the owned rows; training draws the dropout masks
+ * (evaluation draws none, as in one process). */
+static lc_status forward(lc_model_t *m, lc_i_dist_graph *g, bool training)
 {
     lc_status st = LC_OK;
     for (int k = 0; k < g->n_layers && !st; k++) {
         const lc_layer_kind kind = m->layers[k].kind;
         const layer_state *l = &g->lay[k];
         lc_tensor_t *y = g->act[k + 1];
-        if (k < g->first && g->xs) continue; /* dropout 0 on the sparse features */
+        if (k < g->first && g->xs) continue; /* dropout on them: mask_features */
+        if (k == g->first && g->xs) mask_features(m->cg, g, training);
         if (kind == LC_LAYER_RELU) {
             for (int64_t i = 0; i < g->n_own * y->shape[1]; i++)
                 y->data[i] = g->act[k]->data[i] > 0 ? g->act[k]->data[i] : 0;
             continue;
         }
         if (kind == LC_LAYER_DROPOUT) {
-            memcpy(y->data, g->act[k]->data, (size_t)(g->n_own * y->shape[1]) * sizeof(float));
+            const int64_t len = g->n_own * y->shape[1];
+            if (!training || l->p == 0) {
+                memcpy(y->data, g->act[k]->data, (size_t)len * sizeof(float));
+                continue;
+            }
+            draw_mask(m->cg, g, l->p, y->shape[1], NULL, l->drop->data);
+            for (int64_t i = 0; i < len; i++)
+                y->data[i] = g->act[k]->data[i] * l->drop->data[i];
             continue;
         }
         const lc_tensor_t *w = lc_cg_param_tensor(m->cg, l->w);
         if (kind == LC_LAYER_LCONV) {
             st = lconv_forward(m, g, k);
         } else if (kind == LC_LAYER_LINEAR) {
-            project(g, k, w, y);
+            project(g, k, w, y, XS_MAIN);
         } else if (l->project) { /* Â·(X·W) */
-            project(g, k, w, l->mid);
+            project(g, k, w, l->mid, XS_MAIN);
             st = lc_dist_op_spmm(g->op, l->mid, y);
         } else { /* (Â·X)·W */
             st = lc_dist_op_spmm(g->op, g->act[k], l->mid);
@@ -413,7 +511,7 @@ static lc_status lconv_backward(lc_model_t *m, lc_i_dist_graph *g, int k)
     const int64_t f = l->ext->shape[1], ext_bytes = l->dext->numel * (int64_t)sizeof(float);
     lc_status st = LC_OK;
     if (l->w0 >= 0) {
-        weight_grad(g, k, NULL, dy, param_grad(m, l->w0));
+        weight_grad(g, k, NULL, dy, param_grad(m, l->w0), XS_W0);
         if (dx) input_grad(g, dy, lc_cg_param_tensor(m->cg, l->w0), dx, false);
     }
     const bool dx_set = l->w0 >= 0; /* dx holds the W0 term: add the generators' */
@@ -423,11 +521,11 @@ static lc_status lconv_backward(lc_model_t *m, lc_i_dist_graph *g, int k)
         lc_i_edge_conv_grad_z(&l->dims, g->adj->local, g->adj_t, l->ew->data, dy->data,
                               l->dext->data);
         if ((st = lc_i_dist_op_scatter(g->adj, l->dext->data, f))) return st;
-        weight_grad(g, k, NULL, l->dext, dw);
+        weight_grad(g, k, NULL, l->dext, dw, XS_MAIN);
         if (dx) input_grad(g, l->dext, w, dx, dx_set);
         lc_i_edge_conv_grad_w(&l->dims, g->adj->local, l->ext->data, dy->data, l->dew->data);
     } else { /* y = T·[W_1;…;W_p], T = [L_1·X | … | L_p·X] */
-        weight_grad(g, k, l->mid, dy, dw);
+        weight_grad(g, k, l->mid, dy, dw, XS_MAIN);
         input_grad(g, dy, w, l->dmid, false);
         lc_i_edge_conv_grad_w(&l->dims, g->adj->local, l->ext->data, l->dmid->data, l->dew->data);
         if (dx) {
@@ -466,7 +564,7 @@ static bool edge_param(const lc_i_dist_graph *g, int i)
 
 lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss)
 {
-    lc_status st = forward(m, g);
+    lc_status st = forward(m, g, true);
     if (st) return st;
     const int L = g->n_layers;
     lc_cgraph_t *cg = m->cg;
@@ -500,11 +598,13 @@ lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss)
                 dx->data[i] = g->act[k + 1]->data[i] > 0 ? dy->data[i] : 0;
             continue;
         }
+        const layer_state *l = &g->lay[k];
         if (kind == LC_LAYER_DROPOUT) {
-            memcpy(dx->data, dy->data, (size_t)(g->n_own * dy->shape[1]) * sizeof(float));
+            const int64_t len = g->n_own * dy->shape[1];
+            for (int64_t i = 0; i < len; i++)
+                dx->data[i] = l->p > 0 ? dy->data[i] * l->drop->data[i] : dy->data[i];
             continue;
         }
-        const layer_state *l = &g->lay[k];
         if (l->b >= 0) {
             lc_tensor_t *db = param_grad(m, l->b);
             for (int64_t i = 0; i < g->n_own; i++)
@@ -516,14 +616,14 @@ lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss)
         if (kind == LC_LAYER_LCONV) {
             st = lconv_backward(m, g, k);
         } else if (kind == LC_LAYER_LINEAR) {
-            weight_grad(g, k, NULL, dy, dw);
+            weight_grad(g, k, NULL, dy, dw, XS_MAIN);
             if (k > g->first) input_grad(g, dy, w, dx, false);
         } else if (l->project) { /* y = Â·Z, Z = X·W */
             if ((st = lc_dist_op_spmm_t(g->op, dy, l->dmid))) break;
-            weight_grad(g, k, NULL, l->dmid, dw);
+            weight_grad(g, k, NULL, l->dmid, dw, XS_MAIN);
             if (k > g->first) input_grad(g, l->dmid, w, dx, false);
         } else { /* y = T·W, T = Â·X */
-            weight_grad(g, k, l->mid, dy, dw);
+            weight_grad(g, k, l->mid, dy, dw, XS_MAIN);
             input_grad(g, dy, w, l->dmid, false);
             if (k > g->first) st = lc_dist_op_spmm_t(g->op, l->dmid, dx);
         }
@@ -557,7 +657,7 @@ lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss)
 
 lc_status lc_i_dist_graph_evaluate(lc_model_t *m, lc_i_dist_graph *g, lc_eval_result *res)
 {
-    lc_status st = forward(m, g);
+    lc_status st = forward(m, g, false);
     if (st) return st;
     const lc_tensor_t *logits = g->act[g->n_layers];
     const int64_t c = logits->shape[1];

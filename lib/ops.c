@@ -98,9 +98,9 @@ static void spmm_fwd(lc_cgraph_t *cg, lc_i_node *n)
     const lc_csr_t *s = n->sparse;
     const float *vals = s->val;
     if (spmm_masked(cg, n)) { /* serial draw: the mask does not depend on the thread count */
-        float *masked = n->aux->data, keep_scale = 1.0f / (1.0f - n->fparam);
+        float *masked = n->aux->data;
         for (int64_t k = 0; k < s->nnz; k++)
-            masked[k] = lc_rng_uniform(&cg->rng) >= n->fparam ? s->val[k] * keep_scale : 0.0f;
+            masked[k] = s->val[k] * lc_i_dropout_draw(&cg->rng, n->fparam);
         vals = masked;
     }
     lc_i_csr_spmm_vals(s, vals, x->data, x->numel / x->shape[0], n->value->data, false);
@@ -225,13 +225,13 @@ static void dropout_fwd(lc_cgraph_t *cg, lc_i_node *n)
     const float *x = IN(0)->value->data;
     float *y = n->value->data, *mask = n->aux->data;
     int64_t len = n->value->numel;
-    float p = n->fparam, keep_scale = 1.0f / (1.0f - p);
+    float p = n->fparam;
     if (!cg->training || p == 0.0f) {
         memcpy(y, x, (size_t)len * sizeof *y);
         return;
     }
     /* The mask is drawn serially so that it does not depend on the thread count. */
-    for (int64_t i = 0; i < len; i++) mask[i] = lc_rng_uniform(&cg->rng) >= p ? keep_scale : 0.0f;
+    for (int64_t i = 0; i < len; i++) mask[i] = lc_i_dropout_draw(&cg->rng, p);
     LC_I_PAR_SIMD for (int64_t i = 0; i < len; i++) y[i] = x[i] * mask[i];
 }
 static void dropout_bwd(lc_cgraph_t *cg, lc_i_node *n)

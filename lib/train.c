@@ -313,8 +313,10 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     /* Training continues from the current parameters; the optimizer restarts
      * when its settings change, and the seed restarts the dropout stream. */
     if (!m->opt || !same_optimizer(&m->opt_cfg, cfg)) LC_TRY(make_optimizer(m, cfg));
-    /* data-parallel ranks draw dropout masks from streams of their own */
-    lc_cg_seed(m->cg, lc_i_dropout_seed(cfg->seed) + (uint64_t)lc_dist_rank(m->dist));
+    /* data-parallel ranks draw dropout masks from streams of their own;
+     * partitioned ones all draw one process's (lib/dist_graph.c: draw_mask) */
+    const uint64_t stream = ds->samples ? (uint64_t)lc_dist_rank(m->dist) : 0;
+    lc_cg_seed(m->cg, lc_i_dropout_seed(cfg->seed) + stream);
     lc_rng_t shuffle_rng;
     lc_rng_seed(&shuffle_rng, lc_i_shuffle_seed(cfg->seed));
     if (ds->samples) {

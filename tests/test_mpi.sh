@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed or stopped rank ends the job, disagreeing ranks are refused; full-graph partitioned GCN and L-conv equal one process.
+# test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed or stopped rank ends the job, disagreeing ranks are refused; full-graph partitioned GCN and L-conv, with and without dropout, equal one process.
 # Run by `make check` (LCNET, LCONV_DATA_DIR set). POSIX sh. Ends with
 # "mpi: N passed, N failed, N skipped"; exit 77 when mpirun is absent, lconv was
 # built without MPI, or the MNIST test set is absent.
@@ -181,12 +181,17 @@ graphs="karate"
 # in epoch 3 on 3 ranks, 3e-5), the deeper one (2 generators, its middle layer
 # aggregating first) with SGD at lr 0.2 (1e-9; Adam 9e-8; at lr 0.5 karate's
 # loss falls to 0.0045, where the 6 digits logged differ in the last).
+# Dropout: every rank draws one process's masks (and keeps its rows'), on the
+# hidden rows and, in Kipf's gcn (dropout:0.5,gcn:16:nobias,relu,dropout:0.5,
+# gcn:nobias) and the L-conv with W0, on the input features (Cora's sparse
+# ones: one mask per projection of them, the generators' then W0's).
 lconv_deep="lconv:16:p=2,relu,lconv:64,relu,lconv --optim sgd --lr 0.2"
 for data in $graphs; do
     for model in gcn:16,relu,gcn "gcn:16,relu,gcn:64,relu,gcn --optim sgd --lr 0.5" \
-        lconv:16,relu,lconv "$lconv_deep"; do
+        lconv:16,relu,lconv "$lconv_deep" gcn:16,relu,dropout:0.5,gcn gcn \
+        dropout:0.5,lconv:16,relu,dropout:0.5,lconv; do
         name=$(echo "$data.$model" | tr -c 'a-z0-9.\n' '_')
-        gargs="--data $data --model $model --dropout 0 --epochs 5 --patience 0 --quiet"
+        gargs="--data $data --model $model --epochs 5 --patience 0 --quiet"
         # shellcheck disable=SC2086
         run timeout $LIMIT "$LCNET" train $gargs --save "$T/$name.1.ckpt" --log "$T/$name.1.csv"
         rc1=$rc

@@ -147,7 +147,8 @@ static const struct {
     {OPT_DEVICE, "--device", "NAME", CMD_ALL,
      "cpu (default) or cuda: where the model runs (results match within float tolerance)"},
     {OPT_DISTRIBUTED, "--distributed", NULL, CMD_TRAIN | CMD_EVAL,
-     "run data-parallel over the MPI job (implied under mpirun with more than one process)"},
+     "run over the MPI job, implied under mpirun: data-parallel, or node-level data full-graph "
+     "partitioned (layers gcn, lconv, linear, relu, dropout)"},
     {OPT_CKPT_EVERY, "--checkpoint-every", "N", CMD_TRAIN,
      "also write --save every N epochs, to resume from (first seed)"},
     {OPT_DIST_CHECK, "--dist-check", "N", CMD_TRAIN,
