@@ -6,12 +6,12 @@ static const char *usage =
     "       [--epochs E] [--batch B] [--lr LR] [--decay G] [--seeds S] [--seed S]\n"
     "       [--channels C] [--hidden H] [--init-std SD] [--normalize] [--antisym] [--l1 LAMBDA]\n"
     "       [--symmetric] [--prelinear] [--traceless] [--sym-decay K] [--sym-from E]\n"
-    "       [--no-generator] [--expm] [--readout mlp|argmax] [--squarings K] [--init-truth] [--optim adam|sgd] [--wnorm] [--fresh] [--learn-grid] [--orbit-follows] [--curriculum E] [--angle-start RAD] [--ls-pairs M]\n"
+    "       [--no-generator] [--expm] [--readout mlp|argmax] [--squarings K] [--init-truth] [--optim adam|sgd] [--wnorm] [--fresh] [--l1-until E] [--learn-grid] [--orbit-follows] [--curriculum E] [--angle-start RAD] [--ls-pairs M]\n"
     "       [--threads T] [--out DIR] [--full]";
 
 typedef struct {
     char protocol;
-    long side, recur, order, squarings, curriculum, ls_pairs, sym_from, train, test, epochs, batch, seeds, seed, channels, hidden, threads;
+    long side, recur, order, squarings, curriculum, ls_pairs, l1_until, sym_from, train, test, epochs, batch, seeds, seed, channels, hidden, threads;
     double angle_max, angle_start, lr, decay, init_std, l1, sym_decay;
     int normalize, antisym;
     int symmetric;    /* θ in (−max, max) instead of [0, max) */
@@ -383,7 +383,7 @@ static void constrain(model *m, const options *o, float rate, long epoch)
 {
     const int64_t n = o->side * o->side;
     float *a = lc_tensor_data(lc_cg_param_tensor(m->cg, 0));
-    if (o->l1 > 0) {
+    if (o->l1 > 0 && (o->l1_until <= 0 || epoch <= o->l1_until)) {
         const float t = rate * (float)o->l1;
         for (int64_t k = 0; k < n * n; k++) a[k] = a[k] > t ? a[k] - t : (a[k] < -t ? a[k] + t : 0.0f);
     }
@@ -630,6 +630,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--init-truth")) o.init_truth = 1;
         else if (!strcmp(a, "--wnorm")) o.wnorm = 1;
         else if (!strcmp(a, "--fresh")) o.fresh = 1;
+        else if (!strcmp(a, "--l1-until")) o.l1_until = ex_long(ex_value(argc, argv, &i, usage), 1, 100000, usage);
         else if (!strcmp(a, "--learn-grid")) o.rho = 1;
         else if (!strcmp(a, "--orbit-follows")) o.orbit_follows = 1;
         else if (!strcmp(a, "--optim")) {
@@ -695,6 +696,7 @@ int main(int argc, char **argv)
            o.side, o.side, o.symmetric ? "(-" : "[", o.symmetric ? o.angle_max : 0.0, o.angle_max, o.recur, o.channels, o.train, o.test, o.epochs, o.batch, o.sgd ? "SGD (momentum 0.9)" : "Adam", o.lr,
            o.decay, o.normalize ? ", unit-norm x and y" : "", o.antisym ? ", L = A - A^T" : "");
     if (o.l1 > 0) printf(", l1 %g", o.l1);
+    if (o.l1 > 0 && o.l1_until > 0) printf(" until epoch %ld", o.l1_until);
     if (o.no_generator) printf(", L held at 0");
     if (o.expm)
         printf(", exact action: channel c = exp(c tau L) x, tau = %.4f, exp by Taylor order %ld of tau L / 2^%ld, squared %ld times",
