@@ -45,6 +45,18 @@ same_losses() {
     paste -d, "$1" "$2" | awk -F, 'NR > 1 { d = $2 - $7; if (d < 0) d = -d; m = $2 < 0 ? -$2 : $2;
         if (!(d <= 1e-5 * m)) bad = 1 } END { exit bad }'
 }
+# equal_runs WHAT A B: one process's run A ($T/A.ckpt, A.csv, exit code $rc1) and a
+# run B under mpirun (exit code $rc) trained alike: parameters and every epoch's
+# loss within 1e-5 relative.
+equal_runs() {
+    if [ "$rc1" -ne 0 ] || [ "$rc" -ne 0 ]; then
+        bad "$1" "exit $rc1 (one process), $rc (under mpirun)"
+    elif d=$("$CMP" "$T/$2.ckpt" "$T/$3.ckpt" 1e-5) && same_losses "$T/$2.csv" "$T/$3.csv"; then
+        ok "$1: losses and parameters = one process's within 1e-5 (|a-b|/|a|, max: $d)"
+    else
+        bad "$1" "$d"
+    fi
+}
 
 # ---------- 5 epochs: one process, then 2 and 3 ranks, on the same batches
 # The lattice model (CNN as L-conv) with Adam, the edge-weighted L-conv with
@@ -118,13 +130,7 @@ rc1=$rc
 # shellcheck disable=SC2086
 run timeout $LIMIT $MPIRUN -np 3 "$LCNET" train --data "$DATA" $args --epochs 3 --patience 0 \
     --quiet --load "$T/lconv.2.ckpt" --save "$T/resume.3.ckpt" --log "$T/resume.3.csv"
-if [ "$rc1" -ne 0 ] || [ "$rc" -ne 0 ]; then
-    bad "resume: 2 ranks then 3 ranks" "exit $rc1 (one process), $rc (3 ranks)"
-elif d=$("$CMP" "$T/resume.1.ckpt" "$T/resume.3.ckpt" 1e-5) && same_losses "$T/resume.1.csv" "$T/resume.3.csv"; then
-    ok "resume: a 2-rank checkpoint continued on 3 ranks equals one process's (|a-b|/|a|, max: $d)"
-else
-    bad "resume: 2 ranks then 3 ranks differ from one process" "$d"
-fi
+equal_runs "resume: a 2-rank checkpoint continued on 3 ranks" resume.1 resume.3
 
 # ---------- rank 0 alone writes: each rank runs in its own directory (one
 # app context each), so a checkpoint written by another rank would show
@@ -199,14 +205,7 @@ for data in $graphs; do
             # shellcheck disable=SC2086
             run timeout $LIMIT $MPIRUN -np $p "$LCNET" train $gargs --save "$T/$name.$p.ckpt" \
                 --log "$T/$name.$p.csv"
-            if [ "$rc1" -ne 0 ] || [ "$rc" -ne 0 ]; then
-                bad "partitioned $model on ${data%%:*}, $p ranks" "exit $rc1 (one process), $rc ($p ranks)"
-            elif d=$("$CMP" "$T/$name.1.ckpt" "$T/$name.$p.ckpt" 1e-5) &&
-                same_losses "$T/$name.1.csv" "$T/$name.$p.csv"; then
-                ok "partitioned $model on ${data%%:*}, $p ranks: losses and parameters = one process's within 1e-5 ($d)"
-            else
-                bad "partitioned $model on ${data%%:*}, $p ranks" "$d"
-            fi
+            equal_runs "partitioned $model on ${data%%:*}, $p ranks" "$name.1" "$name.$p"
         done
     done
 done
@@ -222,14 +221,8 @@ rc1=$rc
 # shellcheck disable=SC2086
 run timeout $LIMIT $MPIRUN -np 3 "$LCNET" train $gargs --load "$T/$name.2.ckpt" \
     --save "$T/lresume.3.ckpt" --log "$T/lresume.3.csv"
-if [ "$rc1" -ne 0 ] || [ "$rc" -ne 0 ]; then
-    bad "partitioned L-conv resume on ${data%%:*}: 2 ranks then 3" "exit $rc1 (one process), $rc (3 ranks)"
-elif d=$("$CMP" "$T/lresume.1.ckpt" "$T/lresume.3.ckpt" 1e-5) &&
-    same_losses "$T/lresume.1.csv" "$T/lresume.3.csv"; then
-    ok "partitioned L-conv on ${data%%:*}: a 2-rank checkpoint continued on 3 ranks equals one process's ($d)"
-else
-    bad "partitioned L-conv resume on ${data%%:*}: 2 ranks then 3 differ from one process" "$d"
-fi
+equal_runs "partitioned L-conv on ${data%%:*}: a 2-rank checkpoint continued on 3 ranks" \
+    lresume.1 lresume.3
 # Layers and options the partitioned trainer does not know are refused by name
 # on every rank.
 for refused in "lowrank:4,relu,lowrank|layer 0 is 'lowrank'" \
