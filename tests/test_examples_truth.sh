@@ -75,6 +75,28 @@ if fell "$T/sdx/curves.csv" 5 1 && fell "$T/sdx/curves.csv" 5 2 && is_png "$T/sd
 else
     bad "symmetry_discovery --expm curves" "$(cat "$T/sdx/curves.csv" 2>&1 | tr '\n' ' ')"
 fi
+# --action: the orbit must pass through y at the labelled angle (E^c x = exp(-r L) y, theta = c tau + r).
+# At L = L_rot the gap is float round-off; at L = 0 it is not; trained, it pins L_rot down.
+run "$SD" --protocol b --expm --readout argmax --antisym --normalize --init-std 0 --init-truth --lr 1e-9 \
+    --samples 480 --test 96 --epochs 1 --seeds 1 --action 1
+gap_truth=$(field action_gap)
+run "$SD" --protocol b --expm --readout argmax --antisym --normalize --init-std 0 --lr 1e-9 \
+    --samples 480 --test 96 --epochs 1 --seeds 1 --action 1
+if within "$gap_truth" 0 1e-8 && within "$(field action_gap)" 0.1 4; then
+    ok "symmetry_discovery --action: gap $gap_truth at L = L_rot, $(field action_gap) at L = 0"
+else
+    bad "symmetry_discovery --action gap" "at L_rot '$gap_truth', at 0 '$(field action_gap)'"
+fi
+run "$SD" --protocol b --expm --readout argmax --antisym --fresh --curriculum 3 --orbit-follows --normalize \
+    --init-std 0 --lr 1e-2 --samples 480 --test 96 --epochs 5 --seeds 2 --action 1
+if [ "$rc" -eq 0 ] && within "$(field corr)" 0.99 1 && within "$(field scale)" 0.95 1.05 &&
+    within "$(field action_gap)" 0 1e-3; then
+    ok "symmetry_discovery --action finds L_rot at 7x7 (corr $(field corr), scale $(field scale))"
+else
+    bad "symmetry_discovery --action result" "rc $rc: $(grep '^result' "$T/out")"
+fi
+run "$SD" --action 1
+if [ "$rc" -eq 2 ] && grep -q "action needs" "$T/err"; then ok "symmetry_discovery refuses --action without --expm"; else bad "--action alone" "rc $rc"; fi
 run "$SD" --readout argmax
 if [ "$rc" -eq 2 ] && grep -q "expm" "$T/err"; then ok "symmetry_discovery refuses --readout argmax without --expm"; else bad "--readout argmax alone" "rc $rc"; fi
 run "$SD" --protocol c

@@ -6,13 +6,14 @@ static const char *usage =
     "       [--epochs E] [--batch B] [--lr LR] [--decay G] [--seeds S] [--seed S]\n"
     "       [--channels C] [--hidden H] [--init-std SD] [--normalize] [--antisym] [--l1 LAMBDA]\n"
     "       [--symmetric] [--prelinear] [--traceless] [--sym-decay K] [--sym-from E]\n"
-    "       [--no-generator] [--expm] [--readout mlp|argmax] [--squarings K] [--init-truth] [--optim adam|sgd] [--wnorm] [--fresh] [--l1-until E] [--learn-grid] [--orbit-follows] [--curriculum E] [--angle-start RAD] [--ls-pairs M]\n"
+    "       [--no-generator] [--expm] [--readout mlp|argmax] [--squarings K] [--init-truth] [--optim adam|sgd] [--wnorm] [--fresh] [--l1-until E] [--learn-grid] [--orbit-follows] [--curriculum E] [--angle-start RAD] [--ls-pairs M] [--action LAMBDA]\n"
     "       [--threads T] [--out DIR] [--full]";
 
 typedef struct {
     char protocol;
     long side, recur, order, squarings, curriculum, ls_pairs, l1_until, sym_from, train, test, epochs, batch, seeds, seed, channels, hidden, threads;
     double angle_max, angle_start, lr, decay, init_std, l1, sym_decay;
+    double action;    /* --action λ: + λ·mean_s ‖E^{c_s}·x_s − exp(−r_s·L)·y_s‖² (θ_s = c_s·τ + r_s) */
     int normalize, antisym;
     int symmetric;    /* θ in (−max, max) instead of [0, max) */
     int prelinear;    /* a Linear(C, C) between the dot products and the first tanh */
@@ -102,6 +103,11 @@ typedef struct {
     lc_tensor_t *alpha0; /* its initial value */
     lc_tensor_t *rho0;   /* --learn-grid: the readout grid's unit ρ, from 1 */
     lc_tensor_t *tauk;   /* --expm: τ/2^k [1, 1], τ = (this epoch's θ range)/(C − 1) */
+    double tau;          /* --expm: that τ */
+    lc_node theta_mse;   /* the regression's loss (the whole loss without --action) */
+    lc_node action_gap;  /* --action: mean_s ‖E^{c_s}·x_s − exp(−r_s·L)·y_s‖², 0 when L generates the data */
+    /* --action: the one-hot pick of channel c_s [n, B, C], ones [C, 1], y as [n, B], −r_s as [n, B] */
+    lc_tensor_t *pick, *ones, *yb, *negr;
 } model;
 
 static void model_free(model *m)
@@ -119,7 +125,66 @@ static void model_free(model *m)
     lc_tensor_free(&m->alpha0);
     lc_tensor_free(&m->rho0);
     lc_tensor_free(&m->tauk);
+    lc_tensor_free(&m->pick);
+    lc_tensor_free(&m->ones);
+    lc_tensor_free(&m->yb);
+    lc_tensor_free(&m->negr);
     for (int k = 0; k < 8; k++) lc_tensor_free(&m->init[k]);
+}
+
+#define TRY(call)                                                                              \
+    if ((st = (call))) return st
+
+/* --action: the orbit must pass through y at the labelled angle. With θ_s =
+ * c_s·τ + r_s (c_s the nearest channel, |r_s| ≤ τ/2), exp(θ_s·L)·x_s = y_s is
+ * E^{c_s}·x_s = exp(−r_s·L)·y_s; the right side by Taylor's series to order 8
+ * (|r_s·ω| ≤ τ·ω_max/2 ≈ 0.7 at 20 × 20: truncation 1e-7). The term is
+ * mean_s ‖·‖² (m->action_gap), i.e. n × the MSE over [n, B]; the loss adds
+ * λ times it. It weighs a phase error of every
+ * mode alike, as the cosine correlation does, where the θ regression barely
+ * feels the fast modes. fill_batch() sets the pick and −r_s. */
+static lc_status action_term(model *m, const options *o, lc_node channels, lc_node lg)
+{
+    const int64_t n = o->side * o->side, b = o->batch, c = o->channels;
+    lc_cgraph_t *cg = m->cg;
+    lc_status st;
+    lc_node pick, ones, yb, negr, sel, sel2, term, acc, lhs;
+    TRY(lc_tensor_new(&m->pick, 3, (int64_t[]){n, b, c}));
+    TRY(lc_tensor_new2(&m->ones, c, 1));
+    TRY(lc_tensor_new2(&m->yb, n, b));
+    TRY(lc_tensor_new2(&m->negr, n, b));
+    lc_tensor_fill(m->ones, 1.0f);
+    TRY(lc_cg_constant(cg, m->pick, &pick));
+    TRY(lc_cg_constant(cg, m->ones, &ones));
+    TRY(lc_cg_constant(cg, m->yb, &yb));
+    TRY(lc_cg_constant(cg, m->negr, &negr));
+    TRY(lc_cg_mul(cg, channels, pick, &sel));
+    TRY(lc_cg_reshape(cg, sel, 2, (int64_t[]){n * b, c}, &sel2));
+    TRY(lc_cg_matmul(cg, sel2, ones, &sel));
+    TRY(lc_cg_reshape(cg, sel, 2, (int64_t[]){n, b}, &lhs)); /* E^{c_s}·x_s as column s */
+    term = acc = yb;
+    for (int j = 1; j <= 8; j++) { /* T_j = (L·T_{j−1}) ∘ (−r)/j */
+        lc_node lt;
+        TRY(lc_cg_matmul(cg, lg, term, &lt));
+        TRY(lc_cg_mul(cg, lt, negr, &term));
+        if (j > 1) TRY(lc_cg_scale(cg, term, 1.0f / (float)j, &term));
+        TRY(lc_cg_add(cg, acc, term, &acc));
+    }
+    TRY(lc_cg_mse(cg, lhs, acc, &sel));
+    return lc_cg_scale(cg, sel, (float)n, &m->action_gap);
+}
+
+/* The loss: the θ regression, plus the action term when there is one. */
+static lc_status total_loss(model *m, const options *o)
+{
+    lc_node weighted;
+    lc_status st;
+    if (o->action <= 0) {
+        m->loss = m->theta_mse;
+        return LC_OK;
+    }
+    TRY(lc_cg_scale(m->cg, m->action_gap, (float)o->action, &weighted));
+    return lc_cg_add(m->cg, m->theta_mse, weighted, &m->loss);
 }
 
 /* x copied into C channels, H ← H + (L·H)·Wᵀ applied K times (the same L and
@@ -132,8 +197,6 @@ static lc_status build_model(model *m, const options *o, lc_rng_t *rng)
     lc_status st;
     lc_cgraph_t *cg;
     lc_node hn, yr, tg, l, wt, w1, b1, w2, b2;
-#define TRY(call)                                                                              \
-    if ((st = (call))) return st
     TRY(lc_tensor_new(&m->h0, 3, (int64_t[]){n, b, c}));
     TRY(lc_tensor_new(&m->yrep, 3, (int64_t[]){n, b, c}));
     TRY(lc_tensor_new(&m->target, 3, (int64_t[]){1, b, 1}));
@@ -218,6 +281,8 @@ static lc_status build_model(model *m, const options *o, lc_rng_t *rng)
             TRY(lc_cg_concat(cg, all, col, &all));
         }
         TRY(lc_cg_reshape(cg, all, 3, (int64_t[]){n, b, c}, &hn));
+        m->tau = tau;
+        if (o->action > 0) TRY(action_term(m, o, hn, lg));
     }
     /* One recurrence is H + T_1 + … + T_order with T_j = (L·T_{j−1})·Wᵀ / j and
      * T_0 = H: the L-conv step itself (order 1, the paper's) or Taylor's series
@@ -290,7 +355,8 @@ static lc_status build_model(model *m, const options *o, lc_rng_t *rng)
         }
         TRY(lc_cg_reshape(cg, th, 3, (int64_t[]){1, b, 1}, &th3));
         m->pred = th3;
-        TRY(lc_cg_mse(cg, th3, tg, &m->loss));
+        TRY(lc_cg_mse(cg, th3, tg, &m->theta_mse));
+        TRY(total_loss(m, o));
         TRY(lc_cg_compile(cg, m->loss));
         lc_optim_config oc = lc_optim_defaults(o->sgd ? LC_OPTIM_SGD : LC_OPTIM_ADAM);
         oc.lr = (float)o->lr;
@@ -305,7 +371,8 @@ static lc_status build_model(model *m, const options *o, lc_rng_t *rng)
     TRY(lc_cg_matmul(cg, t2, w2, &a2));
     TRY(lc_cg_bias(cg, a2, b2, &z2));
     m->pred = z2;
-    TRY(lc_cg_mse(cg, z2, tg, &m->loss));
+    TRY(lc_cg_mse(cg, z2, tg, &m->theta_mse));
+    TRY(total_loss(m, o));
     TRY(lc_cg_compile(cg, m->loss));
     lc_optim_config oc = lc_optim_defaults(o->sgd ? LC_OPTIM_SGD : LC_OPTIM_ADAM);
     oc.lr = (float)o->lr;
@@ -322,6 +389,7 @@ static void set_orbit_range(model *m, const options *o, double range)
     if (!m->tauk) return;
     const int64_t c = o->channels;
     const double tau = range / (double)(c > 1 ? c - 1 : 1);
+    m->tau = tau;
     lc_tensor_data(m->tauk)[0] = (float)(tau / (double)((int64_t)1 << o->squarings));
     if (m->grid) {
         double total = 0;
@@ -345,6 +413,18 @@ static void fill_batch(model *m, const options *o, const pairs *p, const int64_t
         t[s] = p->theta[idx[s]];
         if (m->xb)
             for (int64_t i = 0; i < n; i++) lc_tensor_data(m->xb)[i * b + s] = xs[i];
+        if (m->pick) { /* --action: θ = c·τ + r with c the nearest channel */
+            long ch = lround(p->theta[idx[s]] / m->tau);
+            if (ch < 0) ch = 0;
+            if (ch > c - 1) ch = (long)c - 1;
+            const float negr = (float)(ch * m->tau) - p->theta[idx[s]];
+            float *pk = lc_tensor_data(m->pick);
+            for (int64_t i = 0; i < n; i++) {
+                for (int64_t k = 0; k < c; k++) pk[(i * b + s) * c + k] = k == ch ? 1.0f : 0.0f;
+                lc_tensor_data(m->yb)[i * b + s] = ys[i];
+                lc_tensor_data(m->negr)[i * b + s] = negr;
+            }
+        }
     }
 }
 
@@ -361,19 +441,22 @@ static void generator_of(model *m, const options *o, float *l)
     }
 }
 
-/* Mean squared error of θ̂ over the test pairs (whole batches; the rest is dropped). */
-static lc_status evaluate(model *m, const options *o, const pairs *p, int64_t *idx, double *mse)
+/* Mean squared error of θ̂ over the test pairs (whole batches; the rest is
+ * dropped), and the mean action gap with --action (NAN without). */
+static lc_status evaluate(model *m, const options *o, const pairs *p, int64_t *idx, double *mse, double *gap)
 {
-    double s = 0;
+    double s = 0, g = 0;
     int64_t batches = p->count / o->batch;
     for (int64_t q = 0; q < batches; q++) {
         for (int64_t k = 0; k < o->batch; k++) idx[k] = q * o->batch + k;
         fill_batch(m, o, p, idx);
         lc_status st = lc_cg_forward(m->cg, 0);
         if (st) return st;
-        s += lc_tensor_data(lc_cg_value(m->cg, m->loss))[0];
+        s += lc_tensor_data(lc_cg_value(m->cg, m->theta_mse))[0];
+        if (o->action > 0) g += lc_tensor_data(lc_cg_value(m->cg, m->action_gap))[0];
     }
     *mse = s / (double)batches;
+    *gap = o->action > 0 ? g / (double)batches : NAN;
     return LC_OK;
 }
 
@@ -408,7 +491,7 @@ static void constrain(model *m, const options *o, float rate, long epoch)
 }
 
 typedef struct {
-    double corr, mse, corr_ls, corr_so, comm, corr_mid, scale, first_loss, last_loss;
+    double corr, mse, corr_ls, corr_so, comm, corr_mid, scale, first_loss, last_loss, gap;
 } seed_result;
 
 /* The summaries over seeds, in the order of seed_result's first seven fields. */
@@ -524,7 +607,7 @@ static int run_seed(const options *o, long seed, const lc_tensor_t *lrot, FILE *
             sum += lc_tensor_data(lc_cg_value(m.cg, m.loss))[0];
         }
         double test_mse;
-        CHECK(evaluate(&m, o, &te, scratch, &test_mse));
+        CHECK(evaluate(&m, o, &te, scratch, &test_mse, &res->gap));
         generator_of(&m, o, l);
         const double corr = fabs(ex_generator_corr(l, lrot, NULL));
         const double frac = ex_antisym_share(l, n);
@@ -617,6 +700,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--channels")) o.channels = ex_long(ex_value(argc, argv, &i, usage), 1, 1024, usage);
         else if (!strcmp(a, "--hidden")) o.hidden = ex_long(ex_value(argc, argv, &i, usage), 1, 1024, usage);
         else if (!strcmp(a, "--init-std")) o.init_std = ex_double(ex_value(argc, argv, &i, usage), 0, 10, usage);
+        else if (!strcmp(a, "--action")) o.action = ex_double(ex_value(argc, argv, &i, usage), 0, 1e6, usage);
         else if (!strcmp(a, "--l1")) o.l1 = ex_double(ex_value(argc, argv, &i, usage), 0, 1e6, usage);
         else if (!strcmp(a, "--normalize")) o.normalize = 1;
         else if (!strcmp(a, "--antisym")) o.antisym = 1;
@@ -663,6 +747,7 @@ int main(int argc, char **argv)
         ex_usage_error(usage, "--wnorm goes with --expm and a random start (--init-std > 0)%s", "");
     if (o.orbit_follows && (!o.expm || o.curriculum <= 0))
         ex_usage_error(usage, "--orbit-follows goes with --expm and --curriculum%s", "");
+    if (o.action > 0 && !o.expm) ex_usage_error(usage, "--action needs the orbit of --expm%s", "");
     if (o.rho && !o.argmax) ex_usage_error(usage, "--learn-grid goes with --readout argmax%s", "");
     if (o.argmax && (!o.expm || o.prelinear))
         ex_usage_error(usage, "--readout argmax reads the orbit of --expm (and has no --prelinear)%s", "");
@@ -705,6 +790,7 @@ int main(int argc, char **argv)
     if (o.argmax) printf(", readout theta = sum_c softmax(beta s)_c c tau");
     if (o.fresh) printf(", new training pairs every epoch");
     if (o.rho) printf(", readout grid unit learnt");
+    if (o.action > 0) printf(", + %g x action term |E^c x - exp(-r L) y|^2", o.action);
     if (o.orbit_follows) printf(", orbit step tau = (curriculum range)/(C - 1)");
     if (o.wnorm) printf(", L = alpha n A/|A|");
     if (o.curriculum > 0)
@@ -724,6 +810,7 @@ int main(int argc, char **argv)
         printf("seed %ld: |corr| %.4f, test mse %.4g, least squares |corr| %.4f (midpoint fit on the smallest "
                "angles %.4f); antisymmetric part |corr| %.4f, [L, L_rot] %.4f, scale <L,L_rot>/|L_rot|^2 %.4g\n",
                o.seed + s, v[0], v[1], v[2], v[5], v[3], v[4], v[6]);
+        if (o.action > 0) printf("  test action gap mean |E^c x - exp(-r L) y|^2 %.4g\n", res[s].gap);
     }
     for (int k = 0; k < N_METRICS; k++) ex_mean_std(metric[k], (int)o.seeds, &mean[k], &sd[k]);
     printf("over %ld seeds: |corr| with L_rot %.4f +- %.4f (paper: 0.70 at 7x7, 0.12 at 20x20), "
@@ -741,8 +828,8 @@ int main(int argc, char **argv)
         printf("wrote %s/{curves.csv,generators.png,learned.csv}\n", o.out_dir);
     }
     printf("result corr=%.4f corr_std=%.4f mse=%.6g corr_ls=%.4f corr_so=%.4f comm=%.4f corr_mid=%.4f scale=%.4g "
-           "first_loss=%.6g last_loss=%.6g\n", mean[0], sd[0], mean[1], mean[2], mean[3], mean[4], mean[5], mean[6],
-           res[0].first_loss, res[0].last_loss);
+           "first_loss=%.6g last_loss=%.6g action_gap=%.6g\n", mean[0], sd[0], mean[1], mean[2], mean[3], mean[4], mean[5], mean[6],
+           res[0].first_loss, res[0].last_loss, res[0].gap);
     status = 0;
 fail:
     if (curve && fclose(curve) != 0) status = 1;
