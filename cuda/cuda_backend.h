@@ -99,6 +99,8 @@ bool lc_cuda_sparse_ok(lc_cuda_ctx *c, cusparseStatus_t s, const char *what);
 extern "C" const lc_i_backend *lc_i_backend_cuda(void);
 /* Kernel table (kernels.cu); device.cu completes the backend with it. */
 void lc_cuda_fill_kernels(lc_i_backend *be);
+/* The data-parallel collectives (collective.cu: NCCL; none when built without nccl.h). */
+void lc_cuda_fill_comm(lc_i_backend *be);
 /* An op without a CUDA kernel yet (NULL in the table): lc_cg_to refuses the graph. */
 bool lc_cuda_has_kernel(lc_i_op op);
 /* Set n floats at p to v on the context's stream. */

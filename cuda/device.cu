@@ -613,6 +613,7 @@ extern "C" const lc_i_backend *lc_i_backend_cuda(void)
             be.copy = cuda_copy;
             be.optim_update = lc_cuda_optim_update;
             be.knn = lc_cuda_knn;
+            lc_cuda_fill_comm(&be);
             __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
         }
         lc_i_lazy_unlock();

@@ -698,6 +698,11 @@ typedef struct {
     int stopped_early;
     double seconds;
     lc_eval_result final; /* evaluation after the last epoch */
+    /* Data-parallel (cfg->dist): how the ranks' gradients were summed: "mpi"
+     * (host memory), "mpi, staged through the host (why)" (a device's
+     * gradients copied home and back), or "nccl" (on the devices). NULL when
+     * not data-parallel. Owned by the model, valid until it is rebuilt. */
+    const char *gradients;
 } lc_train_result;
 
 /* Build the model's compute graph for a dataset (parameters initialised with
@@ -1076,7 +1081,12 @@ lc_status lc_model_load(lc_model_t *m, const char *path);
  * parameters, equal to one process's within float rounding. Parameters start
  * from rank 0's; evaluation is split over the ranks and reduced. With dropout
  * each rank draws its own masks (rank 0 the one process's), so runs with
- * dropout differ from one process's.
+ * dropout differ from one process's. On a device (lc_model_to) the gradients
+ * are summed there with NCCL when every rank can open it and no two share a
+ * device, else copied through the host and summed as on the CPU; the
+ * environment variable LCONV_NCCL=0 forces the host path (two ranks on one
+ * GPU need it); lc_train_result.gradients says which ran. A communicator of
+ * one rank runs the same path.
  *
  * Full-graph partitioned training (node-level data: one graph) splits the
  * nodes over the ranks (METIS parts when built with it, else blocks): each

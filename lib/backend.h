@@ -61,7 +61,26 @@ typedef struct lc_i_backend {
                          float *v, int64_t len);
     /* lc_graph_knn_device's search; NULL: the backend has none of its own. */
     lc_i_knn_search knn;
+    /* Data-parallel training with the device's own collectives (NCCL), one
+     * device per rank; NULL where the backend has none, and then the
+     * gradients go through the host (lib/dist.c). */
+    /* Open the collective library, and say which device this process runs on
+     * (LC_I_DEVICE_UUID_BYTES), for the caller to compare across ranks: one
+     * device cannot serve two ranks of a communicator. */
+    lc_status (*comm_open)(unsigned char *uuid);
+    /* Rank 0: the id (LC_I_COMM_ID_BYTES) with which every rank joins. */
+    lc_status (*comm_id)(void *id);
+    /* Join the communicator (collective: every rank at once), with device
+     * scratch for the parameters' gradients of cg. */
+    lc_status (*comm_new)(lc_cgraph_t *cg, const void *id, int rank, int size, void **comm);
+    /* Every parameter gradient becomes Σ over the ranks of share·(that rank's),
+     * summed in double; returns when the result is there (so that a rank that
+     * is gone shows in the caller's watchdog, not in a later copy). */
+    lc_status (*comm_sum)(lc_cgraph_t *cg, void *comm, double share);
+    void (*comm_free)(void *comm);
 } lc_i_backend;
+#define LC_I_DEVICE_UUID_BYTES 16
+#define LC_I_COMM_ID_BYTES 128 /* NCCL_UNIQUE_ID_BYTES */
 
 /* lc_graph_knn_device's host half (graphs/knn.c): the graph from a search's
  * candidates, their distances recomputed in double, ties settled exactly (a

@@ -501,8 +501,6 @@ void lc_cg_check_finite(lc_cgraph_t *cg, int on)
     if (cg) cg->check_finite = on != 0;
 }
 
-static lc_status host_copy(const lc_cgraph_t *cg, lc_i_node *n, bool grad);
-
 /* The first NaN or Inf of t, or -1. */
 static int64_t first_non_finite(const lc_tensor_t *t)
 {
@@ -540,7 +538,8 @@ lc_status lc_cg_forward(lc_cgraph_t *cg, int training)
         if (n->op == LC_OP_CONSTANT || n->op == LC_OP_PARAMETER) continue;
         be->forward[n->op](cg, n);
         int64_t at;
-        if (cg->check_finite && (st = host_copy(cg, n, false))) return lc_i_error_from(st, __func__);
+        if (cg->check_finite && (st = lc_i_cg_host_copy(cg, n, false)))
+            return lc_i_error_from(st, __func__);
         if (cg->check_finite && (at = first_non_finite(n->value)) >= 0)
             return numeric_fault(cg, i, "forward", i, n->value, at, __func__);
     }
@@ -587,7 +586,8 @@ lc_status lc_cg_backward(lc_cgraph_t *cg)
         for (int k = 0; k < n->n_in; k++) { /* the gradients this op just added to */
             lc_i_node *in = &cg->nodes[n->in[k]];
             int64_t at;
-            if (in->grad && (st = host_copy(cg, in, true))) return lc_i_error_from(st, __func__);
+            if (in->grad && (st = lc_i_cg_host_copy(cg, in, true)))
+                return lc_i_error_from(st, __func__);
             if (in->grad && (at = first_non_finite(in->grad)) >= 0)
                 return numeric_fault(cg, i, "backward", n->in[k], in->grad, at, __func__);
         }
@@ -595,11 +595,9 @@ lc_status lc_cg_backward(lc_cgraph_t *cg)
     return be->finish ? lc_i_error_from(be->finish(cg), __func__) : LC_OK;
 }
 
-/* Bring a node's device value or gradient to its host tensor (nothing to do
- * on the CPU, or for a constant, whose host tensor is the source). The host
- * tensors are a cache of the device's, which is why the const accessors may
- * refresh them. */
-static lc_status host_copy(const lc_cgraph_t *cg, lc_i_node *n, bool grad)
+/* The host tensors are a cache of the device's, which is why the const
+ * accessors may refresh them. */
+lc_status lc_i_cg_host_copy(const lc_cgraph_t *cg, lc_i_node *n, bool grad)
 {
     if (!cg->backend->download || (!grad && (n->op == LC_OP_CONSTANT || n->host_newer)))
         return LC_OK;
@@ -611,7 +609,7 @@ static lc_status host_copy(const lc_cgraph_t *cg, lc_i_node *n, bool grad)
  * copy (callers index it at once) and the graph's next pass reports why. */
 static void copy_for_accessor(const lc_cgraph_t *cg, lc_i_node *n, bool grad)
 {
-    lc_status st = host_copy(cg, n, grad);
+    lc_status st = lc_i_cg_host_copy(cg, n, grad);
     lc_cgraph_t *g = (lc_cgraph_t *)cg;
     if (st && !g->pending) {
         g->pending = st;
@@ -713,7 +711,8 @@ lc_status lc_cg_to(lc_cgraph_t *cg, lc_device d)
     if ((st = lc_device_available(d))) return lc_i_error_from(st, __func__);
     if (from->download) { /* everything home first, while the device still has it */
         for (int i = 0; i < cg->n_nodes; i++)
-            if ((st = host_copy(cg, &cg->nodes[i], false)) || (st = host_copy(cg, &cg->nodes[i], true)))
+            if ((st = lc_i_cg_host_copy(cg, &cg->nodes[i], false)) ||
+                (st = lc_i_cg_host_copy(cg, &cg->nodes[i], true)))
                 return lc_i_error_from(st, __func__);
     }
     if (to->attach) {

@@ -143,6 +143,10 @@ static inline lc_i_node *lc_i_in(const lc_cgraph_t *cg, const lc_i_node *n, int 
 /* The error a failed accessor copy left (LC_OK when none), now raised under
  * `func` and cleared. */
 lc_status lc_i_cg_take_pending(lc_cgraph_t *cg, const char *func);
+/* Bring a node's device value or gradient to its host tensor (nothing to do
+ * on the CPU, for a constant, whose host tensor is the source, or for a value
+ * the host wrote since: host_newer). */
+lc_status lc_i_cg_host_copy(const lc_cgraph_t *cg, lc_i_node *n, bool grad);
 
 /* Scratch floats of a LOWRANK node in expand mode (ops_lowrank.c). */
 int64_t lc_i_lowrank_expand_aux(const lc_i_node *node);

@@ -3,6 +3,7 @@
 #ifndef LC_DIST_H
 #define LC_DIST_H
 
+#include "backend.h"
 #include "model.h"
 
 /* ---------- collectives (mpi.c; unreachable without MPI: no handle exists) ---------- */
@@ -15,6 +16,12 @@ lc_status lc_i_dist_sum(lc_dist_t *d, double *buf, int64_t n);
 lc_status lc_i_dist_bcast(lc_dist_t *d, void *buf, int64_t bytes);
 /* Every rank's value, in rank order, into all[0..size). */
 lc_status lc_i_dist_gather_u64(lc_dist_t *d, uint64_t mine, uint64_t *all);
+/* Every rank's `bytes` bytes at mine, in rank order, into all. */
+lc_status lc_i_dist_allgather(lc_dist_t *d, const void *mine, void *all, int bytes);
+/* The watchdog of lc_dist_set_timeout over a wait outside MPI (a device
+ * collective): `call` names it in the message. No-ops when it is off. */
+void lc_i_dist_watch(lc_dist_t *d, const char *call);
+void lc_i_dist_unwatch(lc_dist_t *d);
 /* Rank 0's status, on every rank: after a step only rank 0 did (writing a
  * checkpoint), so that all ranks go on or stop together. `what` names the step
  * for the others' message. */
@@ -74,12 +81,33 @@ static inline bool lc_i_dist_active(const lc_dist_t *d)
 int64_t lc_i_dist_local_batch(const lc_dist_t *d, int64_t batch);
 /* This rank's share [*lo, *hi) of count items. */
 void lc_i_dist_shard(const lc_dist_t *d, int64_t count, int64_t *lo, int64_t *hi);
-/* Before training: the same config and data on every rank, a CPU graph,
- * parameters from rank 0, scratch for the gradients. */
+/* Before training: the same config and data on every rank, parameters from
+ * rank 0 (fetched from and sent back to a device graph), scratch for the
+ * gradients. */
 lc_status lc_i_dist_begin(lc_model_t *m, const lc_train_config *cfg, int64_t n_train);
 /* After the backward pass: every gradient and *loss become the sum over the
- * ranks of share · (this rank's), share = this rank's rows / the batch's. */
+ * ranks of share · (this rank's), share = this rank's rows / the batch's. The
+ * first call chooses how (m->dist_path): on the device with its collectives
+ * (NCCL) when every rank can, else through the host with MPI (a device
+ * graph's gradients copied home and back). Environment: LCONV_NCCL=0 makes
+ * this rank ask for the host path (and so every rank takes it). */
 lc_status lc_i_dist_average(lc_model_t *m, double share, float *loss);
+/* What one rank says about its device collectives, gathered from every rank. */
+typedef enum {
+    LC_I_PEER_READY,     /* its backend has them, they opened, LCONV_NCCL is not 0 */
+    LC_I_PEER_NONE,      /* its backend has none (the CPU, or built without nccl.h) */
+    LC_I_PEER_REFUSED,   /* LCONV_NCCL=0 */
+    LC_I_PEER_UNOPENED,  /* libnccl.so.2 did not open, or its device did not answer */
+} lc_i_peer_state;
+typedef struct {
+    uint8_t state;                              /* an lc_i_peer_state */
+    unsigned char uuid[LC_I_DEVICE_UUID_BYTES]; /* the device it runs on */
+} lc_i_dist_peer;
+/* Whether the ranks can sum on their devices: every one ready and no two on
+ * one device. If not, why names the first rank (or pair) in the way. */
+bool lc_i_dist_device_path(const lc_i_dist_peer *peers, int size, char *why, size_t len);
+/* Free the device communicator of m (lc_i_model_unbuild). */
+void lc_i_dist_end(lc_model_t *m);
 /* After the optimizer step: the debug check of lc_dist_set_check. */
 lc_status lc_i_dist_after_step(lc_model_t *m);
 

@@ -135,6 +135,11 @@ static lc_status check_layer(const lc_layer_desc *d, int k)
 lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg,
                               lc_i_dist_graph **result)
 {
+    if (m->device != LC_DEVICE_CPU)
+        return LC_ERROR(LC_ERR_UNSUPPORTED,
+                        "full-graph partitioned training runs on the CPU backend only: the model "
+                        "is on %s (data-parallel training of graph-level data runs on either)",
+                        lc_device_name(m->device));
     lc_status st = LC_OK;
     const lc_csr_t *a_hat = NULL, *adj = NULL;
     int32_t *part = NULL;

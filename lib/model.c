@@ -63,6 +63,7 @@ void lc_i_model_unbuild(lc_model_t *m)
 {
     lc_optim_free(&m->opt);
     lc_i_dist_graph_free(&m->dist_graph);
+    lc_i_dist_end(m); /* its scratch is sized for this graph */
     lc_cg_free(&m->cg);
     lc_i_free(m->param_layer);
     lc_i_free(m->param_decay);

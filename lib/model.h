@@ -29,6 +29,11 @@ struct lc_model {
     lc_dist_t *dist;       /* data-parallel ranks the model was built for (NULL: alone) */
     int64_t dist_steps;    /* optimizer steps since lc_i_dist_begin (the debug check) */
     struct lc_i_dist_graph *dist_graph; /* node-level data on several ranks: this rank's part */
+    /* data-parallel: how the gradients are summed, chosen at the first step
+     * ("": not yet), and the device's communicator when that is its own */
+    char dist_path[192];
+    void *dist_comm;
+    const struct lc_i_backend *dist_comm_on; /* the backend that made dist_comm */
 };
 
 /* Dropout masks get their own stream, so changing one never shifts the other. */

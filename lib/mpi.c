@@ -261,6 +261,22 @@ lc_status lc_i_dist_gather_u64(lc_dist_t *d, uint64_t mine, uint64_t *all)
     return LC_OK;
 }
 
+lc_status lc_i_dist_allgather(lc_dist_t *d, const void *mine, void *all, int bytes)
+{
+    MPI_TRY(MPI_Allgather(mine, bytes, MPI_BYTE, all, bytes, MPI_BYTE, d->comm));
+    return LC_OK;
+}
+
+void lc_i_dist_watch(lc_dist_t *d, const char *call)
+{
+    watch_begin(d, call);
+}
+
+void lc_i_dist_unwatch(lc_dist_t *d)
+{
+    watch_end(d);
+}
+
 lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what)
 {
     if (!lc_i_dist_active(d)) return st;
@@ -402,6 +418,19 @@ lc_status lc_i_dist_gather_u64(lc_dist_t *d, uint64_t mine, uint64_t *all)
 {
     if (!lc_i_dist_active(d)) return all[0] = mine, LC_OK;
     return no_mpi();
+}
+lc_status lc_i_dist_allgather(lc_dist_t *d, const void *mine, void *all, int bytes)
+{
+    (void)d, (void)mine, (void)all, (void)bytes;
+    return no_mpi();
+}
+void lc_i_dist_watch(lc_dist_t *d, const char *call)
+{
+    (void)d, (void)call;
+}
+void lc_i_dist_unwatch(lc_dist_t *d)
+{
+    (void)d;
 }
 lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what)
 {

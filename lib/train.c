@@ -240,9 +240,10 @@ static lc_status train_step(lc_model_t *m, const lc_train_config *cfg, int epoch
         return lc_i_error(LC_ERR_NUMERIC, "lc_model_train", "epoch %d: the training loss is %g",
                           epoch + 1, (double)*loss);
     if ((st = numeric_context(m, lc_cg_backward(m->cg), epoch))) return st;
-    if (lc_i_dist_active(m->dist) && (st = lc_i_dist_average(m, share, loss))) return st;
+    /* a job of one too (lcnet --distributed): so that it runs the device collectives */
+    if (m->dist && (st = lc_i_dist_average(m, share, loss))) return st;
     if ((st = lc_optim_step(m->opt))) return st;
-    if (lc_i_dist_active(m->dist) && (st = lc_i_dist_after_step(m))) return st;
+    if (m->dist && (st = lc_i_dist_after_step(m))) return st;
     return cfg->check_finite ? check_parameters(m, epoch) : LC_OK;
 }
 
@@ -326,7 +327,7 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         for (int64_t r = 0, k = 0; r < rows; r++)
             if (ds->mask[0][r] && ds->labels[r] >= 0) order[k++] = r;
     }
-    if (lc_i_dist_active(m->dist)) LC_TRY(lc_i_dist_begin(m, cfg, n_train));
+    if (m->dist) LC_TRY(lc_i_dist_begin(m, cfg, n_train));
     /* node-level data on several ranks: each trains its part of the graph */
     if (lc_i_dist_active(m->dist) && !ds->samples && !m->dist_graph)
         LC_TRY(lc_i_error_from(lc_i_dist_graph_new(m, ds, cfg, &m->dist_graph), __func__));
@@ -388,6 +389,7 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         res->epochs_run = epoch;
         res->stopped_early = stopped && epoch < cfg->epochs;
         res->seconds = now_seconds() - start;
+        res->gradients = m->dist_path[0] ? m->dist_path : NULL;
         LC_TRY(lc_model_evaluate(m, ds, &res->final));
     }
 done:

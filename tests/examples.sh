@@ -4,6 +4,7 @@
 
 passed=0
 failed=0
+skipped=0
 
 ok() { passed=$((passed + 1)); echo "PASS: $1"; }
 # bad DESC [DETAIL]: a failure, with the detail and the last command's stderr.
@@ -26,9 +27,14 @@ skip() {
     echo "$suite: 0 passed, 0 failed, 1 skipped"
     exit 77
 }
+# skip_case REASON: one case cannot run here (no GPU, say); the rest of the suite goes on.
+skip_case() {
+    skipped=$((skipped + 1))
+    echo "SKIP: $1"
+}
 # finish: the summary line; the exit status says whether everything passed.
 finish() {
-    echo "$suite: $passed passed, $failed failed, 0 skipped"
+    echo "$suite: $passed passed, $failed failed, $skipped skipped"
     [ "$failed" -eq 0 ]
     exit
 }

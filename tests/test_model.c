@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "backend.h" /* lc_i_knn_from_candidates */
+#include "dist.h"    /* lc_i_dist_device_path */
 #include "harness.h"
 #include "model.h"
 
@@ -645,11 +646,45 @@ static void test_knn_from_candidates(void)
     check_candidates_graph(10, 3, pts, 9, 0);
 }
 
+/* Data-parallel: the ranks sum their gradients on their devices only when
+ * every one can and no two share a device; otherwise the reason names the
+ * first rank (or pair) in the way. */
+static void test_dist_device_path(void)
+{
+    lc_i_dist_peer peers[3];
+    memset(peers, 0, sizeof peers);
+    for (int r = 0; r < 3; r++) {
+        peers[r].state = LC_I_PEER_READY;
+        peers[r].uuid[15] = (unsigned char)r;
+    }
+    char why[128] = "";
+    CU_ASSERT_TRUE(lc_i_dist_device_path(peers, 3, why, sizeof why));
+    CU_ASSERT_TRUE(lc_i_dist_device_path(peers, 1, why, sizeof why));
+    peers[2].uuid[15] = 0;
+    CU_ASSERT_FALSE(lc_i_dist_device_path(peers, 3, why, sizeof why));
+    CU_ASSERT_STRING_EQUAL(why, "ranks 0 and 2 share one device");
+    CU_ASSERT_TRUE(lc_i_dist_device_path(peers, 2, why, sizeof why));
+    peers[2].uuid[15] = 2;
+    peers[1].state = LC_I_PEER_REFUSED;
+    CU_ASSERT_FALSE(lc_i_dist_device_path(peers, 3, why, sizeof why));
+    CU_ASSERT_STRING_EQUAL(why, "rank 1 has LCONV_NCCL=0");
+    peers[0].state = LC_I_PEER_NONE;
+    CU_ASSERT_FALSE(lc_i_dist_device_path(peers, 1, why, sizeof why));
+    CU_ASSERT_STRING_EQUAL(why, "rank 0 has no device collectives (CPU, or built without nccl.h)");
+    peers[0].state = LC_I_PEER_UNOPENED;
+    CU_ASSERT_FALSE(lc_i_dist_device_path(peers, 3, why, sizeof why));
+    CU_ASSERT_STRING_EQUAL(why, "rank 0 cannot open libnccl.so.2");
+    peers[0].state = 200; /* a rank of another build */
+    CU_ASSERT_FALSE(lc_i_dist_device_path(peers, 1, why, sizeof why));
+    CU_ASSERT_STRING_EQUAL(why, "rank 0 is in an unknown state");
+}
+
 int main(void)
 {
     static const lc_test_case cases[] = {
         {"kNN from a device search's candidates", test_knn_from_candidates},
         {"devices without a GPU", test_devices_without_gpu},
+        {"data-parallel: gradients on the devices or through the host", test_dist_device_path},
         {"gcn vs dense A(XW)", test_gcn_dense_reference_axw},
         {"gcn vs dense (AX)W", test_gcn_dense_reference_axw_order2},
         {"gcn sparse features", test_gcn_sparse_features},

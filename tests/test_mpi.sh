@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed or stopped rank ends the job, disagreeing ranks are refused; full-graph partitioned GCN and L-conv, with and without dropout, equal one process.
+# test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed or stopped rank ends the job, disagreeing ranks are refused, a job of one rank equals one process and, on a GPU (skipped without one), 2 ranks summing through the host and 1 on NCCL equal one GPU process; full-graph partitioned GCN and L-conv, with and without dropout, equal one process.
 # Run by `make check` (LCNET, LCONV_DATA_DIR set). POSIX sh. Ends with
 # "mpi: N passed, N failed, N skipped"; exit 77 when mpirun is absent, lconv was
 # built without MPI, or the MNIST test set is absent.
@@ -101,6 +101,58 @@ for name in lattice lconv; do
         fi
     done
 done
+
+# ---------- a job of one (--distributed under mpirun -np 1) takes the data-parallel
+# path too (the one that a GPU's NCCL runs on below): the same bits as one process;
+# lcnet says how the gradients were summed
+args=$case_lattice
+# shellcheck disable=SC2086
+run timeout $LIMIT "$LCNET" train --data "$DATA" $args --epochs 2 --patience 0 --quiet \
+    --save "$T/one.1.ckpt" --log "$T/one.1.csv"
+rc1=$rc
+# shellcheck disable=SC2086
+run timeout $LIMIT $MPIRUN -np 1 "$LCNET" train --distributed --data "$DATA" $args --epochs 2 \
+    --patience 0 --quiet --dist-check 1 --save "$T/one.d.ckpt" --log "$T/one.d.csv"
+if grep -q '^gradients mpi (1 rank)$' "$T/out"; then
+    equal_runs "a job of one rank (--distributed)" one.1 one.d
+else
+    bad "a job of one rank: lcnet does not say 'gradients mpi (1 rank)'" "$(grep '^gradients' "$T/out")"
+fi
+
+# ---------- data-parallel on the GPU (--device cuda), against one process on
+# the GPU: 2 ranks on one device sum through the host (LCONV_NCCL=0: NCCL
+# refuses two ranks on one device), 1 rank (--distributed) sums with NCCL.
+# Where no GPU answers, the case is skipped.
+run "$LCNET" train --data karate --epochs 1 --device cuda --quiet
+if [ "$rc" -ne 0 ]; then
+    skip_case "data-parallel on the GPU: --device cuda does not run here ($(head -1 "$T/err"))"
+else
+    # shellcheck disable=SC2086
+    run timeout $LIMIT "$LCNET" train --data "$DATA" $args --device cuda --epochs 5 --patience 0 \
+        --quiet --save "$T/gpu.1.ckpt" --log "$T/gpu.1.csv"
+    rc1=$rc
+    # shellcheck disable=SC2086
+    run timeout $LIMIT $MPIRUN -np 2 -x LCONV_NCCL=0 "$LCNET" train --data "$DATA" $args \
+        --device cuda --epochs 5 --patience 0 --quiet --dist-check 4 --save "$T/gpu.2.ckpt" \
+        --log "$T/gpu.2.csv"
+    staged='^gradients mpi, staged through the host (rank [01] has LCONV_NCCL=0) (2 ranks)$'
+    if [ "$rc" -ne 0 ] || grep -q "$staged" "$T/out"; then
+        equal_runs "data-parallel on the GPU, 2 ranks on one device, through the host" gpu.1 gpu.2
+    else
+        bad "data-parallel on the GPU, 2 ranks: not staged through the host" "$(grep '^gradients' "$T/out")"
+    fi
+    # shellcheck disable=SC2086
+    run timeout $LIMIT $MPIRUN -np 1 "$LCNET" train --distributed --data "$DATA" $args \
+        --device cuda --epochs 5 --patience 0 --quiet --dist-check 4 --save "$T/gpu.n.ckpt" \
+        --log "$T/gpu.n.csv"
+    if [ "$rc" -eq 0 ] && grep -q '^gradients .*cannot open libnccl.so.2' "$T/out"; then
+        skip_case "data-parallel on the GPU, 1 rank, NCCL: libnccl.so.2 does not open here"
+    elif [ "$rc" -ne 0 ] || grep -q '^gradients nccl (1 rank)$' "$T/out"; then
+        equal_runs "data-parallel on the GPU, 1 rank, NCCL" gpu.1 gpu.n
+    else
+        bad "data-parallel on the GPU, 1 rank: NCCL not used" "$(grep '^gradients' "$T/out")"
+    fi
+fi
 
 # ---------- the partitioned SpMM (lc_dist_op: halo exchange with neighbourhood
 # collectives, forward and transposed) and the partitioned L-conv kernels (halo

@@ -668,7 +668,7 @@ static int run(const options *o, int command)
         if (st == LC_OK && o->load) st = lc_model_load(m, o->load);
 
         lc_eval_result ev;
-        char epochs[16] = "-";
+        char epochs[16] = "-", gradients[192] = "";
         if (st == LC_OK && command == CMD_TRAIN) {
             lc_train_result res;
             st = lc_model_train(m, ds, &cfg, &res);
@@ -676,6 +676,8 @@ static int run(const options *o, int command)
             progress_clear(&prog);
             ev = res.final;
             snprintf(epochs, sizeof epochs, "%d", res.epochs_run);
+            if (st == LC_OK && res.gradients)
+                snprintf(gradients, sizeof gradients, "%s", res.gradients);
         } else if (st == LC_OK) {
             st = lc_model_evaluate(m, ds, &ev);
         }
@@ -688,6 +690,9 @@ static int run(const options *o, int command)
         }
         if (r == 0) {
             printf("model    %s\n", lc_model_spec(m));
+            if (gradients[0]) /* data-parallel: how the ranks' gradients were summed */
+                printf("gradients %s (%d rank%s)\n", gradients, lc_dist_size(o->dist),
+                       lc_dist_size(o->dist) == 1 ? "" : "s");
             print_table_header();
         }
         print_row(seed, epochs, &ev, now_seconds() - t0);
