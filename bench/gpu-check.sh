@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# gpu-check.sh — issue 4's one device call: the CUDA test suite, then lconv against PyTorch
-# Geometric on the GPU, on the same data files, in one table. Run in the repository root on
+# gpu-check.sh — issue 4's one device call: the CUDA test suite, data-parallel training on
+# the GPU under mpirun (issue 9), then lconv against PyTorch Geometric on the GPU, on the
+# same data files, in one table. Run in the repository root on
 # the GPU machine, after bench/gpu-bundle.sh packed .gpu/ here (see bench/README.md):
 #   bash bench/gpu-check.sh            (through the device tool: carry .gpu)
 # Budget: about 8 minutes on an H100/H200. Every step is bounded by `timeout`; a step that
@@ -20,6 +21,54 @@ python3 -c 'import torch, torch_geometric as g; print("# torch", torch.__version
 # ---- 1. the CUDA suite (every op against the CPU, Cora on both backends)
 timeout 120 "$B/test_cuda"
 echo "# test_cuda exit status $?"
+
+# ---- 1b. data-parallel training on the GPU (issue 9; about 20 s): 5 epochs of the lattice
+# model on MNIST's test set in one process, then under the bundled Open MPI with 2 ranks on
+# the one GPU summing through the host (LCONV_NCCL=0: NCCL refuses two ranks on one device)
+# and with 1 rank (--distributed) summing with NCCL; each must give the one process's losses
+# and parameters within 1e-5 and say which path it took. Lines start with "# dp-gpu".
+dp_gpu() {
+    [ -f .gpu/mpi.tar.xz ] || { echo "# dp-gpu SKIP: no Open MPI in the bundle (.gpu/mpi.tar.xz: see bench/README.md)"; return; }
+    local M=$B/mpi libdir A p label want run rc how d
+    mkdir -p "$M" && tar -xJf .gpu/mpi.tar.xz -C "$M" || { echo "# dp-gpu SKIP: cannot unpack .gpu/mpi.tar.xz"; return; }
+    libdir=$(sed -n 's/^libdir=//p' "$M/layout")
+    # Open MPI relocated to $M (OPAL_PREFIX; PMIx's plugins by path); the MCA choices of
+    # Debian's /etc/openmpi, which is not here: shared memory between local ranks
+    local mpirun=(env OPAL_PREFIX="$M" PMIX_PREFIX="$M/pmix" PMIX_MCA_mca_base_component_path="$M/pmix/lib/pmix"
+        LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$M/$libdir:$M/deps" OMPI_MCA_btl=self,vader OMPI_MCA_pml=ob1
+        OMPI_MCA_osc='^ucx,pt2pt' OMPI_MCA_mca_base_component_show_load_errors=0
+        "$M/bin/mpirun" --allow-run-as-root --oversubscribe)
+    # (DP_DEVICE=cpu: the same runs without a GPU, as they were tried where this was written)
+    A=(--data "mnist:$LCONV_DATA_DIR/mnist-test" --model lattice:4,relu,flatten,linear --batch-size 500
+       --epochs 5 --patience 0 --quiet --device "${DP_DEVICE:-cuda}")
+    timeout 40 "$B/lcnet" train "${A[@]}" --save /tmp/dp.one.ckpt --log /tmp/dp.one.csv >/tmp/dp.out 2>&1 ||
+        { echo "# dp-gpu FAIL: one process: $(tail -2 /tmp/dp.out)"; return; }
+    for p in 2 1; do
+        if [ $p = 2 ]; then
+            label="2 ranks" run=(-np 2 -x LCONV_NCCL=0 "$B/lcnet" train)
+            want='^gradients mpi, staged through the host (rank 0 has LCONV_NCCL=0) (2 ranks)$'
+        else
+            label="1 rank (--distributed)" run=(-np 1 "$B/lcnet" train --distributed)
+            want='^gradients nccl (1 rank)$'
+        fi
+        timeout 40 "${mpirun[@]}" "${run[@]}" "${A[@]}" --dist-check 4 --save /tmp/dp.$p.ckpt \
+            --log /tmp/dp.$p.csv >/tmp/dp.out 2>&1
+        rc=$?
+        how=$(grep '^gradients' /tmp/dp.out)
+        if [ $rc -ne 0 ]; then
+            echo "# dp-gpu FAIL: $label: exit $rc: $(grep -v '^ ' /tmp/dp.out | tail -3 | tr '\n' ' ')"
+        elif [ "${DP_DEVICE:-cuda}" = cuda ] && ! grep -q "$want" /tmp/dp.out; then
+            echo "# dp-gpu FAIL: $label: not the path wanted ($want): $how"
+        elif d=$("$B/ckpt_compare" /tmp/dp.one.ckpt /tmp/dp.$p.ckpt 1e-5) &&
+            paste -d, /tmp/dp.one.csv /tmp/dp.$p.csv | awk -F, 'NR > 1 { d = $2 - $7; if (d < 0) d = -d;
+                m = $2 < 0 ? -$2 : $2; if (!(d <= 1e-5 * m)) bad = 1 } END { exit bad }'; then
+            echo "# dp-gpu PASS: $label ($how): losses and parameters = one process's within 1e-5 (max $d)"
+        else
+            echo "# dp-gpu FAIL: $label ($how): differs from one process: $d"
+        fi
+    done
+}
+dp_gpu
 
 # ---- 2. the data files, written by our generator and read by both sides
 timeout 60 "$B/gcn_epoch" --case arxiv --write /tmp/arxiv.bin || echo "# arxiv data: failed"
