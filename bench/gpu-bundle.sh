@@ -21,7 +21,7 @@ cp "$data"/mnist-test/t10k-* "$root/.gpu/data/mnist-test/"
 # shellcheck disable=SC2086
 (cd "$build" && LD_LIBRARY_PATH="$build/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
     "$tool" "$root/.gpu/lconv-gpu.tar.xz" $progs)
-# xz -9e takes a seventh off device-bundle's -6 (57 to 50 MB, minutes more here): the
+# xz -9e takes an eighth off device-bundle's -6 (57 to 51 MB, minutes more here): the
 # device tool carries 64 MiB at most, and .gpu comes near it
 xz -dc "$root/.gpu/lconv-gpu.tar.xz" | xz -9e -T0 >"$root/.gpu/lconv-gpu.tar.xz.tmp"
 mv "$root/.gpu/lconv-gpu.tar.xz.tmp" "$root/.gpu/lconv-gpu.tar.xz"
