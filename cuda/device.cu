@@ -30,6 +30,9 @@ static bool keep_oom(lc_cuda_ctx *c, const char *what, int64_t count)
 bool lc_cuda_ok(lc_cuda_ctx *c, cudaError_t e, const char *what)
 {
     if (e == cudaSuccess) return true;
+    /* cleared (a sticky error stays), so that the next launch check,
+     * cudaGetLastError in cuda_finish, does not report it a second time */
+    (void)cudaGetLastError();
     if (e == cudaErrorMemoryAllocation && c && c->error == LC_OK) {
         c->error = LC_ERR_OUT_OF_MEMORY;
         snprintf(c->message, sizeof c->message, "%s: out of device memory", what);
@@ -130,14 +133,30 @@ lc_status lc_cuda_load(void)
     return st;
 }
 
+/* Whether the driver library is installed: without it the runtime reports
+ * cudaErrorInsufficientDriver, as it does for a driver that is too old. */
+static bool driver_installed(void)
+{
+    void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (h) dlclose(h);
+    return h != NULL;
+}
+
+/* LC_ERR_UNSUPPORTED when this machine has no GPU to offer (no driver, no
+ * device, an older architecture): the CUDA tests skip; LC_ERR_BACKEND when a
+ * GPU is there but cannot be used (driver older than the runtime, cuBLAS or
+ * cuSPARSE missing, ...): the tests fail, so a broken GPU machine is seen. */
 extern "C" lc_status lc_i_cuda_available(void)
 {
     int count = 0;
     cudaError_t e = cudaGetDeviceCount(&count);
+    if (e == cudaErrorNoDevice || (e == cudaErrorInsufficientDriver && !driver_installed()))
+        return lc_i_error(LC_ERR_UNSUPPORTED, __func__, "no CUDA device present (%s)",
+                          cudaGetErrorString(e));
     if (e != cudaSuccess)
         return lc_i_error(LC_ERR_BACKEND, __func__, "no usable CUDA device: %s",
                           cudaGetErrorString(e));
-    if (count < 1) return lc_i_error(LC_ERR_BACKEND, __func__, "no CUDA device present");
+    if (count < 1) return lc_i_error(LC_ERR_UNSUPPORTED, __func__, "no CUDA device present");
     int device = 0, major = 0, minor = 0;
     if (cudaGetDevice(&device) == cudaSuccess &&
         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
@@ -345,10 +364,11 @@ static bool spmm_trial(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDesc
 {
     const float one = 1.0f;
     const cusparseOperation_t nt = CUSPARSE_OPERATION_NON_TRANSPOSE;
-    if (lc_cuda.spmm(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F, *alg, c->work) ==
-        CUSPARSE_STATUS_SUCCESS)
-        return true;
-    if (*alg == CUSPARSE_SPMM_ALG_DEFAULT) return LC_CUSPARSE(c, CUSPARSE_STATUS_EXECUTION_FAILED);
+    const cusparseStatus_t s =
+        lc_cuda.spmm(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F, *alg, c->work);
+    if (s == CUSPARSE_STATUS_SUCCESS) return true;
+    if (*alg == CUSPARSE_SPMM_ALG_DEFAULT) return LC_CUSPARSE(c, s); /* cuSPARSE's own reason */
+    (void)cudaGetLastError(); /* a launch error the failed trial may have left */
     *alg = CUSPARSE_SPMM_ALG_DEFAULT;
     size_t bytes = 0;
     if (!LC_CUSPARSE(c, lc_cuda.spmm_buffer_size(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F,

@@ -15,16 +15,24 @@
 #define KNN_TILE 256
 #define KNN_MAX_DIM 16
 
-__global__ void knn_candidates_k(const float *pts, int64_t n, int dim, int kc, int32_t *idx_out,
+/* DIM > 0 fixes the dimension at compile time, so that the query's
+ * coordinates stay in registers (indexed by a runtime dim they would live in
+ * local memory and be reloaded for every pair); DIM = 0 takes dim. The
+ * current k-th distance is kept in a register too: most pairs compare with it
+ * and go on. */
+template <int DIM>
+__global__ void knn_candidates_k(const float *pts, int64_t n, int dim_arg, int kc, int32_t *idx_out,
                                  float *dist_out)
 {
     __shared__ float tile[KNN_TILE * KNN_MAX_DIM];
+    const int dim = DIM > 0 ? DIM : dim_arg;
     const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-    float q[KNN_MAX_DIM];
+    float q[DIM > 0 ? DIM : KNN_MAX_DIM];
     for (int c = 0; c < dim; c++) q[c] = i < n ? pts[i * dim + c] : 0.0f;
     float bd[LC_CUDA_KNN_MAX];
     int32_t bi[LC_CUDA_KNN_MAX];
     int cnt = 0;
+    float worst = INFINITY; /* bd[kc − 1] once kc are kept */
     for (int64_t t0 = 0; t0 < n; t0 += KNN_TILE) {
         const int rows = (int)(n - t0 < KNN_TILE ? n - t0 : KNN_TILE);
         __syncthreads(); /* the previous tile is no longer read */
@@ -35,12 +43,13 @@ __global__ void knn_candidates_k(const float *pts, int64_t n, int dim, int kc, i
             const int64_t j = t0 + r;
             if (j == i) continue;
             float d = 0;
+#pragma unroll
             for (int c = 0; c < dim; c++) {
                 const float e = q[c] - tile[r * dim + c];
                 d += e * e;
             }
             /* j grows: at an equal distance the earlier (lower) index stays ahead */
-            if (cnt == kc && !(d < bd[kc - 1])) continue;
+            if (!(d < worst)) continue;
             int p = cnt < kc ? cnt++ : kc - 1;
             while (p > 0 && bd[p - 1] > d) {
                 bd[p] = bd[p - 1];
@@ -49,6 +58,7 @@ __global__ void knn_candidates_k(const float *pts, int64_t n, int dim, int kc, i
             }
             bd[p] = d;
             bi[p] = (int32_t)j;
+            if (cnt == kc) worst = bd[kc - 1];
         }
     }
     if (i >= n) return;
@@ -60,6 +70,7 @@ __global__ void knn_candidates_k(const float *pts, int64_t n, int dim, int kc, i
 
 static lc_status cuda_fail(const char *what, cudaError_t e)
 {
+    (void)cudaGetLastError(); /* cleared, so that a later launch check does not see it again */
     return lc_i_error(e == cudaErrorMemoryAllocation ? LC_ERR_OUT_OF_MEMORY : LC_ERR_BACKEND,
                       "lc_graph_knn_device", "%s: %s", what, cudaGetErrorString(e));
 }
@@ -73,6 +84,7 @@ lc_status lc_cuda_knn(const float *points, int64_t n, int dim, int kc, int32_t *
                           KNN_MAX_DIM, LC_CUDA_KNN_MAX - 8, dim, kc);
     float *d_pts = NULL, *d_dist = NULL;
     int32_t *d_idx = NULL;
+    (void)cudaGetLastError(); /* an earlier call's error is not this search's */
     const size_t out = (size_t)n * (size_t)kc;
     cudaError_t e = cudaMalloc((void **)&d_pts, (size_t)n * dim * sizeof(float));
     if (e == cudaSuccess) e = cudaMalloc((void **)&d_idx, out * sizeof(int32_t));
@@ -83,8 +95,10 @@ lc_status lc_cuda_knn(const float *points, int64_t n, int dim, int kc, int32_t *
     if (e != cudaSuccess) st = cuda_fail("device buffers", e);
     if (!st) {
         const int threads = 128;
-        knn_candidates_k<<<(unsigned)((n + threads - 1) / threads), threads>>>(d_pts, n, dim, kc,
-                                                                               d_idx, d_dist);
+        const unsigned blocks = (unsigned)((n + threads - 1) / threads);
+        if (dim == 2) knn_candidates_k<2><<<blocks, threads>>>(d_pts, n, dim, kc, d_idx, d_dist);
+        else if (dim == 3) knn_candidates_k<3><<<blocks, threads>>>(d_pts, n, dim, kc, d_idx, d_dist);
+        else knn_candidates_k<0><<<blocks, threads>>>(d_pts, n, dim, kc, d_idx, d_dist);
         e = cudaGetLastError();
         if (e == cudaSuccess) e = cudaDeviceSynchronize();
         if (e != cudaSuccess) st = cuda_fail("the search kernel", e);

@@ -502,8 +502,10 @@ typedef enum { LC_DEVICE_CPU = 0, LC_DEVICE_CUDA = 1 } lc_device;
 lc_status lc_device_parse(const char *name, lc_device *out);
 const char *lc_device_name(lc_device d);
 /* LC_OK when graphs can run on d here. Errors: LC_ERR_UNSUPPORTED (built
- * without CUDA), LC_ERR_BACKEND (no usable GPU or driver; the message says
- * what CUDA reported). Cost: the first call initialises the CUDA runtime. */
+ * without CUDA, or no GPU here: no driver, no device, or one older than
+ * sm_90), LC_ERR_BACKEND (a GPU is there but cannot be used: a driver older
+ * than the runtime, cuBLAS or cuSPARSE missing; the message says what CUDA
+ * reported). Cost: the first call initialises the CUDA runtime. */
 lc_status lc_device_available(lc_device d);
 /* Move a compiled graph to device d: buffers for every value, gradient and
  * scratch are allocated there at once (none inside the training loop), the

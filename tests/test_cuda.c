@@ -484,10 +484,17 @@ static void test_deterministic(void)
 
 int main(void)
 {
-    if (lc_device_available(LC_DEVICE_CUDA) != LC_OK) {
+    /* skipped where there is no GPU; a GPU that cannot be used is a failure */
+    const lc_status available = lc_device_available(LC_DEVICE_CUDA);
+    if (available == LC_ERR_UNSUPPORTED) {
         printf("cuda: skipped: %s\n", lc_last_error());
         printf("cuda: 0 passed, 0 failed, 1 skipped\n");
         return 77;
+    }
+    if (available != LC_OK) {
+        printf("cuda: FAIL: a GPU is here but cannot be used: %s\n", lc_last_error());
+        printf("cuda: 0 passed, 1 failed, 0 skipped\n");
+        return 1;
     }
     const lc_test_case cases[] = {
         {"unary ops against the CPU", test_unary},
