@@ -122,10 +122,13 @@ fi
 # ---------- data-parallel on the GPU (--device cuda), against one process on
 # the GPU: 2 ranks on one device sum through the host (LCONV_NCCL=0: NCCL
 # refuses two ranks on one device), 1 rank (--distributed) sums with NCCL.
-# Where no GPU answers, the case is skipped.
+# Where there is no GPU (or no CUDA build) the case is skipped; a GPU that
+# cannot be used fails it.
 run "$LCNET" train --data karate --epochs 1 --device cuda --quiet
-if [ "$rc" -ne 0 ]; then
-    skip_case "data-parallel on the GPU: --device cuda does not run here ($(head -1 "$T/err"))"
+if [ "$rc" -ne 0 ] && grep -qE "no CUDA device present|built without CUDA" "$T/err"; then
+    skip_case "data-parallel on the GPU: no GPU here ($(head -1 "$T/err"))"
+elif [ "$rc" -ne 0 ]; then
+    bad "data-parallel on the GPU: a GPU is here but --device cuda fails" "$(head -3 "$T/err")"
 else
     # shellcheck disable=SC2086
     run timeout $LIMIT "$LCNET" train --data "$DATA" $args --device cuda --epochs 5 --patience 0 \
