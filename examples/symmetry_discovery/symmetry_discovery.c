@@ -140,15 +140,15 @@ static void model_free(model *m)
  * E^{c_s}·x_s = exp(−r_s·L)·y_s; the right side by Taylor's series to order 8
  * (|r_s·ω| ≤ τ·ω_max/2 ≈ 0.7 at 20 × 20: truncation 1e-7). The term is
  * mean_s ‖·‖² (m->action_gap), i.e. n × the MSE over [n, B]; the loss adds
- * λ times it. It weighs a phase error of every
- * mode alike, as the cosine correlation does, where the θ regression barely
- * feels the fast modes. fill_batch() sets the pick and −r_s. */
+ * λ times it. It weighs a phase error of every mode alike, as the cosine
+ * correlation does, where the θ regression barely feels the fast modes.
+ * fill_batch() sets the pick and −r_s. */
 static lc_status action_term(model *m, const options *o, lc_node channels, lc_node lg)
 {
     const int64_t n = o->side * o->side, b = o->batch, c = o->channels;
     lc_cgraph_t *cg = m->cg;
     lc_status st;
-    lc_node pick, ones, yb, negr, sel, sel2, term, acc, lhs;
+    lc_node pick, ones, yb, negr, sel, sel2, term, acc, lhs, mse;
     TRY(lc_tensor_new(&m->pick, 3, (int64_t[]){n, b, c}));
     TRY(lc_tensor_new2(&m->ones, c, 1));
     TRY(lc_tensor_new2(&m->yb, n, b));
@@ -170,8 +170,8 @@ static lc_status action_term(model *m, const options *o, lc_node channels, lc_no
         if (j > 1) TRY(lc_cg_scale(cg, term, 1.0f / (float)j, &term));
         TRY(lc_cg_add(cg, acc, term, &acc));
     }
-    TRY(lc_cg_mse(cg, lhs, acc, &sel));
-    return lc_cg_scale(cg, sel, (float)n, &m->action_gap);
+    TRY(lc_cg_mse(cg, lhs, acc, &mse));
+    return lc_cg_scale(cg, mse, (float)n, &m->action_gap);
 }
 
 /* The loss: the θ regression, plus the action term when there is one. */
