@@ -63,12 +63,6 @@ static lc_status nccl_error(ncclResult_t r, const char *call, ncclComm_t comm, c
         if (nccl_rc_ != ncclSuccess) return nccl_error(nccl_rc_, name, (comm), __func__);          \
     } while (0)
 
-static lc_status cuda_error(cudaError_t e, const char *call, const char *func)
-{
-    return lc_i_error(e == cudaErrorMemoryAllocation ? LC_ERR_OUT_OF_MEMORY : LC_ERR_BACKEND, func,
-                      "%s failed: %s", call, cudaGetErrorString(e));
-}
-
 static lc_status comm_open(unsigned char *uuid)
 {
     static int loaded; /* 0 not yet, 1 loaded; a failure is retried on the next call */
@@ -83,7 +77,7 @@ static lc_status comm_open(unsigned char *uuid)
     cudaDeviceProp prop;
     cudaError_t e = cudaGetDevice(&device);
     if (e == cudaSuccess) e = cudaGetDeviceProperties(&prop, device);
-    if (e != cudaSuccess) return cuda_error(e, "cudaGetDeviceProperties", __func__);
+    if (e != cudaSuccess) return lc_cuda_status(e, "cudaGetDeviceProperties", __func__);
     memcpy(uuid, prop.uuid.bytes, LC_I_DEVICE_UUID_BYTES);
     return LC_OK;
 }
@@ -128,7 +122,7 @@ static lc_status comm_new(lc_cgraph_t *cg, const void *id, int rank, int size, v
     cudaError_t e = cudaMalloc((void **)&c->sum, (size_t)(c->count ? c->count : 1) * sizeof(double));
     if (e != cudaSuccess) {
         comm_free(c);
-        return cuda_error(e, "cudaMalloc of the gradients' sum", __func__);
+        return lc_cuda_status(e, "cudaMalloc of the gradients' sum", __func__);
     }
     ncclUniqueId uid;
     memcpy(&uid, id, sizeof uid);
@@ -186,7 +180,7 @@ static lc_status comm_sum(lc_cgraph_t *cg, void *p, double share)
         at += len;
     }
     cudaError_t e = cudaGetLastError();
-    if (e != cudaSuccess) return cuda_error(e, "the gradients' conversion to double", __func__);
+    if (e != cudaSuccess) return lc_cuda_status(e, "the gradients' conversion to double", __func__);
     NCCL_TRY("ncclAllReduce",
              nccl.all_reduce(comm->sum, comm->sum, (size_t)count, ncclFloat64, ncclSum, comm->comm,
                              c->stream),
@@ -201,7 +195,7 @@ static lc_status comm_sum(lc_cgraph_t *cg, void *p, double share)
     }
     e = cudaGetLastError();
     if (e == cudaSuccess) e = cudaStreamSynchronize(c->stream);
-    if (e != cudaSuccess) return cuda_error(e, "the gradients' sum (ncclAllReduce)", __func__);
+    if (e != cudaSuccess) return lc_cuda_status(e, "the gradients' sum (ncclAllReduce)", __func__);
     return LC_OK;
 }
 

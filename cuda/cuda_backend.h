@@ -91,6 +91,10 @@ lc_status lc_cuda_load(void);
 bool lc_cuda_ok(lc_cuda_ctx *c, cudaError_t e, const char *what);
 bool lc_cuda_blas_ok(lc_cuda_ctx *c, cublasStatus_t s, const char *what);
 bool lc_cuda_sparse_ok(lc_cuda_ctx *c, cusparseStatus_t s, const char *what);
+/* A failed runtime call outside a graph as an error under func naming what
+ * failed (LC_ERR_OUT_OF_MEMORY or LC_ERR_BACKEND); the runtime's last error is
+ * cleared, so that a later launch check does not report it again. */
+lc_status lc_cuda_status(cudaError_t e, const char *what, const char *func);
 #define LC_CU(c, call) lc_cuda_ok((c), (call), #call)
 #define LC_CUBLAS(c, call) lc_cuda_blas_ok((c), (call), #call)
 #define LC_CUSPARSE(c, call) lc_cuda_sparse_ok((c), (call), #call)

@@ -41,6 +41,13 @@ bool lc_cuda_ok(lc_cuda_ctx *c, cudaError_t e, const char *what)
     return keep_error(c, what, cudaGetErrorString(e));
 }
 
+lc_status lc_cuda_status(cudaError_t e, const char *what, const char *func)
+{
+    (void)cudaGetLastError();
+    return lc_i_error(e == cudaErrorMemoryAllocation ? LC_ERR_OUT_OF_MEMORY : LC_ERR_BACKEND, func,
+                      "%s failed: %s", what, cudaGetErrorString(e));
+}
+
 bool lc_cuda_blas_ok(lc_cuda_ctx *c, cublasStatus_t s, const char *what)
 {
     if (s == CUBLAS_STATUS_SUCCESS) return true;

@@ -68,17 +68,11 @@ __global__ void knn_candidates_k(const float *pts, int64_t n, int dim_arg, int k
     }
 }
 
-static lc_status cuda_fail(const char *what, cudaError_t e)
-{
-    (void)cudaGetLastError(); /* cleared, so that a later launch check does not see it again */
-    return lc_i_error(e == cudaErrorMemoryAllocation ? LC_ERR_OUT_OF_MEMORY : LC_ERR_BACKEND,
-                      "lc_graph_knn_device", "%s: %s", what, cudaGetErrorString(e));
-}
-
 lc_status lc_cuda_knn(const float *points, int64_t n, int dim, int kc, int32_t *idx, float *dist)
 {
+    static const char *api = "lc_graph_knn_device";
     if (dim > KNN_MAX_DIM || kc > LC_CUDA_KNN_MAX)
-        return lc_i_error(LC_ERR_UNSUPPORTED, "lc_graph_knn_device",
+        return lc_i_error(LC_ERR_UNSUPPORTED, api,
                           "the GPU search takes dim <= %d and k <= %d (dim %d, %d candidates of "
                           "k + 8): use lc_graph_knn",
                           KNN_MAX_DIM, LC_CUDA_KNN_MAX - 8, dim, kc);
@@ -92,7 +86,7 @@ lc_status lc_cuda_knn(const float *points, int64_t n, int dim, int kc, int32_t *
     if (e == cudaSuccess)
         e = cudaMemcpy(d_pts, points, (size_t)n * dim * sizeof(float), cudaMemcpyHostToDevice);
     lc_status st = LC_OK;
-    if (e != cudaSuccess) st = cuda_fail("device buffers", e);
+    if (e != cudaSuccess) st = lc_cuda_status(e, "device buffers", api);
     if (!st) {
         const int threads = 128;
         const unsigned blocks = (unsigned)((n + threads - 1) / threads);
@@ -101,12 +95,12 @@ lc_status lc_cuda_knn(const float *points, int64_t n, int dim, int kc, int32_t *
         else knn_candidates_k<0><<<blocks, threads>>>(d_pts, n, dim, kc, d_idx, d_dist);
         e = cudaGetLastError();
         if (e == cudaSuccess) e = cudaDeviceSynchronize();
-        if (e != cudaSuccess) st = cuda_fail("the search kernel", e);
+        if (e != cudaSuccess) st = lc_cuda_status(e, "the search kernel", api);
     }
     if (!st) {
         e = cudaMemcpy(idx, d_idx, out * sizeof(int32_t), cudaMemcpyDeviceToHost);
         if (e == cudaSuccess) e = cudaMemcpy(dist, d_dist, out * sizeof(float), cudaMemcpyDeviceToHost);
-        if (e != cudaSuccess) st = cuda_fail("copying the candidates home", e);
+        if (e != cudaSuccess) st = lc_cuda_status(e, "copying the candidates home", api);
     }
     cudaFree(d_pts);
     cudaFree(d_idx);

@@ -100,7 +100,7 @@ static void *watch(void *arg)
     }
 }
 
-static void watch_begin(lc_dist_t *d, const char *call)
+void lc_i_dist_watch(lc_dist_t *d, const char *call)
 {
     if (!d->watching) return;
     pthread_mutex_lock(&d->mu);
@@ -109,7 +109,7 @@ static void watch_begin(lc_dist_t *d, const char *call)
     pthread_mutex_unlock(&d->mu);
 }
 
-static void watch_end(lc_dist_t *d)
+void lc_i_dist_unwatch(lc_dist_t *d)
 {
     if (!d->watching) return;
     pthread_mutex_lock(&d->mu);
@@ -145,9 +145,9 @@ static lc_status mpi_error(const lc_dist_t *d, int code, const char *call, const
 }
 #define MPI_TRY(call)                                                                              \
     do {                                                                                           \
-        watch_begin(d, #call);                                                                     \
+        lc_i_dist_watch(d, #call);                                                                 \
         int mpi_rc_ = (call);                                                                      \
-        watch_end(d);                                                                              \
+        lc_i_dist_unwatch(d);                                                                      \
         if (mpi_rc_ != MPI_SUCCESS) return mpi_error(d, mpi_rc_, #call, __func__);                 \
     } while (0)
 
@@ -265,16 +265,6 @@ lc_status lc_i_dist_allgather(lc_dist_t *d, const void *mine, void *all, int byt
 {
     MPI_TRY(MPI_Allgather(mine, bytes, MPI_BYTE, all, bytes, MPI_BYTE, d->comm));
     return LC_OK;
-}
-
-void lc_i_dist_watch(lc_dist_t *d, const char *call)
-{
-    watch_begin(d, call);
-}
-
-void lc_i_dist_unwatch(lc_dist_t *d)
-{
-    watch_end(d);
 }
 
 lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what)
