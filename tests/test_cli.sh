@@ -85,6 +85,28 @@ else
     bad "compare --help" "exit $rc"
 fi
 
+# every layer the spec parser knows (its error lists them) is in --help and in lcnet(1)
+run train --model no_such_layer
+known=$(sed -n 's/.*unknown layer (known: \(.*\))$/\1/p' "$T/err" | tr -d ',')
+"$LCNET" --help >"$T/help" 2>&1
+help_layers=" $(sed -n '/^  layers:/,/;/p' "$T/help" | sed 's/layers://; s/;//' | tr '\n' ' ') "
+man_page="$LCONV_TEST_DATA/../../tools/lcnet.1"
+missing=""
+for layer in $known; do
+    case "$(echo $help_layers)" in
+    "$layer "* | *" $layer "* | *" $layer") ;;
+    *) missing="$missing $layer(--help)" ;;
+    esac
+    grep -E '^\.(B|BI|BR) ' "$man_page" | grep -wF -e "$layer" >/dev/null || missing="$missing $layer(lcnet.1)"
+done
+if [ -z "$known" ]; then
+    bad "every layer is documented" "the unknown-layer error lists no known layers"
+elif [ -n "$missing" ]; then
+    bad "every layer is documented" "not in --help's layer list or lcnet.1:$missing"
+else
+    ok "every layer is documented (--help and lcnet.1: $(echo $known | wc -w) layers)"
+fi
+
 run --version
 if [ "$rc" -eq 0 ] && grep -E '^lcnet \(lconv\) [0-9]+\.[0-9]+\.[0-9]+$' "$T/out" >/dev/null; then
     ok "--version"

@@ -236,10 +236,12 @@ static void print_help(FILE *out, int command)
               out);
         print_options(out, CMD_ALL);
     }
-    fputs("\ndata specs: karate | linqs:DIR | planetoid:DIR/NAME | edgelist:FILE\n"
+    fputs("\ndata specs: karate | linqs:DIR | planetoid:DIR/NAME | edgelist:FILE | mnist:DIR\n"
           "model specs: comma-separated layers, e.g. gcn:16,relu,dropout:0.5,gcn or\n"
           "  lconv:16:p=4:form=adj,relu,lconv:p=4:form=adj (L-conv options: p=N, form=vf|adj,\n"
           "  init=normal|const|attr, frozen, now0, nobias);\n"
+          "  layers: gcn linear lconv shared lattice lowrank flatten relu tanh sigmoid\n"
+          "  leaky_relu elu dropout;\n"
           "  names: gcn (Kipf & Welling: dropout:0.5,gcn:16:nobias,relu,dropout:0.5,gcn:nobias),\n"
           "  mlp (the same with linear layers)\n"
           "exit status: 0 ok, 1 runtime error, 2 usage error. See lcnet(1).\n",
