@@ -11,12 +11,25 @@ here=$(pwd)
 B=/tmp/lconv-gpu
 out=${OUT:-/tmp}/gpu-check.txt
 mkdir -p "$B" && tar -xJf .gpu/lconv-gpu.tar.xz -C "$B" || { echo "cannot unpack .gpu/lconv-gpu.tar.xz"; exit 2; }
-export LD_LIBRARY_PATH="$B/lib:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# cuBLAS, cuSPARSE and NCCL are opened with dlopen (by soname, not packed in the bundle):
+# the toolkit's, else those of torch's nvidia-* wheels, which follow on the path
+wheel_libs=$(python3 -c '
+import glob, os, site
+dirs = []
+for s in site.getsitepackages():
+    for name in ("libcublas.so.13", "libcusparse.so.12", "libnccl.so.2"):
+        for p in glob.glob(s + "/nvidia/**/" + name, recursive=True):
+            d = os.path.dirname(p)
+            if d not in dirs: dirs.append(d)
+print(":".join(dirs))' 2>/dev/null)
+export LD_LIBRARY_PATH="$B/lib:/usr/local/cuda/lib64${wheel_libs:+:$wheel_libs}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export LCONV_DATA_DIR="$here/.gpu/data"
 exec > >(tee "$out") 2>&1
 
 echo "# $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader)"
 python3 -c 'import torch, torch_geometric as g; print("# torch", torch.__version__, "cuda", torch.version.cuda, "pyg", g.__version__)'
+echo "# toolkit: $(ls /usr/local/cuda/lib64 2>/dev/null | grep -E '^lib(cublas|cusparse|nccl)\.so\.[0-9]+$' | tr '\n' ' ')"
+echo "# torch's wheels: ${wheel_libs:-none}"
 
 # ---- 1. the CUDA suite (every op against the CPU, Cora on both backends)
 timeout 120 "$B/test_cuda"
@@ -48,7 +61,7 @@ dp_gpu() {
             label="2 ranks" run=(-np 2 -x LCONV_NCCL=0 "$B/lcnet" train)
             want='^gradients mpi, staged through the host (rank 0 has LCONV_NCCL=0) (2 ranks)$'
         else
-            label="1 rank (--distributed)" run=(-np 1 "$B/lcnet" train --distributed)
+            label="1 rank (--distributed)" run=(-np 1 -x NCCL_DEBUG=WARN "$B/lcnet" train --distributed)
             want='^gradients nccl (1 rank)$'
         fi
         timeout 40 "${mpirun[@]}" "${run[@]}" "${A[@]}" --dist-check 4 --save /tmp/dp.$p.ckpt \
@@ -104,6 +117,9 @@ wait "$products_writer" || echo "# products data: failed"
 ours products-gcn "$GCN_PRODUCTS" 10 /tmp/products.bin
 pyg products-gcn gcn 256,256 sparse 10 /tmp/products.bin
 echo "RESULT spmm ours $(timeout 90 "$B/gcn_epoch" --file /tmp/products.bin --device cuda --spmm-device --reps 20 2>/dev/null | grep spmm_device)"
+# cuSPARSE's CSR_ALG2 instead of the bit-reproducible ALG3 (README: LCONV_SPMM_ALG)
+echo "RESULT spmm ours-alg2 $(LCONV_SPMM_ALG=2 timeout 90 "$B/gcn_epoch" --file /tmp/products.bin --device cuda --spmm-device --reps 20 2>/dev/null | grep spmm_device)"
+LCONV_SPMM_ALG=2 ours arxiv-gcn-alg2 "$GCN_ARXIV" 20 /tmp/arxiv.bin
 echo "RESULT spmm pyg $(timeout 90 python3 bench/pyg_epoch.py --file /tmp/products.bin --model gcn --device cuda --spmm --reps 20 2>/dev/null | grep pyg_spmm)"
 
 # ---- point clouds at scale: the kNN graph (k = 16) of 1 000 000 random points on the GPU,

@@ -17,7 +17,7 @@ static_assert(sizeof(cudaUUID_t) == LC_I_DEVICE_UUID_BYTES, "CUDA's device UUID 
 static struct {
     decltype(&ncclGetUniqueId) get_unique_id;
     decltype(&ncclCommInitRank) comm_init_rank;
-    decltype(&ncclCommDestroy) comm_destroy;
+    decltype(&ncclCommAbort) comm_abort;
     decltype(&ncclAllReduce) all_reduce;
     decltype(&ncclGetErrorString) error_string;
     decltype(&ncclGetLastError) last_error; /* NCCL >= 2.13; may be NULL */
@@ -25,8 +25,7 @@ static struct {
 
 static lc_status load_nccl(void)
 {
-    void *h = dlopen("libnccl.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (!h) h = dlopen("libnccl.so", RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen("libnccl.so.2", RTLD_NOW | RTLD_LOCAL); /* NCCL 2's ABI only */
     if (!h) return lc_i_error(LC_ERR_BACKEND, "lc_cuda_comm_open", "cannot open libnccl.so.2: %s",
                               dlerror());
     const char *missing = NULL;
@@ -37,7 +36,7 @@ static lc_status load_nccl(void)
     } while (0)
     LOAD(get_unique_id, ncclGetUniqueId);
     LOAD(comm_init_rank, ncclCommInitRank);
-    LOAD(comm_destroy, ncclCommDestroy);
+    LOAD(comm_abort, ncclCommAbort);
     LOAD(all_reduce, ncclAllReduce);
     LOAD(error_string, ncclGetErrorString);
 #undef LOAD
@@ -51,16 +50,18 @@ static lc_status load_nccl(void)
 }
 
 /* A failed NCCL call as an error naming it, with NCCL's own detail when it has one. */
-static lc_status nccl_error(ncclResult_t r, const char *call, ncclComm_t comm, const char *func)
+static lc_status nccl_error(ncclResult_t r, const char *call, const char *func)
 {
-    const char *detail = comm && nccl.last_error ? nccl.last_error(comm) : "";
+    /* ncclGetLastError's comm "is currently unused and can be set to NULL" (NCCL's
+     * documentation): so an ncclCommInitRank that made no communicator has it too */
+    const char *detail = nccl.last_error ? nccl.last_error(NULL) : "";
     return lc_i_error(LC_ERR_BACKEND, func, "%s failed: %s%s%s", call, nccl.error_string(r),
                       detail && detail[0] ? ": " : "", detail ? detail : "");
 }
-#define NCCL_TRY(name, call, comm)                                                                 \
+#define NCCL_TRY(name, call)                                                                 \
     do {                                                                                           \
         ncclResult_t nccl_rc_ = (call);                                                            \
-        if (nccl_rc_ != ncclSuccess) return nccl_error(nccl_rc_, name, (comm), __func__);          \
+        if (nccl_rc_ != ncclSuccess) return nccl_error(nccl_rc_, name, __func__);          \
     } while (0)
 
 static lc_status comm_open(unsigned char *uuid)
@@ -84,7 +85,7 @@ static lc_status comm_open(unsigned char *uuid)
 
 static lc_status comm_id(void *id)
 {
-    NCCL_TRY("ncclGetUniqueId", nccl.get_unique_id((ncclUniqueId *)id), NULL);
+    NCCL_TRY("ncclGetUniqueId", nccl.get_unique_id((ncclUniqueId *)id));
     return LC_OK;
 }
 
@@ -109,7 +110,10 @@ static void comm_free(void *p)
 {
     lc_cuda_comm *c = (lc_cuda_comm *)p;
     if (!c) return;
-    if (c->comm) nccl.comm_destroy(c->comm); /* local: NCCL >= 2.14 needs no peer for it */
+    /* ncclCommAbort, not ncclCommDestroy: it frees this rank's part alone, where
+     * Destroy may wait for the node's other ranks, which a failed job may
+     * never bring (every sum has finished when a communicator is freed) */
+    if (c->comm) nccl.comm_abort(c->comm);
     cudaFree(c->sum);
     lc_i_free(c);
 }
@@ -128,7 +132,7 @@ static lc_status comm_new(lc_cgraph_t *cg, const void *id, int rank, int size, v
     memcpy(&uid, id, sizeof uid);
     ncclResult_t r = nccl.comm_init_rank(&c->comm, size, uid, rank);
     if (r != ncclSuccess) {
-        lc_status st = nccl_error(r, "ncclCommInitRank", NULL, __func__);
+        lc_status st = nccl_error(r, "ncclCommInitRank", __func__);
         c->comm = NULL; /* not made */
         comm_free(c);
         return st;
@@ -183,8 +187,7 @@ static lc_status comm_sum(lc_cgraph_t *cg, void *p, double share)
     if (e != cudaSuccess) return lc_cuda_status(e, "the gradients' conversion to double", __func__);
     NCCL_TRY("ncclAllReduce",
              nccl.all_reduce(comm->sum, comm->sum, (size_t)count, ncclFloat64, ncclSum, comm->comm,
-                             c->stream),
-             comm->comm);
+                             c->stream));
     at = 0;
     for (int i = 0; i < cg->n_params; i++) {
         const lc_i_node *n = &cg->nodes[cg->params[i]];

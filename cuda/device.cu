@@ -78,10 +78,10 @@ lc_cuda_api lc_cuda;
 #define LC_STR2(x) #x
 #define LC_STR(x) LC_STR2(x) /* expands macros first: cublasSgemm is cublasSgemm_v2 */
 
-static void *open_library(const char *name, const char *versioned, char *why, size_t len)
+/* By the major version built against only: another major has another ABI. */
+static void *open_library(const char *versioned, char *why, size_t len)
 {
     void *h = dlopen(versioned, RTLD_NOW | RTLD_LOCAL);
-    if (!h) h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (!h) snprintf(why, len, "cannot open %s: %s", versioned, dlerror());
     return h;
 }
@@ -89,8 +89,8 @@ static void *open_library(const char *name, const char *versioned, char *why, si
 static lc_status load_libraries(void)
 {
     char why[320] = "";
-    void *blas = open_library("libcublas.so", "libcublas.so." LC_STR(CUBLAS_VER_MAJOR), why, sizeof why);
-    void *sp = blas ? open_library("libcusparse.so", "libcusparse.so." LC_STR(CUSPARSE_VER_MAJOR),
+    void *blas = open_library("libcublas.so." LC_STR(CUBLAS_VER_MAJOR), why, sizeof why);
+    void *sp = blas ? open_library("libcusparse.so." LC_STR(CUSPARSE_VER_MAJOR),
                                    why, sizeof why)
                     : NULL;
     if (!blas || !sp) {
@@ -342,56 +342,81 @@ static bool sparse(lc_cuda_ctx *c, cusparseSpMatDescr_t *d, const lc_cuda_csr *a
                                             CUSPARSE_INDEX_BASE_ZERO, CUDA_R_32F));
 }
 
-/* The work buffer an SpMM needs: ALG2 (deterministic, row-major) when cuSPARSE
- * takes it for these operands, else its default algorithm. */
-static bool spmm_plan(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr_t x,
-                      cusparseDnMatDescr_t y, cusparseSpMMAlg_t *alg)
+/* cuSPARSE's SpMM algorithms in the order tried: CSR_ALG3 first, the one its
+ * documentation says gives the same bits on every run (ALG2 and the default
+ * may not); an algorithm that cannot take the operands gives way to the next.
+ * LCONV_SPMM_ALG=2 or =default starts further down (a faster mode, perhaps,
+ * that gives up run-to-run bit equality); read when a graph moves to the GPU. */
+static const cusparseSpMMAlg_t spmm_algs[] = {CUSPARSE_SPMM_CSR_ALG3, CUSPARSE_SPMM_CSR_ALG2,
+                                              CUSPARSE_SPMM_ALG_DEFAULT};
+enum { N_SPMM_ALGS = sizeof spmm_algs / sizeof *spmm_algs };
+
+static int spmm_first_alg(void)
+{
+    const char *v = getenv("LCONV_SPMM_ALG");
+    if (!v || !*v || !strcmp(v, "3")) return 0;
+    if (!strcmp(v, "2")) return 1;
+    return 2; /* "default", or anything else */
+}
+
+static int spmm_alg_index(cusparseSpMMAlg_t alg)
+{
+    int i = 0;
+    while (i < N_SPMM_ALGS - 1 && spmm_algs[i] != alg) i++;
+    return i;
+}
+
+static cusparseStatus_t spmm_size(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr_t x,
+                                  cusparseDnMatDescr_t y, cusparseSpMMAlg_t alg, size_t *bytes)
 {
     const float one = 1.0f;
+    const cusparseOperation_t nt = CUSPARSE_OPERATION_NON_TRANSPOSE;
+    return lc_cuda.spmm_buffer_size(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F, alg, bytes);
+}
+
+/* The first algorithm from `first` on that cuSPARSE sizes for these operands,
+ * and the work buffer it needs. */
+static bool spmm_plan(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr_t x,
+                      cusparseDnMatDescr_t y, int first, cusparseSpMMAlg_t *alg)
+{
     size_t bytes = 0;
-    *alg = CUSPARSE_SPMM_CSR_ALG2;
-    if (lc_cuda.spmm_buffer_size(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
-                                CUSPARSE_OPERATION_NON_TRANSPOSE, &one, a, x, &one, y, CUDA_R_32F,
-                                *alg, &bytes) != CUSPARSE_STATUS_SUCCESS) {
-        *alg = CUSPARSE_SPMM_ALG_DEFAULT;
-        if (!LC_CUSPARSE(c, lc_cuda.spmm_buffer_size(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
-                                                    CUSPARSE_OPERATION_NON_TRANSPOSE, &one, a, x,
-                                                    &one, y, CUDA_R_32F, *alg, &bytes)))
-            return false;
+    for (int i = first;; i++) {
+        *alg = spmm_algs[i];
+        const cusparseStatus_t s = spmm_size(c, a, x, y, *alg, &bytes);
+        if (s == CUSPARSE_STATUS_SUCCESS) break;
+        if (i == N_SPMM_ALGS - 1) return LC_CUSPARSE(c, s); /* cuSPARSE's own reason */
     }
     if (bytes > c->work_bytes) c->work_bytes = bytes;
     return true;
 }
 
 /* One run of an SpMM at attach (on garbage: nothing is live yet), so that an
- * algorithm cuSPARSE sized but will not run falls back to its default here
- * rather than failing every pass. */
+ * algorithm cuSPARSE sized but will not run gives way to the next here rather
+ * than failing every pass. */
 static bool spmm_trial(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr_t x,
                        cusparseDnMatDescr_t y, cusparseSpMMAlg_t *alg)
 {
     const float one = 1.0f;
     const cusparseOperation_t nt = CUSPARSE_OPERATION_NON_TRANSPOSE;
-    const cusparseStatus_t s =
-        lc_cuda.spmm(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F, *alg, c->work);
-    if (s == CUSPARSE_STATUS_SUCCESS) return true;
-    if (*alg == CUSPARSE_SPMM_ALG_DEFAULT) return LC_CUSPARSE(c, s); /* cuSPARSE's own reason */
-    (void)cudaGetLastError(); /* a launch error the failed trial may have left */
-    *alg = CUSPARSE_SPMM_ALG_DEFAULT;
-    size_t bytes = 0;
-    if (!LC_CUSPARSE(c, lc_cuda.spmm_buffer_size(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F,
-                                                 *alg, &bytes)))
-        return false;
-    if (bytes > c->work_bytes) {
-        cudaFree(c->work);
-        c->work = NULL;
-        c->work_bytes = bytes;
-        if (!LC_CU(c, cudaMalloc(&c->work, bytes))) return false;
+    for (int i = spmm_alg_index(*alg);; i++) {
+        *alg = spmm_algs[i];
+        size_t bytes = 0;
+        cusparseStatus_t s = spmm_size(c, a, x, y, *alg, &bytes);
+        if (s == CUSPARSE_STATUS_SUCCESS && bytes > c->work_bytes) {
+            cudaFree(c->work);
+            c->work = NULL;
+            c->work_bytes = bytes;
+            if (!LC_CU(c, cudaMalloc(&c->work, bytes))) return false;
+        }
+        if (s == CUSPARSE_STATUS_SUCCESS)
+            s = lc_cuda.spmm(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F, *alg, c->work);
+        if (s == CUSPARSE_STATUS_SUCCESS) return true;
+        if (i == N_SPMM_ALGS - 1) return LC_CUSPARSE(c, s); /* cuSPARSE's own reason */
+        (void)cudaGetLastError(); /* a launch error the failed trial may have left */
     }
-    return LC_CUSPARSE(c, lc_cuda.spmm(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F, *alg,
-                                       c->work));
 }
 
-static bool make_spmm(lc_cuda_ctx *c, lc_cgraph_t *cg, lc_i_node *n, lc_cuda_node *d)
+static bool make_spmm(lc_cuda_ctx *c, lc_cgraph_t *cg, lc_i_node *n, lc_cuda_node *d, int first)
 {
     const lc_csr_t *s = n->sparse;
     if (s->nnz == 0) return true; /* the kernels write zeros without cuSPARSE */
@@ -400,11 +425,11 @@ static bool make_spmm(lc_cuda_ctx *c, lc_cgraph_t *cg, lc_i_node *n, lc_cuda_nod
     const bool masked = n->fparam > 0; /* its daux holds the values the descriptor reads */
     bool ok = sparse(c, &d->a, d->s, masked ? n->daux : d->s->val) &&
               dense(c, &d->x, s->n_cols, f, x->dvalue) && dense(c, &d->y, s->n_rows, f, n->dvalue) &&
-              spmm_plan(c, d->a, d->x, d->y, &d->alg);
+              spmm_plan(c, d->a, d->x, d->y, first, &d->alg);
     if (ok && x->dgrad && n->dgrad)
         ok = sparse(c, &d->at, d->st, masked ? n->daux + s->nnz : d->st->val) &&
              dense(c, &d->dy, s->n_rows, f, n->dgrad) && dense(c, &d->dx, s->n_cols, f, x->dgrad) &&
-             spmm_plan(c, d->at, d->dy, d->dx, &d->alg_t);
+             spmm_plan(c, d->at, d->dy, d->dx, first, &d->alg_t);
     return ok;
 }
 
@@ -503,12 +528,16 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
         layout(cg, c); /* now with addresses */
         ok = upload_nodes(c, cg, true);
         for (int i = 0; ok && i < c->n_csrs; i++) ok = upload_csr(c, &c->csrs[i]);
+        const int first_alg = spmm_first_alg();
         for (int i = 0; ok && i < cg->n_nodes; i++) {
             lc_i_node *n = &cg->nodes[i];
-            if (n->op == LC_OP_SPMM) ok = make_spmm(c, cg, n, &c->nodes[i]);
+            if (n->op == LC_OP_SPMM) ok = make_spmm(c, cg, n, &c->nodes[i], first_alg);
             if (n->op == LC_OP_POOL) ok = upload_groups(c, cg, n, &c->nodes[i]);
         }
-        if (ok) lc_cuda_fill(c, c->ones, c->ones_len, 1.0f);
+        if (ok) {
+            lc_cuda_fill(c, c->ones, c->ones_len, 1.0f);
+            ok = LC_CU(c, cudaGetLastError()); /* before a trial's fallback clears it */
+        }
         if (ok && c->work_bytes) ok = LC_CU(c, cudaMalloc(&c->work, c->work_bytes));
         for (int i = 0; ok && i < cg->n_nodes; i++) {
             lc_cuda_node *d = &c->nodes[i];
@@ -611,9 +640,11 @@ static lc_status cuda_copy(float *dst, const float *src, int64_t count, bool to_
         e = cudaMemcpy(dst, src, (size_t)count * sizeof(float),
                        to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost);
     if (e == cudaSuccess) e = cudaDeviceSynchronize();
-    if (e != cudaSuccess)
-        return lc_i_error(LC_ERR_BACKEND, __func__, "cudaMemcpy of %lld floats: %s",
-                          (long long)count, cudaGetErrorString(e));
+    if (e != cudaSuccess) {
+        char what[64];
+        snprintf(what, sizeof what, "cudaMemcpy of %lld floats", (long long)count);
+        return lc_cuda_status(e, what, __func__);
+    }
     return LC_OK;
 }
 

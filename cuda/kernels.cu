@@ -301,7 +301,7 @@ __device__ __forceinline__ float warp_max(float v)
     for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
     return v;
 }
-__device__ __forceinline__ float warp_sum(float v)
+template <typename T> __device__ __forceinline__ T warp_sum(T v)
 {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
     return v;
@@ -315,9 +315,10 @@ __global__ void log_softmax_k(float *y, const float *x, int64_t rows, int64_t co
         float mx = -INFINITY;
         for (int64_t j = lane; j < cols; j += 32) mx = fmaxf(mx, xr[j]);
         mx = warp_max(mx);
-        float s = 0;
-        for (int64_t j = lane; j < cols; j += 32) s += expf(xr[j] - mx);
-        const float lse = mx + logf(warp_sum(s));
+        /* in double, as the CPU: a confident row's log-probability near 0 keeps its digits */
+        double s = 0;
+        for (int64_t j = lane; j < cols; j += 32) s += exp((double)(xr[j] - mx));
+        const float lse = mx + (float)log(warp_sum(s));
         for (int64_t j = lane; j < cols; j += 32) y[r * cols + j] = xr[j] - lse;
     }
 }

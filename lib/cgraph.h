@@ -127,9 +127,10 @@ static inline int64_t lc_i_node_rows(const lc_i_node *n)
 }
 
 /* The next entry of an inverted-dropout mask drawn from rng: 0 with
- * probability p, else 1/(1-p). Every dropout mask of one process is drawn by
- * this rule, in order, from the compute graph's RNG; partitioned training
- * (lib/dist_graph.c) draws the same stream by it. */
+ * probability p, else 1/(1-p). On the CPU backend every dropout mask of one
+ * process is drawn by this rule, in order, from the compute graph's RNG, and
+ * partitioned training (lib/dist_graph.c) draws the same stream by it; the
+ * CUDA kernels hash (a key per op and pass, element) instead. */
 static inline float lc_i_dropout_draw(lc_rng_t *rng, float p)
 {
     return lc_rng_uniform(rng) >= p ? 1.0f / (1.0f - p) : 0.0f;
