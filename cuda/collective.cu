@@ -26,8 +26,9 @@ static struct {
 static lc_status load_nccl(void)
 {
     void *h = dlopen("libnccl.so.2", RTLD_NOW | RTLD_LOCAL); /* NCCL 2's ABI only */
-    if (!h) return lc_i_error(LC_ERR_BACKEND, "lc_cuda_comm_open", "cannot open libnccl.so.2: %s",
-                              dlerror());
+    if (!h)
+        return lc_i_error(LC_ERR_BACKEND, "lc_cuda_comm_open", "cannot open libnccl.so.2: %s",
+                          dlerror());
     const char *missing = NULL;
 #define LOAD(field, sym)                                                                           \
     do {                                                                                           \
@@ -58,10 +59,10 @@ static lc_status nccl_error(ncclResult_t r, const char *call, const char *func)
     return lc_i_error(LC_ERR_BACKEND, func, "%s failed: %s%s%s", call, nccl.error_string(r),
                       detail && detail[0] ? ": " : "", detail ? detail : "");
 }
-#define NCCL_TRY(name, call)                                                                 \
+#define NCCL_TRY(name, call)                                                                       \
     do {                                                                                           \
         ncclResult_t nccl_rc_ = (call);                                                            \
-        if (nccl_rc_ != ncclSuccess) return nccl_error(nccl_rc_, name, __func__);          \
+        if (nccl_rc_ != ncclSuccess) return nccl_error(nccl_rc_, name, __func__);                  \
     } while (0)
 
 static lc_status comm_open(unsigned char *uuid)
@@ -123,7 +124,8 @@ static lc_status comm_new(lc_cgraph_t *cg, const void *id, int rank, int size, v
     lc_cuda_comm *c = (lc_cuda_comm *)lc_i_calloc(1, sizeof *c);
     if (!c) return lc_i_error(LC_ERR_OUT_OF_MEMORY, __func__, "cannot allocate the communicator");
     c->count = gradient_count(cg);
-    cudaError_t e = cudaMalloc((void **)&c->sum, (size_t)(c->count ? c->count : 1) * sizeof(double));
+    cudaError_t e =
+        cudaMalloc((void **)&c->sum, (size_t)(c->count ? c->count : 1) * sizeof(double));
     if (e != cudaSuccess) {
         comm_free(c);
         return lc_cuda_status(e, "cudaMalloc of the gradients' sum", __func__);
@@ -180,14 +182,13 @@ static lc_status comm_sum(lc_cgraph_t *cg, void *p, double share)
         if (!n->grad) continue; /* not on the loss's path: the same on every rank */
         const int64_t len = n->grad->numel;
         scale_to_double_k<<<blocks_for(len), 256, 0, c->stream>>>(n->dgrad, share, comm->sum + at,
-                                                                   len);
+                                                                  len);
         at += len;
     }
     cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess) return lc_cuda_status(e, "the gradients' conversion to double", __func__);
-    NCCL_TRY("ncclAllReduce",
-             nccl.all_reduce(comm->sum, comm->sum, (size_t)count, ncclFloat64, ncclSum, comm->comm,
-                             c->stream));
+    NCCL_TRY("ncclAllReduce", nccl.all_reduce(comm->sum, comm->sum, (size_t)count, ncclFloat64,
+                                              ncclSum, comm->comm, c->stream));
     at = 0;
     for (int i = 0; i < cg->n_params; i++) {
         const lc_i_node *n = &cg->nodes[cg->params[i]];

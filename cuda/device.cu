@@ -90,9 +90,8 @@ static lc_status load_libraries(void)
 {
     char why[320] = "";
     void *blas = open_library("libcublas.so." LC_STR(CUBLAS_VER_MAJOR), why, sizeof why);
-    void *sp = blas ? open_library("libcusparse.so." LC_STR(CUSPARSE_VER_MAJOR),
-                                   why, sizeof why)
-                    : NULL;
+    void *sp =
+        blas ? open_library("libcusparse.so." LC_STR(CUSPARSE_VER_MAJOR), why, sizeof why) : NULL;
     if (!blas || !sp) {
         if (blas) dlclose(blas);
         return lc_i_error(LC_ERR_BACKEND, "lc_i_cuda_available", "%s", why);
@@ -338,8 +337,8 @@ static bool sparse(lc_cuda_ctx *c, cusparseSpMatDescr_t *d, const lc_cuda_csr *a
 {
     const lc_csr_t *h = a->host;
     return LC_CUSPARSE(c, lc_cuda.create_csr(d, h->n_rows, h->n_cols, h->nnz, a->rowptr, a->col,
-                                            vals, CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I,
-                                            CUSPARSE_INDEX_BASE_ZERO, CUDA_R_32F));
+                                             vals, CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I,
+                                             CUSPARSE_INDEX_BASE_ZERO, CUDA_R_32F));
 }
 
 /* cuSPARSE's SpMM algorithms in the order tried: CSR_ALG3 first, the one its
@@ -362,7 +361,8 @@ static int spmm_first_alg(void)
 static int spmm_alg_index(cusparseSpMMAlg_t alg)
 {
     int i = 0;
-    while (i < N_SPMM_ALGS - 1 && spmm_algs[i] != alg) i++;
+    while (i < N_SPMM_ALGS - 1 && spmm_algs[i] != alg)
+        i++;
     return i;
 }
 
@@ -527,7 +527,8 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
     if (ok) {
         layout(cg, c); /* now with addresses */
         ok = upload_nodes(c, cg, true);
-        for (int i = 0; ok && i < c->n_csrs; i++) ok = upload_csr(c, &c->csrs[i]);
+        for (int i = 0; ok && i < c->n_csrs; i++)
+            ok = upload_csr(c, &c->csrs[i]);
         const int first_alg = spmm_first_alg();
         for (int i = 0; ok && i < cg->n_nodes; i++) {
             lc_i_node *n = &cg->nodes[i];

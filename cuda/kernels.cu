@@ -298,12 +298,14 @@ static void dropout_bwd(lc_cgraph_t *cg, lc_i_node *n)
 /* ---------- log-softmax: one warp per row, lanes over the columns ---------- */
 __device__ __forceinline__ float warp_max(float v)
 {
-    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    for (int o = 16; o > 0; o >>= 1)
+        v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
     return v;
 }
 template <typename T> __device__ __forceinline__ T warp_sum(T v)
 {
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    for (int o = 16; o > 0; o >>= 1)
+        v += __shfl_xor_sync(0xffffffffu, v, o);
     return v;
 }
 __global__ void log_softmax_k(float *y, const float *x, int64_t rows, int64_t cols)
@@ -313,13 +315,16 @@ __global__ void log_softmax_k(float *y, const float *x, int64_t rows, int64_t co
     for (int64_t r = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) / 32; r < rows; r += warps) {
         const float *xr = x + r * cols;
         float mx = -INFINITY;
-        for (int64_t j = lane; j < cols; j += 32) mx = fmaxf(mx, xr[j]);
+        for (int64_t j = lane; j < cols; j += 32)
+            mx = fmaxf(mx, xr[j]);
         mx = warp_max(mx);
         /* in double, as the CPU: a confident row's log-probability near 0 keeps its digits */
         double s = 0;
-        for (int64_t j = lane; j < cols; j += 32) s += exp((double)(xr[j] - mx));
+        for (int64_t j = lane; j < cols; j += 32)
+            s += exp((double)(xr[j] - mx));
         const float lse = mx + (float)log(warp_sum(s));
-        for (int64_t j = lane; j < cols; j += 32) y[r * cols + j] = xr[j] - lse;
+        for (int64_t j = lane; j < cols; j += 32)
+            y[r * cols + j] = xr[j] - lse;
     }
 }
 __global__ void log_softmax_bwd_k(float *dx, const float *y, const float *dy, int64_t rows,
