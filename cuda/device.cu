@@ -556,10 +556,22 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
     return LC_OK;
 }
 
+/* Parameters the host changed, and every loss's labels and mask: the caller's
+ * may change between passes (a new split, the next batch), so they go up each
+ * time (rows·5 bytes). Here, before the pass queues a kernel, because a copy
+ * from pageable memory may wait for the stream to drain. */
 static lc_status cuda_begin_forward(lc_cgraph_t *cg)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
-    upload_nodes(c, cg, false);
+    bool ok = upload_nodes(c, cg, false);
+    for (int i = 0; ok && i < cg->n_nodes; i++) {
+        const lc_i_node *n = &cg->nodes[i];
+        if (n->op != LC_OP_CROSS_ENTROPY) continue;
+        const lc_cuda_node *d = &c->nodes[i];
+        const size_t rows = (size_t)lc_i_node_rows(&cg->nodes[n->in[0]]);
+        ok = upload(c, d->labels, n->labels, rows * sizeof(int32_t)) &&
+             upload(c, d->mask, n->mask, rows);
+    }
     return take_error(c, __func__);
 }
 

@@ -405,11 +405,7 @@ static void cross_entropy_fwd(lc_cgraph_t *cg, lc_i_node *n)
     lc_cuda_ctx *c = lc_cuda_of(cg);
     lc_cuda_node *d = &c->nodes[n - cg->nodes];
     const int64_t rows = lc_i_node_rows(IN(0)), cols = lc_i_node_cols(IN(0));
-    /* The caller's labels and mask may change between passes (a new split, the
-     * next batch): they go up every time, which is rows·5 bytes. */
-    LC_CU(c, cudaMemcpyAsync(d->labels, n->labels, (size_t)rows * sizeof(int32_t),
-                             cudaMemcpyHostToDevice, c->stream));
-    LC_CU(c, cudaMemcpyAsync(d->mask, n->mask, (size_t)rows, cudaMemcpyHostToDevice, c->stream));
+    /* its labels and mask went up at the pass's start (device.cu: cuda_begin_forward) */
     cross_entropy_k<<<1, THREADS, 0, c->stream>>>(n->dvalue, d->count, IN(0)->dvalue, d->labels,
                                                   d->mask, rows, cols);
 }

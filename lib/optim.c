@@ -175,8 +175,12 @@ lc_status lc_optim_step(lc_optim_t *o)
     const float bc1 = 1.0f - powf(c->beta1, (float)o->step);
     const float bc2_sqrt = sqrtf(1.0f - powf(c->beta2, (float)o->step));
     if (be->optim_update) {
-        /* Parameters the host wrote (lc_cg_param_tensor) go up first. */
-        if ((st = be->begin_forward(o->cg))) return lc_i_error_from(st, __func__);
+        /* Parameters the host wrote (lc_cg_param_tensor) go up first (with the
+         * labels, which begin_forward also sends: only when there are some). */
+        bool host_wrote = false;
+        for (int p = 0; p < o->n; p++)
+            host_wrote |= o->cg->nodes[o->cg->params[p]].host_newer;
+        if (host_wrote && (st = be->begin_forward(o->cg))) return lc_i_error_from(st, __func__);
         for (int p = 0; p < o->n; p++) {
             lc_i_node *node = &o->cg->nodes[o->cg->params[p]];
             if (node->grad)

@@ -346,6 +346,37 @@ static void test_param_roundtrip(void)
     free_kept();
 }
 
+/* A parameter the host writes between the backward pass and the optimizer
+ * step goes up before the step (lc_optim_step's begin_forward, which runs only
+ * then), and the step applies to it. */
+static void test_host_write_before_step(void)
+{
+    lc_rng_t rng;
+    lc_rng_seed(&rng, 5);
+    lc_cgraph_t *cg = NULL;
+    LC_ASSERT_OK(lc_cg_new(&cg, 1));
+    lc_node x = param(cg, &rng, 2, (int64_t[]){3, 5}), y, s;
+    LC_ASSERT_OK(lc_cg_scale(cg, x, 2.0f, &y));
+    LC_ASSERT_OK(lc_cg_sum(cg, y, &s));
+    LC_ASSERT_OK(lc_cg_compile(cg, s));
+    LC_ASSERT_OK(lc_cg_to(cg, LC_DEVICE_CUDA));
+    lc_optim_config oc = lc_optim_defaults(LC_OPTIM_SGD);
+    oc.lr = 0.25f;
+    lc_optim_t *opt = NULL;
+    LC_ASSERT_OK(lc_optim_new(&opt, &oc, cg));
+    for (int step = 0; step < 2; step++) {
+        LC_ASSERT_OK(lc_cg_forward(cg, 1));
+        LC_ASSERT_OK(lc_cg_backward(cg));
+        if (step == 1) lc_tensor_fill(lc_cg_param_tensor(cg, 0), 1.0f);
+        LC_ASSERT_OK(lc_optim_step(opt)); /* x −= 0.25·2 */
+    }
+    const lc_tensor_t *w = lc_cg_param_tensor(cg, 0); /* 1 − 0.5, not the device's old x − 1 */
+    for (int64_t i = 0; i < w->numel; i++) CU_ASSERT_DOUBLE_EQUAL(w->data[i], 0.5, 1e-7);
+    lc_optim_free(&opt);
+    lc_cg_free(&cg);
+    free_kept();
+}
+
 /* An op without a CUDA kernel is refused by name; the graph stays on the CPU. */
 static void test_unsupported_op(void)
 {
@@ -506,6 +537,7 @@ int main(void)
         {"log_softmax + cross_entropy", test_cross_entropy},
         {"dropout in training mode", test_dropout_training},
         {"parameters and optimizer state move both ways", test_param_roundtrip},
+        {"a parameter the host writes before a step", test_host_write_before_step},
         {"an op without a kernel is refused", test_unsupported_op},
         {"kNN on the GPU equals the CPU's", test_knn_device},
         {"Cora GCN: CPU and CUDA train alike", test_cora_gcn},
