@@ -308,19 +308,28 @@ static void test_dropout_training(void)
     free_kept();
 }
 
-/* Parameters written on the host after the move go up before the next pass;
- * back on the CPU the graph has the device's parameters. */
-static void test_param_roundtrip(void)
+/* s = sum(2·x), x a [rows, cols] parameter, compiled and moved to the GPU:
+ * every gradient is 2. */
+static lc_cgraph_t *doubled_sum_on_device(int64_t rows, int64_t cols, lc_node *s)
 {
     lc_rng_t rng;
     lc_rng_seed(&rng, 4);
     lc_cgraph_t *cg = NULL;
     LC_ASSERT_OK(lc_cg_new(&cg, 1));
-    lc_node x = param(cg, &rng, 2, (int64_t[]){6, 4}), y, s;
+    lc_node x = param(cg, &rng, 2, (int64_t[]){rows, cols}), y;
     LC_ASSERT_OK(lc_cg_scale(cg, x, 2.0f, &y));
-    LC_ASSERT_OK(lc_cg_sum(cg, y, &s));
-    LC_ASSERT_OK(lc_cg_compile(cg, s));
+    LC_ASSERT_OK(lc_cg_sum(cg, y, s));
+    LC_ASSERT_OK(lc_cg_compile(cg, *s));
     LC_ASSERT_OK(lc_cg_to(cg, LC_DEVICE_CUDA));
+    return cg;
+}
+
+/* Parameters written on the host after the move go up before the next pass;
+ * back on the CPU the graph has the device's parameters. */
+static void test_param_roundtrip(void)
+{
+    lc_node s;
+    lc_cgraph_t *cg = doubled_sum_on_device(6, 4, &s);
     lc_tensor_fill(lc_cg_param_tensor(cg, 0), 0.5f);
     LC_ASSERT_OK(lc_cg_forward(cg, 0));
     CU_ASSERT_DOUBLE_EQUAL(lc_cg_value(cg, s)->data[0], 24.0, 1e-5);
@@ -351,15 +360,8 @@ static void test_param_roundtrip(void)
  * then), and the step applies to it. */
 static void test_host_write_before_step(void)
 {
-    lc_rng_t rng;
-    lc_rng_seed(&rng, 5);
-    lc_cgraph_t *cg = NULL;
-    LC_ASSERT_OK(lc_cg_new(&cg, 1));
-    lc_node x = param(cg, &rng, 2, (int64_t[]){3, 5}), y, s;
-    LC_ASSERT_OK(lc_cg_scale(cg, x, 2.0f, &y));
-    LC_ASSERT_OK(lc_cg_sum(cg, y, &s));
-    LC_ASSERT_OK(lc_cg_compile(cg, s));
-    LC_ASSERT_OK(lc_cg_to(cg, LC_DEVICE_CUDA));
+    lc_node s;
+    lc_cgraph_t *cg = doubled_sum_on_device(3, 5, &s);
     lc_optim_config oc = lc_optim_defaults(LC_OPTIM_SGD);
     oc.lr = 0.25f;
     lc_optim_t *opt = NULL;
