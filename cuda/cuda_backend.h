@@ -6,6 +6,9 @@
 #include <cuda_runtime.h>
 #include <cusparse.h>
 
+/* Blocks of a reduction's first pass at the most (kernels.cu: reduce). */
+#define LC_CUDA_REDUCE_PARTS 512
+
 #ifndef LC_HAVE_CUDA
 #define LC_HAVE_CUDA 1 /* these files are the CUDA backend */
 #endif
@@ -49,6 +52,7 @@ struct lc_cuda_ctx {
     void *work; /* cuSPARSE's work buffer, shared by all SpMMs (one stream) */
     size_t work_bytes;
     float *ones; /* ones_len ones: column sums as a GEMV */
+    double *partials; /* 2 · LC_CUDA_REDUCE_PARTS: a reduction's partial sums (kernels.cu) */
     int64_t ones_len;
     lc_cuda_csr *csrs;
     int n_csrs;

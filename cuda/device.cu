@@ -254,6 +254,7 @@ static void layout(lc_cgraph_t *cg, lc_cuda_ctx *c)
         }
     }
     c->ones = (float *)reserve(c, (size_t)c->ones_len * sizeof(float));
+    c->partials = (double *)reserve(c, 2 * LC_CUDA_REDUCE_PARTS * sizeof(double));
     char *planned = (char *)reserve(c, (size_t)c->plan.bytes);
     for (int i = 0; i < cg->n_nodes; i++) {
         lc_i_node *n = &cg->nodes[i];

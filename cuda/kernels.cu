@@ -357,7 +357,11 @@ static void log_softmax_bwd(lc_cgraph_t *cg, lc_i_node *n)
             IN(0)->dgrad, n->dvalue, n->dgrad, rows, lc_i_node_cols(n));
 }
 
-/* ---------- reductions to a scalar: one block, a fixed tree ---------- */
+/* ---------- reductions to a scalar: a fixed grid of partial sums, then one block ----------
+ * Pass 1: each of `parts` blocks (a function of the length alone) reduces a
+ * grid-stride share of the terms by a fixed tree, two sums at once (the loss
+ * and its count for cross-entropy); pass 2: one block sums the parts in index
+ * order. No atomics, so the same inputs give the same bits. */
 __device__ double block_sum(double v)
 {
     __shared__ double part[THREADS];
@@ -372,26 +376,60 @@ __device__ double block_sum(double v)
     return total;
 }
 
+template <typename Term> __global__ void partial_sums_k(double *part, int64_t len, Term term)
+{
+    double s = 0, k = 0;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < len;
+         i += (int64_t)gridDim.x * blockDim.x)
+        term(i, s, k);
+    s = block_sum(s);
+    k = block_sum(k);
+    if (threadIdx.x == 0) part[blockIdx.x] = s, part[LC_CUDA_REDUCE_PARTS + blockIdx.x] = k;
+}
+template <typename Finish> __global__ void finish_sums_k(const double *part, int parts, Finish fin)
+{
+    double s = 0, k = 0;
+    for (int i = threadIdx.x; i < parts; i += blockDim.x)
+        s += part[i], k += part[LC_CUDA_REDUCE_PARTS + i];
+    s = block_sum(s);
+    k = block_sum(k);
+    if (threadIdx.x == 0) fin(s, k);
+}
+template <typename Term, typename Finish>
+static void reduce(lc_cuda_ctx *c, int64_t len, Term term, Finish fin)
+{
+    const int64_t blocks = (len + THREADS - 1) / THREADS;
+    const int parts = (int)(blocks < 1                      ? 1
+                            : blocks < LC_CUDA_REDUCE_PARTS ? blocks
+                                                            : LC_CUDA_REDUCE_PARTS);
+    partial_sums_k<<<parts, THREADS, 0, c->stream>>>(c->partials, len, term);
+    finish_sums_k<<<1, THREADS, 0, c->stream>>>(c->partials, parts, fin);
+}
+
 /* The CPU's rule: masked rows whose label is a valid class. */
 __device__ __forceinline__ bool ce_row(const int32_t *labels, const uint8_t *mask, int64_t r,
                                        int64_t cols)
 {
     return mask[r] && labels[r] >= 0 && labels[r] < cols;
 }
-__global__ void cross_entropy_k(float *loss, float *count, const float *logp,
-                                const int32_t *labels, const uint8_t *mask, int64_t rows,
-                                int64_t cols)
-{
-    double s = 0, k = 0;
-    for (int64_t r = threadIdx.x; r < rows; r += blockDim.x)
+struct ce_term {
+    const float *logp;
+    const int32_t *labels;
+    const uint8_t *mask;
+    int64_t cols;
+    __device__ void operator()(int64_t r, double &s, double &k) const
+    {
         if (ce_row(labels, mask, r, cols)) s -= logp[r * cols + labels[r]], k += 1;
-    s = block_sum(s);
-    k = block_sum(k);
-    if (threadIdx.x == 0) {
+    }
+};
+struct ce_finish { /* the mean over the rows counted, and their count for the backward */
+    float *loss, *count;
+    __device__ void operator()(double s, double k) const
+    {
         *loss = k > 0 ? (float)(s / k) : 0.0f;
         *count = (float)k;
     }
-}
+};
 __global__ void cross_entropy_bwd_k(float *dx, const float *dloss, const float *count,
                                     const int32_t *labels, const uint8_t *mask, int64_t rows,
                                     int64_t cols)
@@ -406,8 +444,8 @@ static void cross_entropy_fwd(lc_cgraph_t *cg, lc_i_node *n)
     lc_cuda_node *d = &c->nodes[n - cg->nodes];
     const int64_t rows = lc_i_node_rows(IN(0)), cols = lc_i_node_cols(IN(0));
     /* its labels and mask went up at the pass's start (device.cu: cuda_begin_forward) */
-    cross_entropy_k<<<1, THREADS, 0, c->stream>>>(n->dvalue, d->count, IN(0)->dvalue, d->labels,
-                                                  d->mask, rows, cols);
+    reduce(c, rows, ce_term{IN(0)->dvalue, d->labels, d->mask, cols},
+           ce_finish{n->dvalue, d->count});
 }
 static void cross_entropy_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
@@ -419,13 +457,15 @@ static void cross_entropy_bwd(lc_cgraph_t *cg, lc_i_node *n)
                                                  d->mask, rows, lc_i_node_cols(IN(0)));
 }
 
-__global__ void sum_k(float *y, const float *x, int64_t len, bool mean)
-{
-    double s = 0;
-    for (int64_t i = threadIdx.x; i < len; i += blockDim.x) s += x[i];
-    s = block_sum(s);
-    if (threadIdx.x == 0) *y = (float)(mean ? s / (double)len : s);
-}
+struct sum_term {
+    const float *x;
+    __device__ void operator()(int64_t i, double &s, double &) const { s += x[i]; }
+};
+struct scalar_finish { /* s / divisor */
+    float *y;
+    double divisor;
+    __device__ void operator()(double s, double) const { *y = (float)(s / divisor); }
+};
 __global__ void add_scalar_k(float *d, const float *g, float factor, int64_t len)
 {
     const float v = *g * factor;
@@ -433,9 +473,9 @@ __global__ void add_scalar_k(float *d, const float *g, float factor, int64_t len
 }
 static void sum_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
-    lc_cuda_ctx *c = lc_cuda_of(cg);
-    sum_k<<<1, THREADS, 0, c->stream>>>(n->dvalue, IN(0)->dvalue, lc_i_node_numel(IN(0)),
-                                        n->op == LC_OP_MEAN);
+    const int64_t len = lc_i_node_numel(IN(0));
+    reduce(lc_cuda_of(cg), len, sum_term{IN(0)->dvalue},
+           scalar_finish{n->dvalue, n->op == LC_OP_MEAN ? (double)len : 1.0});
 }
 static void sum_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
@@ -446,16 +486,14 @@ static void sum_bwd(lc_cgraph_t *cg, lc_i_node *n)
                                          n->op == LC_OP_MEAN ? 1.0f / (float)len : 1.0f, len);
 }
 
-__global__ void mse_k(float *y, const float *a, const float *b, int64_t len)
-{
-    double s = 0;
-    for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
+struct mse_term {
+    const float *a, *b;
+    __device__ void operator()(int64_t i, double &s, double &) const
+    {
         const double d = (double)(a[i] - b[i]);
         s += d * d;
     }
-    s = block_sum(s);
-    if (threadIdx.x == 0) *y = (float)(s / (double)len);
-}
+};
 __global__ void mse_bwd_k(float *da, float *db, const float *a, const float *b, const float *dloss,
                           int64_t len)
 {
@@ -469,8 +507,9 @@ __global__ void mse_bwd_k(float *da, float *db, const float *a, const float *b, 
 }
 static void mse_fwd(lc_cgraph_t *cg, lc_i_node *n)
 {
-    lc_cuda_ctx *c = lc_cuda_of(cg);
-    mse_k<<<1, THREADS, 0, c->stream>>>(n->dvalue, IN(0)->dvalue, IN(1)->dvalue, lc_i_node_numel(IN(0)));
+    const int64_t len = lc_i_node_numel(IN(0));
+    reduce(lc_cuda_of(cg), len, mse_term{IN(0)->dvalue, IN(1)->dvalue},
+           scalar_finish{n->dvalue, (double)len});
 }
 static void mse_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
