@@ -74,6 +74,7 @@ struct lc_cuda_api {
     decltype(&cublasDestroy_v2) blas_destroy;
     decltype(&cublasSetStream_v2) blas_set_stream;
     decltype(&cublasSgemm_v2) sgemm;
+    decltype(&cublasSgemmStridedBatched) sgemm_strided_batched;
     decltype(&cublasSgemv_v2) sgemv;
     decltype(&cusparseCreate) sparse_create;
     decltype(&cusparseDestroy) sparse_destroy;

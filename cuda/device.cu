@@ -107,6 +107,7 @@ static lc_status load_libraries(void)
     LOAD(blas, blas_destroy, cublasDestroy);
     LOAD(blas, blas_set_stream, cublasSetStream);
     LOAD(blas, sgemm, cublasSgemm);
+    LOAD(blas, sgemm_strided_batched, cublasSgemmStridedBatched);
     LOAD(blas, sgemv, cublasSgemv);
     LOAD(sp, sparse_create, cusparseCreate);
     LOAD(sp, sparse_destroy, cusparseDestroy);

@@ -520,6 +520,126 @@ static void mse_bwd(lc_cgraph_t *cg, lc_i_node *n)
                                   n->dgrad, len);
 }
 
+/* ---------- low-rank generators: ops_lowrank.c's GEMMs, call for call, on cuBLAS ----------
+ * (aux is daux, in the same layout). The CPU's loops over batch slices ρ whose
+ * outputs are distinct become one strided batched GEMM; dV_i, which sums over
+ * ρ, keeps the CPU's sequence of GEMMs (one stream: the same order). */
+
+/* gemm_rm over `batch` problems, the k-th at a + k·sa, b + k·sb, y + k·sy */
+static void gemm_rm_batched(lc_cuda_ctx *c, bool ta, bool tb, int m, int n, int k, const float *a,
+                            int lda, long long sa, const float *b, int ldb, long long sb,
+                            float beta, float *y, int ldc, long long sy, int batch)
+{
+    const float one = 1.0f;
+    LC_CUBLAS(c, lc_cuda.sgemm_strided_batched(c->blas, tb ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                               ta ? CUBLAS_OP_T : CUBLAS_OP_N, n, m, k, &one, b,
+                                               ldb, sb, a, lda, sa, &beta, y, ldc, sy, batch));
+}
+
+/* The expand form's generator-i columns of out [n, R, p·c] and a block [n, R·c]
+ * (ops_lowrank.c: move_block) */
+__global__ void lowrank_block_k(float *out, float *block, int64_t n, int R, int p, int cc, int i,
+                                bool out_to_block)
+{
+    const int64_t m = (int64_t)R * cc;
+    FOR_EACH(e, n * m)
+    {
+        const int64_t v = e / m, rho = e % m / cc, j = e % cc;
+        float *o = out + (v * R + rho) * p * cc + (int64_t)i * cc + j;
+        if (out_to_block)
+            block[e] = *o;
+        else
+            *o = block[e];
+    }
+}
+
+static void lowrank_expand_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    const lc_i_lowrank_dims d = lc_i_lowrank_dims_of(n);
+    const int cc = d.f / d.p, m = d.R * cc, pr = d.p * d.r, ld_uv = 2 * pr;
+    const float *uv = IN(0)->dvalue, *x = IN(1)->dvalue;
+    float *t = n->daux, *block = t + (int64_t)(n->needs_grad ? 2 : 1) * pr * m;
+    gemm_rm(c, true, false, pr, m, d.n, 1.0f, uv + pr, ld_uv, x, m, 0.0f, t, m); /* T = Vᵀ·X */
+    for (int i = 0; i < d.p; i++) { /* Y_i = U_i·T_i */
+        gemm_rm(c, false, false, d.n, m, d.r, 1.0f, uv + i * d.r, ld_uv, t + (int64_t)i * d.r * m,
+                m, 0.0f, block, m);
+        lowrank_block_k<<<LAUNCH(c, (int64_t)d.n * m)>>>(n->dvalue, block, d.n, d.R, d.p, cc, i,
+                                                         false);
+    }
+}
+static void lowrank_expand_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    lc_i_node *uvn = IN(0), *xn = IN(1);
+    if (!uvn->dgrad && !xn->dgrad) return;
+    const lc_i_lowrank_dims d = lc_i_lowrank_dims_of(n);
+    const int cc = d.f / d.p, m = d.R * cc, pr = d.p * d.r, ld_uv = 2 * pr;
+    const float *uv = uvn->dvalue, *x = xn->dvalue, *t = n->daux;
+    float *dt = n->daux + (int64_t)pr * m, *block = dt + (int64_t)pr * m, *duv = uvn->dgrad;
+    for (int i = 0; i < d.p; i++) {
+        lowrank_block_k<<<LAUNCH(c, (int64_t)d.n * m)>>>(n->dgrad, block, d.n, d.R, d.p, cc, i,
+                                                         true); /* dY_i */
+        if (duv)                                                /* dU_i += dY_i·T_iᵀ */
+            gemm_rm(c, false, true, d.n, d.r, m, 1.0f, block, m, t + (int64_t)i * d.r * m, m, 1.0f,
+                    duv + i * d.r, ld_uv);
+        /* dT_i = U_iᵀ·dY_i */
+        gemm_rm(c, true, false, d.r, m, d.n, 1.0f, uv + i * d.r, ld_uv, block, m, 0.0f,
+                dt + (int64_t)i * d.r * m, m);
+    }
+    if (duv) /* dV += X·dTᵀ */
+        gemm_rm(c, false, true, d.n, pr, m, 1.0f, x, m, dt, m, 1.0f, duv + pr, ld_uv);
+    if (xn->dgrad) /* dX += V·dT */
+        gemm_rm(c, false, false, d.n, m, pr, 1.0f, uv + pr, ld_uv, dt, m, 1.0f, xn->dgrad, m);
+}
+
+static void lowrank_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    if (n->iparam[2]) {
+        lowrank_expand_fwd(cg, n);
+        return;
+    }
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    const lc_i_lowrank_dims d = lc_i_lowrank_dims_of(n);
+    const int pr = d.p * d.r, ld_uv = 2 * pr, ld_z = d.R * d.p * d.f, rf = d.R * d.f;
+    const float *uv = IN(0)->dvalue, *z = IN(1)->dvalue;
+    float *s = n->daux;
+    for (int i = 0; i < d.p; i++) /* S_{i,ρ} = V_iᵀ·Z_{i,ρ}, every ρ */
+        gemm_rm_batched(c, true, false, d.r, d.f, d.n, uv + pr + i * d.r, ld_uv, 0,
+                        z + (int64_t)i * d.f, ld_z, (long long)d.p * d.f, 0.0f,
+                        s + (int64_t)i * d.r * rf, rf, d.f, d.R);
+    /* Y = U·S */
+    gemm_rm(c, false, false, d.n, rf, pr, 1.0f, uv, ld_uv, s, rf, 0.0f, n->dvalue, rf);
+}
+static void lowrank_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    if (n->iparam[2]) {
+        lowrank_expand_bwd(cg, n);
+        return;
+    }
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    lc_i_node *uvn = IN(0), *zn = IN(1);
+    if (!uvn->dgrad && !zn->dgrad) return;
+    const lc_i_lowrank_dims d = lc_i_lowrank_dims_of(n);
+    const int pr = d.p * d.r, ld_uv = 2 * pr, ld_z = d.R * d.p * d.f, rf = d.R * d.f;
+    const float *uv = uvn->dvalue, *z = zn->dvalue, *dy = n->dgrad, *s = n->daux;
+    float *ds = n->daux + (int64_t)pr * rf, *duv = uvn->dgrad, *dz = zn->dgrad;
+    if (duv) /* dU += dY·Sᵀ */
+        gemm_rm(c, false, true, d.n, pr, rf, 1.0f, dy, rf, s, rf, 1.0f, duv, ld_uv);
+    /* dS = Uᵀ·dY */
+    gemm_rm(c, true, false, pr, rf, d.n, 1.0f, uv, ld_uv, dy, rf, 0.0f, ds, rf);
+    for (int i = 0; i < d.p; i++) {
+        const float *ds_i = ds + (int64_t)i * d.r * rf;
+        if (duv) /* dV_i += Z_{i,ρ}·dS_{i,ρ}ᵀ, ρ in order */
+            for (int rho = 0; rho < d.R; rho++)
+                gemm_rm(c, false, true, d.n, d.r, d.f, 1.0f, z + ((int64_t)rho * d.p + i) * d.f,
+                        ld_z, ds_i + (int64_t)rho * d.f, rf, 1.0f, duv + pr + i * d.r, ld_uv);
+        if (dz) /* dZ_{i,ρ} += V_i·dS_{i,ρ}, every ρ */
+            gemm_rm_batched(c, false, false, d.n, d.f, d.r, uv + pr + i * d.r, ld_uv, 0, ds_i, rf,
+                            d.f, 1.0f, dz + (int64_t)i * d.f, ld_z, (long long)d.p * d.f, d.R);
+    }
+}
+
 /* ---------- concat along the last dimension, flatten, reshape ---------- */
 __global__ void concat_k(float *y, const float *a, const float *b, int64_t rows, int64_t ca,
                          int64_t cb)
@@ -829,7 +949,8 @@ static void noop(lc_cgraph_t *cg, lc_i_node *n) { (void)cg, (void)n; }
 
 void lc_cuda_fill_kernels(lc_i_backend *be)
 {
-    struct { lc_i_op op; lc_i_kernel fwd, bwd; } table[] = {
+    struct { lc_i_op op; lc_i_kernel fwd, bwd;
+    } table[] = {
         {LC_OP_CONSTANT, noop, noop},
         {LC_OP_PARAMETER, noop, noop},
         {LC_OP_MATMUL, matmul_fwd, matmul_bwd},
@@ -854,7 +975,8 @@ void lc_cuda_fill_kernels(lc_i_backend *be)
         {LC_OP_FLATTEN, flatten_fwd, flatten_bwd},
         {LC_OP_RESHAPE, reshape_fwd, reshape_bwd},
         {LC_OP_MUL, mul_fwd, mul_bwd},
-        /* LOWRANK and DIFFUSION (CHOLMOD) have no CUDA kernels yet. */
+        {LC_OP_LOWRANK, lowrank_fwd, lowrank_bwd},
+        /* DIFFUSION (a CHOLMOD solve on the host) has no CUDA kernel. */
     };
     for (size_t k = 0; k < sizeof table / sizeof table[0]; k++) {
         be->forward[table[k].op] = table[k].fwd;

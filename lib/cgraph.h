@@ -149,6 +149,14 @@ lc_status lc_i_cg_take_pending(lc_cgraph_t *cg, const char *func);
  * the host wrote since: host_newer). */
 lc_status lc_i_cg_host_copy(const lc_cgraph_t *cg, lc_i_node *n, bool grad);
 
+/* A low-rank node's sizes (ops_lowrank.c, the layout of its aux there): n
+ * nodes, p generators of rank r, R batch slices, f output columns per
+ * generator and slice (the expand form's f is p·c). */
+typedef struct {
+    int n, p, r, R, f;
+} lc_i_lowrank_dims;
+lc_i_lowrank_dims lc_i_lowrank_dims_of(const lc_i_node *node);
+
 /* Scratch floats of a LOWRANK node in expand mode (ops_lowrank.c). */
 int64_t lc_i_lowrank_expand_aux(const lc_i_node *node);
 /* Scratch floats of a DIFFUSION node (diffusion.c). */

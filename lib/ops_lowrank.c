@@ -14,13 +14,9 @@
  * same layout. With S stacked that way, Y = U·S, dU = dY·Sᵀ and dS = Uᵀ·dY
  * are each one GEMM over every generator and the whole batch; only the V side
  * needs one small GEMM per (i, ρ), because Z's columns interleave generators. */
-typedef struct {
-    int n, p, r, R, f;
-} lowrank_dims;
-
-static lowrank_dims dims_of(const lc_i_node *node)
+lc_i_lowrank_dims lc_i_lowrank_dims_of(const lc_i_node *node)
 {
-    lowrank_dims d;
+    lc_i_lowrank_dims d;
     int64_t numel = 1;
     for (int i = 0; i < node->ndim; i++) numel *= node->shape[i];
     d.n = (int)node->shape[0];
@@ -98,7 +94,7 @@ typedef struct {
 
 static expand_dims expand_dims_of(const lc_i_node *node)
 {
-    const lowrank_dims d = dims_of(node); /* its f is p·c here */
+    const lc_i_lowrank_dims d = lc_i_lowrank_dims_of(node); /* its f is p·c here */
     return (expand_dims){.n = d.n, .p = d.p, .r = d.r, .R = d.R, .c = d.f / d.p,
                          .m = d.R * (d.f / d.p)};
 }
@@ -168,7 +164,7 @@ void lc_i_lowrank_fwd(lc_cgraph_t *cg, lc_i_node *node)
         lowrank_expand_fwd(cg, node);
         return;
     }
-    const lowrank_dims d = dims_of(node);
+    const lc_i_lowrank_dims d = lc_i_lowrank_dims_of(node);
     const int pr = d.p * d.r, ld_uv = 2 * pr, ld_z = d.R * d.p * d.f, rf = d.R * d.f;
     const float *uv = lc_i_in(cg, node, 0)->value->data, *z = lc_i_in(cg, node, 1)->value->data;
     float *s = node->aux->data;
@@ -190,7 +186,7 @@ void lc_i_lowrank_bwd(lc_cgraph_t *cg, lc_i_node *node)
     }
     lc_i_node *uvn = lc_i_in(cg, node, 0), *zn = lc_i_in(cg, node, 1);
     if (!uvn->grad && !zn->grad) return;
-    const lowrank_dims d = dims_of(node);
+    const lc_i_lowrank_dims d = lc_i_lowrank_dims_of(node);
     const int pr = d.p * d.r, ld_uv = 2 * pr, ld_z = d.R * d.p * d.f, rf = d.R * d.f;
     const float *uv = uvn->value->data, *z = zn->value->data, *dy = node->grad->data;
     const float *s = node->aux->data;

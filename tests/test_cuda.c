@@ -228,6 +228,27 @@ static void test_edge_conv(void)
     lc_graph_free(&edge_g);
 }
 
+/* Low-rank generators U_i·V_iᵀ: sum and expand, a batch dimension R = 3 (the
+ * slices the GPU batches) and R = 1 */
+static lc_node build_lowrank(lc_cgraph_t *cg, lc_rng_t *rng, void *ctx)
+{
+    const int flags = (int)(intptr_t)ctx, expand = flags & 1;
+    const int64_t n = 30, p = 3, r = 2, f = 4, R = (flags & 2) ? 3 : 1;
+    lc_node u = param(cg, rng, 2, (int64_t[]){n, p * r}),
+            v = param(cg, rng, 2, (int64_t[]){n, p * r});
+    lc_node z = param(cg, rng, 3, (int64_t[]){n, R, expand ? f : p * f}), y = -1;
+    if (expand)
+        LC_ASSERT_OK(lc_cg_lowrank_expand(cg, u, v, z, (int)p, &y));
+    else
+        LC_ASSERT_OK(lc_cg_lowrank(cg, u, v, z, (int)p, &y));
+    return mse_loss(cg, rng, y);
+}
+static void test_lowrank(void)
+{
+    for (intptr_t f = 0; f < 4; f++)
+        check_twins("lowrank", build_lowrank, (void *)f);
+}
+
 /* Pooling per graph: 4 graphs over 25 nodes, graph 2 empty */
 static int32_t pool_of[25];
 static lc_node build_pool(lc_cgraph_t *cg, lc_rng_t *rng, void *ctx)
@@ -382,20 +403,32 @@ static void test_host_write_before_step(void)
 /* An op without a CUDA kernel is refused by name; the graph stays on the CPU. */
 static void test_unsupported_op(void)
 {
+    lc_mesh_t *mesh = NULL;
+    lc_csr_t *l = NULL;
+    lc_diffusion_t *d = NULL;
+    LC_ASSERT_OK(lc_mesh_icosphere(&mesh, 1));
+    const int64_t nv = lc_mesh_num_vertices(mesh);
+    float *mass = malloc((size_t)nv * sizeof *mass);
+    CU_ASSERT_FATAL(mass != NULL);
+    LC_ASSERT_OK(lc_mesh_laplacian(mesh, &l, mass));
+    LC_ASSERT_OK(lc_diffusion_new(&d, l, mass, 0.1));
     lc_rng_t rng;
     lc_rng_seed(&rng, 5);
     lc_cgraph_t *cg = NULL;
     LC_ASSERT_OK(lc_cg_new(&cg, 1));
-    lc_node z = param(cg, &rng, 2, (int64_t[]){10, 8}), v = param(cg, &rng, 2, (int64_t[]){10, 4});
-    lc_node u = param(cg, &rng, 2, (int64_t[]){10, 4}), y, s;
-    LC_ASSERT_OK(lc_cg_lowrank(cg, u, v, z, 2, &y));
+    lc_node x = param(cg, &rng, 2, (int64_t[]){nv, 3}), y, s;
+    LC_ASSERT_OK(lc_cg_diffusion(cg, d, x, &y));
     LC_ASSERT_OK(lc_cg_sum(cg, y, &s));
     LC_ASSERT_OK(lc_cg_compile(cg, s));
     LC_ASSERT_STATUS(lc_cg_to(cg, LC_DEVICE_CUDA), LC_ERR_UNSUPPORTED);
-    LC_ASSERT_ERROR_HAS("lowrank");
+    LC_ASSERT_ERROR_HAS("diffusion");
     CU_ASSERT_EQUAL(lc_cg_device(cg), LC_DEVICE_CPU);
     LC_ASSERT_OK(lc_cg_forward(cg, 0));
     lc_cg_free(&cg);
+    lc_diffusion_free(&d);
+    lc_csr_free(&l);
+    lc_mesh_free(&mesh);
+    free(mass);
     free_kept();
 }
 
@@ -535,6 +568,7 @@ int main(void)
         {"matmul, every transpose", test_matmul},
         {"spmm and spmm_dropout", test_spmm},
         {"edge_conv and edge_expand, both forms", test_edge_conv},
+        {"lowrank and lowrank_expand, batched and not", test_lowrank},
         {"pool sum, mean, max per graph", test_pool},
         {"log_softmax + cross_entropy", test_cross_entropy},
         {"dropout in training mode", test_dropout_training},
