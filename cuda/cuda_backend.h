@@ -38,6 +38,9 @@ struct lc_cuda_node {
     float *count;                /* CROSS_ENTROPY: counted rows (one float) */
     int32_t *group_ptr, *members; /* POOL: nodes of each graph, in node order */
     int32_t *graph_of;           /* POOL: n (NULL: one graph) */
+    float *host;                 /* DIFFUSION: 2 · numel floats on the host */
+    float *work;                 /* DIFFUSION: work_floats of the solves' work (doubles) */
+    int64_t work_floats;
 };
 
 struct lc_cuda_ctx {

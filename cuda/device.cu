@@ -302,6 +302,17 @@ static bool upload_csr(lc_cuda_ctx *c, const lc_cuda_csr *d)
 }
 
 /* A pool node's members of each graph in node order. */
+/* DIFFUSION runs CHOLMOD's solves on the host (kernels.cu): room there for its
+ * input and output and the solves' work, allocated once here. */
+static bool diffusion_host(lc_cuda_ctx *c, const lc_i_node *n, lc_cuda_node *d)
+{
+    d->work_floats = lc_i_diffusion_aux(n);
+    d->host = (float *)lc_i_malloc(2 * (size_t)lc_i_node_numel(n) * sizeof(float));
+    d->work = (float *)lc_i_malloc((size_t)d->work_floats * sizeof(float)); /* malloc: aligned */
+    return d->host && d->work ? true
+                              : keep_oom(c, "the diffusion's host buffers", lc_i_node_numel(n));
+}
+
 static bool upload_groups(lc_cuda_ctx *c, const lc_cgraph_t *cg, const lc_i_node *n,
                           lc_cuda_node *d)
 {
@@ -464,6 +475,8 @@ static void cuda_detach(lc_cgraph_t *cg)
         if (d->y) lc_cuda.destroy_dn_mat(d->y);
         if (d->dy) lc_cuda.destroy_dn_mat(d->dy);
         if (d->dx) lc_cuda.destroy_dn_mat(d->dx);
+        lc_i_free(d->host);
+        lc_i_free(d->work);
         lc_i_node *n = &cg->nodes[i];
         n->dvalue = n->dgrad = n->daux = NULL;
     }
@@ -536,6 +549,7 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
             lc_i_node *n = &cg->nodes[i];
             if (n->op == LC_OP_SPMM) ok = make_spmm(c, cg, n, &c->nodes[i], first_alg);
             if (n->op == LC_OP_POOL) ok = upload_groups(c, cg, n, &c->nodes[i]);
+            if (n->op == LC_OP_DIFFUSION) ok = diffusion_host(c, n, &c->nodes[i]);
         }
         if (ok) {
             lc_cuda_fill(c, c->ones, c->ones_len, 1.0f);

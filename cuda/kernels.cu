@@ -640,6 +640,41 @@ static void lowrank_bwd(lc_cgraph_t *cg, lc_i_node *n)
     }
 }
 
+/* ---------- diffusion: CHOLMOD's solves on the host, as on the CPU (no GPU
+ * factorisation here): the input comes home, the result goes back, and each
+ * pass waits for the stream there (device.cu: diffusion_host) ---------- */
+static void diffusion_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    const lc_cuda_node *d = &c->nodes[n - cg->nodes];
+    const lc_diffusion_t *op = (const lc_diffusion_t *)n->ptr;
+    const int64_t numel = lc_i_node_numel(n);
+    const size_t bytes = (size_t)numel * sizeof(float);
+    float *x = d->host, *y = d->host + numel;
+    if (!LC_CU(c, cudaMemcpyAsync(x, IN(0)->dvalue, bytes, cudaMemcpyDeviceToHost, c->stream)) ||
+        !LC_CU(c, cudaStreamSynchronize(c->stream)))
+        return;
+    lc_i_diffusion_host(op, x, y, numel / lc_diffusion_size(op), d->work, d->work_floats, 0);
+    LC_CU(c, cudaMemcpyAsync(n->dvalue, y, bytes, cudaMemcpyHostToDevice, c->stream));
+}
+static void diffusion_bwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    if (!IN(0)->dgrad) return;
+    lc_cuda_ctx *c = lc_cuda_of(cg);
+    const lc_cuda_node *d = &c->nodes[n - cg->nodes];
+    const lc_diffusion_t *op = (const lc_diffusion_t *)n->ptr;
+    const int64_t numel = lc_i_node_numel(n);
+    const size_t bytes = (size_t)numel * sizeof(float);
+    float *dy = d->host, *dx = d->host + numel;
+    /* dx comes home too: the adjoint adds to what the input's gradient holds */
+    if (!LC_CU(c, cudaMemcpyAsync(dy, n->dgrad, bytes, cudaMemcpyDeviceToHost, c->stream)) ||
+        !LC_CU(c, cudaMemcpyAsync(dx, IN(0)->dgrad, bytes, cudaMemcpyDeviceToHost, c->stream)) ||
+        !LC_CU(c, cudaStreamSynchronize(c->stream)))
+        return;
+    lc_i_diffusion_host(op, dy, dx, numel / lc_diffusion_size(op), d->work, d->work_floats, 1);
+    LC_CU(c, cudaMemcpyAsync(IN(0)->dgrad, dx, bytes, cudaMemcpyHostToDevice, c->stream));
+}
+
 /* ---------- concat along the last dimension, flatten, reshape ---------- */
 __global__ void concat_k(float *y, const float *a, const float *b, int64_t rows, int64_t ca,
                          int64_t cb)
@@ -976,7 +1011,7 @@ void lc_cuda_fill_kernels(lc_i_backend *be)
         {LC_OP_RESHAPE, reshape_fwd, reshape_bwd},
         {LC_OP_MUL, mul_fwd, mul_bwd},
         {LC_OP_LOWRANK, lowrank_fwd, lowrank_bwd},
-        /* DIFFUSION (a CHOLMOD solve on the host) has no CUDA kernel. */
+        {LC_OP_DIFFUSION, diffusion_fwd, diffusion_bwd},
     };
     for (size_t k = 0; k < sizeof table / sizeof table[0]; k++) {
         be->forward[table[k].op] = table[k].fwd;

@@ -518,8 +518,9 @@ lc_status lc_device_available(lc_device d);
  * be written, and is uploaded again before the next pass; a constant's host
  * tensor changed after the move must be announced with lc_cg_touch. Dropout
  * masks on CUDA come from a counter-based generator seeded by the graph's
- * RNG: deterministic, but not the CPU's masks. Errors: LC_ERR_STATE (not
- * compiled), LC_ERR_UNSUPPORTED (an op without a kernel on d, named),
+ * RNG: deterministic, but not the CPU's masks. Every op runs on CUDA; the
+ * diffusion op's CHOLMOD solves run on the host (a wait per pass). Errors:
+ * LC_ERR_STATE (not compiled), LC_ERR_UNSUPPORTED (an op without a kernel on d, named),
  * LC_ERR_BACKEND, LC_ERR_OUT_OF_MEMORY (device memory, with the bytes). On
  * failure the graph stays where it was. Cost: one pass over all buffers. */
 lc_status lc_cg_to(lc_cgraph_t *cg, lc_device d);

@@ -136,6 +136,11 @@ void lc_i_mul_fwd(lc_cgraph_t *cg, lc_i_node *n);
 void lc_i_mul_bwd(lc_cgraph_t *cg, lc_i_node *n);
 void lc_i_diffusion_fwd(lc_cgraph_t *cg, lc_i_node *n); /* diffusion.c */
 void lc_i_diffusion_bwd(lc_cgraph_t *cg, lc_i_node *n);
+/* The solves on host arrays, x [n, c] (the CUDA backend runs them so):
+ * y = A⁻¹·M·x, or with adjoint y += M·A⁻¹·x; work holds work_floats floats,
+ * lc_i_diffusion_aux's count for a node of c columns. */
+void lc_i_diffusion_host(const lc_diffusion_t *d, const float *x, float *y, int64_t c, float *work,
+                         int64_t work_floats, int adjoint);
 
 /* The CPU backend (its kernels and this table are in ops.c): OpenBLAS GEMM,
  * the CSR SpMM of csr.c, OpenMP loops. */

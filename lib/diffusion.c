@@ -344,27 +344,25 @@ int64_t lc_i_diffusion_aux(const lc_i_node *node)
     return 2 * (int64_t)slots_for(numel / d->n) * d->n * BLOCK;
 }
 
-/* The slots compiled for (the thread count may have changed since). */
-static int aux_slots(const lc_i_node *node)
+void lc_i_diffusion_host(const lc_diffusion_t *d, const float *x, float *y, int64_t c, float *work,
+                         int64_t work_floats, int adjoint)
 {
-    const lc_diffusion_t *d = node->ptr;
-    return (int)(node->aux->numel / (2 * d->n * BLOCK));
+    /* the slots the work was sized for (the thread count may have changed since) */
+    const int have = (int)(work_floats / (2 * d->n * BLOCK)), want = slots_for(c);
+    diffusion_run(d, x, y, c, (double *)(void *)work, want < have ? want : have, adjoint);
 }
 
 void lc_i_diffusion_fwd(lc_cgraph_t *cg, lc_i_node *node)
 {
     const lc_diffusion_t *d = node->ptr;
-    const int have = aux_slots(node), want = slots_for(node->value->numel / d->n);
-    diffusion_run(d, lc_i_in(cg, node, 0)->value->data, node->value->data,
-                  node->value->numel / d->n, (double *)(void *)node->aux->data,
-                  want < have ? want : have, 0);
+    lc_i_diffusion_host(d, lc_i_in(cg, node, 0)->value->data, node->value->data,
+                        node->value->numel / d->n, node->aux->data, node->aux->numel, 0);
 }
 
 /* (A⁻¹·M)ᵀ = M·A⁻¹, A being symmetric. */
 void lc_i_diffusion_bwd(lc_cgraph_t *cg, lc_i_node *node)
 {
     const lc_diffusion_t *d = node->ptr;
-    const int have = aux_slots(node), want = slots_for(node->grad->numel / d->n);
-    diffusion_run(d, node->grad->data, lc_i_in(cg, node, 0)->grad->data, node->grad->numel / d->n,
-                  (double *)(void *)node->aux->data, want < have ? want : have, 1);
+    lc_i_diffusion_host(d, node->grad->data, lc_i_in(cg, node, 0)->grad->data,
+                        node->grad->numel / d->n, node->aux->data, node->aux->numel, 1);
 }
