@@ -54,6 +54,37 @@ struct lc_dist_op {
     int64_t bytes_sent;
     void *comm; /* mpi.c's neighbourhood communicators */
 };
+/* One rank's rows of an n × n operator, as a partition gives them: its rows'
+ * global ids (ascending) and entries, global column ids, each entry's index
+ * in the whole operator; the columns its rows read that other ranks own
+ * (ascending), and their owners. */
+typedef struct {
+    int64_t n_own, *own;
+    int64_t *rowptr, *col; /* n_own + 1; rowptr[n_own] entries */
+    float *val;
+    int64_t *entry;
+    int64_t n_remote, *remote;
+    int32_t *owner;
+} lc_i_part_rows;
+/* Part `me`'s rows of a under part (n entries). Errors: LC_ERR_OUT_OF_MEMORY.
+ * Cost: O(n + the part's entries). */
+lc_status lc_i_part_rows_of(const lc_csr_t *a, const int32_t *part, int me, lc_i_part_rows *r);
+void lc_i_part_rows_free(lc_i_part_rows *r);
+/* Collective: this rank's side of a partitioned operator from its own rows
+ * alone (lc_i_part_rows' fields; entry may be NULL); the ranks tell each
+ * other which rows they read. lc_dist_op_new is this on a's rows. Errors:
+ * LC_ERR_INVALID_ARG (ids not ascending, an owner that is not another rank, a
+ * column neither owned nor remote), LC_ERR_CORRUPT (a rank asks for a row this
+ * one does not own), those of the exchange. */
+lc_status lc_i_dist_op_from_rows(lc_dist_op_t **op, lc_dist_t *d, int64_t n, int64_t n_own,
+                                 const int64_t *own, const int64_t *rowptr, const int64_t *col,
+                                 const float *val, const int64_t *entry, int64_t n_remote,
+                                 const int64_t *remote, const int32_t *owner);
+/* Collective: send[0, Σ send_count) goes out in blocks, send_count[q] ids to
+ * rank q; *recv (allocated) gets recv_count[q] ids from each rank q, in rank
+ * order. */
+lc_status lc_i_dist_alltoallv_ids(lc_dist_t *d, const int64_t *send, const int64_t *send_count,
+                                  int64_t **recv, int64_t *recv_count);
 /* Create the neighbourhood communicators of op (forward: in_rank → this rank
  * → out_rank; backward the other way). */
 lc_status lc_i_dist_halo_attach(lc_dist_op_t *op);

@@ -49,34 +49,210 @@ static int cmp_i64(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* op->entry: each local entry's index in a (columns renumbered reorder a row's
- * entries), or NULL when a has repeated entries (merged in op->local). */
-static lc_status map_entries(lc_dist_op_t *op, const lc_csr_t *a, const int64_t *g2l)
+void lc_i_part_rows_free(lc_i_part_rows *r)
 {
-    const lc_csr_t *l = op->local;
+    lc_i_free(r->own);
+    lc_i_free(r->rowptr);
+    lc_i_free(r->col);
+    lc_i_free(r->val);
+    lc_i_free(r->entry);
+    lc_i_free(r->remote);
+    lc_i_free(r->owner);
+    memset(r, 0, sizeof *r);
+}
+
+lc_status lc_i_part_rows_of(const lc_csr_t *a, const int32_t *part, int me, lc_i_part_rows *r)
+{
+    memset(r, 0, sizeof *r);
+    const int64_t n = a->n_rows;
     int64_t nnz = 0;
-    for (int64_t k = 0; k < op->n_own; k++)
-        nnz += a->rowptr[op->own[k] + 1] - a->rowptr[op->own[k]];
-    if (l->nnz != nnz) return LC_OK;
-    op->entry = lc_i_malloc((size_t)(nnz + 1) * sizeof *op->entry);
-    if (!op->entry)
-        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld entry indices", (long long)nnz);
-    for (int64_t k = 0; k < op->n_own; k++) {
-        const int64_t i = op->own[k];
-        for (int64_t e = a->rowptr[i]; e < a->rowptr[i + 1]; e++) {
-            /* the local columns of row k are sorted: search g2l[col] among them */
-            int64_t lo = l->rowptr[k], hi = l->rowptr[k + 1];
-            const int64_t c = g2l[a->col[e]];
+    uint8_t *seen = lc_i_calloc((size_t)n + 1, 1);
+    if (!seen) goto oom;
+    for (int64_t i = 0; i < n; i++)
+        if (part[i] == me) {
+            r->n_own++;
+            nnz += a->rowptr[i + 1] - a->rowptr[i];
+            for (int64_t e = a->rowptr[i]; e < a->rowptr[i + 1]; e++)
+                if (part[a->col[e]] != me && !seen[a->col[e]]) seen[a->col[e]] = 1, r->n_remote++;
+        }
+    r->own = lc_i_malloc((size_t)(r->n_own + 1) * sizeof *r->own);
+    r->rowptr = lc_i_malloc((size_t)(r->n_own + 1) * sizeof *r->rowptr);
+    r->col = lc_i_malloc((size_t)(nnz + 1) * sizeof *r->col);
+    r->val = lc_i_malloc((size_t)(nnz + 1) * sizeof *r->val);
+    r->entry = lc_i_malloc((size_t)(nnz + 1) * sizeof *r->entry);
+    r->remote = lc_i_malloc((size_t)(r->n_remote + 1) * sizeof *r->remote);
+    r->owner = lc_i_malloc((size_t)(r->n_remote + 1) * sizeof *r->owner);
+    if (!r->own || !r->rowptr || !r->col || !r->val || !r->entry || !r->remote || !r->owner)
+        goto oom;
+    int64_t k = 0, e2 = 0, j = 0;
+    r->rowptr[0] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (seen[i]) r->remote[j] = i, r->owner[j++] = part[i];
+        if (part[i] != me) continue;
+        r->own[k++] = i;
+        for (int64_t e = a->rowptr[i]; e < a->rowptr[i + 1]; e++)
+            r->col[e2] = a->col[e], r->val[e2] = a->val[e], r->entry[e2++] = e;
+        r->rowptr[k] = e2;
+    }
+    lc_i_free(seen);
+    return LC_OK;
+oom:
+    lc_i_free(seen);
+    lc_i_part_rows_free(r);
+    return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot copy part %d's rows of the operator", me);
+}
+
+/* The position of id in sorted[0, len), or -1. */
+static int64_t find_id(const int64_t *sorted, int64_t len, int64_t id)
+{
+    int64_t lo = 0, hi = len;
+    while (lo < hi) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < len && sorted[lo] == id ? lo : -1;
+}
+
+/* The rows whose ids fill ids[0, len), as local indices into own (every id
+ * must be owned here). */
+static lc_status ids_to_local(const lc_dist_op_t *op, int64_t *ids, int64_t len, int from)
+{
+    for (int64_t k = 0; k < len; k++) {
+        const int64_t at = find_id(op->own, op->n_own, ids[k]);
+        if (at < 0)
+            return LC_ERROR(LC_ERR_CORRUPT,
+                            "rank %d reads row %lld from rank %d, which does not own it", from,
+                            (long long)ids[k], lc_dist_rank(op->dist));
+        ids[k] = at;
+    }
+    return LC_OK;
+}
+
+lc_status lc_i_dist_op_from_rows(lc_dist_op_t **out, lc_dist_t *d, int64_t n, int64_t n_own,
+                                 const int64_t *own, const int64_t *rowptr, const int64_t *col,
+                                 const float *val, const int64_t *entry, int64_t n_remote,
+                                 const int64_t *remote, const int32_t *owner)
+{
+    const int size = lc_dist_size(d), me = lc_dist_rank(d);
+    for (int64_t k = 1; k < n_own; k++)
+        LC_CHECK_ARG(own[k - 1] < own[k], "owned rows are not ascending at %lld", (long long)k);
+    for (int64_t j = 0; j < n_remote; j++) {
+        LC_CHECK_ARG(j == 0 || remote[j - 1] < remote[j], "remote rows are not ascending at %lld",
+                     (long long)j);
+        LC_CHECK_ARG(owner[j] >= 0 && owner[j] < size && owner[j] != me,
+                     "remote row %lld's owner %d is not another of the %d ranks",
+                     (long long)remote[j], owner[j], size);
+    }
+    lc_status st = LC_OK;
+    const int64_t nnz = rowptr[n_own];
+    int64_t *halo_at = NULL, *order = NULL, *rows = NULL, *cols = NULL, *send = NULL, *recv = NULL,
+            *send_count = NULL, *recv_count = NULL;
+    lc_dist_op_t *op = lc_i_calloc(1, sizeof *op);
+    if (!op) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the partitioned operator");
+    op->dist = d;
+    op->n_own = n_own;
+    op->n_halo = n_remote;
+    op->own = lc_i_malloc((size_t)(n_own + 1) * sizeof *op->own);
+    halo_at = lc_i_malloc((size_t)(n_remote + 1) * sizeof *halo_at);
+    order = lc_i_malloc((size_t)(n_remote + 1) * sizeof *order);
+    op->in_rank = lc_i_malloc((size_t)size * sizeof *op->in_rank);
+    op->in_count = lc_i_calloc((size_t)size, sizeof *op->in_count);
+    op->out_rank = lc_i_malloc((size_t)size * sizeof *op->out_rank);
+    op->out_count = lc_i_calloc((size_t)size, sizeof *op->out_count);
+    op->counts = lc_i_malloc(4 * ((size_t)size + 1) * sizeof *op->counts);
+    send_count = lc_i_calloc((size_t)size, sizeof *send_count);
+    recv_count = lc_i_calloc((size_t)size, sizeof *recv_count);
+    if (!op->own || !halo_at || !order || !op->in_rank || !op->in_count || !op->out_rank ||
+        !op->out_count || !op->counts || !send_count || !recv_count)
+        goto oom;
+    memcpy(op->own, own, (size_t)n_own * sizeof *own);
+    /* the halo rows, grouped by owner then id: order[h] is the remote entry at
+     * halo position h, halo_at[j] the local index of remote entry j */
+    for (int64_t j = 0; j < n_remote; j++)
+        order[j] = (int64_t)owner[j] * n + remote[j];
+    qsort(order, (size_t)n_remote, sizeof *order, cmp_i64);
+    for (int64_t h = 0; h < n_remote; h++) {
+        const int q = (int)(order[h] / n);
+        order[h] = find_id(remote, n_remote, order[h] % n);
+        halo_at[order[h]] = n_own + h;
+        if (!op->n_in || op->in_rank[op->n_in - 1] != q) op->in_rank[op->n_in++] = q;
+        op->in_count[op->n_in - 1]++;
+        send_count[q]++;
+    }
+    /* the local rows, columns renumbered [owned | halo], and their transpose */
+    rows = lc_i_malloc((size_t)(nnz + 1) * sizeof *rows);
+    cols = lc_i_malloc((size_t)(nnz + 1) * sizeof *cols);
+    if (!rows || !cols) goto oom;
+    for (int64_t k = 0; k < n_own; k++)
+        for (int64_t e = rowptr[k]; e < rowptr[k + 1]; e++) {
+            int64_t at = find_id(own, n_own, col[e]);
+            if (at < 0 && (at = find_id(remote, n_remote, col[e])) >= 0) at = halo_at[at];
+            if (at < 0)
+                LC_FAIL(LC_ERR_INVALID_ARG,
+                        "row %lld reads column %lld, which is neither owned nor remote",
+                        (long long)own[k], (long long)col[e]);
+            rows[e] = k, cols[e] = at;
+        }
+    const int64_t width = n_own + n_remote;
+    LC_TRY(lc_csr_from_coo(&op->local, n_own, width, nnz, rows, cols, val));
+    LC_TRY(lc_csr_from_coo(&op->local_t, width, n_own, nnz, cols, rows, val));
+    /* op->entry: each local entry's index in the whole operator (columns
+     * renumbered reorder a row's entries), unless repeats were merged */
+    if (entry && op->local->nnz == nnz) {
+        op->entry = lc_i_malloc((size_t)(nnz + 1) * sizeof *op->entry);
+        if (!op->entry) goto oom;
+        for (int64_t e = 0; e < nnz; e++) { /* row rows[e]'s columns are sorted: search */
+            int64_t lo = op->local->rowptr[rows[e]], hi = op->local->rowptr[rows[e] + 1];
             while (hi - lo > 1) {
                 const int64_t mid = lo + (hi - lo) / 2;
-                if (l->col[mid] <= c)
+                if (op->local->col[mid] <= cols[e])
                     lo = mid;
                 else
                     hi = mid;
             }
-            op->entry[lo] = e;
+            op->entry[lo] = entry[e];
         }
     }
+    /* who sends what to whom: each rank tells each owner the rows it reads
+     * (its halo from that owner, by id); what arrives are the rows this rank
+     * sends, by rank and then id */
+    send = lc_i_malloc((size_t)(n_remote + 1) * sizeof *send);
+    if (!send) goto oom;
+    for (int64_t h = 0; h < n_remote; h++)
+        send[h] = remote[order[h]];
+    LC_TRY(lc_i_dist_alltoallv_ids(d, send, send_count, &recv, recv_count));
+    op->out_rows = recv;
+    recv = NULL;
+    int64_t at = 0;
+    for (int q = 0; q < size; at += recv_count[q], q++) {
+        if (!recv_count[q]) continue;
+        LC_TRY(ids_to_local(op, op->out_rows + at, recv_count[q], q));
+        op->out_rank[op->n_out] = q;
+        op->out_count[op->n_out++] = recv_count[q];
+        op->n_sent += recv_count[q];
+    }
+    LC_TRY(lc_i_dist_halo_attach(op));
+    goto done;
+oom:
+    st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the partitioned operator (%lld rows)",
+                  (long long)n_own);
+done:
+    lc_i_free(halo_at);
+    lc_i_free(order);
+    lc_i_free(rows);
+    lc_i_free(cols);
+    lc_i_free(send);
+    lc_i_free(recv);
+    lc_i_free(send_count);
+    lc_i_free(recv_count);
+    if (st) {
+        lc_dist_op_free(&op);
+        return st;
+    }
+    *out = op;
     return LC_OK;
 }
 
@@ -91,129 +267,13 @@ lc_status lc_dist_op_new(lc_dist_op_t **out, lc_dist_t *d, const lc_csr_t *a, co
         LC_CHECK_ARG(part[i] >= 0 && part[i] < size, "row %lld is in part %d, outside [0, %d)",
                      (long long)i, part[i], size);
     lc_status st = LC_OK;
-    int64_t *g2l = NULL, *by_part = NULL, *start = NULL, *rows = NULL, *cols = NULL;
-    int32_t *seen = NULL;
-    float *vals = NULL;
-    lc_dist_op_t *op = lc_i_calloc(1, sizeof *op);
-    g2l = lc_i_malloc((size_t)(n + 1) * sizeof *g2l);
-    seen = lc_i_malloc((size_t)(n + 1) * sizeof *seen);
-    by_part = lc_i_malloc((size_t)(n + 1) * sizeof *by_part);
-    start = lc_i_calloc((size_t)size + 1, sizeof *start);
-    if (!op || !g2l || !seen || !by_part || !start) goto oom;
-    op->dist = d;
-    /* owned rows, ascending; every rank's rows grouped */
-    lc_i_group_by_part(part, n, size, start, by_part);
-    op->n_own = start[me + 1] - start[me];
-    op->own = lc_i_malloc((size_t)(op->n_own + 1) * sizeof *op->own);
-    if (!op->own) goto oom;
-    memcpy(op->own, by_part + start[me], (size_t)op->n_own * sizeof *op->own);
-    for (int64_t i = 0; i < n; i++)
-        g2l[i] = -1, seen[i] = -1;
-    for (int64_t k = 0; k < op->n_own; k++)
-        g2l[op->own[k]] = k;
-    /* the halo: remote columns of the owned rows, by owner then id */
-    int64_t nnz = 0, n_halo = 0;
-    for (int64_t k = 0; k < op->n_own; k++) {
-        const int64_t i = op->own[k];
-        nnz += a->rowptr[i + 1] - a->rowptr[i];
-        for (int64_t e = a->rowptr[i]; e < a->rowptr[i + 1]; e++)
-            if (part[a->col[e]] != me && seen[a->col[e]] != me) seen[a->col[e]] = me, n_halo++;
-    }
-    int64_t *halo = lc_i_malloc((size_t)(n_halo + 1) * sizeof *halo);
-    if (!halo) goto oom;
-    /* ordered by owner, then id: sort the keys owner·n + id */
-    n_halo = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (seen[i] == me) halo[n_halo++] = (int64_t)part[i] * n + i;
-    qsort(halo, (size_t)n_halo, sizeof *halo, cmp_i64);
-    for (int64_t h = 0; h < n_halo; h++)
-        halo[h] %= n;
-    op->n_halo = n_halo;
-    for (int64_t h = 0; h < n_halo; h++)
-        g2l[halo[h]] = op->n_own + h;
-    /* forward sources: the owners of the halo, with their counts */
-    op->in_rank = lc_i_malloc((size_t)size * sizeof *op->in_rank);
-    op->in_count = lc_i_calloc((size_t)size, sizeof *op->in_count);
-    op->out_rank = lc_i_malloc((size_t)size * sizeof *op->out_rank);
-    op->out_count = lc_i_calloc((size_t)size, sizeof *op->out_count);
-    op->counts = lc_i_malloc(4 * ((size_t)size + 1) * sizeof *op->counts);
-    if (!op->in_rank || !op->in_count || !op->out_rank || !op->out_count || !op->counts) {
-        lc_i_free(halo);
-        goto oom;
-    }
-    for (int64_t h = 0; h < n_halo; h++) {
-        const int q = part[halo[h]];
-        if (!op->n_in || op->in_rank[op->n_in - 1] != q) op->in_rank[op->n_in++] = q;
-        op->in_count[op->n_in - 1]++;
-    }
-    lc_i_free(halo);
-    /* forward destinations: for each other rank q, the rows of mine that q's
-     * rows read, ascending (q's halo from me, in q's order) */
-    for (int64_t i = 0; i < n; i++)
-        seen[i] = -1;
-    int64_t sent = 0;
-    for (int q = 0; q < size; q++) {
-        if (q == me) continue;
-        for (int64_t k = start[q]; k < start[q + 1]; k++) {
-            const int64_t i = by_part[k];
-            for (int64_t e = a->rowptr[i]; e < a->rowptr[i + 1]; e++)
-                if (part[a->col[e]] == me && seen[a->col[e]] != q) seen[a->col[e]] = q, sent++;
-        }
-    }
-    op->out_rows = lc_i_malloc((size_t)(sent + 1) * sizeof *op->out_rows);
-    if (!op->out_rows) goto oom;
-    for (int64_t i = 0; i < n; i++)
-        seen[i] = -1;
-    for (int q = 0; q < size; q++) {
-        if (q == me) continue;
-        const int64_t first = op->n_sent;
-        for (int64_t k = start[q]; k < start[q + 1]; k++) {
-            const int64_t i = by_part[k];
-            for (int64_t e = a->rowptr[i]; e < a->rowptr[i + 1]; e++)
-                if (part[a->col[e]] == me && seen[a->col[e]] != q)
-                    seen[a->col[e]] = q, op->out_rows[op->n_sent++] = a->col[e];
-        }
-        if (op->n_sent == first) continue;
-        qsort(op->out_rows + first, (size_t)(op->n_sent - first), sizeof *op->out_rows, cmp_i64);
-        for (int64_t k = first; k < op->n_sent; k++)
-            op->out_rows[k] = g2l[op->out_rows[k]];
-        op->out_rank[op->n_out] = q;
-        op->out_count[op->n_out++] = op->n_sent - first;
-    }
-    /* the local rows, columns renumbered, and their transpose */
-    rows = lc_i_malloc((size_t)(nnz + 1) * sizeof *rows);
-    cols = lc_i_malloc((size_t)(nnz + 1) * sizeof *cols);
-    vals = lc_i_malloc((size_t)(nnz + 1) * sizeof *vals);
-    if (!rows || !cols || !vals) goto oom;
-    int64_t e2 = 0;
-    for (int64_t k = 0; k < op->n_own; k++) {
-        const int64_t i = op->own[k];
-        for (int64_t e = a->rowptr[i]; e < a->rowptr[i + 1]; e++)
-            rows[e2] = k, cols[e2] = g2l[a->col[e]], vals[e2++] = a->val[e];
-    }
-    const int64_t width = op->n_own + op->n_halo;
-    LC_TRY(lc_csr_from_coo(&op->local, op->n_own, width, nnz, rows, cols, vals));
-    LC_TRY(lc_csr_from_coo(&op->local_t, width, op->n_own, nnz, cols, rows, vals));
-    LC_TRY(map_entries(op, a, g2l));
-    LC_TRY(lc_i_dist_halo_attach(op));
-    goto done;
-oom:
-    st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the partitioned operator (%lld rows)",
-                  (long long)n);
+    lc_i_part_rows r;
+    LC_TRY(lc_i_part_rows_of(a, part, me, &r));
+    st = lc_i_dist_op_from_rows(out, d, n, r.n_own, r.own, r.rowptr, r.col, r.val, r.entry,
+                                r.n_remote, r.remote, r.owner);
 done:
-    lc_i_free(g2l);
-    lc_i_free(seen);
-    lc_i_free(by_part);
-    lc_i_free(start);
-    lc_i_free(rows);
-    lc_i_free(cols);
-    lc_i_free(vals);
-    if (st) {
-        lc_dist_op_free(&op);
-        return st;
-    }
-    *out = op;
-    return LC_OK;
+    lc_i_part_rows_free(&r);
+    return lc_i_error_from(st, "lc_dist_op_new");
 }
 
 /* Scratch of n floats at *p (grown, never shrunk). */

@@ -2,6 +2,7 @@
  * of data-parallel training. */
 #include "config.h" /* LC_HAVE_MPI */
 
+#include <limits.h>
 #include <string.h>
 
 #include "dist.h"
@@ -267,6 +268,49 @@ lc_status lc_i_dist_allgather(lc_dist_t *d, const void *mine, void *all, int byt
     return LC_OK;
 }
 
+lc_status lc_i_dist_alltoallv_ids(lc_dist_t *d, const int64_t *send, const int64_t *send_count,
+                                  int64_t **recv, int64_t *recv_count)
+{
+    *recv = NULL;
+    const int size = d->size;
+    int *counts = lc_i_malloc(4 * (size_t)size * sizeof *counts);
+    if (!counts) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %d counts", 4 * size);
+    int *sc = counts, *sd = counts + size, *rc = counts + 2 * size, *rd = counts + 3 * size;
+    lc_status st = LC_OK;
+    int64_t sent = 0, got = 0;
+    for (int q = 0; q < size; q++) {
+        if (send_count[q] > INT_MAX || sent > INT_MAX)
+            LC_FAIL(LC_ERR_UNSUPPORTED, "more than %d row ids to send (MPI's int counts)", INT_MAX);
+        sc[q] = (int)send_count[q], sd[q] = (int)sent;
+        sent += send_count[q];
+    }
+    lc_i_dist_watch(d, "MPI_Alltoall");
+    int rc_ = MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, d->comm);
+    lc_i_dist_unwatch(d);
+    if (rc_ != MPI_SUCCESS) {
+        st = mpi_error(d, rc_, "MPI_Alltoall", __func__);
+        goto done;
+    }
+    for (int q = 0; q < size; q++) {
+        if (got > INT_MAX) LC_FAIL(LC_ERR_UNSUPPORTED, "more than %d row ids to receive", INT_MAX);
+        rd[q] = (int)got, recv_count[q] = rc[q];
+        got += rc[q];
+    }
+    *recv = lc_i_malloc((size_t)(got + 1) * sizeof **recv);
+    if (!*recv) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld row ids", (long long)got);
+    lc_i_dist_watch(d, "MPI_Alltoallv");
+    rc_ = MPI_Alltoallv(send, sc, sd, MPI_INT64_T, *recv, rc, rd, MPI_INT64_T, d->comm);
+    lc_i_dist_unwatch(d);
+    if (rc_ != MPI_SUCCESS) st = mpi_error(d, rc_, "MPI_Alltoallv", __func__);
+done:
+    lc_i_free(counts);
+    if (st) {
+        lc_i_free(*recv);
+        *recv = NULL;
+    }
+    return st;
+}
+
 lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what)
 {
     if (!lc_i_dist_active(d)) return st;
@@ -426,6 +470,13 @@ lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what)
 {
     (void)d, (void)what;
     return st;
+}
+lc_status lc_i_dist_alltoallv_ids(lc_dist_t *d, const int64_t *send, const int64_t *send_count,
+                                  int64_t **recv, int64_t *recv_count)
+{
+    (void)d, (void)send, (void)send_count, (void)recv_count;
+    *recv = NULL;
+    return no_mpi();
 }
 lc_status lc_i_dist_halo_attach(lc_dist_op_t *op)
 {
