@@ -1,7 +1,9 @@
 /* dataset.c — datasets (graph, features, labels, split masks), random splits, load by spec. */
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
-#include "internal.h"
+#include "dist.h"
 
 /* Largest graph for which an edge-list dataset gets one-hot identity
  * features (n × n dense floats: 400 MB at this size). */
@@ -196,6 +198,7 @@ void lc_dataset_free(lc_dataset_t **pds)
     lc_i_free(ds->labels);
     for (int k = 0; k < 3; k++)
         lc_i_free(ds->mask[k]);
+    lc_i_part_free(&ds->part);
     lc_i_free(ds);
     *pds = NULL;
 }
@@ -279,8 +282,81 @@ done:
     return st;
 }
 
+/* One rank's part, read from its file: a stand-in of one node with the part's
+ * kind and width of features and its classes (all a model takes from the data
+ * to shape its parameters), labelled for training, the part attached. */
+static lc_status dataset_from_part(lc_dataset_t **ds, const char *path)
+{
+    lc_status st = LC_OK;
+    lc_i_part *p = NULL;
+    lc_graph_t *g = NULL;
+    lc_tensor_t *x = NULL;
+    lc_csr_t *xs = NULL;
+    lc_dataset_t *d = NULL;
+    LC_TRY(lc_i_part_read(path, &p));
+    LC_TRY(lc_graph_from_edges(&g, 1, 0, NULL, NULL, NULL, 0));
+    if (p->features)
+        LC_TRY(lc_tensor_new2(&x, 1, p->width));
+    else
+        LC_TRY(lc_csr_from_coo(&xs, 1, p->width, 0, NULL, NULL, NULL));
+    const int32_t label = 0;
+    LC_TRY(lc_dataset_new(&d, g, x, xs, &label, p->classes));
+    g = NULL, x = NULL, xs = NULL; /* owned by d now */
+    d->mask[0][0] = 1;
+    d->part = p;
+    p = NULL;
+    *ds = d;
+done:
+    lc_i_part_free(&p);
+    lc_graph_free(&g);
+    lc_tensor_free(&x);
+    lc_csr_free(&xs);
+    return lc_i_error_from(st, "lc_dataset_load");
+}
+
+lc_status lc_dataset_part_info(const lc_dataset_t *ds, int *part, int *parts, int64_t *own,
+                               int64_t *nodes)
+{
+    LC_CHECK_ARG(ds, "dataset is NULL");
+    if (!ds->part) return LC_ERROR(LC_ERR_INVALID_ARG, "the dataset is not a part file's");
+    if (part) *part = ds->part->part;
+    if (parts) *parts = ds->part->parts;
+    if (own) *own = ds->part->a_hat.n_own;
+    if (nodes) *nodes = ds->part->n;
+    return LC_OK;
+}
+
+lc_status lc_dataset_write_parts(const lc_dataset_t *ds, const int32_t *of, int parts,
+                                 const char *dir)
+{
+    LC_CHECK_ARG(ds && of && dir, "NULL argument");
+    LC_CHECK_ARG(!ds->samples && !ds->part,
+                 "only a whole node-level data set splits into parts (this one is %s)",
+                 ds->samples ? "graph-level" : "a part already");
+    LC_CHECK_ARG(ds->num_classes > 0, "the dataset has no classes (no labels)");
+    const int64_t n = lc_i_dataset_rows(ds);
+    LC_CHECK_ARG(parts >= 2 && parts <= n, "%d parts of %lld nodes (a job of 2 ranks or more)",
+                 parts, (long long)n);
+    for (int64_t i = 0; i < n; i++)
+        LC_CHECK_ARG(of[i] >= 0 && of[i] < parts, "node %lld is in part %d, outside [0, %d)",
+                     (long long)i, of[i], parts);
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return LC_ERROR(LC_ERR_IO, "cannot create the directory '%s': %s", dir, strerror(errno));
+    lc_status st = LC_OK;
+    for (int k = 0; k < parts && !st; k++) {
+        lc_i_part *p = NULL;
+        char path[4096];
+        if (snprintf(path, sizeof path, "%s/part-%d.lcp", dir, k) >= (int)sizeof path)
+            return LC_ERROR(LC_ERR_INVALID_ARG, "directory name '%s' is too long", dir);
+        st = lc_i_part_of(ds, of, parts, k, false, &p);
+        if (!st) st = lc_i_part_write(p, path);
+        lc_i_part_free(&p);
+    }
+    return lc_i_error_from(st, __func__);
+}
+
 static const char *const accepted_forms =
-    "accepted forms: karate, linqs:DIR, planetoid:DIR/NAME, edgelist:FILE, mnist:DIR";
+    "accepted forms: karate, linqs:DIR, planetoid:DIR/NAME, edgelist:FILE, mnist:DIR, part:FILE";
 
 lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_options *opts)
 {
@@ -293,9 +369,9 @@ lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_opt
         return LC_ERROR(LC_ERR_INVALID_ARG, "unknown dataset spec '%s'; %s", spec, accepted_forms);
     const size_t kind_len = (size_t)(colon - spec);
     const char *arg = colon + 1;
-    static const char *const kinds[4] = {"linqs", "planetoid", "edgelist", "mnist"};
+    static const char *const kinds[5] = {"linqs", "planetoid", "edgelist", "mnist", "part"};
     int kind = -1;
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 5; k++)
         if (kind_len == strlen(kinds[k]) && strncmp(spec, kinds[k], kind_len) == 0) kind = k;
     if (kind < 0)
         return LC_ERROR(LC_ERR_INVALID_ARG, "unknown dataset kind '%.*s' in spec '%s'; %s",
@@ -310,6 +386,8 @@ lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_opt
         return lc_dataset_from_planetoid(ds, arg, &o);
     case 3:
         return lc_i_error_from(lc_i_dataset_from_mnist_dir(ds, arg, o.split_seed), __func__);
+    case 4:
+        return dataset_from_part(ds, arg);
     default:
         return dataset_from_edgelist(ds, arg, &o);
     }

@@ -240,10 +240,35 @@ lc_load_options lc_load_defaults(void);
  * images on a grid from MNIST-named IDX files, e.g. MNIST or Fashion-MNIST:
  * DIR/train-* for training and DIR/t10k-* for test when both exist; with only
  * DIR/t10k-*, a stratified 80/20 split of it drawn with opts->split_seed; see
- * lc_dataset_from_idx). opts may be NULL (defaults).
- * Errors: LC_ERR_INVALID_ARG (unknown kind), LC_ERR_IO, LC_ERR_PARSE with file
- * and line. Cost: linear in the file sizes. */
+ * lc_dataset_from_idx), "part:FILE" (one rank's part of a node-level data
+ * set, written by lc_dataset_write_parts: see there). opts may be NULL
+ * (defaults). Errors: LC_ERR_INVALID_ARG (unknown kind), LC_ERR_IO,
+ * LC_ERR_PARSE with file and line, LC_ERR_CORRUPT (a damaged part file,
+ * naming the field). Cost: linear in the file sizes. */
 lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_options *opts);
+/* Split node-level ds by `of` (a part in [0, parts) per node, e.g. from
+ * lc_partition on its graph's GCN operator) into the files DIR/part-K.lcp,
+ * K = 0 … parts − 1, one per rank of full-graph partitioned training: each
+ * holds its rows of the GCN operator (global column ids), the owners of the
+ * rows they read, its feature rows, labels and masks, and the counts the
+ * ranks share. A job of `parts` ranks then loads "part:DIR/part-K.lcp" on
+ * rank K (lcnet: --data parts:DIR) and no rank holds the whole data set: the
+ * model is built on a one-node stand-in with the data's feature width and
+ * classes, and training gives the same losses and parameters as the whole
+ * data set on one process. Layers: gcn, linear, relu, dropout (L-conv's edge
+ * weights follow the whole graph's edge order, which a part does not hold).
+ * Training a part needs the MPI job it was written for (lc_model_train says
+ * so otherwise). Each file is written to a temporary name and renamed; the
+ * format (version 1, little-endian, CRC-32) is in lib/part.c.
+ * Errors: LC_ERR_INVALID_ARG (graph-level data, a bad part), LC_ERR_IO.
+ * Cost: O(n + nnz) per part. */
+lc_status lc_dataset_write_parts(const lc_dataset_t *ds, const int32_t *of, int parts,
+                                 const char *dir);
+/* For a part's data set: its index, the part count, its rows and the whole
+ * graph's nodes (any may be NULL). Errors: LC_ERR_INVALID_ARG when ds is not a
+ * part file's. */
+lc_status lc_dataset_part_info(const lc_dataset_t *ds, int *part, int *parts, int64_t *own,
+                               int64_t *nodes);
 /* Zachary's karate club from igraph's famous graph, one-hot node features,
  * the two factions as labels; train mask = {0, 33}, val mask empty (so no
  * early stopping), test = the other 32 nodes. */

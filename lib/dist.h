@@ -142,6 +142,32 @@ void lc_i_dist_end(lc_model_t *m);
 /* After the optimizer step: the debug check of lc_dist_set_check. */
 lc_status lc_i_dist_after_step(lc_model_t *m);
 
+/* ---------- one rank's part of node-level data (part.c) ---------- */
+
+/* What full-graph partitioned training needs of one part: cut from the whole
+ * data set (lc_i_part_of) or read from the part's file (lc_i_part_read). */
+typedef struct lc_i_part {
+    int parts, part, classes;
+    int64_t n, width;          /* the graph's nodes, the features' columns */
+    int64_t n_train;           /* labelled training rows of every part together */
+    lc_i_part_rows a_hat, adj; /* Â's rows; the adjacency's (L-conv; empty in a file) */
+    lc_tensor_t *features;     /* [n_own, width], or NULL */
+    lc_csr_t *sparse_features; /* n_own × width, or NULL */
+    int64_t *x_first;          /* sparse: each owned row's first entry in the whole matrix */
+    int64_t x_total;           /* sparse: the whole matrix's entries */
+    int32_t *labels;           /* owned rows', -1 unlabelled */
+    uint8_t *mask[3];
+} lc_i_part;
+/* Part me of ds under `of` (n entries in [0, parts)), with the adjacency's
+ * rows when with_adj. Errors: LC_ERR_OUT_OF_MEMORY. Cost: O(n + the part). */
+lc_status lc_i_part_of(const lc_dataset_t *ds, const int32_t *of, int parts, int me, bool with_adj,
+                       lc_i_part **out);
+/* The file format is in part.c. Errors: LC_ERR_IO; reading also
+ * LC_ERR_CORRUPT naming the file and the field. */
+lc_status lc_i_part_write(const lc_i_part *p, const char *path);
+lc_status lc_i_part_read(const char *path, lc_i_part **out);
+void lc_i_part_free(lc_i_part **p);
+
 /* ---------- full-graph partitioned training of node-level data (dist_graph.c) ---------- */
 
 typedef struct lc_i_dist_graph lc_i_dist_graph;

@@ -33,22 +33,26 @@ struct lc_i_dist_graph {
     lc_dist_op_t *adj;      /* the adjacency's rows (lconv: entry k is edge adj->entry[k]) */
     const lc_csr_t *adj_t;  /* adj->local's transpose, with its entries' sources */
     int64_t n_own, n_train; /* n_train: labelled training rows on every rank together */
-    int64_t n, *local;      /* the graph's rows; each one's owned row here, or -1 */
+    int64_t n;              /* the graph's rows */
+    const int64_t *own;     /* the owned rows' ids, ascending (the operators') */
     int n_layers, first;    /* first: the first learnable layer (sparse features enter there) */
     lc_tensor_t **act, **grad;
     layer_state *lay;
-    lc_csr_t *xs; /* the owned rows of sparse features, or NULL */
-    /* dropout on them (Kipf's): its rate, and the sparse features' row pointers
-     * on every rank; the first learnable layer's projections of them (one; L-conv
-     * with W0: the generators', then W0's) each draw a mask over the stored
-     * entries, x_drop[i] (xs's values masked), and read xv[i] */
+    lc_i_part *cut;        /* the part cut from the whole data set here, or NULL */
+    const lc_i_part *part; /* cut, or the data set's own (read from its file) */
+    const lc_csr_t *xs;    /* the part's sparse features (owned rows), or NULL */
+    /* dropout on them (Kipf's): its rate, each owned row's first entry in the
+     * whole matrix and its entries; the first learnable layer's projections of
+     * them (one; L-conv with W0: the generators', then W0's) each draw a mask
+     * over the stored entries, x_drop[i] (xs's values masked), and read xv[i] */
     float x_p;
-    int64_t *x_rowptr;
+    const int64_t *x_first; /* the part's */
+    int64_t x_total;
     int n_xdrop;
     float *x_drop[2];
     const float *xv[2];
-    int32_t *labels; /* owned rows */
-    uint8_t *mask[3];
+    const int32_t *labels; /* the part's, owned rows */
+    const uint8_t *mask[3];
 };
 
 void lc_i_dist_graph_free(lc_i_dist_graph **pg)
@@ -58,7 +62,7 @@ void lc_i_dist_graph_free(lc_i_dist_graph **pg)
     lc_dist_op_free(&g->op);
     lc_dist_op_free(&g->adj);
     for (int k = 0; g->act && k <= g->n_layers; k++) {
-        lc_tensor_free(&g->act[k]);
+        if (k > 0) lc_tensor_free(&g->act[k]); /* act[0] is the part's features */
         lc_tensor_free(&g->grad[k]);
     }
     for (int k = 0; g->lay && k < g->n_layers; k++) {
@@ -71,14 +75,9 @@ void lc_i_dist_graph_free(lc_i_dist_graph **pg)
     lc_i_free(g->act);
     lc_i_free(g->grad);
     lc_i_free(g->lay);
-    lc_csr_free(&g->xs);
-    lc_i_free(g->labels);
-    lc_i_free(g->local);
-    lc_i_free(g->x_rowptr);
+    lc_i_part_free(&g->cut);
     for (int k = 0; k < 2; k++)
         lc_i_free(g->x_drop[k]);
-    for (int k = 0; k < 3; k++)
-        lc_i_free(g->mask[k]);
     lc_i_free(g);
     *pg = NULL;
 }
@@ -141,10 +140,8 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
                         "is on %s (data-parallel training of graph-level data runs on either)",
                         lc_device_name(m->device));
     lc_status st = LC_OK;
-    const lc_csr_t *a_hat = NULL, *adj = NULL;
-    int32_t *part = NULL;
-    int64_t *rows = NULL, *cols = NULL;
-    float *vals = NULL;
+    int32_t *of = NULL;
+    const lc_i_part *part = NULL;
     bool has_gcn = false, has_lconv = false;
     lc_i_dist_graph *g = lc_i_calloc(1, sizeof *g);
     if (!g) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the partitioned state");
@@ -165,20 +162,34 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
         if (g->first < 0 && g->lay[k].w >= 0) g->first = k;
     }
     if (g->first < 0) LC_FAIL(LC_ERR_INVALID_ARG, "the model has no learnable layer");
-    /* the partition: every rank computes the same one (METIS has a fixed seed) */
-    const int64_t n = lc_i_dataset_rows(ds);
-    LC_TRY(lc_graph_gcn_operator(ds->graph, &a_hat));
-    part = lc_i_malloc((size_t)n * sizeof *part);
-    if (!part) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the partition");
-    st = lc_partition(a_hat, lc_dist_size(m->dist), LC_PARTITION_METIS, part);
-    if (st == LC_ERR_UNSUPPORTED)
-        st = lc_partition(a_hat, lc_dist_size(m->dist), LC_PARTITION_BLOCK, part);
-    if (st) goto done;
+    /* this rank's part: its file's (lc_dataset_load "part:FILE"), or cut from
+     * the whole data set by a partition every rank computes alike (METIS has a
+     * fixed seed) */
+    if (ds->part) { /* (lc_model_build refused its L-conv layers) */
+        part = ds->part;
+    } else {
+        const int64_t n = lc_i_dataset_rows(ds);
+        const lc_csr_t *a_hat = NULL;
+        LC_TRY(lc_graph_gcn_operator(ds->graph, &a_hat));
+        of = lc_i_malloc((size_t)n * sizeof *of);
+        if (!of) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the partition");
+        st = lc_partition(a_hat, lc_dist_size(m->dist), LC_PARTITION_METIS, of);
+        if (st == LC_ERR_UNSUPPORTED)
+            st = lc_partition(a_hat, lc_dist_size(m->dist), LC_PARTITION_BLOCK, of);
+        if (st) goto done;
+        LC_TRY(
+            lc_i_part_of(ds, of, lc_dist_size(m->dist), lc_dist_rank(m->dist), has_lconv, &g->cut));
+        part = g->cut;
+    }
+    const lc_i_part_rows *ar = &part->a_hat;
     /* Â's split also gives the rows of a model without aggregations */
-    if (has_gcn || !has_lconv) LC_TRY(lc_dist_op_new(&g->op, m->dist, a_hat, part));
+    if (has_gcn || !has_lconv)
+        LC_TRY(lc_i_dist_op_from_rows(&g->op, m->dist, part->n, ar->n_own, ar->own, ar->rowptr,
+                                      ar->col, ar->val, NULL, ar->n_remote, ar->remote, ar->owner));
     if (has_lconv) {
-        LC_TRY(lc_graph_adjacency_csr(ds->graph, &adj));
-        LC_TRY(lc_dist_op_new(&g->adj, m->dist, adj, part));
+        const lc_i_part_rows *r = &part->adj;
+        LC_TRY(lc_i_dist_op_from_rows(&g->adj, m->dist, part->n, r->n_own, r->own, r->rowptr,
+                                      r->col, r->val, r->entry, r->n_remote, r->remote, r->owner));
         if (!g->adj->entry)
             LC_FAIL(LC_ERR_UNSUPPORTED, "the graph has repeated edges, which partitioned L-conv "
                                         "does not split");
@@ -186,59 +197,30 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     }
     const lc_dist_op_t *rows_op = g->op ? g->op : g->adj; /* the same owned rows */
     const int64_t n_own = g->n_own = lc_dist_op_rows(rows_op);
-    const int64_t *own = lc_dist_op_row_ids(rows_op);
-    g->n = n;
-    g->local = lc_i_malloc((size_t)n * sizeof *g->local);
-    if (!g->local) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the owned rows' map");
-    for (int64_t r = 0; r < n; r++)
-        g->local[r] = -1;
-    for (int64_t k = 0; k < n_own; k++)
-        g->local[own[k]] = k;
-    /* owned labels, masks and features */
-    g->labels = lc_i_malloc((size_t)(n_own + 1) * sizeof *g->labels);
+    g->own = lc_dist_op_row_ids(rows_op);
+    g->part = part;
+    g->n = part->n;
+    g->n_train = part->n_train;
+    /* the owned labels, masks and features: the part's (read, never written) */
+    g->labels = part->labels;
     for (int k = 0; k < 3; k++)
-        g->mask[k] = lc_i_malloc((size_t)n_own + 1);
-    if (!g->labels || !g->mask[0] || !g->mask[1] || !g->mask[2])
-        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the owned labels");
-    for (int64_t r = 0; r < n; r++)
-        g->n_train += ds->mask[0][r] && ds->labels[r] >= 0;
-    for (int64_t k = 0; k < n_own; k++) {
-        g->labels[k] = ds->labels[own[k]];
-        for (int j = 0; j < 3; j++)
-            g->mask[j][k] = ds->mask[j][own[k]];
-    }
-    int64_t width = ds->features ? ds->features->shape[1] : ds->sparse_features->n_cols;
-    if (ds->features) {
-        LC_TRY(new2(&g->act[0], n_own, width));
-        for (int64_t k = 0; k < n_own; k++)
-            memcpy(g->act[0]->data + k * width, ds->features->data + own[k] * width,
-                   (size_t)width * sizeof(float));
+        g->mask[k] = part->mask[k];
+    int64_t width = part->width;
+    if (part->features) {
+        g->act[0] = part->features; /* not freed with g */
     } else {
-        const lc_csr_t *x = ds->sparse_features;
-        int64_t nnz = 0, e2 = 0;
-        for (int64_t k = 0; k < n_own; k++)
-            nnz += x->rowptr[own[k] + 1] - x->rowptr[own[k]];
-        rows = lc_i_malloc((size_t)(nnz + 1) * sizeof *rows);
-        cols = lc_i_malloc((size_t)(nnz + 1) * sizeof *cols);
-        vals = lc_i_malloc((size_t)(nnz + 1) * sizeof *vals);
-        if (!rows || !cols || !vals)
-            LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot copy the owned features");
-        for (int64_t k = 0; k < n_own; k++)
-            for (int64_t e = x->rowptr[own[k]]; e < x->rowptr[own[k] + 1]; e++)
-                rows[e2] = k, cols[e2] = x->col[e], vals[e2++] = x->val[e];
-        LC_TRY(lc_csr_from_coo(&g->xs, n_own, width, nnz, rows, cols, vals));
+        const lc_csr_t *x = g->xs = part->sparse_features;
         for (int k = 0; k < g->first; k++)
             g->x_p = lc_i_dropout_compose(g->x_p, dropout_p(&m->layers[k], cfg));
-        if (g->x_p > 0 && x->nnz > 0) {
+        if (g->x_p > 0 && part->x_total > 0) {
             /* L-conv with W0 projects them twice (lconv.c: the generators', then W0's) */
             const bool twice =
                 m->layers[g->first].kind == LC_LAYER_LCONV && g->lay[g->first].w0 >= 0;
             g->n_xdrop = twice ? 2 : 1;
-            g->x_rowptr = lc_i_malloc((size_t)(n + 1) * sizeof *g->x_rowptr);
-            if (!g->x_rowptr) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot copy the features' rows");
-            memcpy(g->x_rowptr, x->rowptr, (size_t)(n + 1) * sizeof *g->x_rowptr);
+            g->x_total = part->x_total;
+            g->x_first = part->x_first;
             for (int k = 0; k < g->n_xdrop; k++)
-                if (!(g->x_drop[k] = lc_i_malloc((size_t)(nnz + 1) * sizeof(float))))
+                if (!(g->x_drop[k] = lc_i_malloc((size_t)(x->nnz + 1) * sizeof(float))))
                     LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the features' dropout masks");
         }
     }
@@ -291,10 +273,7 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
         width = out;
     }
 done:
-    lc_i_free(part);
-    lc_i_free(rows);
-    lc_i_free(cols);
-    lc_i_free(vals);
+    lc_i_free(of);
     if (st) {
         lc_i_dist_graph_free(&g);
         return st;
@@ -420,23 +399,30 @@ static lc_status lconv_forward(lc_model_t *m, lc_i_dist_graph *g, int k)
 /* This rank's entries of a dropout mask that one process draws over the whole
  * graph: every entry by lc_i_dropout_draw, row after row in node order, from
  * the compute graph's RNG. Row r has f entries (a dense [n, f] mask, rows
- * [n_own, f] here) or, given the sparse features' row pointers, its stored
- * entries (in xs's order here). xoshiro256** cannot skip ahead to a row
- * cheaply, and METIS parts are not contiguous, so every rank draws all the
- * entries and keeps its rows': O(n·f) draws per dropout layer and epoch on
- * each rank, one process's cost, is the price of masks equal to one
+ * [n_own, f] here) or, with f = 0, its stored sparse features (whose whole
+ * matrix has x_total; owned row k's begin at x_first[k]). xoshiro256** cannot
+ * skip ahead cheaply, and METIS parts are not contiguous, so every rank draws
+ * all the entries and keeps its rows': O(n·f) draws per dropout layer and
+ * epoch on each rank, one process's cost, is the price of masks equal to one
  * process's bit for bit. */
-static void draw_mask(lc_cgraph_t *cg, const lc_i_dist_graph *g, float p, int64_t f,
-                      const int64_t *rowptr, float *mask)
+static void skip_draws(lc_cgraph_t *cg, float p, int64_t count)
 {
-    for (int64_t r = 0; r < g->n; r++) {
-        const int64_t i = g->local[r], len = rowptr ? rowptr[r + 1] - rowptr[r] : f;
-        float *own = i < 0 ? NULL : mask + (rowptr ? g->xs->rowptr[i] : i * f);
-        for (int64_t j = 0; j < len; j++) {
-            const float keep = lc_i_dropout_draw(&cg->rng, p);
-            if (own) own[j] = keep;
-        }
+    for (int64_t j = 0; j < count; j++)
+        (void)lc_i_dropout_draw(&cg->rng, p);
+}
+static void draw_mask(lc_cgraph_t *cg, const lc_i_dist_graph *g, float p, int64_t f, float *mask)
+{
+    int64_t at = 0; /* entries of the whole mask drawn so far */
+    for (int64_t k = 0; k < g->n_own; k++) {
+        const int64_t first = f ? g->own[k] * f : g->x_first[k];
+        const int64_t len = f ? f : g->xs->rowptr[k + 1] - g->xs->rowptr[k];
+        float *row = mask + (f ? k * f : g->xs->rowptr[k]);
+        skip_draws(cg, p, first - at);
+        for (int64_t j = 0; j < len; j++)
+            row[j] = lc_i_dropout_draw(&cg->rng, p);
+        at = first + len;
     }
+    skip_draws(cg, p, (f ? g->n * f : g->x_total) - at);
 }
 
 /* The values the first learnable layer's projections of sparse features read:
@@ -448,7 +434,7 @@ static void mask_features(lc_cgraph_t *cg, lc_i_dist_graph *g, bool training)
         g->xv[k] = g->xs->val;
     if (!training) return;
     for (int k = 0; k < g->n_xdrop; k++) {
-        draw_mask(cg, g, g->x_p, 0, g->x_rowptr, g->x_drop[k]);
+        draw_mask(cg, g, g->x_p, 0, g->x_drop[k]);
         for (int64_t e = 0; e < g->xs->nnz; e++)
             g->x_drop[k][e] *= g->xs->val[e];
         g->xv[k] = g->x_drop[k];
@@ -477,7 +463,7 @@ static lc_status forward(lc_model_t *m, lc_i_dist_graph *g, bool training)
                 memcpy(y->data, g->act[k]->data, (size_t)len * sizeof(float));
                 continue;
             }
-            draw_mask(m->cg, g, l->p, y->shape[1], NULL, l->drop->data);
+            draw_mask(m->cg, g, l->p, y->shape[1], l->drop->data);
             for (int64_t i = 0; i < len; i++)
                 y->data[i] = g->act[k]->data[i] * l->drop->data[i];
             continue;

@@ -149,6 +149,10 @@ struct lc_dataset {
     int32_t *labels;          /* one per row (node, or sample), -1 = unlabelled */
     int num_classes;
     uint8_t *mask[3];         /* train, val, test; one byte per row */
+    /* One rank's part read from its file (lc_dataset_load "part:FILE"): the
+     * rest is then a one-node stand-in that gives the model its parameters'
+     * shapes, and the partitioned trainer reads the part (lib/part.c). */
+    struct lc_i_part *part;
 };
 /* Uniform in [0, bound) without modulo bias worth speaking of (Lemire's
  * multiply-high; bias < bound / 2^64). */

@@ -398,6 +398,19 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     LC_CHECK_ARG(ds->num_classes > 0, "the dataset has no classes (no labels)");
     LC_CHECK_ARG(ds->features || ds->sparse_features || ds->samples,
                  "the dataset has no features");
+    for (int i = 0; ds->part && i < m->n_layers; i++) {
+        const lc_layer_kind k = m->layers[i].kind;
+        if (k != LC_LAYER_GCN && k != LC_LAYER_LINEAR && k != LC_LAYER_RELU &&
+            k != LC_LAYER_DROPOUT)
+            return LC_ERROR(LC_ERR_UNSUPPORTED,
+                            "a part file's data set trains gcn, linear, relu and dropout layers; "
+                            "layer %d is '%s'%s: train it on the whole data set (mpirun ... "
+                            "--data SPEC), which each rank then cuts itself",
+                            i, lc_i_layer_name(k),
+                            k == LC_LAYER_LCONV ? " (its edge weights follow the whole graph's "
+                                                  "edge order, which a part does not hold)"
+                                                : "");
+    }
     lc_status st = LC_OK;
     lc_i_model_unbuild(m);
     m->classes = ds->num_classes;

@@ -135,6 +135,10 @@ lc_status lc_model_evaluate(lc_model_t *m, const lc_dataset_t *ds, lc_eval_resul
         return st;
     }
     if (m->dist_graph) return lc_i_dist_graph_evaluate(m, m->dist_graph, res);
+    if (ds->part)
+        return LC_ERROR(LC_ERR_STATE, "a part file's data set is evaluated by the job that "
+                                      "trains it (lc_model_train first); evaluate a checkpoint "
+                                      "on the whole data set");
     if ((st = lc_cg_forward(m->cg, 0))) return st;
     const lc_tensor_t *logp = lc_cg_value(m->cg, m->output);
     for (int k = 0; k < 3; k++) {
@@ -327,6 +331,14 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         for (int64_t r = 0, k = 0; r < rows; r++)
             if (ds->mask[0][r] && ds->labels[r] >= 0) order[k++] = r;
     }
+    if (ds->part && (!lc_i_dist_active(cfg->dist) || lc_dist_size(cfg->dist) != ds->part->parts ||
+                     lc_dist_rank(cfg->dist) != ds->part->part))
+        LC_FAIL(LC_ERR_INVALID_ARG,
+                "the data set is part %d of %d (a part file): train it on rank %d of an MPI job "
+                "of %d ranks (lc_train_config.dist; lcnet: mpirun -np %d ... --data parts:DIR), "
+                "not on rank %d of %d",
+                ds->part->part, ds->part->parts, ds->part->part, ds->part->parts, ds->part->parts,
+                lc_dist_rank(cfg->dist), lc_dist_size(cfg->dist));
     if (m->dist) LC_TRY(lc_i_dist_begin(m, cfg, n_train));
     /* node-level data on several ranks: each trains its part of the graph */
     if (lc_i_dist_active(m->dist) && !ds->samples && !m->dist_graph)

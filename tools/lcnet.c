@@ -236,7 +236,8 @@ static void print_help(FILE *out, int command)
               out);
         print_options(out, CMD_ALL);
     }
-    fputs("\ndata specs: karate | linqs:DIR | planetoid:DIR/NAME | edgelist:FILE | mnist:DIR\n"
+    fputs("\ndata specs: karate | linqs:DIR | planetoid:DIR/NAME | edgelist:FILE | mnist:DIR |\n"
+          "  parts:DIR (under mpirun: rank K reads DIR/part-K.lcp, from lcnet partition --write)\n"
           "model specs: comma-separated layers, e.g. gcn:16,relu,dropout:0.5,gcn or\n"
           "  lconv:16:p=4:form=adj,relu,lconv:p=4:form=adj (L-conv options: p=N, form=vf|adj,\n"
           "  init=normal|const|attr, frozen, now0, nobias);\n"
@@ -304,7 +305,7 @@ static int parse_double(const char *opt, const char *s, double lo, int lo_open, 
 
 static int data_spec_ok(const char *s)
 {
-    static const char *const kinds[] = {"linqs:", "planetoid:", "edgelist:", "mnist:"};
+    static const char *const kinds[] = {"linqs:", "planetoid:", "edgelist:", "mnist:", "parts:"};
     if (strcmp(s, "karate") == 0) return 1;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strncmp(s, kinds[i], strlen(kinds[i])) == 0 && s[strlen(kinds[i])] != '\0') return 1;
@@ -349,7 +350,7 @@ static int parse_options(int argc, char **argv, int first, int command, options 
         case OPT_DATA:
             if (!data_spec_ok(val))
                 return usage_error("%s: '%s' is not karate, linqs:DIR, planetoid:DIR/NAME, "
-                                   "edgelist:FILE or mnist:DIR",
+                                   "edgelist:FILE, mnist:DIR or parts:DIR",
                                    name, val);
             o->data = val;
             break;
@@ -578,6 +579,15 @@ static int64_t mask_count(const lc_dataset_t *ds, int which)
 
 static void print_dataset(const char *spec, const lc_dataset_t *ds)
 {
+    int part, parts;
+    int64_t own, nodes;
+    if (lc_dataset_part_info(ds, &part, &parts, &own, &nodes) == LC_OK) {
+        printf("dataset  %s  nodes %" PRId64 "  features %" PRId64 "  classes %d  in %d parts "
+               "(rank %d holds %" PRId64 ")\n",
+               spec, nodes, lc_dataset_num_features(ds), lc_dataset_num_classes(ds), parts, part,
+               own);
+        return;
+    }
     printf("dataset  %s  nodes %" PRId64 "  features %" PRId64 "  classes %d  train/val/test "
            "%" PRId64 "/%" PRId64 "/%" PRId64 "\n",
            spec, lc_dataset_num_nodes(ds), lc_dataset_num_features(ds), lc_dataset_num_classes(ds),
@@ -613,7 +623,18 @@ static lc_train_config train_config(const options *o, uint64_t seed)
 /* The data of --data, with --rotate and --scramble applied (in that order). */
 static lc_status load_data(const options *o, lc_dataset_t **ds)
 {
-    lc_status st = lc_dataset_load(ds, o->data, NULL);
+    lc_status st;
+    if (!strncmp(o->data, "parts:", 6)) { /* each rank its own part's file */
+        char spec[4200];
+        if (snprintf(spec, sizeof spec, "part:%s/part-%d.lcp", o->data + 6,
+                     lc_dist_rank(o->dist)) >= (int)sizeof spec) {
+            fprintf(stderr, "lcnet: --data %s: the path is too long\n", o->data);
+            return LC_ERR_INVALID_ARG;
+        }
+        st = lc_dataset_load(ds, spec, NULL);
+    } else {
+        st = lc_dataset_load(ds, o->data, NULL);
+    }
     if (!st && o->rotate >= 0) st = lc_dataset_rotate_images(*ds, o->rotate, ROTATE_SEED);
     if (!st && o->scramble) st = lc_dataset_scramble_nodes(*ds, SCRAMBLE_SEED);
     if (st) lc_dataset_free(ds);

@@ -12,7 +12,7 @@
 #define MAX_LIST 64
 
 typedef struct {
-    const char *data, *file;
+    const char *data, *file, *write; /* write: the directory of the part files */
     int parts[MAX_LIST], n_parts;
     int64_t widths[MAX_LIST];
     int n_widths;
@@ -49,7 +49,10 @@ static void help(void)
           "                      first (lc_i_expand_first), over the same halo rows\n"
           "  --no-grad-first     the first SpMM acts on the input features: no backward exchange\n"
           "  --bandwidth GBPS    link speed per process for the time column (default 25)\n"
-          "  --threads N         threads (default 1)\n",
+          "  --threads N         threads (default 1)\n"
+          "  --write DIR         also write DIR/part-K.lcp, K = 0..P-1 (needs --data and one\n"
+          "                      P): each rank of `mpirun -np P lcnet train --data parts:DIR`\n"
+          "                      then loads its part alone (gcn, linear, relu, dropout layers)\n",
           stdout);
 }
 
@@ -79,8 +82,8 @@ static int parse(int argc, char **argv, popts *o)
             o->no_grad_first = 1;
             continue;
         }
-        static const char *const valued[] = {"--data",   "--file",      "--parts",  "--method",
-                                             "--widths", "--bandwidth", "--threads"};
+        static const char *const valued[] = {"--data",   "--file",      "--parts",   "--method",
+                                             "--widths", "--bandwidth", "--threads", "--write"};
         size_t k = 0;
         while (k < sizeof valued / sizeof valued[0] && strcmp(a, valued[k]))
             k++;
@@ -124,10 +127,15 @@ static int parse(int argc, char **argv, popts *o)
             if (*end || o->threads < 0 || o->threads > 4096)
                 return usage("--threads: '%s' is not in 0..4096", v);
             break;
+        case 7:
+            o->write = v;
+            break;
         }
     }
     if (!o->data == !o->file) return usage("%s", "give one of --data SPEC and --file FILE");
     if (!o->n_parts) return usage("%s", "--parts is required");
+    if (o->write && (!o->data || o->n_parts != 1 || o->parts[0] < 2))
+        return usage("%s", "--write needs --data and one part count of 2 or more");
     return 0;
 }
 
@@ -237,6 +245,13 @@ int lcnet_partition(int argc, char **argv)
                100.0 * (double)s.edge_cut / (double)(s.nnz ? s.nnz : 1), s.rows_min, s.rows_max,
                s.halo_min, (double)s.halo_total / s.parts, s.halo_max, s.peers_max, mb, ms);
         fflush(stdout);
+        if (o.write) {
+            if (lc_dataset_write_parts(ds, part, o.parts[k], o.write)) {
+                fprintf(stderr, "lcnet partition: %s\n", lc_last_error());
+                goto done;
+            }
+            printf("wrote %s/part-0.lcp ... part-%d.lcp\n", o.write, o.parts[k] - 1);
+        }
     }
     rc = 0;
 done:

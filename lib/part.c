@@ -1,0 +1,397 @@
+/* part.c — one rank's part of node-level data for full-graph partitioned training: cut from the
+ * whole data set, or written to and read from its own file, so that a rank can load its part alone.
+ *
+ * File format, version 1 (`lcnet partition --write`; little-endian, as the
+ * hosts that write and read it):
+ *
+ *   magic "LCONVPRT", u32 version 1
+ *   u32 parts P, u32 part k, u32 classes, u32 flags (1: sparse features)
+ *   i64 n (the graph's nodes), width (feature columns), n_train (labelled
+ *       training rows of every part), n_own, nnz (the entries of Â's owned
+ *       rows), n_remote, x_nnz (stored feature entries of the owned rows, 0
+ *       when dense), x_total (the whole feature matrix's, 0 when dense)
+ *   i64 own[n_own] (ascending), rowptr[n_own + 1], col[nnz] (global ids)
+ *   f32 val[nnz]
+ *   i64 remote[n_remote] (ascending), u32 owner[n_remote]
+ *   dense:  f32 features[n_own · width]
+ *   sparse: i64 x_rowptr[n_own + 1], x_col[x_nnz]; f32 x_val[x_nnz];
+ *           i64 x_first[n_own] (each row's first entry in the whole matrix)
+ *   i32 labels[n_own] (-1 unlabelled), u8 train[n_own], val[n_own], test[n_own]
+ *   u32 CRC-32 of every byte before it
+ *
+ * Written to a temporary file and renamed (lc_i_atomic). Read in one pass
+ * that checks every count against the bytes left before allocating, every
+ * value against its range, and the checksum, so that a truncated or damaged
+ * file is an error naming the file and the field, never a crash.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dist.h"
+
+#define PART_MAGIC "LCONVPRT"
+#define PART_VERSION 1u
+#define PART_SPARSE 1u
+
+void lc_i_part_free(lc_i_part **pp)
+{
+    if (!pp || !*pp) return;
+    lc_i_part *p = *pp;
+    lc_i_part_rows_free(&p->a_hat);
+    lc_i_part_rows_free(&p->adj);
+    lc_tensor_free(&p->features);
+    lc_csr_free(&p->sparse_features);
+    lc_i_free(p->x_first);
+    lc_i_free(p->labels);
+    for (int k = 0; k < 3; k++)
+        lc_i_free(p->mask[k]);
+    lc_i_free(p);
+    *pp = NULL;
+}
+
+lc_status lc_i_part_of(const lc_dataset_t *ds, const int32_t *of, int parts, int me, bool with_adj,
+                       lc_i_part **out)
+{
+    lc_status st = LC_OK;
+    const lc_csr_t *a_hat = NULL, *adj = NULL;
+    int64_t *rows = NULL, *cols = NULL;
+    lc_i_part *p = lc_i_calloc(1, sizeof *p);
+    if (!p) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate part %d", me);
+    const int64_t n = lc_i_dataset_rows(ds);
+    p->parts = parts, p->part = me, p->n = n, p->classes = ds->num_classes;
+    LC_TRY(lc_graph_gcn_operator(ds->graph, &a_hat));
+    LC_TRY(lc_i_part_rows_of(a_hat, of, me, &p->a_hat));
+    if (with_adj) {
+        LC_TRY(lc_graph_adjacency_csr(ds->graph, &adj));
+        LC_TRY(lc_i_part_rows_of(adj, of, me, &p->adj));
+    }
+    const int64_t n_own = p->a_hat.n_own, *own = p->a_hat.own;
+    for (int64_t r = 0; r < n; r++)
+        p->n_train += ds->mask[0][r] && ds->labels[r] >= 0;
+    p->labels = lc_i_malloc((size_t)(n_own + 1) * sizeof *p->labels);
+    for (int k = 0; k < 3; k++)
+        p->mask[k] = lc_i_malloc((size_t)n_own + 1);
+    if (!p->labels || !p->mask[0] || !p->mask[1] || !p->mask[2]) goto oom;
+    for (int64_t k = 0; k < n_own; k++) {
+        p->labels[k] = ds->labels[own[k]];
+        for (int j = 0; j < 3; j++)
+            p->mask[j][k] = ds->mask[j][own[k]];
+    }
+    if (ds->features) {
+        const int64_t width = p->width = ds->features->shape[1];
+        LC_TRY(lc_tensor_new2(&p->features, n_own > 0 ? n_own : 1, width));
+        for (int64_t k = 0; k < n_own; k++)
+            memcpy(p->features->data + k * width, ds->features->data + own[k] * width,
+                   (size_t)width * sizeof(float));
+    } else {
+        const lc_csr_t *x = ds->sparse_features;
+        p->width = x->n_cols;
+        p->x_total = x->nnz;
+        int64_t nnz = 0, e2 = 0;
+        for (int64_t k = 0; k < n_own; k++)
+            nnz += x->rowptr[own[k] + 1] - x->rowptr[own[k]];
+        rows = lc_i_malloc((size_t)(nnz + 1) * sizeof *rows);
+        cols = lc_i_malloc((size_t)(nnz + 1) * sizeof *cols);
+        p->x_first = lc_i_malloc((size_t)(n_own + 1) * sizeof *p->x_first);
+        float *vals = lc_i_malloc((size_t)(nnz + 1) * sizeof *vals);
+        if (!rows || !cols || !p->x_first || !vals) {
+            lc_i_free(vals);
+            goto oom;
+        }
+        for (int64_t k = 0; k < n_own; k++) {
+            p->x_first[k] = x->rowptr[own[k]];
+            for (int64_t e = x->rowptr[own[k]]; e < x->rowptr[own[k] + 1]; e++)
+                rows[e2] = k, cols[e2] = x->col[e], vals[e2++] = x->val[e];
+        }
+        st = lc_csr_from_coo(&p->sparse_features, n_own, p->width, nnz, rows, cols, vals);
+        lc_i_free(vals);
+        if (st) goto done;
+    }
+    goto done;
+oom:
+    st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot copy part %d's rows", me);
+done:
+    lc_i_free(rows);
+    lc_i_free(cols);
+    if (st) {
+        lc_i_part_free(&p);
+        return st;
+    }
+    *out = p;
+    return LC_OK;
+}
+
+/* ---------------------------------------------------------------- writing */
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PART_HOST_LE 1
+#else
+#define PART_HOST_LE 0
+#endif
+
+typedef struct {
+    FILE *f;
+    uint32_t crc;
+    int err; /* errno of the first failed write, or 0 */
+} part_writer;
+
+static void w_raw(part_writer *w, const void *data, size_t bytes)
+{
+    if (w->err || !bytes) return;
+    if (fwrite(data, 1, bytes, w->f) != bytes) {
+        w->err = errno ? errno : EIO;
+        return;
+    }
+    w->crc = lc_i_crc32(w->crc, data, bytes);
+}
+static void w_u32(part_writer *w, uint32_t v)
+{
+    w_raw(w, &v, sizeof v);
+}
+static void w_i64(part_writer *w, int64_t v)
+{
+    w_raw(w, &v, sizeof v);
+}
+
+lc_status lc_i_part_write(const lc_i_part *p, const char *path)
+{
+    if (!PART_HOST_LE) return LC_ERROR(LC_ERR_UNSUPPORTED, "part files need a little-endian host");
+    lc_status st = LC_OK;
+    lc_i_atomic out;
+    LC_TRY(lc_i_atomic_open(&out, path));
+    part_writer w = {out.f, 0, 0};
+    const lc_i_part_rows *a = &p->a_hat;
+    const lc_csr_t *x = p->sparse_features;
+    const int64_t n_own = a->n_own, nnz = a->rowptr[n_own];
+    w_raw(&w, PART_MAGIC, 8);
+    w_u32(&w, PART_VERSION);
+    w_u32(&w, (uint32_t)p->parts);
+    w_u32(&w, (uint32_t)p->part);
+    w_u32(&w, (uint32_t)p->classes);
+    w_u32(&w, x ? PART_SPARSE : 0);
+    const int64_t head[8] = {p->n, p->width,    p->n_train,     n_own,
+                             nnz,  a->n_remote, x ? x->nnz : 0, x ? p->x_total : 0};
+    for (int k = 0; k < 8; k++)
+        w_i64(&w, head[k]);
+    w_raw(&w, a->own, (size_t)n_own * sizeof *a->own);
+    w_raw(&w, a->rowptr, (size_t)(n_own + 1) * sizeof *a->rowptr);
+    w_raw(&w, a->col, (size_t)nnz * sizeof *a->col);
+    w_raw(&w, a->val, (size_t)nnz * sizeof *a->val);
+    w_raw(&w, a->remote, (size_t)a->n_remote * sizeof *a->remote);
+    for (int64_t j = 0; j < a->n_remote; j++)
+        w_u32(&w, (uint32_t)a->owner[j]);
+    if (x) {
+        w_raw(&w, x->rowptr, (size_t)(n_own + 1) * sizeof *x->rowptr);
+        for (int64_t e = 0; e < x->nnz; e++)
+            w_i64(&w, x->col[e]);
+        w_raw(&w, x->val, (size_t)x->nnz * sizeof *x->val);
+        w_raw(&w, p->x_first, (size_t)n_own * sizeof *p->x_first);
+    } else {
+        w_raw(&w, p->features->data, (size_t)(n_own * p->width) * sizeof(float));
+    }
+    w_raw(&w, p->labels, (size_t)n_own * sizeof *p->labels);
+    for (int k = 0; k < 3; k++)
+        w_raw(&w, p->mask[k], (size_t)n_own);
+    const uint32_t crc = w.crc;
+    w_u32(&w, crc);
+    if (w.err) LC_FAIL(LC_ERR_IO, "'%s': write to '%s' failed: %s", path, out.tmp, strerror(w.err));
+    st = lc_i_atomic_commit(&out);
+done:
+    lc_i_atomic_abort(&out);
+    return st;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+typedef struct {
+    FILE *f;
+    const char *path;
+    int64_t left; /* bytes not yet read */
+    uint32_t crc;
+} part_reader;
+
+/* bytes of `what` into dst (allocated here when *dst is NULL and alloc is
+ * set), refused before allocating when the file holds fewer bytes. */
+static lc_status r_raw(part_reader *r, void *dst, int64_t bytes, const char *what)
+{
+    if (bytes < 0 || bytes > r->left)
+        return LC_ERROR(LC_ERR_CORRUPT, "'%s': truncated: %s needs %lld bytes, %lld are left",
+                        r->path, what, (long long)bytes, (long long)r->left);
+    if (bytes && fread(dst, 1, (size_t)bytes, r->f) != (size_t)bytes)
+        return LC_ERROR(LC_ERR_IO, "'%s': read error in %s", r->path, what);
+    r->left -= bytes;
+    r->crc = lc_i_crc32(r->crc, dst, (size_t)bytes);
+    return LC_OK;
+}
+/* A new array of count elements of size bytes each, read from the file. */
+static lc_status r_array(part_reader *r, void **out, int64_t count, size_t size, const char *what)
+{
+    *out = NULL;
+    if (count < 0 || count > r->left / (int64_t)size)
+        return LC_ERROR(LC_ERR_CORRUPT, "'%s': truncated or damaged: %s of %lld entries", r->path,
+                        what, (long long)count);
+    void *a = lc_i_malloc((size_t)count * size + 1);
+    if (!a)
+        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "'%s': cannot allocate %s (%lld entries)", r->path,
+                        what, (long long)count);
+    lc_status st = r_raw(r, a, count * (int64_t)size, what);
+    if (st) {
+        lc_i_free(a);
+        return st;
+    }
+    *out = a;
+    return LC_OK;
+}
+
+#define BAD(...) LC_FAIL(LC_ERR_CORRUPT, __VA_ARGS__)
+
+/* ids[0, count) ascending and in [0, bound) */
+static lc_status check_ascending(const char *path, const char *what, const int64_t *ids,
+                                 int64_t count, int64_t bound)
+{
+    for (int64_t k = 0; k < count; k++)
+        if (ids[k] < 0 || ids[k] >= bound || (k && ids[k] <= ids[k - 1]))
+            return LC_ERROR(LC_ERR_CORRUPT, "'%s': %s[%lld] = %lld is not ascending in [0, %lld)",
+                            path, what, (long long)k, (long long)ids[k], (long long)bound);
+    return LC_OK;
+}
+/* a CSR row pointer over rows rows, from 0 up to nnz */
+static lc_status check_rowptr(const char *path, const char *what, const int64_t *ptr, int64_t rows,
+                              int64_t nnz)
+{
+    for (int64_t k = 0; k <= rows; k++)
+        if ((k == 0 && ptr[0] != 0) || (k && ptr[k] < ptr[k - 1]) || (k == rows && ptr[k] != nnz))
+            return LC_ERROR(LC_ERR_CORRUPT,
+                            "'%s': %s[%lld] = %lld breaks a row pointer from 0 to %lld", path, what,
+                            (long long)k, (long long)ptr[k], (long long)nnz);
+    return LC_OK;
+}
+
+lc_status lc_i_part_read(const char *path, lc_i_part **out)
+{
+    LC_CHECK_ARG(path && out, "NULL argument");
+    if (!PART_HOST_LE) return LC_ERROR(LC_ERR_UNSUPPORTED, "part files need a little-endian host");
+    lc_status st = LC_OK;
+    lc_i_part *p = NULL;
+    int64_t *xrow = NULL, *xcol = NULL, *xr = NULL;
+    float *xval = NULL;
+    uint32_t *owner = NULL;
+    part_reader r = {fopen(path, "rb"), path, 0, 0};
+    if (!r.f) LC_FAIL(LC_ERR_IO, "'%s': cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(r.f), &sb) != 0 || !S_ISREG(sb.st_mode))
+        LC_FAIL(LC_ERR_IO, "'%s': not a regular file", path);
+    r.left = (int64_t)sb.st_size - 4; /* the checksum is read apart */
+    if (r.left < 8)
+        BAD("'%s': %lld bytes is too short for a part file", path, (long long)sb.st_size);
+    char magic[8];
+    uint32_t u[5];
+    int64_t h[8];
+    LC_TRY(r_raw(&r, magic, 8, "the magic"));
+    if (memcmp(magic, PART_MAGIC, 8)) BAD("'%s': not an lconv part file (bad magic)", path);
+    LC_TRY(r_raw(&r, u, sizeof u, "the header"));
+    if (u[0] != PART_VERSION)
+        BAD("'%s': format version %u, this build reads %u", path, u[0], PART_VERSION);
+    LC_TRY(r_raw(&r, h, sizeof h, "the header"));
+    const int parts = (int)u[1], part = (int)u[2];
+    const int64_t n = h[0], width = h[1], n_own = h[3], nnz = h[4], n_remote = h[5], x_nnz = h[6];
+    if (u[1] < 1 || u[1] > (1u << 24) || u[2] >= u[1])
+        BAD("'%s': part %u of %u parts", path, u[2], u[1]);
+    if (u[3] < 1 || u[3] > (1u << 24)) BAD("'%s': %u classes", path, u[3]);
+    if (u[4] > PART_SPARSE) BAD("'%s': unknown flags %u", path, u[4]);
+    if (n < 1 || n > INT32_MAX || width < 1 || width > INT32_MAX || h[2] < 0 || h[2] > n ||
+        n_own < 0 || n_own > n || nnz < 0 || n_remote < 0 || n_remote > n - n_own || x_nnz < 0 ||
+        h[7] < x_nnz || (u[4] == 0 && (x_nnz || h[7])))
+        BAD("'%s': inconsistent header (n %lld, width %lld, %lld training rows, %lld owned, "
+            "%lld entries, %lld remote, %lld of %lld feature entries)",
+            path, (long long)n, (long long)width, (long long)h[2], (long long)n_own, (long long)nnz,
+            (long long)n_remote, (long long)x_nnz, (long long)h[7]);
+    p = lc_i_calloc(1, sizeof *p);
+    if (!p) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate a part");
+    p->parts = parts, p->part = part, p->classes = (int)u[3];
+    p->n = n, p->width = width, p->n_train = h[2], p->x_total = h[7];
+    lc_i_part_rows *a = &p->a_hat;
+    a->n_own = n_own, a->n_remote = n_remote;
+    LC_TRY(r_array(&r, (void **)&a->own, n_own, sizeof *a->own, "own"));
+    LC_TRY(check_ascending(path, "own", a->own, n_own, n));
+    LC_TRY(r_array(&r, (void **)&a->rowptr, n_own + 1, sizeof *a->rowptr, "rowptr"));
+    LC_TRY(check_rowptr(path, "rowptr", a->rowptr, n_own, nnz));
+    LC_TRY(r_array(&r, (void **)&a->col, nnz, sizeof *a->col, "col"));
+    for (int64_t e = 0; e < nnz; e++)
+        if (a->col[e] < 0 || a->col[e] >= n)
+            BAD("'%s': col[%lld] = %lld is outside [0, %lld)", path, (long long)e,
+                (long long)a->col[e], (long long)n);
+    LC_TRY(r_array(&r, (void **)&a->val, nnz, sizeof *a->val, "val"));
+    LC_TRY(r_array(&r, (void **)&a->remote, n_remote, sizeof *a->remote, "remote"));
+    LC_TRY(check_ascending(path, "remote", a->remote, n_remote, n));
+    LC_TRY(r_array(&r, (void **)&owner, n_remote, sizeof *owner, "owner"));
+    a->owner = lc_i_malloc((size_t)(n_remote + 1) * sizeof *a->owner);
+    if (!a->owner)
+        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld owners", (long long)n_remote);
+    for (int64_t j = 0; j < n_remote; j++) {
+        if (owner[j] >= u[1] || owner[j] == u[2])
+            BAD("'%s': remote row %lld's owner %u is not another of the %d parts", path,
+                (long long)a->remote[j], owner[j], parts);
+        a->owner[j] = (int32_t)owner[j];
+    }
+    if (u[4] & PART_SPARSE) {
+        LC_TRY(r_array(&r, (void **)&xrow, n_own + 1, sizeof *xrow, "x_rowptr"));
+        LC_TRY(check_rowptr(path, "x_rowptr", xrow, n_own, x_nnz));
+        LC_TRY(r_array(&r, (void **)&xcol, x_nnz, sizeof *xcol, "x_col"));
+        LC_TRY(r_array(&r, (void **)&xval, x_nnz, sizeof *xval, "x_val"));
+        LC_TRY(r_array(&r, (void **)&p->x_first, n_own, sizeof *p->x_first, "x_first"));
+        xr = lc_i_malloc((size_t)(x_nnz + 1) * sizeof *xr);
+        if (!xr) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld rows", (long long)x_nnz);
+        for (int64_t k = 0, end = 0; k < n_own; k++) {
+            const int64_t len = xrow[k + 1] - xrow[k];
+            if (p->x_first[k] < end || p->x_first[k] + len > p->x_total)
+                BAD("'%s': x_first[%lld] = %lld overlaps the row before or runs past %lld", path,
+                    (long long)k, (long long)p->x_first[k], (long long)p->x_total);
+            end = p->x_first[k] + len;
+            for (int64_t e = xrow[k]; e < xrow[k + 1]; e++) {
+                if (xcol[e] < 0 || xcol[e] >= width)
+                    BAD("'%s': x_col[%lld] = %lld is outside [0, %lld)", path, (long long)e,
+                        (long long)xcol[e], (long long)width);
+                xr[e] = k;
+            }
+        }
+        /* a row's entries keep their order: from_coo's sort is stable on sorted columns */
+        LC_TRY(lc_csr_from_coo(&p->sparse_features, n_own, width, x_nnz, xr, xcol, xval));
+        if (p->sparse_features->nnz != x_nnz) BAD("'%s': a feature row repeats a column", path);
+    } else {
+        LC_TRY(lc_tensor_new2(&p->features, n_own > 0 ? n_own : 1, width));
+        LC_TRY(r_raw(&r, p->features->data, n_own * width * (int64_t)sizeof(float), "features"));
+    }
+    LC_TRY(r_array(&r, (void **)&p->labels, n_own, sizeof *p->labels, "labels"));
+    for (int64_t k = 0; k < n_own; k++)
+        if (p->labels[k] < -1 || p->labels[k] >= p->classes)
+            BAD("'%s': labels[%lld] = %d is outside [-1, %d)", path, (long long)k, p->labels[k],
+                p->classes);
+    static const char *const names[3] = {"train", "val", "test"};
+    for (int j = 0; j < 3; j++) {
+        LC_TRY(r_array(&r, (void **)&p->mask[j], n_own, 1, names[j]));
+        for (int64_t k = 0; k < n_own; k++)
+            if (p->mask[j][k] > 1)
+                BAD("'%s': %s[%lld] = %u is not 0 or 1", path, names[j], (long long)k,
+                    p->mask[j][k]);
+    }
+    if (r.left) BAD("'%s': %lld bytes after the last field", path, (long long)r.left);
+    uint32_t crc;
+    if (fread(&crc, 1, 4, r.f) != 4) LC_FAIL(LC_ERR_IO, "'%s': read error in the checksum", path);
+    if (crc != r.crc) BAD("'%s': checksum mismatch (the file is damaged)", path);
+done:
+    if (r.f) fclose(r.f);
+    lc_i_free(owner);
+    lc_i_free(xrow);
+    lc_i_free(xcol);
+    lc_i_free(xval);
+    lc_i_free(xr);
+    if (st) {
+        lc_i_part_free(&p);
+        return st;
+    }
+    *out = p;
+    return LC_OK;
+}
