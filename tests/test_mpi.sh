@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed or stopped rank ends the job, disagreeing ranks are refused, a job of one rank equals one process and, on a GPU (skipped without one), 2 ranks summing through the host and 1 on NCCL equal one GPU process; full-graph partitioned GCN and L-conv, with and without dropout, equal one process.
+# test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed or stopped rank ends the job, disagreeing ranks are refused, a job of one rank equals one process and, on a GPU (skipped without one), 2 ranks summing through the host and 1 on NCCL equal one GPU process; full-graph partitioned GCN and L-conv, with and without dropout, and GCN from per-rank part files (lcnet partition --write, --data parts:DIR), equal one process.
 # Run by `make check` (LCNET, LCONV_DATA_DIR set). POSIX sh. Ends with
 # "mpi: N passed, N failed, N skipped"; exit 77 when mpirun is absent, lconv was
 # built without MPI, or the MNIST test set is absent.
@@ -278,6 +278,48 @@ run timeout $LIMIT $MPIRUN -np 3 "$LCNET" train $gargs --load "$T/$name.2.ckpt" 
     --save "$T/lresume.3.ckpt" --log "$T/lresume.3.csv"
 equal_runs "partitioned L-conv on ${data%%:*}: a 2-rank checkpoint continued on 3 ranks" \
     lresume.1 lresume.3
+# Part files: `lcnet partition --write` splits the data set once, and under
+# mpirun each rank loads its part alone (--data parts:DIR): the same losses and
+# parameters as one process on the whole data set (Kipf's gcn: dropout on the
+# sparse input features and the hidden rows, drawn at each row's place in the
+# whole matrix). A job of another size and L-conv layers are refused.
+for data in $graphs; do
+    for model in gcn "gcn:16,relu,dropout:0.5,gcn:32,relu,gcn"; do
+        name=$(echo "parts.$data.$model" | tr -c 'a-z0-9.\n' '_')
+        gargs="--model $model --epochs 5 --patience 0 --quiet"
+        # shellcheck disable=SC2086
+        run timeout $LIMIT "$LCNET" train --data $data $gargs --save "$T/$name.1.ckpt" \
+            --log "$T/$name.1.csv"
+        rc1=$rc
+        for p in 2 3; do
+            run timeout $LIMIT "$LCNET" partition --data "$data" --parts $p --write "$T/$name.dir$p"
+            if [ "$rc" -ne 0 ] || [ "$(ls "$T/$name.dir$p" | wc -l)" -ne $p ]; then
+                bad "lcnet partition --data ${data%%:*} --parts $p --write" "exit $rc, $(ls "$T/$name.dir$p" | wc -l) files"
+                continue
+            fi
+            # shellcheck disable=SC2086
+            run timeout $LIMIT $MPIRUN -np $p "$LCNET" train --data "parts:$T/$name.dir$p" $gargs \
+                --save "$T/$name.$p.ckpt" --log "$T/$name.$p.csv"
+            equal_runs "$model on ${data%%:*} from $p part files, $p ranks" "$name.1" "$name.$p"
+        done
+    done
+done
+dir3="$T/$(echo "parts.karate.gcn" | tr -c 'a-z0-9.\n' '_').dir3"
+run timeout $LIMIT $MPIRUN -np 2 "$LCNET" train --data "parts:$dir3" --model gcn --epochs 1 --quiet
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+    [ "$(grep -c "rank [01] of 2: .*part [01] of 3 (a part file): .*mpirun -np 3" "$T/err")" -eq 2 ]; then
+    ok "3 part files on 2 ranks: refused, naming the job size they need"
+else
+    bad "3 part files on 2 ranks" "exit $rc"
+fi
+run timeout $LIMIT $MPIRUN -np 3 "$LCNET" train --data "parts:$dir3" --model lconv:8,relu,lconv --epochs 1 --quiet
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+    [ "$(grep -c "rank [012] of 3: .*layer 0 is 'lconv'" "$T/err")" -eq 3 ]; then
+    ok "L-conv on part files: refused by name on every rank"
+else
+    bad "L-conv on part files" "exit $rc"
+fi
+
 # Layers and options the partitioned trainer does not know are refused by name
 # on every rank.
 for refused in "lowrank:4,relu,lowrank|layer 0 is 'lowrank'" \

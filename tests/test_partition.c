@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dist.h" /* lc_i_part: the part files' contents */
 #include "harness.h"
 
 /* A random operator on n nodes: ~n·deg/2 undirected edges (both directions
@@ -388,6 +389,298 @@ static void test_dist_single(void)
     LC_ASSERT_STATUS(lc_dist_init(NULL, NULL, NULL), LC_ERR_INVALID_ARG);
 }
 
+/* ---------- part files (lc_dataset_write_parts, lc_i_part_read) ---------- */
+
+/* A node-level data set with sparse features (some rows empty), labels
+ * (some -1) and all three masks, on a random graph of n nodes. */
+static lc_dataset_t *sparse_dataset(int64_t n, uint64_t seed)
+{
+    lc_rng_t rng;
+    lc_rng_seed(&rng, seed);
+    lc_graph_t *g = NULL;
+    LC_ASSERT_OK(lc_graph_erdos_renyi(&g, n, 2 * n, seed, 0));
+    int64_t *r = malloc((size_t)(4 * n) * sizeof *r), *c = malloc((size_t)(4 * n) * sizeof *c);
+    float *v = malloc((size_t)(4 * n) * sizeof *v);
+    int32_t *labels = malloc((size_t)n * sizeof *labels);
+    uint8_t *mask[3];
+    for (int k = 0; k < 3; k++)
+        mask[k] = malloc((size_t)n);
+    int64_t nnz = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (i % 5 != 3) /* rows 3, 8, ... stay empty */
+            for (int k = 0; k < 4; k++)
+                r[nnz] = i, c[nnz] = (int64_t)(lc_rng_next(&rng) % 20), v[nnz++] = lc_rng_uniform(&rng);
+        labels[i] = i % 7 == 6 ? -1 : (int32_t)(lc_rng_next(&rng) % 4);
+        for (int k = 0; k < 3; k++)
+            mask[k][i] = (uint8_t)((i + k) % 3 == 0);
+    }
+    lc_csr_t *x = NULL;
+    LC_ASSERT_OK(lc_csr_from_coo(&x, n, 20, nnz, r, c, v));
+    lc_dataset_t *ds = NULL;
+    LC_ASSERT_OK(lc_dataset_new(&ds, g, NULL, x, labels, 4));
+    LC_ASSERT_OK(lc_dataset_set_split(ds, mask[0], mask[1], mask[2]));
+    free(r), free(c), free(v), free(labels);
+    for (int k = 0; k < 3; k++)
+        free(mask[k]);
+    return ds;
+}
+
+/* A fresh directory under TMPDIR, its part files removed by clear_dir */
+static const char *make_dir(void)
+{
+    static char dir[256];
+    snprintf(dir, sizeof dir, "%s/lcpart.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    return dir;
+}
+static void clear_dir(const char *dir, int parts)
+{
+    for (int k = 0; k < parts; k++) {
+        char path[300];
+        snprintf(path, sizeof path, "%s/part-%d.lcp", dir, k);
+        unlink(path);
+    }
+    CU_ASSERT_EQUAL(rmdir(dir), 0);
+}
+
+/* A part read from its file equals the part cut in memory, and that equals a
+ * brute-force cut of the whole: the rows of Â with their global columns, the
+ * rows read from other parts with their owners, features, labels, masks. */
+static void check_part(const lc_dataset_t *ds, const int32_t *of, int parts, int k,
+                       const lc_i_part *p)
+{
+    const lc_csr_t *a = NULL;
+    LC_ASSERT_OK(lc_graph_gcn_operator(lc_dataset_graph(ds), &a));
+    const int64_t n = lc_dataset_num_nodes(ds);
+    CU_ASSERT_EQUAL(p->parts, parts);
+    CU_ASSERT_EQUAL(p->part, k);
+    CU_ASSERT_EQUAL(p->n, n);
+    CU_ASSERT_EQUAL(p->classes, lc_dataset_num_classes(ds));
+    CU_ASSERT_EQUAL(p->width, lc_dataset_num_features(ds));
+    int64_t n_train = 0, own = 0, remote = 0;
+    const int32_t *labels = lc_dataset_labels(ds);
+    const uint8_t *train = lc_dataset_mask(ds, 0);
+    for (int64_t i = 0; i < n; i++)
+        n_train += train[i] && labels[i] >= 0;
+    CU_ASSERT_EQUAL(p->n_train, n_train);
+    char *reads = calloc((size_t)(n > 0 ? n : 1), 1);
+    const lc_i_part_rows *r = &p->a_hat;
+    for (int64_t i = 0; i < n; i++) {
+        if (of[i] != k) continue;
+        CU_ASSERT_FATAL(own < r->n_own);
+        CU_ASSERT_EQUAL(r->own[own], i);
+        CU_ASSERT_EQUAL(r->rowptr[own + 1] - r->rowptr[own], a->rowptr[i + 1] - a->rowptr[i]);
+        for (int64_t e = a->rowptr[i], f = r->rowptr[own]; e < a->rowptr[i + 1]; e++, f++) {
+            CU_ASSERT_EQUAL(r->col[f], a->col[e]);
+            CU_ASSERT_EQUAL(r->val[f], a->val[e]);
+            if (of[a->col[e]] != k) reads[a->col[e]] = 1;
+        }
+        CU_ASSERT_EQUAL(p->labels[own], labels[i]);
+        for (int j = 0; j < 3; j++)
+            CU_ASSERT_EQUAL(p->mask[j][own], lc_dataset_mask(ds, j)[i]);
+        const lc_csr_t *x = lc_dataset_sparse_features(ds);
+        if (x) {
+            const lc_csr_t *px = p->sparse_features;
+            CU_ASSERT_EQUAL(p->x_first[own], x->rowptr[i]);
+            CU_ASSERT_EQUAL(px->rowptr[own + 1] - px->rowptr[own], x->rowptr[i + 1] - x->rowptr[i]);
+            for (int64_t e = x->rowptr[i], f = px->rowptr[own]; e < x->rowptr[i + 1]; e++, f++) {
+                CU_ASSERT_EQUAL(px->col[f], x->col[e]);
+                CU_ASSERT_EQUAL(px->val[f], x->val[e]);
+            }
+        } else {
+            const lc_tensor_t *f = lc_dataset_features(ds);
+            CU_ASSERT_EQUAL(memcmp(p->features->data + own * p->width, f->data + i * p->width,
+                                   (size_t)p->width * sizeof(float)), 0);
+        }
+        own++;
+    }
+    CU_ASSERT_EQUAL(own, r->n_own);
+    for (int64_t i = 0; i < n; i++) {
+        if (!reads[i]) continue;
+        CU_ASSERT_FATAL(remote < r->n_remote);
+        CU_ASSERT_EQUAL(r->remote[remote], i);
+        CU_ASSERT_EQUAL(r->owner[remote], of[i]);
+        remote++;
+    }
+    CU_ASSERT_EQUAL(remote, r->n_remote);
+    free(reads);
+}
+
+static void test_part_files(void)
+{
+    for (int which = 0; which < 2; which++) {
+        lc_dataset_t *ds = NULL;
+        if (which == 0)
+            LC_ASSERT_OK(lc_dataset_karate(&ds)); /* dense features */
+        else
+            ds = sparse_dataset(61, 5);
+        const int64_t n = lc_dataset_num_nodes(ds);
+        int32_t *of = malloc((size_t)n * sizeof *of);
+        for (int64_t i = 0; i < n; i++)
+            of[i] = (int32_t)((i * 7 + i / 3) % 3); /* not contiguous */
+        const char *dir = make_dir();
+        LC_ASSERT_OK(lc_dataset_write_parts(ds, of, 3, dir));
+        int64_t owned = 0;
+        for (int k = 0; k < 3; k++) {
+            lc_i_part *cut = NULL, *read = NULL;
+            LC_ASSERT_OK(lc_i_part_of(ds, of, 3, k, false, &cut));
+            check_part(ds, of, 3, k, cut);
+            char spec[320];
+            snprintf(spec, sizeof spec, "part:%s/part-%d.lcp", dir, k);
+            LC_ASSERT_OK(lc_i_part_read(spec + 5, &read));
+            check_part(ds, of, 3, k, read);
+            lc_dataset_t *pd = NULL;
+            LC_ASSERT_OK(lc_dataset_load(&pd, spec, NULL));
+            int part = -1, parts = -1;
+            int64_t own = -1, nodes = -1;
+            LC_ASSERT_OK(lc_dataset_part_info(pd, &part, &parts, &own, &nodes));
+            CU_ASSERT(part == k && parts == 3 && own == cut->a_hat.n_own && nodes == n);
+            owned += own;
+            lc_dataset_free(&pd);
+            lc_i_part_free(&cut);
+            lc_i_part_free(&read);
+        }
+        CU_ASSERT_EQUAL(owned, n);
+        clear_dir(dir, 3);
+        free(of);
+        lc_dataset_free(&ds);
+    }
+}
+
+/* A part file changed at `at` (value as 4 or 8 little-endian bytes), with the
+ * checksum made right again, must be refused as corrupt naming `field`. */
+static void expect_corrupt(const char *path, const unsigned char *orig, size_t size, size_t at,
+                           int64_t value, int bytes, const char *field)
+{
+    unsigned char *b = malloc(size);
+    memcpy(b, orig, size);
+    memcpy(b + at, &value, (size_t)bytes);
+    const uint32_t crc = lc_i_crc32(0, b, size - 4);
+    memcpy(b + size - 4, &crc, 4);
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_FATAL(f && fwrite(b, 1, size, f) == size);
+    fclose(f);
+    lc_i_part *p = NULL;
+    LC_ASSERT_STATUS(lc_i_part_read(path, &p), LC_ERR_CORRUPT);
+    LC_ASSERT_ERROR_HAS(field);
+    LC_ASSERT_ERROR_HAS(path);
+    CU_ASSERT_PTR_NULL(p);
+    free(b);
+}
+
+static void test_part_files_malformed(void)
+{
+    lc_dataset_t *ds = sparse_dataset(40, 9);
+    int32_t of[40];
+    for (int i = 0; i < 40; i++)
+        of[i] = i % 2;
+    const char *dir = make_dir();
+    LC_ASSERT_OK(lc_dataset_write_parts(ds, of, 2, dir));
+    const char *path = lc_test_path_in(dir, "part-0.lcp");
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_FATAL(f != NULL);
+    unsigned char orig[1 << 16];
+    const size_t size = fread(orig, 1, sizeof orig, f);
+    fclose(f);
+    CU_ASSERT_FATAL(size > 200 && size < sizeof orig);
+    int64_t h[8];
+    memcpy(h, orig + 28, sizeof h);
+    const int64_t n_own = h[3], nnz = h[4], n_remote = h[5];
+    const size_t own_at = 92, remote_at = own_at + 8 * (size_t)(2 * n_own + 1 + nnz) + 4 * (size_t)nnz,
+                 owner_at = remote_at + 8 * (size_t)n_remote,
+                 labels_at = size - 4 - 7 * (size_t)n_own;
+    lc_i_part *p = NULL;
+    /* every cut short is refused */
+    const size_t cuts[] = {0, 7, 8, 30, 92, 100, size / 3, size / 2, size - 5, size - 1};
+    for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
+        f = fopen(path, "wb");
+        CU_ASSERT_FATAL(f && fwrite(orig, 1, cuts[k], f) == cuts[k]);
+        fclose(f);
+        const lc_status st = lc_i_part_read(path, &p);
+        if (st != LC_ERR_CORRUPT) fprintf(stderr, "\n  cut at %zu: %s\n", cuts[k], lc_last_error());
+        CU_ASSERT_EQUAL(st, LC_ERR_CORRUPT);
+        CU_ASSERT_PTR_NULL(p);
+    }
+    /* a flipped byte in the features: the checksum */
+    unsigned char *b = malloc(size);
+    memcpy(b, orig, size);
+    b[size / 2] ^= 0x10;
+    f = fopen(path, "wb");
+    CU_ASSERT_FATAL(f && fwrite(b, 1, size, f) == size);
+    fclose(f);
+    LC_ASSERT_STATUS(lc_i_part_read(path, &p), LC_ERR_CORRUPT);
+    free(b);
+    /* fields out of their range, the checksum right */
+    expect_corrupt(path, orig, size, 0, 0x58, 1, "bad magic");
+    expect_corrupt(path, orig, size, 8, 2, 4, "format version 2");
+    expect_corrupt(path, orig, size, 16, 2, 4, "part 2 of 2");
+    expect_corrupt(path, orig, size, 28 + 24, 1 << 20, 8, "inconsistent header");
+    expect_corrupt(path, orig, size, own_at + 8, 0, 8, "own[1]");
+    expect_corrupt(path, orig, size, own_at + 8 * (size_t)n_own + 8, -1, 8, "rowptr[1]");
+    expect_corrupt(path, orig, size, owner_at, 0, 4, "owner 0");
+    expect_corrupt(path, orig, size, labels_at, 99, 4, "labels[0] = 99");
+    expect_corrupt(path, orig, size, size - 5, 7, 1, "test[");
+    /* bytes after the last field */
+    b = malloc(size + 4);
+    memcpy(b, orig, size - 4);
+    memset(b + size - 4, 0, 4);
+    const uint32_t crc = lc_i_crc32(0, b, size);
+    memcpy(b + size, &crc, 4);
+    f = fopen(path, "wb");
+    CU_ASSERT_FATAL(f && fwrite(b, 1, size + 4, f) == size + 4);
+    fclose(f);
+    LC_ASSERT_STATUS(lc_i_part_read(path, &p), LC_ERR_CORRUPT);
+    LC_ASSERT_ERROR_HAS("after the last field");
+    free(b);
+    /* the original reads again; a missing file is an I/O error naming it */
+    f = fopen(path, "wb");
+    CU_ASSERT_FATAL(f && fwrite(orig, 1, size, f) == size);
+    fclose(f);
+    LC_ASSERT_OK(lc_i_part_read(path, &p));
+    lc_i_part_free(&p);
+    LC_ASSERT_STATUS(lc_i_part_read(lc_test_path_in(dir, "part-9.lcp"), &p), LC_ERR_IO);
+    LC_ASSERT_ERROR_HAS("part-9.lcp");
+    clear_dir(dir, 2);
+    lc_dataset_free(&ds);
+}
+
+/* What a part's data set refuses, and what writing parts refuses. */
+static void test_part_refusals(void)
+{
+    lc_dataset_t *ds = NULL, *pd = NULL;
+    LC_ASSERT_OK(lc_dataset_karate(&ds));
+    int32_t of[34];
+    for (int i = 0; i < 34; i++)
+        of[i] = i % 2;
+    const char *dir = make_dir();
+    LC_ASSERT_STATUS(lc_dataset_write_parts(ds, of, 1, dir), LC_ERR_INVALID_ARG);
+    of[5] = 2;
+    LC_ASSERT_STATUS(lc_dataset_write_parts(ds, of, 2, dir), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("node 5 is in part 2");
+    of[5] = 1;
+    LC_ASSERT_STATUS(lc_dataset_part_info(ds, NULL, NULL, NULL, NULL), LC_ERR_INVALID_ARG);
+    LC_ASSERT_OK(lc_dataset_write_parts(ds, of, 2, dir));
+    char spec[320];
+    snprintf(spec, sizeof spec, "part:%s/part-1.lcp", dir);
+    LC_ASSERT_OK(lc_dataset_load(&pd, spec, NULL));
+    lc_model_t *m = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "lconv:8,relu,lconv"));
+    LC_ASSERT_STATUS(lc_model_build(m, pd, NULL), LC_ERR_UNSUPPORTED);
+    LC_ASSERT_ERROR_HAS("layer 0 is 'lconv'");
+    lc_model_free(&m);
+    LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:8,relu,gcn"));
+    lc_train_config cfg = lc_train_defaults();
+    cfg.epochs = 1;
+    LC_ASSERT_STATUS(lc_model_train(m, pd, &cfg, NULL), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("part 1 of 2");
+    lc_eval_result res;
+    LC_ASSERT_STATUS(lc_model_evaluate(m, pd, &res), LC_ERR_STATE);
+    lc_model_free(&m);
+    lc_dataset_free(&pd);
+    clear_dir(dir, 2);
+    lc_dataset_free(&ds);
+}
+
 int main(void)
 {
     static const lc_test_case cases[] = {
@@ -398,6 +691,9 @@ int main(void)
         {"METIS stopped by SIGTERM: METIS_ERROR, named with its likely cause", test_metis_sigterm},
         {"bad arguments: P < 1, P > n, NULL, not square, parts out of range", test_bad_arguments},
         {"a job of one without mpirun", test_dist_single},
+        {"part files: read = cut in memory = brute force (dense, sparse)", test_part_files},
+        {"part files: truncated, damaged, out-of-range fields refused", test_part_files_malformed},
+        {"part files: what writing and a part's data set refuse", test_part_refusals},
         {NULL, NULL},
     };
     return lc_test_main("partition", cases);

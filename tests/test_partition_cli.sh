@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_partition.sh — `lcnet partition`: the report on the karate club (block and METIS), and its usage errors.
+# test_partition_cli.sh — `lcnet partition`: the report on the karate club (block and METIS), and its usage errors.
 # Run by `make check` (LCNET set). POSIX sh. Ends with "partition_cli: N passed, N failed, N skipped".
 
 suite=partition_cli
@@ -64,6 +64,33 @@ expect 1 "35 parts for 34 rows" --data karate --parts 35
 expect 1 "cannot open" --file "$T/none.lcb" --parts 2
 printf 'LCBENCH0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' >"$T/bad.lcb"
 expect 1 "not a benchmark data file" --file "$T/bad.lcb" --parts 2
+expect 2 "--write needs --data and one part count of 2 or more" --data karate --parts 2,3 --write "$T/p"
+expect 2 "--write needs --data and one part count of 2 or more" --data karate --parts 1 --write "$T/p"
+expect 2 "--write needs --data" --file "$T/bad.lcb" --parts 2 --write "$T/p"
+: >"$T/file"
+expect 1 "cannot create the directory" --data karate --parts 2 --write "$T/file/sub"
+# --write: one file per part, each read back by lcnet (a job of one is refused, naming the size)
+run "$LCNET" partition --data karate --parts 3 --write "$T/parts"
+if [ "$rc" -eq 0 ] && [ -f "$T/parts/part-0.lcp" ] && [ -f "$T/parts/part-2.lcp" ] &&
+    [ ! -e "$T/parts/part-3.lcp" ] && grep -q "wrote $T/parts/part-0.lcp ... part-2.lcp" "$T/out"; then
+    ok "partition --write: part-0.lcp ... part-2.lcp"
+else
+    bad "partition --write" "exit $rc"
+fi
+run "$LCNET" train --data "parts:$T/parts" --epochs 1 --quiet
+if [ "$rc" -eq 1 ] && grep -q "part 0 of 3 (a part file): train it on rank 0 of an MPI job of 3 ranks" "$T/err" &&
+    grep -q "nodes 34  features 34  classes 2  in 3 parts (rank 0 holds" "$T/out"; then
+    ok "train --data parts:DIR without mpirun: the part is read, training refused with the job size"
+else
+    bad "train --data parts:DIR without mpirun" "exit $rc"
+fi
+printf 'LCONVPRT' >"$T/parts/part-0.lcp"
+run "$LCNET" train --data "parts:$T/parts" --epochs 1 --quiet
+if [ "$rc" -eq 1 ] && grep -q "part-0.lcp': .* is too short for a part file" "$T/err"; then
+    ok "train --data parts:DIR with a damaged part: exit 1 naming the file"
+else
+    bad "train --data parts:DIR with a damaged part" "exit $rc"
+fi
 run "$LCNET" partition --help
 if [ "$rc" -eq 0 ] && grep -q -e "--parts LIST" "$T/out"; then ok "partition --help"; else bad "partition --help"; fi
 
