@@ -47,7 +47,7 @@ libs="-lgraphblas -lcholmod
 # work itself in its O(n) loops (a one-line edge list naming node 3 000 000 spent 40 % of
 # its time in __sanitizer_cov_trace_const_cmp8).
 parsers="lib/lines.c lib/checkpoint.c lib/model.c graphs/readers.c graphs/dataset.c graphs/idx.c"
-parsers="$parsers graphs/mesh_read.c graphs/pointcloud.c"
+parsers="$parsers graphs/mesh_read.c graphs/pointcloud.c lib/part.c"
 light_cov="-fsanitize-coverage=inline-8bit-counters,pc-table"
 
 headers=$(ls "$root"/include/*.h "$root"/lib/*.h "$root"/graphs/*.h "$root"/layers/*.h "$cfg")

@@ -16,4 +16,4 @@ if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
 fi
 # The targets, in the order they are run.
 # shellcheck disable=SC2034
-LC_FUZZ_TARGETS="edgelist mtx linqs planetoid spec checkpoint idx mesh xyz pcd"
+LC_FUZZ_TARGETS="edgelist mtx linqs planetoid spec checkpoint idx mesh xyz pcd part"

@@ -294,13 +294,15 @@ static lc_status dataset_from_part(lc_dataset_t **ds, const char *path)
     lc_csr_t *xs = NULL;
     lc_dataset_t *d = NULL;
     LC_TRY(lc_i_part_read(path, &p));
-    LC_TRY(lc_graph_from_edges(&g, 1, 0, NULL, NULL, NULL, 0));
-    if (p->features)
-        LC_TRY(lc_tensor_new2(&x, 1, p->width));
-    else
-        LC_TRY(lc_csr_from_coo(&xs, 1, p->width, 0, NULL, NULL, NULL));
     const int32_t label = 0;
-    LC_TRY(lc_dataset_new(&d, g, x, xs, &label, p->classes));
+    if ((st = lc_graph_from_edges(&g, 1, 0, NULL, NULL, NULL, 0)) ||
+        (st = p->features ? lc_tensor_new2(&x, 1, p->width)
+                          : lc_csr_from_coo(&xs, 1, p->width, 0, NULL, NULL, NULL)) ||
+        (st = lc_dataset_new(&d, g, x, xs, &label, p->classes))) {
+        st = lc_i_error(st, "lc_dataset_load", "'%s': its stand-in of %lld features, %d classes: %s",
+                        path, (long long)p->width, p->classes, lc_last_error());
+        goto done;
+    }
     g = NULL, x = NULL, xs = NULL; /* owned by d now */
     d->mask[0][0] = 1;
     d->part = p;

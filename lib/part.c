@@ -358,10 +358,17 @@ lc_status lc_i_part_read(const char *path, lc_i_part **out)
             }
         }
         /* a row's entries keep their order: from_coo's sort is stable on sorted columns */
-        LC_TRY(lc_csr_from_coo(&p->sparse_features, n_own, width, x_nnz, xr, xcol, xval));
+        if ((st = lc_csr_from_coo(&p->sparse_features, n_own, width, x_nnz, xr, xcol, xval)))
+            LC_FAIL(st, "'%s': the sparse features (%lld x %lld, %lld entries): %s", path,
+                    (long long)n_own, (long long)width, (long long)x_nnz, lc_last_error());
         if (p->sparse_features->nnz != x_nnz) BAD("'%s': a feature row repeats a column", path);
     } else {
-        LC_TRY(lc_tensor_new2(&p->features, n_own > 0 ? n_own : 1, width));
+        if (n_own > r.left / 4 / width)
+            BAD("'%s': truncated or damaged: features of %lld x %lld", path, (long long)n_own,
+                (long long)width);
+        if (lc_tensor_new2(&p->features, n_own > 0 ? n_own : 1, width))
+            LC_FAIL(LC_ERR_OUT_OF_MEMORY, "'%s': cannot allocate the features (%lld x %lld)",
+                    path, (long long)n_own, (long long)width);
         LC_TRY(r_raw(&r, p->features->data, n_own * width * (int64_t)sizeof(float), "features"));
     }
     LC_TRY(r_array(&r, (void **)&p->labels, n_own, sizeof *p->labels, "labels"));
