@@ -643,7 +643,10 @@ static void lowrank_bwd(lc_cgraph_t *cg, lc_i_node *n)
 /* ---------- diffusion: CHOLMOD's solves on the host, as on the CPU (no GPU
  * factorisation here): the input comes home, the result goes back, and each
  * pass waits for the stream there (device.cu: diffusion_host) ---------- */
-static void diffusion_fwd(lc_cgraph_t *cg, lc_i_node *n)
+/* in (device) comes home, the solve writes out: y = A⁻¹·M·x, or for the
+ * adjoint out += M·A⁻¹·in, out's values then coming home first too */
+static void diffusion_on_host(lc_cgraph_t *cg, lc_i_node *n, const float *in, float *out,
+                              int adjoint)
 {
     lc_cuda_ctx *c = lc_cuda_of(cg);
     const lc_cuda_node *d = &c->nodes[n - cg->nodes];
@@ -651,28 +654,20 @@ static void diffusion_fwd(lc_cgraph_t *cg, lc_i_node *n)
     const int64_t numel = lc_i_node_numel(n);
     const size_t bytes = (size_t)numel * sizeof(float);
     float *x = d->host, *y = d->host + numel;
-    if (!LC_CU(c, cudaMemcpyAsync(x, IN(0)->dvalue, bytes, cudaMemcpyDeviceToHost, c->stream)) ||
+    if (!LC_CU(c, cudaMemcpyAsync(x, in, bytes, cudaMemcpyDeviceToHost, c->stream)) ||
+        (adjoint && !LC_CU(c, cudaMemcpyAsync(y, out, bytes, cudaMemcpyDeviceToHost, c->stream))) ||
         !LC_CU(c, cudaStreamSynchronize(c->stream)))
         return;
-    lc_i_diffusion_host(op, x, y, numel / lc_diffusion_size(op), d->work, d->work_floats, 0);
-    LC_CU(c, cudaMemcpyAsync(n->dvalue, y, bytes, cudaMemcpyHostToDevice, c->stream));
+    lc_i_diffusion_host(op, x, y, numel / lc_diffusion_size(op), d->work, d->work_floats, adjoint);
+    LC_CU(c, cudaMemcpyAsync(out, y, bytes, cudaMemcpyHostToDevice, c->stream));
+}
+static void diffusion_fwd(lc_cgraph_t *cg, lc_i_node *n)
+{
+    diffusion_on_host(cg, n, IN(0)->dvalue, n->dvalue, 0);
 }
 static void diffusion_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
-    if (!IN(0)->dgrad) return;
-    lc_cuda_ctx *c = lc_cuda_of(cg);
-    const lc_cuda_node *d = &c->nodes[n - cg->nodes];
-    const lc_diffusion_t *op = (const lc_diffusion_t *)n->ptr;
-    const int64_t numel = lc_i_node_numel(n);
-    const size_t bytes = (size_t)numel * sizeof(float);
-    float *dy = d->host, *dx = d->host + numel;
-    /* dx comes home too: the adjoint adds to what the input's gradient holds */
-    if (!LC_CU(c, cudaMemcpyAsync(dy, n->dgrad, bytes, cudaMemcpyDeviceToHost, c->stream)) ||
-        !LC_CU(c, cudaMemcpyAsync(dx, IN(0)->dgrad, bytes, cudaMemcpyDeviceToHost, c->stream)) ||
-        !LC_CU(c, cudaStreamSynchronize(c->stream)))
-        return;
-    lc_i_diffusion_host(op, dy, dx, numel / lc_diffusion_size(op), d->work, d->work_floats, 1);
-    LC_CU(c, cudaMemcpyAsync(IN(0)->dgrad, dx, bytes, cudaMemcpyHostToDevice, c->stream));
+    if (IN(0)->dgrad) diffusion_on_host(cg, n, n->dgrad, IN(0)->dgrad, 1);
 }
 
 /* ---------- concat along the last dimension, flatten, reshape ---------- */

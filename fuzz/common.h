@@ -157,4 +157,34 @@ static inline void fuzz_point_cloud(lc_status (*reader)(const char *, lc_tensor_
     unlink(path);
 }
 
+/* CRC-32 (IEEE 802.3, zlib's), as the checksummed formats store it. */
+static inline uint32_t fuzz_crc32(const uint8_t *p, size_t len)
+{
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++)
+            crc = (crc & 1u) ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+    }
+    return ~crc;
+}
+
+/* For a format that ends in a CRC-32 of the bytes before it: load the input
+ * as it is, then (when that changes it) with its last four bytes replaced by
+ * the right CRC, so that mutations also reach the checks behind the checksum. */
+static inline void fuzz_as_is_and_crc_fixed(const uint8_t *data, size_t size,
+                                            void (*load)(const uint8_t *, size_t))
+{
+    load(data, size);
+    if (size < 16) return;
+    uint8_t *fixed = malloc(size);
+    if (!fixed) fuzz_die("fuzz: malloc");
+    memcpy(fixed, data, size);
+    const uint32_t crc = fuzz_crc32(fixed, size - 4);
+    for (int i = 0; i < 4; i++)
+        fixed[size - 4 + i] = (uint8_t)(crc >> (8 * i));
+    if (memcmp(fixed, data, size) != 0) load(fixed, size);
+    free(fixed);
+}
+
 #endif

@@ -21,17 +21,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static uint32_t crc32_ieee(const uint8_t *p, size_t len)
-{
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc & 1u) ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-    }
-    return ~crc;
-}
-
 static void load(const uint8_t *data, size_t size)
 {
     char path[4096], spec[4200];
@@ -56,21 +45,10 @@ static void load(const uint8_t *data, size_t size)
     unlink(path);
 }
 
-/* Each input is loaded as it is, then with its last four bytes replaced by
- * the right CRC-32, so that mutations reach the field checks behind the
- * checksum too. */
+/* Each input is loaded as it is and again with its CRC-32 fixed, so that
+ * mutations also reach the checks behind the checksum. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    load(data, size);
-    if (size >= 16) {
-        uint8_t *fixed = malloc(size);
-        if (!fixed) fuzz_die("fuzz: malloc");
-        memcpy(fixed, data, size);
-        uint32_t crc = crc32_ieee(fixed, size - 4);
-        for (int i = 0; i < 4; i++)
-            fixed[size - 4 + i] = (uint8_t)(crc >> (8 * i));
-        if (memcmp(fixed, data, size) != 0) load(fixed, size);
-        free(fixed);
-    }
+    fuzz_as_is_and_crc_fixed(data, size, load);
     return 0;
 }
