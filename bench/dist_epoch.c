@@ -42,11 +42,8 @@ int main(int argc, char **argv)
     lc_train_config cfg = lc_train_defaults();
     cfg.epochs = epochs, cfg.patience = 0, cfg.dropout = 0, cfg.dist = d;
     lc_train_result res;
-    char part_spec[4200];
-    snprintf(part_spec, sizeof part_spec, "part:%s/part-%d.lcp", parts ? parts : "",
-             lc_dist_rank(d));
-    if (st || !all || (st = file ? lc_bench_read_dataset(&ds, file)
-                                 : lc_dataset_load(&ds, part_spec, NULL)))
+    if (st || !all ||
+        (st = file ? lc_bench_read_dataset(&ds, file) : lc_dataset_load_part(&ds, parts, d)))
         goto done;
     if (write) { /* the parts lc_model_train cuts in memory: METIS on the GCN operator */
         const lc_csr_t *a_hat = NULL;

@@ -35,7 +35,7 @@ static void load(const uint8_t *data, size_t size)
     }
     int part = -1, parts = -1;
     int64_t own = -1, nodes = -1;
-    if (ds && (lc_dataset_part_info(ds, &part, &parts, &own, &nodes) != LC_OK || part < 0 ||
+    if (ds && (!lc_dataset_part_info(ds, &part, &parts, &own, &nodes) || part < 0 ||
                part >= parts || own < 0 || own > nodes)) {
         fprintf(stderr, "fuzz: a part loaded with part %d of %d, %lld of %lld rows\n", part,
                 parts, (long long)own, (long long)nodes);

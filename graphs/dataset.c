@@ -80,6 +80,10 @@ lc_status lc_dataset_set_split(lc_dataset_t *ds, const uint8_t *train, const uin
                                const uint8_t *test)
 {
     LC_CHECK_ARG(ds, "dataset is NULL");
+    LC_CHECK_ARG(!ds->part,
+                 "a part file's data set is a one-node stand-in: %s the whole data "
+                 "set before lc_dataset_write_parts",
+                 "split");
     const uint8_t *src[3] = {train, val, test};
     const int64_t n = lc_i_dataset_rows(ds);
     for (int k = 0; k < 3; k++)
@@ -97,6 +101,10 @@ lc_status lc_dataset_random_split(lc_dataset_t *ds, int per_class, int64_t n_val
                                   uint64_t seed)
 {
     LC_CHECK_ARG(ds, "dataset is NULL");
+    LC_CHECK_ARG(!ds->part,
+                 "a part file's data set is a one-node stand-in: %s the whole data "
+                 "set before lc_dataset_write_parts",
+                 "split");
     LC_CHECK_ARG(per_class >= 0 && n_val >= 0 && n_test >= 0,
                  "negative size (per_class %d, n_val %lld, n_test %lld)", per_class,
                  (long long)n_val, (long long)n_test);
@@ -157,6 +165,10 @@ done:
 lc_status lc_dataset_normalize_features(lc_dataset_t *ds)
 {
     LC_CHECK_ARG(ds, "dataset is NULL");
+    LC_CHECK_ARG(!ds->part,
+                 "a part file's data set is a one-node stand-in: %s the whole data "
+                 "set before lc_dataset_write_parts",
+                 "normalise");
     if (ds->features) {
         lc_tensor_t *x = ds->features;
         const int64_t rows = lc_i_rows(x), cols = lc_i_cols(x);
@@ -316,16 +328,25 @@ done:
     return lc_i_error_from(st, "lc_dataset_load");
 }
 
-lc_status lc_dataset_part_info(const lc_dataset_t *ds, int *part, int *parts, int64_t *own,
-                               int64_t *nodes)
+int lc_dataset_part_info(const lc_dataset_t *ds, int *part, int *parts, int64_t *own,
+                         int64_t *nodes)
 {
-    LC_CHECK_ARG(ds, "dataset is NULL");
-    if (!ds->part) return LC_ERROR(LC_ERR_INVALID_ARG, "the dataset is not a part file's");
+    if (!ds || !ds->part) return 0;
     if (part) *part = ds->part->part;
     if (parts) *parts = ds->part->parts;
     if (own) *own = ds->part->a_hat.n_own;
     if (nodes) *nodes = ds->part->n;
-    return LC_OK;
+    return 1;
+}
+
+lc_status lc_dataset_load_part(lc_dataset_t **ds, const char *dir, const lc_dist_t *d)
+{
+    LC_CHECK_ARG(ds && dir, "NULL argument");
+    char path[4096], spec[4200];
+    if (!lc_i_part_path(path, sizeof path, dir, lc_dist_rank(d)))
+        return LC_ERROR(LC_ERR_INVALID_ARG, "directory name '%s' is too long", dir);
+    snprintf(spec, sizeof spec, "part:%s", path);
+    return lc_i_error_from(lc_dataset_load(ds, spec, NULL), __func__);
 }
 
 lc_status lc_dataset_write_parts(const lc_dataset_t *ds, const int32_t *of, int parts,
@@ -345,13 +366,14 @@ lc_status lc_dataset_write_parts(const lc_dataset_t *ds, const int32_t *of, int 
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return LC_ERROR(LC_ERR_IO, "cannot create the directory '%s': %s", dir, strerror(errno));
     lc_status st = LC_OK;
+    const uint64_t fingerprint = lc_i_part_fingerprint(ds, of, parts);
     for (int k = 0; k < parts && !st; k++) {
         lc_i_part *p = NULL;
         char path[4096];
-        if (snprintf(path, sizeof path, "%s/part-%d.lcp", dir, k) >= (int)sizeof path)
+        if (!lc_i_part_path(path, sizeof path, dir, k))
             return LC_ERROR(LC_ERR_INVALID_ARG, "directory name '%s' is too long", dir);
         st = lc_i_part_of(ds, of, parts, k, false, &p);
-        if (!st) st = lc_i_part_write(p, path);
+        if (!st) p->fingerprint = fingerprint, st = lc_i_part_write(p, path);
         lc_i_part_free(&p);
     }
     return lc_i_error_from(st, __func__);

@@ -258,17 +258,27 @@ lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_opt
  * data set on one process. Layers: gcn, linear, relu, dropout (L-conv's edge
  * weights follow the whole graph's edge order, which a part does not hold).
  * Training a part needs the MPI job it was written for (lc_model_train says
- * so otherwise). Each file is written to a temporary name and renamed; the
- * format (version 1, little-endian, CRC-32) is in lib/part.c.
- * Errors: LC_ERR_INVALID_ARG (graph-level data, a bad part), LC_ERR_IO.
- * Cost: O(n + nnz) per part. */
+ * so otherwise). The parts of one write share a fingerprint of the data and
+ * the partition, which the ranks compare before training (files of two writes
+ * are refused, naming them). Each file is written to a temporary name and
+ * renamed; the format (version 1, little-endian, CRC-32) is in lib/part.c.
+ * Errors: LC_ERR_INVALID_ARG (graph-level data, parts outside [2, n], a node's
+ * part outside [0, parts)), LC_ERR_IO, LC_ERR_OUT_OF_MEMORY, LC_ERR_UNSUPPORTED
+ * (a big-endian host). Cost: O(n + the part's entries) per part: O(P·n + nnz). */
 lc_status lc_dataset_write_parts(const lc_dataset_t *ds, const int32_t *of, int parts,
                                  const char *dir);
-/* For a part's data set: its index, the part count, its rows and the whole
- * graph's nodes (any may be NULL). Errors: LC_ERR_INVALID_ARG when ds is not a
- * part file's. */
-lc_status lc_dataset_part_info(const lc_dataset_t *ds, int *part, int *parts, int64_t *own,
-                               int64_t *nodes);
+/* Rank lc_dist_rank(d)'s part DIR/part-K.lcp (d NULL: part 0), as
+ * lc_dataset_load "part:FILE". Errors: those of lc_dataset_load. */
+typedef struct lc_dist lc_dist_t; /* an MPI job (see "Scale-out on MPI" below) */
+lc_status lc_dataset_load_part(lc_dataset_t **ds, const char *dir, const lc_dist_t *d);
+/* 1 when ds is a part file's (else 0); then its index, the part count, its rows and
+ * the whole graph's nodes (any pointer may be NULL). A part's data set is a
+ * one-node stand-in to the other accessors (lc_dataset_num_nodes says 1), and
+ * lc_dataset_set_split, lc_dataset_random_split and
+ * lc_dataset_normalize_features refuse it: split and normalise the whole data
+ * set before writing its parts. */
+int lc_dataset_part_info(const lc_dataset_t *ds, int *part, int *parts, int64_t *own,
+                         int64_t *nodes);
 /* Zachary's karate club from igraph's famous graph, one-hot node features,
  * the two factions as labels; train mask = {0, 33}, val mask empty (so no
  * early stopping), test = the other 32 nodes. */
@@ -1126,8 +1136,9 @@ lc_status lc_model_load(lc_model_t *m, const char *path);
  * linear, relu and dropout (others: LC_ERR_UNSUPPORTED naming the layer).
  * Dropout draws one process's masks: every rank draws each whole mask from
  * one process's stream and keeps its rows' (one process's O(n·f) draws per
- * dropout layer and epoch on every rank). Each rank still loads the whole
- * data set; the training state is per part.
+ * dropout layer and epoch on every rank). Given the whole data set, each rank
+ * cuts its part from it; given its part's file (lc_dataset_write_parts,
+ * lc_dataset_load_part), it holds that alone.
  *
  * This header needs no mpi.h: the communicator is an opaque handle (lc_dist_t,
  * declared with the models).
@@ -1178,9 +1189,12 @@ void lc_dist_abort(lc_dist_t *d, int code);
  * contributions back to the owners, which add them in a fixed order. */
 typedef struct lc_dist_op lc_dist_op_t;
 /* Collective. Every rank passes the same a (n × n) and part (n entries in
- * [0, size)); each keeps its rows. Errors: LC_ERR_INVALID_ARG (NULL, a not
- * square, a part outside [0, size)), LC_ERR_UNSUPPORTED (no MPI),
- * LC_ERR_BACKEND, LC_ERR_OUT_OF_MEMORY. Cost: O(nnz + n) on every rank. */
+ * [0, size)); each keeps its rows, and the ranks tell each other which rows
+ * they read. Errors: LC_ERR_INVALID_ARG (NULL, a not square, a part outside
+ * [0, size)), LC_ERR_CORRUPT (ranks that passed different a or part),
+ * LC_ERR_UNSUPPORTED (no MPI; more than INT_MAX row ids to exchange),
+ * LC_ERR_BACKEND, LC_ERR_OUT_OF_MEMORY. Cost: O(n + e·log n) on every rank,
+ * e its rows' entries. */
 lc_status lc_dist_op_new(lc_dist_op_t **op, lc_dist_t *d, const lc_csr_t *a,
                          const int32_t *part);
 /* Collective. Accepts NULL; sets *op to NULL. */

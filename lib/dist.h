@@ -54,6 +54,8 @@ struct lc_dist_op {
     int64_t bytes_sent;
     void *comm; /* mpi.c's neighbourhood communicators */
 };
+/* The position of id in sorted[0, len) (ascending), or -1 (halo.c). */
+int64_t lc_i_find_sorted(const int64_t *sorted, int64_t len, int64_t id);
 /* One rank's rows of an n × n operator, as a partition gives them: its rows'
  * global ids (ascending) and entries, global column ids, each entry's index
  * in the whole operator; the columns its rows read that other ranks own
@@ -157,11 +159,18 @@ typedef struct lc_i_part {
     int64_t x_total;           /* sparse: the whole matrix's entries */
     int32_t *labels;           /* owned rows', -1 unlabelled */
     uint8_t *mask[3];
+    uint64_t fingerprint; /* of the data set and the partition (lc_i_part_fingerprint) */
+    char *path;           /* the file it was read from, or NULL */
 } lc_i_part;
 /* Part me of ds under `of` (n entries in [0, parts)), with the adjacency's
  * rows when with_adj. Errors: LC_ERR_OUT_OF_MEMORY. Cost: O(n + the part). */
 lc_status lc_i_part_of(const lc_dataset_t *ds, const int32_t *of, int parts, int me, bool with_adj,
                        lc_i_part **out);
+/* FNV-1a over what makes the parts of one write belong together: ds's sizes,
+ * labels, masks and features, and the partition `of`. */
+uint64_t lc_i_part_fingerprint(const lc_dataset_t *ds, const int32_t *of, int parts);
+/* DIR/part-K.lcp into buf[len]; false when it does not fit. */
+bool lc_i_part_path(char *buf, size_t len, const char *dir, int k);
 /* The file format is in part.c. Errors: LC_ERR_IO; reading also
  * LC_ERR_CORRUPT naming the file and the field. */
 lc_status lc_i_part_write(const lc_i_part *p, const char *path);

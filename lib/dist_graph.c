@@ -38,9 +38,8 @@ struct lc_i_dist_graph {
     int n_layers, first;    /* first: the first learnable layer (sparse features enter there) */
     lc_tensor_t **act, **grad;
     layer_state *lay;
-    lc_i_part *cut;        /* the part cut from the whole data set here, or NULL */
-    const lc_i_part *part; /* cut, or the data set's own (read from its file) */
-    const lc_csr_t *xs;    /* the part's sparse features (owned rows), or NULL */
+    lc_i_part *cut;     /* the part cut from the whole data set here, or NULL (a file's) */
+    const lc_csr_t *xs; /* the part's sparse features (owned rows), or NULL */
     /* dropout on them (Kipf's): its rate, each owned row's first entry in the
      * whole matrix and its entries; the first learnable layer's projections of
      * them (one; L-conv with W0: the generators', then W0's) each draw a mask
@@ -131,6 +130,45 @@ static lc_status check_layer(const lc_layer_desc *d, int k)
                     k, lc_i_layer_name(d->kind), why);
 }
 
+/* Collective: the ranks' part files come from one write (their fingerprints
+ * and shared counts agree) and together hold every row and feature entry
+ * once; every rank reaches the same verdict. */
+static lc_status check_parts(lc_dist_t *d, const lc_i_part *p)
+{
+    typedef struct {
+        uint64_t fingerprint;
+        int64_t n, width, classes, n_train, x_total, n_own, x_nnz;
+    } part_key;
+    const int size = lc_dist_size(d);
+    const part_key mine = {p->fingerprint, p->n,
+                           p->width,       p->classes,
+                           p->n_train,     p->x_total,
+                           p->a_hat.n_own, p->sparse_features ? p->sparse_features->nnz : 0};
+    part_key *all = lc_i_malloc((size_t)size * sizeof *all);
+    if (!all) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %d part keys", size);
+    lc_status st = lc_i_dist_allgather(d, &mine, all, (int)sizeof mine);
+    int64_t rows = 0, entries = 0;
+    for (int q = 0; q < size && !st; q++) {
+        const part_key *a = &all[q], *b = &all[0];
+        if (a->fingerprint != b->fingerprint || a->n != b->n || a->width != b->width ||
+            a->classes != b->classes || a->n_train != b->n_train || a->x_total != b->x_total)
+            st = LC_ERROR(LC_ERR_INVALID_ARG,
+                          "'%s' (rank %d): the part files of ranks 0 and %d come from different "
+                          "writes (another data set or partition): write every part again "
+                          "(lcnet partition --write)",
+                          p->path, lc_dist_rank(d), q);
+        rows += a->n_own, entries += a->x_nnz;
+    }
+    if (!st && (rows != all[0].n || entries != all[0].x_total))
+        st = LC_ERROR(LC_ERR_CORRUPT,
+                      "'%s' (rank %d): the parts hold %lld of %lld rows and %lld of %lld feature "
+                      "entries",
+                      p->path, lc_dist_rank(d), (long long)rows, (long long)all[0].n,
+                      (long long)entries, (long long)all[0].x_total);
+    lc_i_free(all);
+    return st;
+}
+
 lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg,
                               lc_i_dist_graph **result)
 {
@@ -167,6 +205,7 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
      * fixed seed) */
     if (ds->part) { /* (lc_model_build refused its L-conv layers) */
         part = ds->part;
+        LC_TRY(check_parts(m->dist, part));
     } else {
         const int64_t n = lc_i_dataset_rows(ds);
         const lc_csr_t *a_hat = NULL;
@@ -198,7 +237,8 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     const lc_dist_op_t *rows_op = g->op ? g->op : g->adj; /* the same owned rows */
     const int64_t n_own = g->n_own = lc_dist_op_rows(rows_op);
     g->own = lc_dist_op_row_ids(rows_op);
-    g->part = part;
+    if (g->cut) /* the operators hold their rows now */
+        lc_i_part_rows_free(&g->cut->a_hat), lc_i_part_rows_free(&g->cut->adj);
     g->n = part->n;
     g->n_train = part->n_train;
     /* the owned labels, masks and features: the part's (read, never written) */

@@ -102,8 +102,7 @@ oom:
     return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot copy part %d's rows of the operator", me);
 }
 
-/* The position of id in sorted[0, len), or -1. */
-static int64_t find_id(const int64_t *sorted, int64_t len, int64_t id)
+int64_t lc_i_find_sorted(const int64_t *sorted, int64_t len, int64_t id)
 {
     int64_t lo = 0, hi = len;
     while (lo < hi) {
@@ -121,7 +120,7 @@ static int64_t find_id(const int64_t *sorted, int64_t len, int64_t id)
 static lc_status ids_to_local(const lc_dist_op_t *op, int64_t *ids, int64_t len, int from)
 {
     for (int64_t k = 0; k < len; k++) {
-        const int64_t at = find_id(op->own, op->n_own, ids[k]);
+        const int64_t at = lc_i_find_sorted(op->own, op->n_own, ids[k]);
         if (at < 0)
             return LC_ERROR(LC_ERR_CORRUPT,
                             "rank %d reads row %lld from rank %d, which does not own it", from,
@@ -137,11 +136,14 @@ lc_status lc_i_dist_op_from_rows(lc_dist_op_t **out, lc_dist_t *d, int64_t n, in
                                  const int64_t *remote, const int32_t *owner)
 {
     const int size = lc_dist_size(d), me = lc_dist_rank(d);
-    for (int64_t k = 1; k < n_own; k++)
-        LC_CHECK_ARG(own[k - 1] < own[k], "owned rows are not ascending at %lld", (long long)k);
+    for (int64_t k = 0; k < n_own; k++)
+        LC_CHECK_ARG(own[k] >= 0 && own[k] < n && (k == 0 || own[k - 1] < own[k]),
+                     "owned row %lld (%lld) is not ascending in [0, %lld)", (long long)k,
+                     (long long)own[k], (long long)n);
     for (int64_t j = 0; j < n_remote; j++) {
-        LC_CHECK_ARG(j == 0 || remote[j - 1] < remote[j], "remote rows are not ascending at %lld",
-                     (long long)j);
+        LC_CHECK_ARG(remote[j] >= 0 && remote[j] < n && (j == 0 || remote[j - 1] < remote[j]),
+                     "remote row %lld (%lld) is not ascending in [0, %lld)", (long long)j,
+                     (long long)remote[j], (long long)n);
         LC_CHECK_ARG(owner[j] >= 0 && owner[j] < size && owner[j] != me,
                      "remote row %lld's owner %d is not another of the %d ranks",
                      (long long)remote[j], owner[j], size);
@@ -176,7 +178,7 @@ lc_status lc_i_dist_op_from_rows(lc_dist_op_t **out, lc_dist_t *d, int64_t n, in
     qsort(order, (size_t)n_remote, sizeof *order, cmp_i64);
     for (int64_t h = 0; h < n_remote; h++) {
         const int q = (int)(order[h] / n);
-        order[h] = find_id(remote, n_remote, order[h] % n);
+        order[h] = lc_i_find_sorted(remote, n_remote, order[h] % n);
         halo_at[order[h]] = n_own + h;
         if (!op->n_in || op->in_rank[op->n_in - 1] != q) op->in_rank[op->n_in++] = q;
         op->in_count[op->n_in - 1]++;
@@ -188,8 +190,8 @@ lc_status lc_i_dist_op_from_rows(lc_dist_op_t **out, lc_dist_t *d, int64_t n, in
     if (!rows || !cols) goto oom;
     for (int64_t k = 0; k < n_own; k++)
         for (int64_t e = rowptr[k]; e < rowptr[k + 1]; e++) {
-            int64_t at = find_id(own, n_own, col[e]);
-            if (at < 0 && (at = find_id(remote, n_remote, col[e])) >= 0) at = halo_at[at];
+            int64_t at = lc_i_find_sorted(own, n_own, col[e]);
+            if (at < 0 && (at = lc_i_find_sorted(remote, n_remote, col[e])) >= 0) at = halo_at[at];
             if (at < 0)
                 LC_FAIL(LC_ERR_INVALID_ARG,
                         "row %lld reads column %lld, which is neither owned nor remote",

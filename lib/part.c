@@ -9,12 +9,16 @@
  *   i64 n (the graph's nodes), width (feature columns), n_train (labelled
  *       training rows of every part), n_own, nnz (the entries of Â's owned
  *       rows), n_remote, x_nnz (stored feature entries of the owned rows, 0
- *       when dense), x_total (the whole feature matrix's, 0 when dense)
- *   i64 own[n_own] (ascending), rowptr[n_own + 1], col[nnz] (global ids)
+ *       when dense), x_total (the whole feature matrix's, 0 when dense),
+ *       fingerprint (of the data set and the partition: every part of one
+ *       write has it, and the ranks compare theirs before training)
+ *   i64 own[n_own] (ascending), rowptr[n_own + 1], col[nnz] (global ids, each
+ *       owned or remote)
  *   f32 val[nnz]
  *   i64 remote[n_remote] (ascending), u32 owner[n_remote]
  *   dense:  f32 features[n_own · width]
- *   sparse: i64 x_rowptr[n_own + 1], x_col[x_nnz]; f32 x_val[x_nnz];
+ *   sparse: i64 x_rowptr[n_own + 1], x_col[x_nnz] (ascending in a row);
+ *           f32 x_val[x_nnz];
  *           i64 x_first[n_own] (each row's first entry in the whole matrix)
  *   i32 labels[n_own] (-1 unlabelled), u8 train[n_own], val[n_own], test[n_own]
  *   u32 CRC-32 of every byte before it
@@ -47,6 +51,7 @@ void lc_i_part_free(lc_i_part **pp)
     lc_i_free(p->labels);
     for (int k = 0; k < 3; k++)
         lc_i_free(p->mask[k]);
+    free(p->path);
     lc_i_free(p);
     *pp = NULL;
 }
@@ -123,6 +128,40 @@ done:
     return LC_OK;
 }
 
+static uint64_t fnv1a(uint64_t h, const void *data, size_t bytes)
+{
+    const unsigned char *b = data;
+    for (size_t i = 0; i < bytes; i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+uint64_t lc_i_part_fingerprint(const lc_dataset_t *ds, const int32_t *of, int parts)
+{
+    const int64_t n = lc_i_dataset_rows(ds);
+    const lc_csr_t *x = ds->sparse_features;
+    const int64_t sizes[4] = {n, parts, ds->num_classes, x ? x->nnz : 0};
+    uint64_t h = fnv1a(0xcbf29ce484222325ULL, sizes, sizeof sizes);
+    h = fnv1a(h, of, (size_t)n * sizeof *of);
+    h = fnv1a(h, ds->labels, (size_t)n * sizeof *ds->labels);
+    for (int k = 0; k < 3; k++)
+        h = fnv1a(h, ds->mask[k], (size_t)n);
+    if (x) {
+        h = fnv1a(h, x->rowptr, (size_t)(n + 1) * sizeof *x->rowptr);
+        h = fnv1a(h, x->col, (size_t)x->nnz * sizeof *x->col);
+        h = fnv1a(h, x->val, (size_t)x->nnz * sizeof *x->val);
+    } else {
+        h = fnv1a(h, ds->features->data, (size_t)ds->features->numel * sizeof(float));
+    }
+    return h;
+}
+
+bool lc_i_part_path(char *buf, size_t len, const char *dir, int k)
+{
+    const int w = snprintf(buf, len, "%s/part-%d.lcp", dir, k);
+    return w >= 0 && (size_t)w < len;
+}
+
 /* ---------------------------------------------------------------- writing */
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -150,6 +189,7 @@ static void w_u32(part_writer *w, uint32_t v)
 {
     w_raw(w, &v, sizeof v);
 }
+#define WIDEN 1024
 static void w_i64(part_writer *w, int64_t v)
 {
     w_raw(w, &v, sizeof v);
@@ -171,21 +211,32 @@ lc_status lc_i_part_write(const lc_i_part *p, const char *path)
     w_u32(&w, (uint32_t)p->part);
     w_u32(&w, (uint32_t)p->classes);
     w_u32(&w, x ? PART_SPARSE : 0);
-    const int64_t head[8] = {p->n, p->width,    p->n_train,     n_own,
-                             nnz,  a->n_remote, x ? x->nnz : 0, x ? p->x_total : 0};
-    for (int k = 0; k < 8; k++)
+    const int64_t head[9] = {p->n,
+                             p->width,
+                             p->n_train,
+                             n_own,
+                             nnz,
+                             a->n_remote,
+                             x ? x->nnz : 0,
+                             x ? p->x_total : 0,
+                             (int64_t)p->fingerprint};
+    for (int k = 0; k < 9; k++)
         w_i64(&w, head[k]);
     w_raw(&w, a->own, (size_t)n_own * sizeof *a->own);
     w_raw(&w, a->rowptr, (size_t)(n_own + 1) * sizeof *a->rowptr);
     w_raw(&w, a->col, (size_t)nnz * sizeof *a->col);
     w_raw(&w, a->val, (size_t)nnz * sizeof *a->val);
     w_raw(&w, a->remote, (size_t)a->n_remote * sizeof *a->remote);
-    for (int64_t j = 0; j < a->n_remote; j++)
-        w_u32(&w, (uint32_t)a->owner[j]);
+    w_raw(&w, a->owner, (size_t)a->n_remote * sizeof *a->owner); /* int32 as u32: in [0, P) */
     if (x) {
         w_raw(&w, x->rowptr, (size_t)(n_own + 1) * sizeof *x->rowptr);
-        for (int64_t e = 0; e < x->nnz; e++)
-            w_i64(&w, x->col[e]);
+        for (int64_t e = 0; e < x->nnz; e += WIDEN) { /* int32 columns as i64, a block at a time */
+            int64_t wide[WIDEN];
+            const int64_t len = x->nnz - e < WIDEN ? x->nnz - e : WIDEN;
+            for (int64_t k = 0; k < len; k++)
+                wide[k] = x->col[e + k];
+            w_raw(&w, wide, (size_t)len * sizeof *wide);
+        }
         w_raw(&w, x->val, (size_t)x->nnz * sizeof *x->val);
         w_raw(&w, p->x_first, (size_t)n_own * sizeof *p->x_first);
     } else {
@@ -288,7 +339,7 @@ lc_status lc_i_part_read(const char *path, lc_i_part **out)
         BAD("'%s': %lld bytes is too short for a part file", path, (long long)sb.st_size);
     char magic[8];
     uint32_t u[5];
-    int64_t h[8];
+    int64_t h[9];
     LC_TRY(r_raw(&r, magic, 8, "the magic"));
     if (memcmp(magic, PART_MAGIC, 8)) BAD("'%s': not an lconv part file (bad magic)", path);
     LC_TRY(r_raw(&r, u, sizeof u, "the header"));
@@ -312,6 +363,8 @@ lc_status lc_i_part_read(const char *path, lc_i_part **out)
     if (!p) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate a part");
     p->parts = parts, p->part = part, p->classes = (int)u[3];
     p->n = n, p->width = width, p->n_train = h[2], p->x_total = h[7];
+    p->fingerprint = (uint64_t)h[8];
+    if (!(p->path = strdup(path))) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot copy the path '%s'", path);
     lc_i_part_rows *a = &p->a_hat;
     a->n_own = n_own, a->n_remote = n_remote;
     LC_TRY(r_array(&r, (void **)&a->own, n_own, sizeof *a->own, "own"));
@@ -336,6 +389,18 @@ lc_status lc_i_part_read(const char *path, lc_i_part **out)
                 (long long)a->remote[j], owner[j], parts);
         a->owner[j] = (int32_t)owner[j];
     }
+    /* owned and remote rows apart, and every column one of them (what
+     * lc_i_dist_op_from_rows builds on) */
+    for (int64_t k = 0, j = 0; k < n_own && j < n_remote;) {
+        if (a->own[k] == a->remote[j])
+            BAD("'%s': row %lld is both owned and remote", path, (long long)a->own[k]);
+        a->own[k] < a->remote[j] ? k++ : j++;
+    }
+    for (int64_t e = 0; e < nnz; e++)
+        if (lc_i_find_sorted(a->own, n_own, a->col[e]) < 0 &&
+            lc_i_find_sorted(a->remote, n_remote, a->col[e]) < 0)
+            BAD("'%s': col[%lld] = %lld is neither owned nor remote", path, (long long)e,
+                (long long)a->col[e]);
     if (u[4] & PART_SPARSE) {
         LC_TRY(r_array(&r, (void **)&xrow, n_own + 1, sizeof *xrow, "x_rowptr"));
         LC_TRY(check_rowptr(path, "x_rowptr", xrow, n_own, x_nnz));
@@ -346,22 +411,22 @@ lc_status lc_i_part_read(const char *path, lc_i_part **out)
         if (!xr) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld rows", (long long)x_nnz);
         for (int64_t k = 0, end = 0; k < n_own; k++) {
             const int64_t len = xrow[k + 1] - xrow[k];
-            if (p->x_first[k] < end || p->x_first[k] + len > p->x_total)
+            if (p->x_first[k] < end || len > p->x_total - p->x_first[k])
                 BAD("'%s': x_first[%lld] = %lld overlaps the row before or runs past %lld", path,
                     (long long)k, (long long)p->x_first[k], (long long)p->x_total);
             end = p->x_first[k] + len;
             for (int64_t e = xrow[k]; e < xrow[k + 1]; e++) {
-                if (xcol[e] < 0 || xcol[e] >= width)
-                    BAD("'%s': x_col[%lld] = %lld is outside [0, %lld)", path, (long long)e,
-                        (long long)xcol[e], (long long)width);
+                if (xcol[e] < 0 || xcol[e] >= width || (e > xrow[k] && xcol[e] <= xcol[e - 1]))
+                    BAD("'%s': x_col[%lld] = %lld is not ascending in [0, %lld) in its row", path,
+                        (long long)e, (long long)xcol[e], (long long)width);
                 xr[e] = k;
             }
         }
-        /* a row's entries keep their order: from_coo's sort is stable on sorted columns */
+        /* columns ascending in each row: the entries keep their order, each
+         * at its place in the whole matrix's dropout stream (x_first) */
         if ((st = lc_csr_from_coo(&p->sparse_features, n_own, width, x_nnz, xr, xcol, xval)))
             LC_FAIL(st, "'%s': the sparse features (%lld x %lld, %lld entries): %s", path,
                     (long long)n_own, (long long)width, (long long)x_nnz, lc_last_error());
-        if (p->sparse_features->nnz != x_nnz) BAD("'%s': a feature row repeats a column", path);
     } else {
         if (n_own > r.left / 4 / width)
             BAD("'%s': truncated or damaged: features of %lld x %lld", path, (long long)n_own,

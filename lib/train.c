@@ -299,6 +299,7 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         n_train += ds->mask[0][r] != 0 && ds->labels[r] >= 0;
         has_val |= ds->mask[1][r] != 0;
     }
+    if (ds->part) n_train = ds->part->n_train; /* every part's, not the stand-in's */
     if (!n_train) return LC_ERROR(LC_ERR_INVALID_ARG, "the training mask has no labelled row");
     if (m->built_for != ds) LC_TRY(lc_model_build(m, ds, cfg));
     if (m->dist != cfg->dist)

@@ -312,6 +312,18 @@ if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
 else
     bad "3 part files on 2 ranks" "exit $rc"
 fi
+# parts of two writes (METIS and block parts of the karate club) are refused
+# on every rank before any exchange, naming the file
+run timeout $LIMIT "$LCNET" partition --data karate --parts 2 --method block --write "$T/mixed"
+run timeout $LIMIT "$LCNET" partition --data karate --parts 2 --method metis --write "$T/metis2"
+cp "$T/metis2/part-1.lcp" "$T/mixed/part-1.lcp"
+run timeout $LIMIT $MPIRUN -np 2 "$LCNET" train --data "parts:$T/mixed" --model gcn --epochs 1 --quiet
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+    [ "$(grep -c "rank [01] of 2: .*part-[01].lcp' (rank [01]): the part files of ranks 0 and 1 come from different writes" "$T/err")" -eq 2 ]; then
+    ok "part files of two writes: refused on every rank, naming the file"
+else
+    bad "part files of two writes" "exit $rc"
+fi
 run timeout $LIMIT $MPIRUN -np 3 "$LCNET" train --data "parts:$dir3" --model lconv:8,relu,lconv --epochs 1 --quiet
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
     [ "$(grep -c "rank [012] of 3: .*layer 0 is 'lconv'" "$T/err")" -eq 3 ]; then

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -533,7 +534,7 @@ static void test_part_files(void)
             LC_ASSERT_OK(lc_dataset_load(&pd, spec, NULL));
             int part = -1, parts = -1;
             int64_t own = -1, nodes = -1;
-            LC_ASSERT_OK(lc_dataset_part_info(pd, &part, &parts, &own, &nodes));
+            CU_ASSERT(lc_dataset_part_info(pd, &part, &parts, &own, &nodes));
             CU_ASSERT(part == k && parts == 3 && own == cut->a_hat.n_own && nodes == n);
             owned += own;
             lc_dataset_free(&pd);
@@ -585,10 +586,27 @@ static void test_part_files_malformed(void)
     CU_ASSERT_FATAL(size > 200 && size < sizeof orig);
     int64_t h[8];
     memcpy(h, orig + 28, sizeof h);
-    const int64_t n_own = h[3], nnz = h[4], n_remote = h[5];
-    const size_t own_at = 92, remote_at = own_at + 8 * (size_t)(2 * n_own + 1 + nnz) + 4 * (size_t)nnz,
-                 owner_at = remote_at + 8 * (size_t)n_remote,
+    const int64_t n_own = h[3], nnz = h[4], n_remote = h[5], x_nnz = h[6];
+    const size_t own_at = 100, col_at = own_at + 8 * (size_t)(2 * n_own + 1),
+                 remote_at = col_at + 12 * (size_t)nnz, owner_at = remote_at + 8 * (size_t)n_remote,
+                 x_rowptr_at = owner_at + 4 * (size_t)n_remote,
+                 x_col_at = x_rowptr_at + 8 * (size_t)(n_own + 1),
+                 x_first_at = x_col_at + 12 * (size_t)x_nnz,
                  labels_at = size - 4 - 7 * (size_t)n_own;
+    CU_ASSERT_FATAL(labels_at == x_first_at + 8 * (size_t)n_own);
+    int64_t own0, remote0, x_row0[2];
+    memcpy(&own0, orig + own_at, 8);
+    memcpy(&remote0, orig + remote_at, 8);
+    memcpy(x_row0, orig + x_rowptr_at, 16);
+    /* an id that part 0 (the even nodes) neither owns nor reads: the first odd
+     * one missing from its remote rows */
+    int64_t stranger = 1;
+    for (int64_t j = 0; j < n_remote; j++) {
+        int64_t id;
+        memcpy(&id, orig + remote_at + 8 * (size_t)j, 8);
+        if (id == stranger) stranger += 2;
+    }
+    CU_ASSERT_FATAL(stranger < 40 && x_row0[1] >= 2 && own0 < remote0);
     lc_i_part *p = NULL;
     /* every cut short is refused */
     const size_t cuts[] = {0, 7, 8, 30, 92, 100, size / 3, size / 2, size - 5, size - 1};
@@ -619,6 +637,10 @@ static void test_part_files_malformed(void)
     expect_corrupt(path, orig, size, own_at + 8 * (size_t)n_own + 8, -1, 8, "rowptr[1]");
     expect_corrupt(path, orig, size, owner_at, 0, 4, "owner 0");
     expect_corrupt(path, orig, size, labels_at, 99, 4, "labels[0] = 99");
+    expect_corrupt(path, orig, size, remote_at, own0, 8, "both owned and remote");
+    expect_corrupt(path, orig, size, col_at, stranger, 8, "neither owned nor remote");
+    expect_corrupt(path, orig, size, x_col_at, 19, 8, "is not ascending in [0, 20) in its row");
+    expect_corrupt(path, orig, size, x_first_at, INT64_MAX, 8, "x_first[0]");
     expect_corrupt(path, orig, size, size - 5, 7, 1, "test[");
     /* bytes after the last field */
     b = malloc(size + 4);
@@ -658,7 +680,7 @@ static void test_part_refusals(void)
     LC_ASSERT_STATUS(lc_dataset_write_parts(ds, of, 2, dir), LC_ERR_INVALID_ARG);
     LC_ASSERT_ERROR_HAS("node 5 is in part 2");
     of[5] = 1;
-    LC_ASSERT_STATUS(lc_dataset_part_info(ds, NULL, NULL, NULL, NULL), LC_ERR_INVALID_ARG);
+    CU_ASSERT(!lc_dataset_part_info(ds, NULL, NULL, NULL, NULL));
     LC_ASSERT_OK(lc_dataset_write_parts(ds, of, 2, dir));
     char spec[320];
     snprintf(spec, sizeof spec, "part:%s/part-1.lcp", dir);
@@ -675,6 +697,16 @@ static void test_part_refusals(void)
     LC_ASSERT_ERROR_HAS("part 1 of 2");
     lc_eval_result res;
     LC_ASSERT_STATUS(lc_model_evaluate(m, pd, &res), LC_ERR_STATE);
+    /* the stand-in cannot be split or normalised; parts without training rows train nothing */
+    LC_ASSERT_STATUS(lc_dataset_set_split(pd, NULL, NULL, NULL), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("stand-in");
+    LC_ASSERT_STATUS(lc_dataset_normalize_features(pd), LC_ERR_INVALID_ARG);
+    lc_dataset_free(&pd);
+    LC_ASSERT_OK(lc_dataset_set_split(ds, NULL, NULL, NULL));
+    LC_ASSERT_OK(lc_dataset_write_parts(ds, of, 2, dir));
+    LC_ASSERT_OK(lc_dataset_load(&pd, spec, NULL));
+    LC_ASSERT_STATUS(lc_model_train(m, pd, &cfg, NULL), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("no labelled row");
     lc_model_free(&m);
     lc_dataset_free(&pd);
     clear_dir(dir, 2);

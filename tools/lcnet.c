@@ -581,7 +581,7 @@ static void print_dataset(const char *spec, const lc_dataset_t *ds)
 {
     int part, parts;
     int64_t own, nodes;
-    if (lc_dataset_part_info(ds, &part, &parts, &own, &nodes) == LC_OK) {
+    if (lc_dataset_part_info(ds, &part, &parts, &own, &nodes)) {
         printf("dataset  %s  nodes %" PRId64 "  features %" PRId64 "  classes %d  in %d parts "
                "(rank %d holds %" PRId64 ")\n",
                spec, nodes, lc_dataset_num_features(ds), lc_dataset_num_classes(ds), parts, part,
@@ -625,13 +625,7 @@ static lc_status load_data(const options *o, lc_dataset_t **ds)
 {
     lc_status st;
     if (!strncmp(o->data, "parts:", 6)) { /* each rank its own part's file */
-        char spec[4200];
-        if (snprintf(spec, sizeof spec, "part:%s/part-%d.lcp", o->data + 6,
-                     lc_dist_rank(o->dist)) >= (int)sizeof spec) {
-            fprintf(stderr, "lcnet: --data %s: the path is too long\n", o->data);
-            return LC_ERR_INVALID_ARG;
-        }
-        st = lc_dataset_load(ds, spec, NULL);
+        st = lc_dataset_load_part(ds, o->data + 6, o->dist);
     } else {
         st = lc_dataset_load(ds, o->data, NULL);
     }
