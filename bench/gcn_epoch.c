@@ -172,8 +172,8 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
     if (reps == 0) { /* --plan: the memory plan a device would follow, nothing timed */
         lc_i_plan plan, host;
         BENCH_TRY(lc_model_build(m, ds, &cfg));
-        BENCH_TRY(lc_i_plan_build(lc_model_graph(m), 256, false, false, &plan));
-        st = lc_i_plan_build(lc_model_graph(m), 64, false, true, &host);
+        BENCH_TRY(lc_i_plan_build(lc_model_graph(m), 256, false, false, true, &plan));
+        st = lc_i_plan_build(lc_model_graph(m), 64, false, true, false, &host);
         if (st) lc_i_plan_free(&plan);
         BENCH_TRY(st);
         printf("plan %s: %s: planned %.1f MiB, unshared %.1f MiB (values, gradients, scratch; "

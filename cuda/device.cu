@@ -416,6 +416,8 @@ static bool spmm_trial(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDesc
         size_t bytes = 0;
         cusparseStatus_t s = spmm_size(c, a, x, y, *alg, &bytes);
         if (s == CUSPARSE_STATUS_SUCCESS && bytes > c->work_bytes) {
+            /* the trials queued before may still read it */
+            if (!LC_CU(c, cudaStreamSynchronize(c->stream))) return false;
             cudaFree(c->work);
             c->work = NULL;
             c->work_bytes = bytes;
@@ -526,7 +528,7 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
          LC_CUSPARSE(c, lc_cuda.sparse_create(&c->sparse)) &&
          LC_CUSPARSE(c, lc_cuda.sparse_set_stream(c->sparse, c->stream));
     if (ok) {
-        lc_status st = lc_i_plan_build(cg, 256, cg->keep_buffers, false, &c->plan);
+        lc_status st = lc_i_plan_build(cg, 256, cg->keep_buffers, false, true, &c->plan);
         if (st) {
             cuda_detach(cg);
             return lc_i_error_from(st, __func__);

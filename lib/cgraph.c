@@ -419,7 +419,7 @@ static lc_status share_host_buffers(lc_cgraph_t *cg)
 {
     lc_i_plan *plan = lc_i_calloc(1, sizeof *plan);
     if (!plan) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the memory plan");
-    lc_status st = lc_i_plan_build(cg, 64, false, true, plan);
+    lc_status st = lc_i_plan_build(cg, 64, false, true, false, plan);
     char *arena = st ? NULL : lc_i_malloc((size_t)plan->bytes + 64);
     if (!st && !arena)
         st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the %lld-byte shared arena",
@@ -649,6 +649,14 @@ lc_node lc_cg_param_node(const lc_cgraph_t *cg, int i)
 const char *lc_cg_param_name(const lc_cgraph_t *cg, int i)
 {
     return (cg && i >= 0 && i < cg->n_params) ? cg->nodes[cg->params[i]].name : NULL;
+}
+
+const lc_tensor_t *lc_i_cg_param_value(const lc_cgraph_t *cg, int i)
+{
+    if (!cg || i < 0 || i >= cg->n_params) return NULL;
+    lc_i_node *n = (lc_i_node *)&cg->nodes[cg->params[i]];
+    copy_for_accessor(cg, n, false);
+    return n->value;
 }
 
 lc_tensor_t *lc_cg_param_tensor(lc_cgraph_t *cg, int i)

@@ -148,6 +148,10 @@ lc_status lc_i_cg_take_pending(lc_cgraph_t *cg, const char *func);
  * on the CPU, for a constant, whose host tensor is the source, or for a value
  * the host wrote since: host_newer). */
 lc_status lc_i_cg_host_copy(const lc_cgraph_t *cg, lc_i_node *n, bool grad);
+/* Parameter i's values to read (on a device graph copied home first), without
+ * marking them written as lc_cg_param_tensor does (which would upload them
+ * again before the next pass). NULL when i is out of range. */
+const lc_tensor_t *lc_i_cg_param_value(const lc_cgraph_t *cg, int i);
 
 /* A low-rank node's sizes (ops_lowrank.c, the layout of its aux there): n
  * nodes, p generators of rank r, R batch slices, f output columns per

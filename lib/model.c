@@ -98,7 +98,7 @@ int64_t lc_model_num_params(const lc_model_t *m)
     if (!m || !m->cg) return 0;
     int64_t total = 0;
     for (int i = 0; i < lc_cg_num_params(m->cg); i++)
-        total += lc_cg_param_tensor(m->cg, i)->numel;
+        total += lc_i_cg_param_value(m->cg, i)->numel;
     return total;
 }
 

@@ -30,9 +30,10 @@ static bool backward_reads(const lc_cgraph_t *cg, const lc_i_node *c, int k)
     case LC_OP_MUL:
     case LC_OP_EDGE_CONV: /* dZ needs w, dw needs Z */
         return k >= 0;
-    case LC_OP_LOWRANK:
-    case LC_OP_DIFFUSION: /* kept whole: no finer account of them here */
+    case LC_OP_LOWRANK: /* kept whole: no finer account of it here */
         return true;
+    case LC_OP_DIFFUSION: /* its backward solves with dy alone */
+        return false;
     default: /* spmm, add, bias, scale, dropout, cross-entropy, sums, concat, pool, flatten, reshape */
         return false;
     }
@@ -91,7 +92,7 @@ void lc_i_plan_free(lc_i_plan *p)
 }
 
 lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, bool grads_in_place,
-                          lc_i_plan *p)
+                          bool device, lc_i_plan *p)
 {
     const int n = cg->n_nodes;
     lc_status st = LC_OK;
@@ -193,7 +194,7 @@ lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, b
      * blocks) lives from its node's forward to its backward */
     for (int i = 0; i < n; i++) {
         const lc_i_node *v = &cg->nodes[i];
-        if (!v->aux) continue;
+        if (!v->aux || (device && v->op == LC_OP_DIFFUSION)) continue;
         const int last = keep_all ? end : v->grad ? bwd_t(cg, i) : fwd_t(i);
         b[nb++] = (buffer){v->aux->numel * (int64_t)sizeof(float), 0, fwd_t(i), last, &p->aux_off[i]};
     }

@@ -25,10 +25,12 @@ typedef struct lc_i_plan_s {
  * whose kernels allow it (ops.c), the input of an element-wise op (relu, the
  * other activations, dropout, bias) that has no other reader gets the op's
  * gradient buffer: the op writes dx over dy (no zeroing, no copy; one buffer
- * fewer at the backward pass's peak). Offsets are multiples of align.
+ * fewer at the backward pass's peak). device: the plan of a device's arena,
+ * where the diffusion op's scratch is host memory (its solves run on the
+ * host) and gets no place. Offsets are multiples of align.
  * Errors: LC_ERR_OUT_OF_MEMORY. Cost: O(nodes² + buffers²), once. */
 lc_status lc_i_plan_build(const lc_cgraph_t *cg, int64_t align, bool keep_all, bool grads_in_place,
-                          lc_i_plan *p);
+                          bool device, lc_i_plan *p);
 void lc_i_plan_free(lc_i_plan *p);
 
 #endif

@@ -182,7 +182,7 @@ static double l2_penalty(const lc_model_t *m, const lc_train_config *cfg)
     for (int i = 0; i < lc_cg_num_params(m->cg); i++) {
         if (first < 0 && m->param_decay[i]) first = m->param_layer[i];
         if (!m->param_decay[i] || !(cfg->weight_decay_all || m->param_layer[i] == first)) continue;
-        const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
+        const lc_tensor_t *w = lc_i_cg_param_value(m->cg, i);
         double s = 0;
         for (int64_t k = 0; k < w->numel; k++) s += (double)w->data[k] * w->data[k];
         penalty += 0.5 * cfg->weight_decay * s;
@@ -211,7 +211,7 @@ static lc_status numeric_context(const lc_model_t *m, lc_status st, int epoch)
 static lc_status check_parameters(const lc_model_t *m, int epoch)
 {
     for (int i = 0; i < lc_cg_num_params(m->cg); i++) {
-        const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
+        const lc_tensor_t *w = lc_i_cg_param_value(m->cg, i);
         for (int64_t k = 0; k < w->numel; k++)
             if (!isfinite(w->data[k]))
                 return lc_i_error(LC_ERR_NUMERIC, "lc_model_train",

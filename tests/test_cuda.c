@@ -100,7 +100,8 @@ static void check_twins(const char *what, builder build, void *ctx)
         const lc_i_op op = cg[0]->nodes[i].op;
         const bool reduces = op == LC_OP_MATMUL || op == LC_OP_SPMM || op == LC_OP_EDGE_CONV ||
                              op == LC_OP_POOL || op == LC_OP_MSE || op == LC_OP_SUM ||
-                             op == LC_OP_MEAN || op == LC_OP_CROSS_ENTROPY || op == LC_OP_LOG_SOFTMAX;
+                             op == LC_OP_MEAN || op == LC_OP_CROSS_ENTROPY ||
+                             op == LC_OP_LOG_SOFTMAX || op == LC_OP_LOWRANK;
         /* a gradient sums over the consumers of a node: judge it as a reduction */
         const double tol_value = reduces ? 1e-4 : 1e-5, tol_grad = 1e-4;
         const lc_tensor_t *v0 = lc_cg_value(cg[0], i), *v1 = lc_cg_value(cg[1], i);
@@ -167,7 +168,23 @@ static lc_node build_shapes(lc_cgraph_t *cg, lc_rng_t *rng, void *ctx)
     LC_ASSERT_OK(lc_cg_add(cg, loss, l2, &l3));
     return l3;
 }
-static void test_shapes_and_sums(void) { check_twins("add/mul/bias/concat/reshape/flatten/sum", build_shapes, NULL); }
+/* Sums past one grid of the reductions' first pass (512 blocks of 256):
+ * 300 000 entries, summed, averaged and in an MSE */
+static lc_node build_big_sums(lc_cgraph_t *cg, lc_rng_t *rng, void *ctx)
+{
+    (void)ctx;
+    lc_node x = param(cg, rng, 2, (int64_t[]){600, 500}), s, m, l1, l2;
+    LC_ASSERT_OK(lc_cg_sum(cg, x, &s));
+    LC_ASSERT_OK(lc_cg_mean(cg, x, &m));
+    LC_ASSERT_OK(lc_cg_add(cg, s, m, &l1));
+    LC_ASSERT_OK(lc_cg_add(cg, l1, mse_loss(cg, rng, x), &l2));
+    return l2;
+}
+static void test_shapes_and_sums(void)
+{
+    check_twins("add/mul/bias/concat/reshape/flatten/sum", build_shapes, NULL);
+    check_twins("sum, mean and mse of 300 000 entries", build_big_sums, NULL);
+}
 
 static lc_node build_matmul(lc_cgraph_t *cg, lc_rng_t *rng, void *ctx)
 {
@@ -234,9 +251,13 @@ static lc_node build_lowrank(lc_cgraph_t *cg, lc_rng_t *rng, void *ctx)
 {
     const int flags = (int)(intptr_t)ctx, expand = flags & 1;
     const int64_t n = 30, p = 3, r = 2, f = 4, R = (flags & 2) ? 3 : 1;
-    lc_node u = param(cg, rng, 2, (int64_t[]){n, p * r}),
-            v = param(cg, rng, 2, (int64_t[]){n, p * r});
-    lc_node z = param(cg, rng, 3, (int64_t[]){n, R, expand ? f : p * f}), y = -1;
+    /* flags 4: z a constant (no dZ); 8: U and V constants (no dU, dV) */
+    lc_node (*uv_node)(lc_cgraph_t *, lc_rng_t *, int, const int64_t *) =
+        (flags & 8) ? constant : param;
+    lc_node u = uv_node(cg, rng, 2, (int64_t[]){n, p * r}),
+            v = uv_node(cg, rng, 2, (int64_t[]){n, p * r});
+    lc_node z = ((flags & 4) ? constant : param)(cg, rng, 3, (int64_t[]){n, R, expand ? f : p * f}),
+            y = -1;
     if (expand)
         LC_ASSERT_OK(lc_cg_lowrank_expand(cg, u, v, z, (int)p, &y));
     else
@@ -247,6 +268,10 @@ static void test_lowrank(void)
 {
     for (intptr_t f = 0; f < 4; f++)
         check_twins("lowrank", build_lowrank, (void *)f);
+    for (intptr_t f = 4; f < 12; f += 4) { /* one side without gradients, both forms, R = 3 */
+        check_twins("lowrank, a constant side", build_lowrank, (void *)(f | 2));
+        check_twins("lowrank_expand, a constant side", build_lowrank, (void *)(f | 3));
+    }
 }
 
 /* Implicit diffusion (CHOLMOD's solves, run on the host for a device graph)
@@ -255,9 +280,14 @@ static lc_diffusion_t *diffusion_op;
 static lc_node build_diffusion(lc_cgraph_t *cg, lc_rng_t *rng, void *ctx)
 {
     (void)ctx;
-    lc_node x = param(cg, rng, 2, (int64_t[]){lc_diffusion_size(diffusion_op), 5}), y = -1;
-    LC_ASSERT_OK(lc_cg_diffusion(cg, diffusion_op, x, &y));
-    return mse_loss(cg, rng, y);
+    /* h feeds the diffusion and an add: its gradient gets the add's share
+     * first, and the diffusion's backward must add to it (a planned graph
+     * zeroes it just before its first writer) */
+    lc_node x = param(cg, rng, 2, (int64_t[]){lc_diffusion_size(diffusion_op), 5}), h, y, o;
+    LC_ASSERT_OK(lc_cg_scale(cg, x, 1.5f, &h));
+    LC_ASSERT_OK(lc_cg_diffusion(cg, diffusion_op, h, &y));
+    LC_ASSERT_OK(lc_cg_add(cg, y, h, &o));
+    return mse_loss(cg, rng, o);
 }
 static void test_diffusion(void)
 {

@@ -34,7 +34,7 @@ static void check_plan(lc_model_t *m, const lc_dataset_t *ds, bool expect_sharin
     }
     /* the planned pass */
     lc_i_plan plan;
-    LC_ASSERT_OK(lc_i_plan_build(cg, 64, false, in_place, &plan));
+    LC_ASSERT_OK(lc_i_plan_build(cg, 64, false, in_place, false, &plan));
     CU_ASSERT(plan.bytes <= plan.unplanned_bytes);
     if (expect_sharing) CU_ASSERT(plan.bytes < plan.unplanned_bytes);
     /* gradients written over their consumer's: every model here has an
