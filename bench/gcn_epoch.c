@@ -224,6 +224,11 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
     }
     if (device != LC_DEVICE_CPU) /* all is allocated up front: in use after an epoch = peak */
         fprintf(stderr, "# device_mib %s: %.1f\n", name, (double)peak / (1 << 20));
+    if (cg->backend->describe) {
+        char what[160];
+        cg->backend->describe(cg, what, sizeof what);
+        fprintf(stderr, "# device_choice %s: %s\n", name, what);
+    }
 
     /* A sanity line on stderr: the epochs did train (finite outputs). */
     lc_eval_result ev;
@@ -413,6 +418,11 @@ static lc_status spmm_device(lc_dataset_t *ds, int reps, lc_device device)
     /* bytes the kernel must move at least: X's rows gathered once per nonzero,
      * A read once, Y written once */
     const double bytes = (double)lc_csr_nnz(op) * (f * 4 + 8) + (double)n * f * 4;
+    if (cg->backend->describe) {
+        char what[160];
+        cg->backend->describe(cg, what, sizeof what);
+        fprintf(stderr, "# device_choice spmm_device: %s\n", what);
+    }
     fprintf(stderr, "# spmm_device: A_hat %lld x %lld, %lld nonzeros, f = %lld, %d reps, %.0f MiB on the device\n",
             (long long)n, (long long)n, (long long)lc_csr_nnz(op), (long long)f, reps,
             (double)(used - used0) / (1 << 20));

@@ -93,6 +93,7 @@ ours() { # case model reps file
     timeout 150 "$B/gcn_epoch" --file "$4" --device cuda --model "$2" --reps "$3" 2>/tmp/ours.err |
         awk -v c="$1" '$1 == "file" { printf "RESULT %s ours %s %s %s", c, $3, $4, $5 }'
     awk '/device_mib/ { printf " %s\n", $NF }' /tmp/ours.err
+    grep '^# device_choice' /tmp/ours.err | head -1
     grep -E "failed|error" /tmp/ours.err | head -3
 }
 pyg() { # case model hidden form reps file
@@ -116,9 +117,11 @@ pyg arxiv-lconv lconv 256,256 sparse 5 /tmp/arxiv.bin
 wait "$products_writer" || echo "# products data: failed"
 ours products-gcn "$GCN_PRODUCTS" 10 /tmp/products.bin
 pyg products-gcn gcn 256,256 sparse 10 /tmp/products.bin
-echo "RESULT spmm ours $(timeout 90 "$B/gcn_epoch" --file /tmp/products.bin --device cuda --spmm-device --reps 20 2>/dev/null | grep spmm_device)"
+echo "RESULT spmm ours $(timeout 90 "$B/gcn_epoch" --file /tmp/products.bin --device cuda --spmm-device --reps 20 2>/tmp/spmm.err | grep spmm_device)"
+grep '^# device_choice' /tmp/spmm.err
 # cuSPARSE's CSR_ALG2 instead of the bit-reproducible ALG3 (README: LCONV_SPMM_ALG)
-echo "RESULT spmm ours-alg2 $(LCONV_SPMM_ALG=2 timeout 90 "$B/gcn_epoch" --file /tmp/products.bin --device cuda --spmm-device --reps 20 2>/dev/null | grep spmm_device)"
+echo "RESULT spmm ours-alg2 $(LCONV_SPMM_ALG=2 timeout 90 "$B/gcn_epoch" --file /tmp/products.bin --device cuda --spmm-device --reps 20 2>/tmp/spmm.err | grep spmm_device)"
+grep '^# device_choice' /tmp/spmm.err
 LCONV_SPMM_ALG=2 ours arxiv-gcn-alg2 "$GCN_ARXIV" 20 /tmp/arxiv.bin
 echo "RESULT spmm pyg $(timeout 90 python3 bench/pyg_epoch.py --file /tmp/products.bin --model gcn --device cuda --spmm --reps 20 2>/dev/null | grep pyg_spmm)"
 

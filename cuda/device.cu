@@ -679,6 +679,24 @@ static lc_status cuda_copy(float *dst, const float *src, int64_t count, bool to_
     return LC_OK;
 }
 
+/* "spmm CSR_ALG3 ×5, CSR_ALG2 ×1": the algorithms the SpMMs (forward and
+ * transposed) settled on at attach */
+static void cuda_describe(const lc_cgraph_t *cg, char *buf, size_t len)
+{
+    const lc_cuda_ctx *c = (const lc_cuda_ctx *)cg->device_state;
+    static const char *const names[N_SPMM_ALGS] = {"CSR_ALG3", "CSR_ALG2", "ALG_DEFAULT"};
+    int count[N_SPMM_ALGS] = {0};
+    for (int i = 0; c && i < cg->n_nodes; i++) {
+        const lc_cuda_node *d = &c->nodes[i];
+        if (d->a) count[spmm_alg_index(d->alg)]++;
+        if (d->at) count[spmm_alg_index(d->alg_t)]++;
+    }
+    int at = snprintf(buf, len, "spmm");
+    for (int k = 0; k < N_SPMM_ALGS; k++)
+        if (count[k] && at >= 0 && (size_t)at < len)
+            at += snprintf(buf + at, len - (size_t)at, " %s x%d", names[k], count[k]);
+}
+
 extern "C" const lc_i_backend *lc_i_backend_cuda(void)
 {
     static lc_i_backend be;
@@ -700,6 +718,7 @@ extern "C" const lc_i_backend *lc_i_backend_cuda(void)
             be.alloc = cuda_alloc;
             be.free = cuda_free;
             be.copy = cuda_copy;
+            be.describe = cuda_describe;
             be.optim_update = lc_cuda_optim_update;
             be.knn = lc_cuda_knn;
             lc_cuda_fill_comm(&be);

@@ -59,6 +59,10 @@ typedef struct lc_i_backend {
     void (*optim_update)(lc_cgraph_t *cg, const lc_optim_config *c, int64_t step, float bc1,
                          float bc2_sqrt, float weight_decay, float *w, const float *g, float *m,
                          float *v, int64_t len);
+    /* What the backend chose for cg at attach, as text into buf[len] (the CUDA
+     * backend: the SpMM algorithm of each multiplication), for benchmarks and
+     * logs; NULL where there is nothing to say. */
+    void (*describe)(const lc_cgraph_t *cg, char *buf, size_t len);
     /* lc_graph_knn_device's search; NULL: the backend has none of its own. */
     lc_i_knn_search knn;
     /* Data-parallel training with the device's own collectives (NCCL), one
