@@ -108,37 +108,27 @@ static int64_t get_i64(const unsigned char *b)
 
 /* ---------- writing ---------- */
 
-/* A FILE with the running CRC of everything written to it; the first failing
- * fwrite sets `failed` and later writes are skipped. */
-typedef struct {
-    FILE *f;
-    uint32_t crc;
-    int failed;
-    int err; /* errno of the failure */
-} ckp_writer;
-
-static void w_bytes(ckp_writer *w, const void *data, size_t len)
+void lc_i_crc_write(lc_i_crc_writer *w, const void *data, size_t len)
 {
-    if (w->failed || len == 0) return;
+    if (w->err || len == 0) return;
     if (fwrite(data, 1, len, w->f) != len) {
-        w->failed = 1;
-        w->err = errno;
+        w->err = errno ? errno : EIO;
         return;
     }
     w->crc = lc_i_crc32(w->crc, data, len);
 }
 
-static void w_u32(ckp_writer *w, uint32_t v)
+static void w_u32(lc_i_crc_writer *w, uint32_t v)
 {
     unsigned char b[4];
     put_u32(b, v);
-    w_bytes(w, b, 4);
+    lc_i_crc_write(w, b, 4);
 }
 
-static void w_floats(ckp_writer *w, const float *x, int64_t n)
+static void w_floats(lc_i_crc_writer *w, const float *x, int64_t n)
 {
     if (CKP_HOST_LE) {
-        w_bytes(w, x, (size_t)n * sizeof(float));
+        lc_i_crc_write(w, x, (size_t)n * sizeof(float));
         return;
     }
     /* Big-endian host: convert through a small buffer. */
@@ -151,7 +141,7 @@ static void w_floats(ckp_writer *w, const float *x, int64_t n)
             memcpy(&bits, &x[i], 4);
             put_u32(buf + 4 * k, bits);
         }
-        w_bytes(w, buf, 4 * k);
+        lc_i_crc_write(w, buf, 4 * k);
     }
 }
 
@@ -172,30 +162,29 @@ lc_status lc_i_checkpoint_write(const char *path, const char *spec, int count,
     lc_status st = LC_OK;
     lc_i_atomic out;
     LC_TRY(lc_i_atomic_open(&out, path));
-    ckp_writer w = {out.f, 0, 0, 0};
+    lc_i_crc_writer w = {out.f, 0, 0};
 
-    w_bytes(&w, CKP_MAGIC, CKP_MAGIC_LEN);
+    lc_i_crc_write(&w, CKP_MAGIC, CKP_MAGIC_LEN);
     w_u32(&w, CKP_VERSION);
     w_u32(&w, (uint32_t)strlen(spec));
-    w_bytes(&w, spec, strlen(spec));
+    lc_i_crc_write(&w, spec, strlen(spec));
     w_u32(&w, (uint32_t)count);
     for (int i = 0; i < count; i++) {
         const lc_tensor_t *t = tensors[i];
         w_u32(&w, (uint32_t)strlen(names[i]));
-        w_bytes(&w, names[i], strlen(names[i]));
+        lc_i_crc_write(&w, names[i], strlen(names[i]));
         w_u32(&w, (uint32_t)t->ndim);
         for (int d = 0; d < t->ndim; d++) {
             unsigned char b[8];
             put_u64(b, (uint64_t)t->shape[d]);
-            w_bytes(&w, b, 8);
+            lc_i_crc_write(&w, b, 8);
         }
         w_floats(&w, t->data, t->numel);
     }
     unsigned char crc_bytes[4];
     put_u32(crc_bytes, w.crc);
-    w_bytes(&w, crc_bytes, 4);
-    if (w.failed)
-        LC_FAIL(LC_ERR_IO, "'%s': write to '%s' failed: %s", path, out.tmp, strerror(w.err));
+    lc_i_crc_write(&w, crc_bytes, 4);
+    if (w.err) LC_FAIL(LC_ERR_IO, "'%s': write to '%s' failed: %s", path, out.tmp, strerror(w.err));
     st = lc_i_atomic_commit(&out);
 
 done:

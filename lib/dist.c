@@ -18,15 +18,13 @@ void lc_i_dist_shard(const lc_dist_t *d, int64_t count, int64_t *lo, int64_t *hi
     *hi = count * (r + 1) / p;
 }
 
-/* FNV-1a over bytes, continuing from h. */
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+uint64_t lc_i_fnv1a(uint64_t h, const void *data, size_t len)
 {
     const unsigned char *b = data;
     for (size_t i = 0; i < len; i++)
         h = (h ^ b[i]) * 0x100000001B3ULL;
     return h;
 }
-#define FNV_START 0xCBF29CE484222325ULL
 
 /* Every rank's h, compared with rank 0's: the first rank that differs, or -1. */
 static lc_status first_differing(lc_dist_t *d, uint64_t h, int *rank)
@@ -47,12 +45,12 @@ static lc_status first_differing(lc_dist_t *d, uint64_t h, int *rank)
 static lc_status parameter_checksum(lc_model_t *m, uint64_t *h)
 {
     lc_cgraph_t *cg = m->cg;
-    *h = FNV_START;
+    *h = LC_I_FNV_START;
     for (int i = 0; i < cg->n_params; i++) {
         lc_i_node *n = &cg->nodes[cg->params[i]];
         lc_status st = lc_i_cg_host_copy(cg, n, false);
         if (st) return lc_i_error_from(st, "lc_model_train");
-        *h = fnv1a(*h, n->value->data, (size_t)n->value->numel * sizeof *n->value->data);
+        *h = lc_i_fnv1a(*h, n->value->data, (size_t)n->value->numel * sizeof *n->value->data);
     }
     return LC_OK;
 }
@@ -75,7 +73,7 @@ lc_status lc_i_dist_begin(lc_model_t *m, const lc_train_config *cfg, int64_t n_t
     key.weight_decay_all = cfg->weight_decay_all;
     key.lr = cfg->lr, key.weight_decay = cfg->weight_decay, key.dropout = cfg->dropout;
     int rank;
-    lc_status st = first_differing(d, fnv1a(FNV_START, &key, sizeof key), &rank);
+    lc_status st = first_differing(d, lc_i_fnv1a(LC_I_FNV_START, &key, sizeof key), &rank);
     if (st) return st;
     if (rank >= 0)
         return lc_i_error(LC_ERR_INVALID_ARG, "lc_model_train",

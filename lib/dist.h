@@ -54,6 +54,9 @@ struct lc_dist_op {
     int64_t bytes_sent;
     void *comm; /* mpi.c's neighbourhood communicators */
 };
+/* FNV-1a over bytes, continuing from h (start from LC_I_FNV_START; dist.c). */
+uint64_t lc_i_fnv1a(uint64_t h, const void *data, size_t len);
+#define LC_I_FNV_START 0xCBF29CE484222325ULL
 /* The position of id in sorted[0, len) (ascending), or -1 (halo.c). */
 int64_t lc_i_find_sorted(const int64_t *sorted, int64_t len, int64_t id);
 /* One rank's rows of an n × n operator, as a partition gives them: its rows'

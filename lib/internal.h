@@ -177,6 +177,15 @@ lc_status lc_i_checkpoint_write(const char *path, const char *spec, int count,
 lc_status lc_i_checkpoint_read(const char *path, const char *spec, int count,
                                const char *const *names, lc_tensor_t *const *tensors);
 uint32_t lc_i_crc32(uint32_t crc, const void *data, size_t len);
+/* A FILE with the running CRC-32 of everything written to it (checkpoints,
+ * part files); the first failing fwrite sets err (its errno, EIO if none) and
+ * later writes are skipped. */
+typedef struct {
+    FILE *f;
+    uint32_t crc;
+    int err;
+} lc_i_crc_writer;
+void lc_i_crc_write(lc_i_crc_writer *w, const void *data, size_t len);
 
 /* ---------- atomic file writes (lib/atomic.c) ---------- */
 /* A file written to "<path>.tmp.<pid>" (created O_EXCL) and renamed over path

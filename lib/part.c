@@ -128,30 +128,22 @@ done:
     return LC_OK;
 }
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t bytes)
-{
-    const unsigned char *b = data;
-    for (size_t i = 0; i < bytes; i++)
-        h = (h ^ b[i]) * 0x100000001b3ULL;
-    return h;
-}
-
 uint64_t lc_i_part_fingerprint(const lc_dataset_t *ds, const int32_t *of, int parts)
 {
     const int64_t n = lc_i_dataset_rows(ds);
     const lc_csr_t *x = ds->sparse_features;
     const int64_t sizes[4] = {n, parts, ds->num_classes, x ? x->nnz : 0};
-    uint64_t h = fnv1a(0xcbf29ce484222325ULL, sizes, sizeof sizes);
-    h = fnv1a(h, of, (size_t)n * sizeof *of);
-    h = fnv1a(h, ds->labels, (size_t)n * sizeof *ds->labels);
+    uint64_t h = lc_i_fnv1a(LC_I_FNV_START, sizes, sizeof sizes);
+    h = lc_i_fnv1a(h, of, (size_t)n * sizeof *of);
+    h = lc_i_fnv1a(h, ds->labels, (size_t)n * sizeof *ds->labels);
     for (int k = 0; k < 3; k++)
-        h = fnv1a(h, ds->mask[k], (size_t)n);
+        h = lc_i_fnv1a(h, ds->mask[k], (size_t)n);
     if (x) {
-        h = fnv1a(h, x->rowptr, (size_t)(n + 1) * sizeof *x->rowptr);
-        h = fnv1a(h, x->col, (size_t)x->nnz * sizeof *x->col);
-        h = fnv1a(h, x->val, (size_t)x->nnz * sizeof *x->val);
+        h = lc_i_fnv1a(h, x->rowptr, (size_t)(n + 1) * sizeof *x->rowptr);
+        h = lc_i_fnv1a(h, x->col, (size_t)x->nnz * sizeof *x->col);
+        h = lc_i_fnv1a(h, x->val, (size_t)x->nnz * sizeof *x->val);
     } else {
-        h = fnv1a(h, ds->features->data, (size_t)ds->features->numel * sizeof(float));
+        h = lc_i_fnv1a(h, ds->features->data, (size_t)ds->features->numel * sizeof(float));
     }
     return h;
 }
@@ -170,29 +162,14 @@ bool lc_i_part_path(char *buf, size_t len, const char *dir, int k)
 #define PART_HOST_LE 0
 #endif
 
-typedef struct {
-    FILE *f;
-    uint32_t crc;
-    int err; /* errno of the first failed write, or 0 */
-} part_writer;
-
-static void w_raw(part_writer *w, const void *data, size_t bytes)
+static void w_u32(lc_i_crc_writer *w, uint32_t v)
 {
-    if (w->err || !bytes) return;
-    if (fwrite(data, 1, bytes, w->f) != bytes) {
-        w->err = errno ? errno : EIO;
-        return;
-    }
-    w->crc = lc_i_crc32(w->crc, data, bytes);
-}
-static void w_u32(part_writer *w, uint32_t v)
-{
-    w_raw(w, &v, sizeof v);
+    lc_i_crc_write(w, &v, sizeof v);
 }
 #define WIDEN 1024
-static void w_i64(part_writer *w, int64_t v)
+static void w_i64(lc_i_crc_writer *w, int64_t v)
 {
-    w_raw(w, &v, sizeof v);
+    lc_i_crc_write(w, &v, sizeof v);
 }
 
 lc_status lc_i_part_write(const lc_i_part *p, const char *path)
@@ -201,11 +178,11 @@ lc_status lc_i_part_write(const lc_i_part *p, const char *path)
     lc_status st = LC_OK;
     lc_i_atomic out;
     LC_TRY(lc_i_atomic_open(&out, path));
-    part_writer w = {out.f, 0, 0};
+    lc_i_crc_writer w = {out.f, 0, 0};
     const lc_i_part_rows *a = &p->a_hat;
     const lc_csr_t *x = p->sparse_features;
     const int64_t n_own = a->n_own, nnz = a->rowptr[n_own];
-    w_raw(&w, PART_MAGIC, 8);
+    lc_i_crc_write(&w, PART_MAGIC, 8);
     w_u32(&w, PART_VERSION);
     w_u32(&w, (uint32_t)p->parts);
     w_u32(&w, (uint32_t)p->part);
@@ -222,29 +199,30 @@ lc_status lc_i_part_write(const lc_i_part *p, const char *path)
                              (int64_t)p->fingerprint};
     for (int k = 0; k < 9; k++)
         w_i64(&w, head[k]);
-    w_raw(&w, a->own, (size_t)n_own * sizeof *a->own);
-    w_raw(&w, a->rowptr, (size_t)(n_own + 1) * sizeof *a->rowptr);
-    w_raw(&w, a->col, (size_t)nnz * sizeof *a->col);
-    w_raw(&w, a->val, (size_t)nnz * sizeof *a->val);
-    w_raw(&w, a->remote, (size_t)a->n_remote * sizeof *a->remote);
-    w_raw(&w, a->owner, (size_t)a->n_remote * sizeof *a->owner); /* int32 as u32: in [0, P) */
+    lc_i_crc_write(&w, a->own, (size_t)n_own * sizeof *a->own);
+    lc_i_crc_write(&w, a->rowptr, (size_t)(n_own + 1) * sizeof *a->rowptr);
+    lc_i_crc_write(&w, a->col, (size_t)nnz * sizeof *a->col);
+    lc_i_crc_write(&w, a->val, (size_t)nnz * sizeof *a->val);
+    lc_i_crc_write(&w, a->remote, (size_t)a->n_remote * sizeof *a->remote);
+    lc_i_crc_write(&w, a->owner,
+                   (size_t)a->n_remote * sizeof *a->owner); /* int32 as u32: in [0, P) */
     if (x) {
-        w_raw(&w, x->rowptr, (size_t)(n_own + 1) * sizeof *x->rowptr);
+        lc_i_crc_write(&w, x->rowptr, (size_t)(n_own + 1) * sizeof *x->rowptr);
         for (int64_t e = 0; e < x->nnz; e += WIDEN) { /* int32 columns as i64, a block at a time */
             int64_t wide[WIDEN];
             const int64_t len = x->nnz - e < WIDEN ? x->nnz - e : WIDEN;
             for (int64_t k = 0; k < len; k++)
                 wide[k] = x->col[e + k];
-            w_raw(&w, wide, (size_t)len * sizeof *wide);
+            lc_i_crc_write(&w, wide, (size_t)len * sizeof *wide);
         }
-        w_raw(&w, x->val, (size_t)x->nnz * sizeof *x->val);
-        w_raw(&w, p->x_first, (size_t)n_own * sizeof *p->x_first);
+        lc_i_crc_write(&w, x->val, (size_t)x->nnz * sizeof *x->val);
+        lc_i_crc_write(&w, p->x_first, (size_t)n_own * sizeof *p->x_first);
     } else {
-        w_raw(&w, p->features->data, (size_t)(n_own * p->width) * sizeof(float));
+        lc_i_crc_write(&w, p->features->data, (size_t)(n_own * p->width) * sizeof(float));
     }
-    w_raw(&w, p->labels, (size_t)n_own * sizeof *p->labels);
+    lc_i_crc_write(&w, p->labels, (size_t)n_own * sizeof *p->labels);
     for (int k = 0; k < 3; k++)
-        w_raw(&w, p->mask[k], (size_t)n_own);
+        lc_i_crc_write(&w, p->mask[k], (size_t)n_own);
     const uint32_t crc = w.crc;
     w_u32(&w, crc);
     if (w.err) LC_FAIL(LC_ERR_IO, "'%s': write to '%s' failed: %s", path, out.tmp, strerror(w.err));
