@@ -76,14 +76,21 @@ lc_status lc_dataset_new(lc_dataset_t **out, lc_graph_t *graph, lc_tensor_t *fea
 }
 
 /* NULL masks mean empty sets. Masks may overlap (e.g. val = test). */
+/* A part file's data set is a one-node stand-in: what would change its rows
+ * is refused, naming func and what to do instead. */
+static lc_status part_refused(const char *func, const char *verb)
+{
+    return lc_i_error(LC_ERR_INVALID_ARG, func,
+                      "a part file's data set is a one-node stand-in: %s the whole data set "
+                      "before lc_dataset_write_parts",
+                      verb);
+}
+
 lc_status lc_dataset_set_split(lc_dataset_t *ds, const uint8_t *train, const uint8_t *val,
                                const uint8_t *test)
 {
     LC_CHECK_ARG(ds, "dataset is NULL");
-    LC_CHECK_ARG(!ds->part,
-                 "a part file's data set is a one-node stand-in: %s the whole data "
-                 "set before lc_dataset_write_parts",
-                 "split");
+    if (ds->part) return part_refused(__func__, "split");
     const uint8_t *src[3] = {train, val, test};
     const int64_t n = lc_i_dataset_rows(ds);
     for (int k = 0; k < 3; k++)
@@ -101,10 +108,7 @@ lc_status lc_dataset_random_split(lc_dataset_t *ds, int per_class, int64_t n_val
                                   uint64_t seed)
 {
     LC_CHECK_ARG(ds, "dataset is NULL");
-    LC_CHECK_ARG(!ds->part,
-                 "a part file's data set is a one-node stand-in: %s the whole data "
-                 "set before lc_dataset_write_parts",
-                 "split");
+    if (ds->part) return part_refused(__func__, "split");
     LC_CHECK_ARG(per_class >= 0 && n_val >= 0 && n_test >= 0,
                  "negative size (per_class %d, n_val %lld, n_test %lld)", per_class,
                  (long long)n_val, (long long)n_test);
@@ -165,10 +169,7 @@ done:
 lc_status lc_dataset_normalize_features(lc_dataset_t *ds)
 {
     LC_CHECK_ARG(ds, "dataset is NULL");
-    LC_CHECK_ARG(!ds->part,
-                 "a part file's data set is a one-node stand-in: %s the whole data "
-                 "set before lc_dataset_write_parts",
-                 "normalise");
+    if (ds->part) return part_refused(__func__, "normalise");
     if (ds->features) {
         lc_tensor_t *x = ds->features;
         const int64_t rows = lc_i_rows(x), cols = lc_i_cols(x);
