@@ -118,6 +118,17 @@ void lc_i_crc_write(lc_i_crc_writer *w, const void *data, size_t len)
     w->crc = lc_i_crc32(w->crc, data, len);
 }
 
+lc_status lc_i_crc_commit(lc_i_crc_writer *w, lc_i_atomic *out, const char *path, const char *func)
+{
+    unsigned char crc_bytes[4];
+    put_u32(crc_bytes, w->crc);
+    lc_i_crc_write(w, crc_bytes, 4);
+    if (w->err)
+        return lc_i_error(LC_ERR_IO, func, "'%s': write to '%s' failed: %s", path, out->tmp,
+                          strerror(w->err));
+    return lc_i_atomic_commit(out);
+}
+
 static void w_u32(lc_i_crc_writer *w, uint32_t v)
 {
     unsigned char b[4];
@@ -181,11 +192,7 @@ lc_status lc_i_checkpoint_write(const char *path, const char *spec, int count,
         }
         w_floats(&w, t->data, t->numel);
     }
-    unsigned char crc_bytes[4];
-    put_u32(crc_bytes, w.crc);
-    lc_i_crc_write(&w, crc_bytes, 4);
-    if (w.err) LC_FAIL(LC_ERR_IO, "'%s': write to '%s' failed: %s", path, out.tmp, strerror(w.err));
-    st = lc_i_atomic_commit(&out);
+    st = lc_i_crc_commit(&w, &out, path, __func__);
 
 done:
     lc_i_atomic_abort(&out);

@@ -206,6 +206,10 @@ lc_status lc_i_atomic_open(lc_i_atomic *a, const char *path);
 lc_status lc_i_atomic_commit(lc_i_atomic *a);
 /* Close and remove the temp file, free the names. Idempotent. */
 void lc_i_atomic_abort(lc_i_atomic *a);
+/* End a checksummed file written through w into out: its CRC-32 (little-
+ * endian), then lc_i_atomic_commit. Errors under func: LC_ERR_IO naming path
+ * (any write that failed), those of the commit (checkpoint.c). */
+lc_status lc_i_crc_commit(lc_i_crc_writer *w, lc_i_atomic *out, const char *path, const char *func);
 
 /* ---------- CHOLMOD (lib/cholmod.c) ---------- */
 /* cholmod_start on a cholmod_common (void* keeps cholmod.h out of this

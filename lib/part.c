@@ -223,10 +223,7 @@ lc_status lc_i_part_write(const lc_i_part *p, const char *path)
     lc_i_crc_write(&w, p->labels, (size_t)n_own * sizeof *p->labels);
     for (int k = 0; k < 3; k++)
         lc_i_crc_write(&w, p->mask[k], (size_t)n_own);
-    const uint32_t crc = w.crc;
-    w_u32(&w, crc);
-    if (w.err) LC_FAIL(LC_ERR_IO, "'%s': write to '%s' failed: %s", path, out.tmp, strerror(w.err));
-    st = lc_i_atomic_commit(&out);
+    st = lc_i_crc_commit(&w, &out, path, __func__);
 done:
     lc_i_atomic_abort(&out);
     return st;
