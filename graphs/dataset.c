@@ -297,7 +297,8 @@ done:
 
 /* One rank's part, read from its file: a stand-in of one node with the part's
  * kind and width of features and its classes (all a model takes from the data
- * to shape its parameters), labelled for training, the part attached. */
+ * to shape its parameters), labelled for training, the part attached. Its one
+ * edge, a self loop, lets an L-conv layer build on it (lconv.c). */
 static lc_status dataset_from_part(lc_dataset_t **ds, const char *path)
 {
     lc_status st = LC_OK;
@@ -308,7 +309,8 @@ static lc_status dataset_from_part(lc_dataset_t **ds, const char *path)
     lc_dataset_t *d = NULL;
     LC_TRY(lc_i_part_read(path, &p));
     const int32_t label = 0;
-    if ((st = lc_graph_from_edges(&g, 1, 0, NULL, NULL, NULL, 0)) ||
+    const int64_t self = 0;
+    if ((st = lc_graph_from_edges(&g, 1, 1, &self, &self, NULL, 0)) ||
         (st = p->features ? lc_tensor_new2(&x, 1, p->width)
                           : lc_csr_from_coo(&xs, 1, p->width, 0, NULL, NULL, NULL)) ||
         (st = lc_dataset_new(&d, g, x, xs, &label, p->classes))) {
@@ -370,11 +372,13 @@ lc_status lc_dataset_write_parts(const lc_dataset_t *ds, const int32_t *of, int 
     const uint64_t fingerprint = lc_i_part_fingerprint(ds, of, parts);
     for (int k = 0; k < parts && !st; k++) {
         lc_i_part *p = NULL;
-        char path[4096];
-        if (!lc_i_part_path(path, sizeof path, dir, k))
+        char path[4096], edges[4200];
+        if (!lc_i_part_path(path, sizeof path, dir, k) ||
+            !lc_i_part_edges_path(edges, sizeof edges, path))
             return LC_ERROR(LC_ERR_INVALID_ARG, "directory name '%s' is too long", dir);
-        st = lc_i_part_of(ds, of, parts, k, false, &p);
+        st = lc_i_part_of(ds, of, parts, k, true, &p);
         if (!st) p->fingerprint = fingerprint, st = lc_i_part_write(p, path);
+        if (!st) st = lc_i_part_write_edges(p, edges);
         lc_i_part_free(&p);
     }
     return lc_i_error_from(st, __func__);

@@ -251,17 +251,19 @@ lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_opt
  * K = 0 … parts − 1, one per rank of full-graph partitioned training: each
  * holds its rows of the GCN operator (global column ids), the owners of the
  * rows they read, its feature rows, labels and masks, and the counts the
- * ranks share. A job of `parts` ranks then loads "part:DIR/part-K.lcp" on
- * rank K (lcnet: --data parts:DIR) and no rank holds the whole data set: the
- * model is built on a one-node stand-in with the data's feature width and
- * classes, and training gives the same losses and parameters as the whole
- * data set on one process. Layers: gcn, linear, relu, dropout (L-conv's edge
- * weights follow the whole graph's edge order, which a part does not hold).
- * Training a part needs the MPI job it was written for (lc_model_train says
+ * ranks share; beside it DIR/part-K.edges.lcp holds its rows of the adjacency
+ * with each edge's index in the whole graph, which only L-conv layers read. A
+ * job of `parts` ranks then loads "part:DIR/part-K.lcp" on rank K (lcnet:
+ * --data parts:DIR) and no rank holds the whole data set: the model is built
+ * on a one-node stand-in with the data's feature width and classes (L-conv's
+ * edge weights get the whole graph's [m, p] shape, this rank drawing its
+ * edges'), and training gives the same losses and parameters as the whole
+ * data set on one process. Layers: gcn, lconv (not frozen), linear, relu,
+ * dropout. Training a part needs the MPI job it was written for (lc_model_train says
  * so otherwise). The parts of one write share a fingerprint of the data and
  * the partition, which the ranks compare before training (files of two writes
  * are refused, naming them). Each file is written to a temporary name and
- * renamed; the format (version 1, little-endian, CRC-32) is in lib/part.c.
+ * renamed; the formats (version 1, little-endian, CRC-32) are in lib/part.c.
  * Errors: LC_ERR_INVALID_ARG (graph-level data, parts outside [2, n], a node's
  * part outside [0, parts)), LC_ERR_IO, LC_ERR_OUT_OF_MEMORY, LC_ERR_UNSUPPORTED
  * (a big-endian host). Cost: O(n + the part's entries) per part: O(P·n + nnz). */

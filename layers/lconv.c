@@ -76,6 +76,42 @@ done:
     return st;
 }
 
+/* Edge weights w [er->m, p] in the order of the whole graph's entries, each
+ * entry's scaled by its row's length so that L_i·z stays O(|z|) whatever the
+ * degree. Entries outside er's rows are left 0 but still take their draws, so
+ * that a part draws its edges' weights as the whole graph does. */
+static void init_edge_weights(const lc_layer_desc *d, int p, lc_rng_t *rng,
+                              const lc_i_edge_rows *er, float *w)
+{
+    int64_t next = 0; /* the next entry of the whole graph to draw for */
+    for (int64_t v = 0; v < er->rows; v++) {
+        const int64_t count = er->rowptr[v + 1] - er->rowptr[v];
+        const float inv = count ? 1.0f / (float)count : 0.0f;
+        for (int64_t e = er->rowptr[v]; e < er->rowptr[v + 1]; e++) {
+            const int64_t k = er->entry ? er->entry[e] : e;
+            for (; d->init == LC_EDGE_INIT_NORMAL && next < k; next++)
+                for (int i = 0; i < p; i++)
+                    (void)lc_rng_normal(rng);
+            for (int i = 0; i < p; i++) {
+                float *we = &w[k * p + i];
+                switch (d->init) {
+                case LC_EDGE_INIT_NORMAL:
+                    *we = lc_rng_normal(rng) * sqrtf(inv);
+                    break;
+                case LC_EDGE_INIT_CONSTANT: *we = inv; break;
+                case LC_EDGE_INIT_ATTR:
+                    *we = er->attr[e];
+                    break;
+                }
+            }
+            next = k + 1;
+        }
+    }
+    for (; d->init == LC_EDGE_INIT_NORMAL && next < er->m; next++)
+        for (int i = 0; i < p; i++)
+            (void)lc_rng_normal(rng);
+}
+
 static lc_status build_lconv(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in,
                              lc_i_flow *out)
 {
@@ -84,26 +120,22 @@ static lc_status build_lconv(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_f
     const lc_csr_t *adj;
     lc_tensor_t *t = NULL;
     lc_status st = lc_graph_adjacency_csr(ctx->graph, &adj);
-    if (st || (st = lc_tensor_new2(&t, g->m, p))) return st;
-    /* Scaled by the number of out-edges so that L_i·z stays O(|z|) whatever the
-     * degree; edge e is CSR entry e (edges are sorted by tail, head). */
-    for (int64_t v = 0; v < adj->n_rows; v++) {
-        const int64_t count = adj->rowptr[v + 1] - adj->rowptr[v];
-        const float inv = count ? 1.0f / (float)count : 0.0f;
-        for (int64_t k = adj->rowptr[v]; k < adj->rowptr[v + 1]; k++)
-            for (int i = 0; i < p; i++) {
-                float *we = &t->data[k * p + i];
-                switch (d->init) {
-                case LC_EDGE_INIT_NORMAL: *we = lc_rng_normal(ctx->init_rng) * sqrtf(inv); break;
-                case LC_EDGE_INIT_CONSTANT: *we = inv; break;
-                case LC_EDGE_INIT_ATTR: *we = g->weight[k]; break;
-                }
-            }
-    }
+    if (st) return st;
+    /* edge e is CSR entry e (edges are sorted by tail, head) */
+    const lc_i_edge_rows whole = {g->m, adj->n_rows, adj->rowptr, NULL, adj->val};
+    const lc_i_edge_rows *er = ctx->edges ? ctx->edges : &whole;
+    if ((st = lc_tensor_new2(&t, er->m, p))) return st;
+    init_edge_weights(d, p, ctx->init_rng, er, t->data);
     lc_node w;
     if ((st = edge_weight_node(ctx, d, &t, "edge_weight", &w))) {
         lc_tensor_free(&t);
         return st;
+    }
+    if (ctx->edges) { /* the stand-in's own edges read a constant; the trainer reads w */
+        if ((st = lc_tensor_new2(&t, g->m, p)) || (st = lc_i_owned_constant(ctx->cg, t, &w))) {
+            lc_tensor_free(&t);
+            return st;
+        }
     }
     return lconv_output(ctx, d, in, p, w, d->form, out);
 }

@@ -155,7 +155,12 @@ typedef struct lc_i_part {
     int parts, part, classes;
     int64_t n, width;          /* the graph's nodes, the features' columns */
     int64_t n_train;           /* labelled training rows of every part together */
-    lc_i_part_rows a_hat, adj; /* Â's rows; the adjacency's (L-conv; empty in a file) */
+    lc_i_part_rows a_hat;      /* Â's rows */
+    /* the adjacency's rows (L-conv: entry[k] is the row of its edge weights in
+     * the whole graph's [m, p]; own is NULL, a_hat's): cut with the part, or
+     * read by lc_i_part_edges when first needed; m, the whole graph's edges */
+    lc_i_part_rows adj;
+    int64_t m;
     lc_tensor_t *features;     /* [n_own, width], or NULL */
     lc_csr_t *sparse_features; /* n_own × width, or NULL */
     int64_t *x_first;          /* sparse: each owned row's first entry in the whole matrix */
@@ -178,6 +183,19 @@ bool lc_i_part_path(char *buf, size_t len, const char *dir, int k);
  * LC_ERR_CORRUPT naming the file and the field. */
 lc_status lc_i_part_write(const lc_i_part *p, const char *path);
 lc_status lc_i_part_read(const char *path, lc_i_part **out);
+/* The adjacency's rows of p, to and from their own file (L-conv alone reads
+ * them): reading checks them against p (its write, its owned rows) and gives
+ * *m, the whole graph's edges. */
+lc_status lc_i_part_write_edges(const lc_i_part *p, const char *path);
+lc_status lc_i_part_read_edges(const lc_i_part *p, const char *path, int64_t *m,
+                               lc_i_part_rows *out);
+/* The edges file beside a part file: FILE.lcp -> FILE.edges.lcp; false when
+ * it does not fit buf[len]. */
+bool lc_i_part_edges_path(char *buf, size_t len, const char *part_path);
+/* p->adj and p->m, read from the edges file beside p's once (a cache in the
+ * part, as a graph's operators are in it). Errors: those of reading, and
+ * LC_ERR_IO naming the missing file. */
+lc_status lc_i_part_edges(const lc_i_part *p);
 void lc_i_part_free(lc_i_part **p);
 
 /* ---------- full-graph partitioned training of node-level data (dist_graph.c) ---------- */

@@ -132,39 +132,54 @@ static lc_status check_layer(const lc_layer_desc *d, int k)
 
 /* Collective: the ranks' part files come from one write (their fingerprints
  * and shared counts agree) and together hold every row and feature entry
- * once; every rank reaches the same verdict. */
-static lc_status check_parts(lc_dist_t *d, const lc_i_part *p)
+ * once, and with_edges every edge once (each rank reading its edges file
+ * here unless its model build did); every rank reaches the same verdict. */
+static lc_status check_parts(lc_dist_t *d, const lc_i_part *p, bool with_edges)
 {
     typedef struct {
         uint64_t fingerprint;
-        int64_t n, width, classes, n_train, x_total, n_own, x_nnz;
+        int64_t n, width, classes, n_train, x_total, n_own, x_nnz, m, m_own, failed;
     } part_key;
-    const int size = lc_dist_size(d);
-    const part_key mine = {p->fingerprint, p->n,
-                           p->width,       p->classes,
-                           p->n_train,     p->x_total,
-                           p->a_hat.n_own, p->sparse_features ? p->sparse_features->nnz : 0};
+    const int size = lc_dist_size(d), me = lc_dist_rank(d);
+    const lc_status edges = with_edges ? lc_i_part_edges(p) : LC_OK;
+    const part_key mine = {p->fingerprint,
+                           p->n,
+                           p->width,
+                           p->classes,
+                           p->n_train,
+                           p->x_total,
+                           p->a_hat.n_own,
+                           p->sparse_features ? p->sparse_features->nnz : 0,
+                           edges ? 0 : p->m,
+                           edges || !with_edges ? 0 : p->adj.rowptr[p->adj.n_own],
+                           edges};
     part_key *all = lc_i_malloc((size_t)size * sizeof *all);
     if (!all) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %d part keys", size);
     lc_status st = lc_i_dist_allgather(d, &mine, all, (int)sizeof mine);
-    int64_t rows = 0, entries = 0;
+    int64_t rows = 0, entries = 0, edges_held = 0;
     for (int q = 0; q < size && !st; q++) {
         const part_key *a = &all[q], *b = &all[0];
-        if (a->fingerprint != b->fingerprint || a->n != b->n || a->width != b->width ||
-            a->classes != b->classes || a->n_train != b->n_train || a->x_total != b->x_total)
+        if (a->failed)
+            st = q == me ? edges /* its own message */
+                         : LC_ERROR((lc_status)a->failed,
+                                    "'%s' (rank %d): rank %d could not read its part's edges",
+                                    p->path, me, q);
+        else if (a->fingerprint != b->fingerprint || a->n != b->n || a->width != b->width ||
+                 a->classes != b->classes || a->n_train != b->n_train || a->x_total != b->x_total ||
+                 a->m != b->m)
             st = LC_ERROR(LC_ERR_INVALID_ARG,
                           "'%s' (rank %d): the part files of ranks 0 and %d come from different "
                           "writes (another data set or partition): write every part again "
                           "(lcnet partition --write)",
-                          p->path, lc_dist_rank(d), q);
-        rows += a->n_own, entries += a->x_nnz;
+                          p->path, me, q);
+        rows += a->n_own, entries += a->x_nnz, edges_held += a->m_own;
     }
-    if (!st && (rows != all[0].n || entries != all[0].x_total))
+    if (!st && (rows != all[0].n || entries != all[0].x_total || edges_held != all[0].m))
         st = LC_ERROR(LC_ERR_CORRUPT,
-                      "'%s' (rank %d): the parts hold %lld of %lld rows and %lld of %lld feature "
-                      "entries",
-                      p->path, lc_dist_rank(d), (long long)rows, (long long)all[0].n,
-                      (long long)entries, (long long)all[0].x_total);
+                      "'%s' (rank %d): the parts hold %lld of %lld rows, %lld of %lld feature "
+                      "entries and %lld of %lld edges",
+                      p->path, me, (long long)rows, (long long)all[0].n, (long long)entries,
+                      (long long)all[0].x_total, (long long)edges_held, (long long)all[0].m);
     lc_i_free(all);
     return st;
 }
@@ -203,9 +218,9 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     /* this rank's part: its file's (lc_dataset_load "part:FILE"), or cut from
      * the whole data set by a partition every rank computes alike (METIS has a
      * fixed seed) */
-    if (ds->part) { /* (lc_model_build refused its L-conv layers) */
+    if (ds->part) {
         part = ds->part;
-        LC_TRY(check_parts(m->dist, part));
+        LC_TRY(check_parts(m->dist, part, has_lconv));
     } else {
         const int64_t n = lc_i_dataset_rows(ds);
         const lc_csr_t *a_hat = NULL;
@@ -227,7 +242,7 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
                                       ar->col, ar->val, NULL, ar->n_remote, ar->remote, ar->owner));
     if (has_lconv) {
         const lc_i_part_rows *r = &part->adj;
-        LC_TRY(lc_i_dist_op_from_rows(&g->adj, m->dist, part->n, r->n_own, r->own, r->rowptr,
+        LC_TRY(lc_i_dist_op_from_rows(&g->adj, m->dist, part->n, ar->n_own, ar->own, r->rowptr,
                                       r->col, r->val, r->entry, r->n_remote, r->remote, r->owner));
         if (!g->adj->entry)
             LC_FAIL(LC_ERR_UNSUPPORTED, "the graph has repeated edges, which partitioned L-conv "

@@ -398,20 +398,26 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     LC_CHECK_ARG(ds->num_classes > 0, "the dataset has no classes (no labels)");
     LC_CHECK_ARG(ds->features || ds->sparse_features || ds->samples,
                  "the dataset has no features");
+    lc_status st = LC_OK;
+    /* a part file's stand-in: its L-conv layers draw the whole graph's edge
+     * weights for the part's edges (read from the edges file beside it) */
+    lc_i_edge_rows part_edges = {0};
     for (int i = 0; ds->part && i < m->n_layers; i++) {
         const lc_layer_kind k = m->layers[i].kind;
         if (k != LC_LAYER_GCN && k != LC_LAYER_LINEAR && k != LC_LAYER_RELU &&
-            k != LC_LAYER_DROPOUT)
+            k != LC_LAYER_DROPOUT && k != LC_LAYER_LCONV)
             return LC_ERROR(LC_ERR_UNSUPPORTED,
-                            "a part file's data set trains gcn, linear, relu and dropout layers; "
-                            "layer %d is '%s'%s: train it on the whole data set (mpirun ... "
+                            "a part file's data set trains gcn, lconv, linear, relu and dropout "
+                            "layers; layer %d is '%s': train it on the whole data set (mpirun ... "
                             "--data SPEC), which each rank then cuts itself",
-                            i, lc_i_layer_name(k),
-                            k == LC_LAYER_LCONV ? " (its edge weights follow the whole graph's "
-                                                  "edge order, which a part does not hold)"
-                                                : "");
+                            i, lc_i_layer_name(k));
+        if (k == LC_LAYER_LCONV && !part_edges.rowptr) {
+            const lc_i_part *p = ds->part;
+            if ((st = lc_i_part_edges(p))) return lc_i_error_from(st, __func__);
+            part_edges =
+                (lc_i_edge_rows){p->m, p->adj.n_own, p->adj.rowptr, p->adj.entry, p->adj.val};
+        }
     }
-    lc_status st = LC_OK;
     lc_i_model_unbuild(m);
     m->classes = ds->num_classes;
     m->dist = cfg->dist;
@@ -419,8 +425,12 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     lc_rng_seed(&init_rng, cfg->seed);
     /* Dropout masks get their own stream, so changing one never shifts the other. */
     LC_TRY(lc_cg_new(&m->cg, lc_i_dropout_seed(cfg->seed)));
-    lc_i_build_ctx ctx = {.cg = m->cg, .init_rng = &init_rng, .graph = ds->graph,
-                          .add_param = add_param, .model = m};
+    lc_i_build_ctx ctx = {.cg = m->cg,
+                          .init_rng = &init_rng,
+                          .graph = ds->graph,
+                          .edges = part_edges.rowptr ? &part_edges : NULL,
+                          .add_param = add_param,
+                          .model = m};
     lc_i_flow flow = {.node = -1};
     if (ds->samples) {
         /* Graph-level data: the graph runs on one batch [n, B, c], which the

@@ -23,7 +23,18 @@
  *   i32 labels[n_own] (-1 unlabelled), u8 train[n_own], val[n_own], test[n_own]
  *   u32 CRC-32 of every byte before it
  *
- * Written to a temporary file and renamed (lc_i_atomic). Read in one pass
+ * Beside it, DIR/part-K.edges.lcp holds the part's rows of the adjacency, which
+ * only L-conv reads (so a GCN's ranks never load them), version 1:
+ *
+ *   magic "LCONVEDG", u32 version 1, u32 parts P, u32 part k
+ *   i64 n, m (the whole adjacency's entries), n_own, nnz, n_remote,
+ *       fingerprint (the part file's)
+ *   i64 first[n_own] (each owned row's first entry in the whole adjacency:
+ *       an entry's index there is its L-conv edge weight's row), rowptr[n_own + 1],
+ *       col[nnz]; f32 val[nnz]; i64 remote[n_remote]; u32 owner[n_remote]
+ *   u32 CRC-32 of every byte before it
+ *
+ * Both are written to a temporary file and renamed (lc_i_atomic). Read in one pass
  * that checks every count against the bytes left before allocating, every
  * value against its range, and the checksum, so that a truncated or damaged
  * file is an error naming the file and the field, never a crash.
@@ -38,6 +49,8 @@
 #define PART_MAGIC "LCONVPRT"
 #define PART_VERSION 1u
 #define PART_SPARSE 1u
+#define EDGES_MAGIC "LCONVEDG"
+#define EDGES_VERSION 1u
 
 void lc_i_part_free(lc_i_part **pp)
 {
@@ -71,6 +84,7 @@ lc_status lc_i_part_of(const lc_dataset_t *ds, const int32_t *of, int parts, int
     if (with_adj) {
         LC_TRY(lc_graph_adjacency_csr(ds->graph, &adj));
         LC_TRY(lc_i_part_rows_of(adj, of, me, &p->adj));
+        p->m = adj->nnz;
     }
     const int64_t n_own = p->a_hat.n_own, *own = p->a_hat.own;
     for (int64_t r = 0; r < n; r++)
@@ -132,9 +146,13 @@ uint64_t lc_i_part_fingerprint(const lc_dataset_t *ds, const int32_t *of, int pa
 {
     const int64_t n = lc_i_dataset_rows(ds);
     const lc_csr_t *x = ds->sparse_features;
-    const int64_t sizes[4] = {n, parts, ds->num_classes, x ? x->nnz : 0};
+    const lc_graph_t *g = ds->graph;
+    const int64_t sizes[5] = {n, parts, ds->num_classes, x ? x->nnz : 0, g->m};
     uint64_t h = lc_i_fnv1a(LC_I_FNV_START, sizes, sizeof sizes);
     h = lc_i_fnv1a(h, of, (size_t)n * sizeof *of);
+    h = lc_i_fnv1a(h, g->tail, (size_t)g->m * sizeof *g->tail);
+    h = lc_i_fnv1a(h, g->head, (size_t)g->m * sizeof *g->head);
+    h = lc_i_fnv1a(h, g->weight, (size_t)g->m * sizeof *g->weight);
     h = lc_i_fnv1a(h, ds->labels, (size_t)n * sizeof *ds->labels);
     for (int k = 0; k < 3; k++)
         h = lc_i_fnv1a(h, ds->mask[k], (size_t)n);
@@ -172,6 +190,18 @@ static void w_i64(lc_i_crc_writer *w, int64_t v)
     lc_i_crc_write(w, &v, sizeof v);
 }
 
+/* The rows' entries and halo: rowptr, col, val, remote, owner. */
+static void write_rows(lc_i_crc_writer *w, const lc_i_part_rows *a, int64_t n_own)
+{
+    const int64_t nnz = a->rowptr[n_own];
+    lc_i_crc_write(w, a->rowptr, (size_t)(n_own + 1) * sizeof *a->rowptr);
+    lc_i_crc_write(w, a->col, (size_t)nnz * sizeof *a->col);
+    lc_i_crc_write(w, a->val, (size_t)nnz * sizeof *a->val);
+    lc_i_crc_write(w, a->remote, (size_t)a->n_remote * sizeof *a->remote);
+    lc_i_crc_write(w, a->owner,
+                   (size_t)a->n_remote * sizeof *a->owner); /* int32 as u32: in [0, P) */
+}
+
 lc_status lc_i_part_write(const lc_i_part *p, const char *path)
 {
     if (!PART_HOST_LE) return LC_ERROR(LC_ERR_UNSUPPORTED, "part files need a little-endian host");
@@ -200,12 +230,7 @@ lc_status lc_i_part_write(const lc_i_part *p, const char *path)
     for (int k = 0; k < 9; k++)
         w_i64(&w, head[k]);
     lc_i_crc_write(&w, a->own, (size_t)n_own * sizeof *a->own);
-    lc_i_crc_write(&w, a->rowptr, (size_t)(n_own + 1) * sizeof *a->rowptr);
-    lc_i_crc_write(&w, a->col, (size_t)nnz * sizeof *a->col);
-    lc_i_crc_write(&w, a->val, (size_t)nnz * sizeof *a->val);
-    lc_i_crc_write(&w, a->remote, (size_t)a->n_remote * sizeof *a->remote);
-    lc_i_crc_write(&w, a->owner,
-                   (size_t)a->n_remote * sizeof *a->owner); /* int32 as u32: in [0, P) */
+    write_rows(&w, a, n_own);
     if (x) {
         lc_i_crc_write(&w, x->rowptr, (size_t)(n_own + 1) * sizeof *x->rowptr);
         for (int64_t e = 0; e < x->nnz; e += WIDEN) { /* int32 columns as i64, a block at a time */
@@ -227,6 +252,47 @@ lc_status lc_i_part_write(const lc_i_part *p, const char *path)
 done:
     lc_i_atomic_abort(&out);
     return st;
+}
+
+lc_status lc_i_part_write_edges(const lc_i_part *p, const char *path)
+{
+    if (!PART_HOST_LE) return LC_ERROR(LC_ERR_UNSUPPORTED, "part files need a little-endian host");
+    const lc_i_part_rows *a = &p->adj;
+    if (!a->rowptr || !a->entry)
+        return LC_ERROR(LC_ERR_INVALID_ARG, "'%s': part %d has no adjacency rows to write", path,
+                        p->part);
+    lc_status st = LC_OK;
+    lc_i_atomic out;
+    LC_TRY(lc_i_atomic_open(&out, path));
+    lc_i_crc_writer w = {out.f, 0, 0};
+    const int64_t n_own = a->n_own;
+    lc_i_crc_write(&w, EDGES_MAGIC, 8);
+    w_u32(&w, EDGES_VERSION);
+    w_u32(&w, (uint32_t)p->parts);
+    w_u32(&w, (uint32_t)p->part);
+    const int64_t head[6] = {
+        p->n, p->m, n_own, a->rowptr[n_own], a->n_remote, (int64_t)p->fingerprint};
+    for (int k = 0; k < 6; k++)
+        w_i64(&w, head[k]);
+    /* an empty row's first entry is where the row before it ended */
+    for (int64_t k = 0, end = 0; k < n_own; k++) {
+        const int64_t first = a->rowptr[k + 1] > a->rowptr[k] ? a->entry[a->rowptr[k]] : end;
+        w_i64(&w, first);
+        end = first + a->rowptr[k + 1] - a->rowptr[k];
+    }
+    write_rows(&w, a, n_own);
+    st = lc_i_crc_commit(&w, &out, path, __func__);
+done:
+    lc_i_atomic_abort(&out);
+    return st;
+}
+
+bool lc_i_part_edges_path(char *buf, size_t len, const char *part_path)
+{
+    size_t stem = strlen(part_path);
+    if (stem >= 4 && !strcmp(part_path + stem - 4, ".lcp")) stem -= 4;
+    const int w = snprintf(buf, len, "%.*s.edges.lcp", (int)stem, part_path);
+    return w >= 0 && (size_t)w < len;
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -295,6 +361,109 @@ static lc_status check_rowptr(const char *path, const char *what, const int64_t 
     return LC_OK;
 }
 
+/* Open path and check its magic and version; r->left then counts the bytes
+ * before the checksum (read by reader_close). */
+static lc_status reader_open(part_reader *r, const char *path, const char *magic, uint32_t version,
+                             const char *kind)
+{
+    lc_status st = LC_OK;
+    *r = (part_reader){fopen(path, "rb"), path, 0, 0};
+    if (!r->f) LC_FAIL(LC_ERR_IO, "'%s': cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(r->f), &sb) != 0 || !S_ISREG(sb.st_mode))
+        LC_FAIL(LC_ERR_IO, "'%s': not a regular file", path);
+    r->left = (int64_t)sb.st_size - 4; /* the checksum is read apart */
+    if (r->left < 12)
+        BAD("'%s': %lld bytes is too short for %s", path, (long long)sb.st_size, kind);
+    char got[8];
+    uint32_t v;
+    LC_TRY(r_raw(r, got, 8, "the magic"));
+    if (memcmp(got, magic, 8)) BAD("'%s': not %s (bad magic)", path, kind);
+    LC_TRY(r_raw(r, &v, sizeof v, "the version"));
+    if (v != version)
+        BAD("'%s': %s of format version %u, this build reads %u: write it again (lcnet "
+            "partition --write)",
+            path, kind, v, version);
+done:
+    return st;
+}
+
+/* The checksum, once every field is read. */
+static lc_status reader_close(part_reader *r)
+{
+    lc_status st = LC_OK;
+    if (r->left) BAD("'%s': %lld bytes after the last field", r->path, (long long)r->left);
+    uint32_t crc;
+    if (fread(&crc, 1, 4, r->f) != 4)
+        LC_FAIL(LC_ERR_IO, "'%s': read error in the checksum", r->path);
+    if (crc != r->crc) BAD("'%s': checksum mismatch (the file is damaged)", r->path);
+done:
+    return st;
+}
+
+/* Rows of nnz entries over the owned rows own[0, n_own) of part `part` of
+ * `parts` in a graph of n nodes: rowptr, col, val, remote, owner (write_rows),
+ * checked as lc_i_dist_op_from_rows needs them: owned and remote rows apart,
+ * every column one of them. */
+static lc_status read_rows(part_reader *r, int64_t n, int parts, int part, const int64_t *own,
+                           int64_t n_own, int64_t nnz, int64_t n_remote, lc_i_part_rows *a)
+{
+    lc_status st = LC_OK;
+    const char *path = r->path;
+    uint32_t *owner = NULL;
+    a->n_own = n_own, a->n_remote = n_remote;
+    LC_TRY(r_array(r, (void **)&a->rowptr, n_own + 1, sizeof *a->rowptr, "rowptr"));
+    LC_TRY(check_rowptr(path, "rowptr", a->rowptr, n_own, nnz));
+    LC_TRY(r_array(r, (void **)&a->col, nnz, sizeof *a->col, "col"));
+    for (int64_t e = 0; e < nnz; e++)
+        if (a->col[e] < 0 || a->col[e] >= n)
+            BAD("'%s': col[%lld] = %lld is outside [0, %lld)", path, (long long)e,
+                (long long)a->col[e], (long long)n);
+    LC_TRY(r_array(r, (void **)&a->val, nnz, sizeof *a->val, "val"));
+    LC_TRY(r_array(r, (void **)&a->remote, n_remote, sizeof *a->remote, "remote"));
+    LC_TRY(check_ascending(path, "remote", a->remote, n_remote, n));
+    LC_TRY(r_array(r, (void **)&owner, n_remote, sizeof *owner, "owner"));
+    a->owner = lc_i_malloc((size_t)(n_remote + 1) * sizeof *a->owner);
+    if (!a->owner)
+        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld owners", (long long)n_remote);
+    for (int64_t j = 0; j < n_remote; j++) {
+        if (owner[j] >= (uint32_t)parts || owner[j] == (uint32_t)part)
+            BAD("'%s': remote row %lld's owner %u is not another of the %d parts", path,
+                (long long)a->remote[j], owner[j], parts);
+        a->owner[j] = (int32_t)owner[j];
+    }
+    for (int64_t k = 0, j = 0; k < n_own && j < n_remote;) {
+        if (own[k] == a->remote[j])
+            BAD("'%s': row %lld is both owned and remote", path, (long long)own[k]);
+        own[k] < a->remote[j] ? k++ : j++;
+    }
+    for (int64_t e = 0; e < nnz; e++)
+        if (lc_i_find_sorted(own, n_own, a->col[e]) < 0 &&
+            lc_i_find_sorted(a->remote, n_remote, a->col[e]) < 0)
+            BAD("'%s': col[%lld] = %lld is neither owned nor remote", path, (long long)e,
+                (long long)a->col[e]);
+done:
+    lc_i_free(owner);
+    return st;
+}
+
+/* first[k], the first entry of row k (rowptr's lengths) in a whole matrix of
+ * total entries: rows in order, none overlapping the one before or running
+ * past the end. */
+static lc_status check_firsts(const char *path, const char *what, const int64_t *first,
+                              const int64_t *rowptr, int64_t rows, int64_t total)
+{
+    for (int64_t k = 0, end = 0; k < rows; k++) {
+        const int64_t len = rowptr[k + 1] - rowptr[k];
+        if (first[k] < end || len > total - first[k])
+            return LC_ERROR(LC_ERR_CORRUPT,
+                            "'%s': %s[%lld] = %lld overlaps the row before or runs past %lld", path,
+                            what, (long long)k, (long long)first[k], (long long)total);
+        end = first[k] + len;
+    }
+    return LC_OK;
+}
+
 lc_status lc_i_part_read(const char *path, lc_i_part **out)
 {
     LC_CHECK_ARG(path && out, "NULL argument");
@@ -303,100 +472,51 @@ lc_status lc_i_part_read(const char *path, lc_i_part **out)
     lc_i_part *p = NULL;
     int64_t *xrow = NULL, *xcol = NULL, *xr = NULL;
     float *xval = NULL;
-    uint32_t *owner = NULL;
-    part_reader r = {fopen(path, "rb"), path, 0, 0};
-    if (!r.f) LC_FAIL(LC_ERR_IO, "'%s': cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(r.f), &sb) != 0 || !S_ISREG(sb.st_mode))
-        LC_FAIL(LC_ERR_IO, "'%s': not a regular file", path);
-    r.left = (int64_t)sb.st_size - 4; /* the checksum is read apart */
-    if (r.left < 8)
-        BAD("'%s': %lld bytes is too short for a part file", path, (long long)sb.st_size);
-    char magic[8];
-    uint32_t u[5];
+    part_reader r;
+    LC_TRY(reader_open(&r, path, PART_MAGIC, PART_VERSION, "an lconv part file"));
+    uint32_t u[4];
     int64_t h[9];
-    LC_TRY(r_raw(&r, magic, 8, "the magic"));
-    if (memcmp(magic, PART_MAGIC, 8)) BAD("'%s': not an lconv part file (bad magic)", path);
     LC_TRY(r_raw(&r, u, sizeof u, "the header"));
-    if (u[0] != PART_VERSION)
-        BAD("'%s': format version %u, this build reads %u", path, u[0], PART_VERSION);
     LC_TRY(r_raw(&r, h, sizeof h, "the header"));
-    const int parts = (int)u[1], part = (int)u[2];
+    const int parts = (int)u[0], part = (int)u[1];
     const int64_t n = h[0], width = h[1], n_own = h[3], nnz = h[4], n_remote = h[5], x_nnz = h[6];
-    if (u[1] < 1 || u[1] > (1u << 24) || u[2] >= u[1])
-        BAD("'%s': part %u of %u parts", path, u[2], u[1]);
-    if (u[3] < 1 || u[3] > (1u << 24)) BAD("'%s': %u classes", path, u[3]);
-    if (u[4] > PART_SPARSE) BAD("'%s': unknown flags %u", path, u[4]);
+    if (u[0] < 1 || u[0] > (1u << 24) || u[1] >= u[0])
+        BAD("'%s': part %u of %u parts", path, u[1], u[0]);
+    if (u[2] < 1 || u[2] > (1u << 24)) BAD("'%s': %u classes", path, u[2]);
+    if (u[3] > PART_SPARSE) BAD("'%s': unknown flags %u", path, u[3]);
     if (n < 1 || n > INT32_MAX || width < 1 || width > INT32_MAX || h[2] < 0 || h[2] > n ||
         n_own < 0 || n_own > n || nnz < 0 || n_remote < 0 || n_remote > n - n_own || x_nnz < 0 ||
-        h[7] < x_nnz || (u[4] == 0 && (x_nnz || h[7])))
+        h[7] < x_nnz || (u[3] == 0 && (x_nnz || h[7])))
         BAD("'%s': inconsistent header (n %lld, width %lld, %lld training rows, %lld owned, "
             "%lld entries, %lld remote, %lld of %lld feature entries)",
             path, (long long)n, (long long)width, (long long)h[2], (long long)n_own, (long long)nnz,
             (long long)n_remote, (long long)x_nnz, (long long)h[7]);
     p = lc_i_calloc(1, sizeof *p);
     if (!p) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate a part");
-    p->parts = parts, p->part = part, p->classes = (int)u[3];
+    p->parts = parts, p->part = part, p->classes = (int)u[2];
     p->n = n, p->width = width, p->n_train = h[2], p->x_total = h[7];
     p->fingerprint = (uint64_t)h[8];
     if (!(p->path = strdup(path))) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot copy the path '%s'", path);
     lc_i_part_rows *a = &p->a_hat;
-    a->n_own = n_own, a->n_remote = n_remote;
     LC_TRY(r_array(&r, (void **)&a->own, n_own, sizeof *a->own, "own"));
     LC_TRY(check_ascending(path, "own", a->own, n_own, n));
-    LC_TRY(r_array(&r, (void **)&a->rowptr, n_own + 1, sizeof *a->rowptr, "rowptr"));
-    LC_TRY(check_rowptr(path, "rowptr", a->rowptr, n_own, nnz));
-    LC_TRY(r_array(&r, (void **)&a->col, nnz, sizeof *a->col, "col"));
-    for (int64_t e = 0; e < nnz; e++)
-        if (a->col[e] < 0 || a->col[e] >= n)
-            BAD("'%s': col[%lld] = %lld is outside [0, %lld)", path, (long long)e,
-                (long long)a->col[e], (long long)n);
-    LC_TRY(r_array(&r, (void **)&a->val, nnz, sizeof *a->val, "val"));
-    LC_TRY(r_array(&r, (void **)&a->remote, n_remote, sizeof *a->remote, "remote"));
-    LC_TRY(check_ascending(path, "remote", a->remote, n_remote, n));
-    LC_TRY(r_array(&r, (void **)&owner, n_remote, sizeof *owner, "owner"));
-    a->owner = lc_i_malloc((size_t)(n_remote + 1) * sizeof *a->owner);
-    if (!a->owner)
-        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld owners", (long long)n_remote);
-    for (int64_t j = 0; j < n_remote; j++) {
-        if (owner[j] >= u[1] || owner[j] == u[2])
-            BAD("'%s': remote row %lld's owner %u is not another of the %d parts", path,
-                (long long)a->remote[j], owner[j], parts);
-        a->owner[j] = (int32_t)owner[j];
-    }
-    /* owned and remote rows apart, and every column one of them (what
-     * lc_i_dist_op_from_rows builds on) */
-    for (int64_t k = 0, j = 0; k < n_own && j < n_remote;) {
-        if (a->own[k] == a->remote[j])
-            BAD("'%s': row %lld is both owned and remote", path, (long long)a->own[k]);
-        a->own[k] < a->remote[j] ? k++ : j++;
-    }
-    for (int64_t e = 0; e < nnz; e++)
-        if (lc_i_find_sorted(a->own, n_own, a->col[e]) < 0 &&
-            lc_i_find_sorted(a->remote, n_remote, a->col[e]) < 0)
-            BAD("'%s': col[%lld] = %lld is neither owned nor remote", path, (long long)e,
-                (long long)a->col[e]);
-    if (u[4] & PART_SPARSE) {
+    LC_TRY(read_rows(&r, n, parts, part, a->own, n_own, nnz, n_remote, a));
+    if (u[3] & PART_SPARSE) {
         LC_TRY(r_array(&r, (void **)&xrow, n_own + 1, sizeof *xrow, "x_rowptr"));
         LC_TRY(check_rowptr(path, "x_rowptr", xrow, n_own, x_nnz));
         LC_TRY(r_array(&r, (void **)&xcol, x_nnz, sizeof *xcol, "x_col"));
         LC_TRY(r_array(&r, (void **)&xval, x_nnz, sizeof *xval, "x_val"));
         LC_TRY(r_array(&r, (void **)&p->x_first, n_own, sizeof *p->x_first, "x_first"));
+        LC_TRY(check_firsts(path, "x_first", p->x_first, xrow, n_own, p->x_total));
         xr = lc_i_malloc((size_t)(x_nnz + 1) * sizeof *xr);
         if (!xr) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld rows", (long long)x_nnz);
-        for (int64_t k = 0, end = 0; k < n_own; k++) {
-            const int64_t len = xrow[k + 1] - xrow[k];
-            if (p->x_first[k] < end || len > p->x_total - p->x_first[k])
-                BAD("'%s': x_first[%lld] = %lld overlaps the row before or runs past %lld", path,
-                    (long long)k, (long long)p->x_first[k], (long long)p->x_total);
-            end = p->x_first[k] + len;
+        for (int64_t k = 0; k < n_own; k++)
             for (int64_t e = xrow[k]; e < xrow[k + 1]; e++) {
                 if (xcol[e] < 0 || xcol[e] >= width || (e > xrow[k] && xcol[e] <= xcol[e - 1]))
                     BAD("'%s': x_col[%lld] = %lld is not ascending in [0, %lld) in its row", path,
                         (long long)e, (long long)xcol[e], (long long)width);
                 xr[e] = k;
             }
-        }
         /* columns ascending in each row: the entries keep their order, each
          * at its place in the whole matrix's dropout stream (x_first) */
         if ((st = lc_csr_from_coo(&p->sparse_features, n_own, width, x_nnz, xr, xcol, xval)))
@@ -424,13 +544,9 @@ lc_status lc_i_part_read(const char *path, lc_i_part **out)
                 BAD("'%s': %s[%lld] = %u is not 0 or 1", path, names[j], (long long)k,
                     p->mask[j][k]);
     }
-    if (r.left) BAD("'%s': %lld bytes after the last field", path, (long long)r.left);
-    uint32_t crc;
-    if (fread(&crc, 1, 4, r.f) != 4) LC_FAIL(LC_ERR_IO, "'%s': read error in the checksum", path);
-    if (crc != r.crc) BAD("'%s': checksum mismatch (the file is damaged)", path);
+    LC_TRY(reader_close(&r));
 done:
     if (r.f) fclose(r.f);
-    lc_i_free(owner);
     lc_i_free(xrow);
     lc_i_free(xcol);
     lc_i_free(xval);
@@ -441,4 +557,75 @@ done:
     }
     *out = p;
     return LC_OK;
+}
+
+lc_status lc_i_part_read_edges(const lc_i_part *p, const char *path, int64_t *m,
+                               lc_i_part_rows *out)
+{
+    LC_CHECK_ARG(p && path && m && out, "NULL argument");
+    if (!PART_HOST_LE) return LC_ERROR(LC_ERR_UNSUPPORTED, "part files need a little-endian host");
+    lc_status st = LC_OK;
+    lc_i_part_rows a = {0};
+    int64_t *first = NULL;
+    part_reader r;
+    LC_TRY(reader_open(&r, path, EDGES_MAGIC, EDGES_VERSION, "an lconv part's edges file"));
+    uint32_t u[2];
+    int64_t h[6];
+    LC_TRY(r_raw(&r, u, sizeof u, "the header"));
+    LC_TRY(r_raw(&r, h, sizeof h, "the header"));
+    const int64_t n_own = p->a_hat.n_own, nnz = h[3], n_remote = h[4];
+    if (u[0] != (uint32_t)p->parts || u[1] != (uint32_t)p->part || h[0] != p->n || h[2] != n_own ||
+        (uint64_t)h[5] != p->fingerprint)
+        BAD("'%s': the edges of part %u of %u (%lld nodes, %lld owned), not of '%s' (part %d of "
+            "%d, %lld nodes, %lld owned) or from another write: write the parts again (lcnet "
+            "partition --write)",
+            path, u[1], u[0], (long long)h[0], (long long)h[2], p->path ? p->path : "the part",
+            p->part, p->parts, (long long)p->n, (long long)n_own);
+    if (h[1] < 0 || nnz < 0 || nnz > h[1] || n_remote < 0 || n_remote > p->n - n_own)
+        BAD("'%s': inconsistent header (%lld edges, %lld of them in the part, %lld remote rows)",
+            path, (long long)h[1], (long long)nnz, (long long)n_remote);
+    LC_TRY(r_array(&r, (void **)&first, n_own, sizeof *first, "first"));
+    LC_TRY(read_rows(&r, p->n, p->parts, p->part, p->a_hat.own, n_own, nnz, n_remote, &a));
+    LC_TRY(check_firsts(path, "first", first, a.rowptr, n_own, h[1]));
+    LC_TRY(reader_close(&r));
+    /* each entry's index in the whole adjacency (ascending: rows in order) */
+    if (!(a.entry = lc_i_malloc((size_t)(nnz + 1) * sizeof *a.entry)))
+        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "'%s': cannot allocate %lld entries", path, (long long)nnz);
+    for (int64_t k = 0; k < n_own; k++)
+        for (int64_t e = a.rowptr[k]; e < a.rowptr[k + 1]; e++)
+            a.entry[e] = first[k] + e - a.rowptr[k];
+    *m = h[1];
+done:
+    if (r.f) fclose(r.f);
+    lc_i_free(first);
+    if (st) {
+        lc_i_part_rows_free(&a);
+        return st;
+    }
+    *out = a;
+    return LC_OK;
+}
+
+lc_status lc_i_part_edges(const lc_i_part *cp)
+{
+    lc_i_part *p = (lc_i_part *)cp; /* filling its cache */
+    lc_status st = LC_OK;
+    lc_i_lazy_lock();
+    if (!p->adj.rowptr) {
+        char path[4096];
+        struct stat sb;
+        if (!p->path)
+            st = LC_ERROR(LC_ERR_INVALID_ARG, "part %d has no adjacency rows", p->part);
+        else if (!lc_i_part_edges_path(path, sizeof path, p->path))
+            st = LC_ERROR(LC_ERR_INVALID_ARG, "'%s': the path is too long", p->path);
+        else if (stat(path, &sb) != 0)
+            st = LC_ERROR(LC_ERR_IO,
+                          "'%s': L-conv reads the part's edges from '%s', which cannot be read "
+                          "(%s): write the parts again (lcnet partition --write writes both)",
+                          p->path, path, strerror(errno));
+        else
+            st = lc_i_part_read_edges(p, path, &p->m, &p->adj);
+    }
+    lc_i_lazy_unlock();
+    return st;
 }

@@ -342,8 +342,12 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
                 lc_dist_rank(cfg->dist), lc_dist_size(cfg->dist));
     if (m->dist) LC_TRY(lc_i_dist_begin(m, cfg, n_train));
     /* node-level data on several ranks: each trains its part of the graph */
-    if (lc_i_dist_active(m->dist) && !ds->samples && !m->dist_graph)
+    if (lc_i_dist_active(m->dist) && !ds->samples && !m->dist_graph) {
         LC_TRY(lc_i_error_from(lc_i_dist_graph_new(m, ds, cfg, &m->dist_graph), __func__));
+        /* built on a part, a rank drew only its own edges' weights: now every
+         * rank holds the owners' (as after lc_i_dist_begin's broadcast otherwise) */
+        if (ds->part) LC_TRY(lc_i_error_from(lc_i_dist_graph_share_edges(m), __func__));
+    }
     if (cfg->log_csv && lc_dist_rank(m->dist) == 0) { /* data-parallel: rank 0 logs */
         log = fopen(cfg->log_csv, "w");
         if (!log) LC_FAIL(LC_ERR_IO, "cannot write '%s': %s", cfg->log_csv, strerror(errno));

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed or stopped rank ends the job, disagreeing ranks are refused, a job of one rank equals one process and, on a GPU (skipped without one), 2 ranks summing through the host and 1 on NCCL equal one GPU process; full-graph partitioned GCN and L-conv, with and without dropout, and GCN from per-rank part files (lcnet partition --write, --data parts:DIR), equal one process.
+# test_mpi.sh — data-parallel training under mpirun: 2 and 3 ranks equal one process, rank 0 alone writes checkpoints, resuming with another rank count, a killed or stopped rank ends the job, disagreeing ranks are refused, a job of one rank equals one process and, on a GPU (skipped without one), 2 ranks summing through the host and 1 on NCCL equal one GPU process; full-graph partitioned GCN and L-conv, with and without dropout, and GCN and L-conv from per-rank part files (lcnet partition --write, --data parts:DIR), equal one process.
 # Run by `make check` (LCNET, LCONV_DATA_DIR set). POSIX sh. Ends with
 # "mpi: N passed, N failed, N skipped"; exit 77 when mpirun is absent, lconv was
 # built without MPI, or the MNIST test set is absent.
@@ -282,9 +282,12 @@ equal_runs "partitioned L-conv on ${data%%:*}: a 2-rank checkpoint continued on 
 # mpirun each rank loads its part alone (--data parts:DIR): the same losses and
 # parameters as one process on the whole data set (Kipf's gcn: dropout on the
 # sparse input features and the hidden rows, drawn at each row's place in the
-# whole matrix). A job of another size and L-conv layers are refused.
+# whole matrix), and L-conv (each rank drawing its own edges' weights, read
+# from the edges files beside the parts). A job of another size, a missing
+# edges file and one of another write are refused.
 for data in $graphs; do
-    for model in gcn "gcn:16,relu,dropout:0.5,gcn:32,relu,gcn"; do
+    for model in gcn "gcn:16,relu,dropout:0.5,gcn:32,relu,gcn" lconv:16,relu,lconv \
+        "dropout:0.5,lconv:16:p=2,relu,dropout:0.5,lconv:init=const"; do
         name=$(echo "parts.$data.$model" | tr -c 'a-z0-9.\n' '_')
         gargs="--model $model --epochs 5 --patience 0 --quiet"
         # shellcheck disable=SC2086
@@ -293,7 +296,8 @@ for data in $graphs; do
         rc1=$rc
         for p in 2 3; do
             run timeout $LIMIT "$LCNET" partition --data "$data" --parts $p --write "$T/$name.dir$p"
-            if [ "$rc" -ne 0 ] || [ "$(ls "$T/$name.dir$p" | wc -l)" -ne $p ]; then
+            if [ "$rc" -ne 0 ] || [ "$(ls "$T/$name.dir$p" | wc -l)" -ne $((2 * p)) ] ||
+                [ ! -f "$T/$name.dir$p/part-$((p - 1)).edges.lcp" ]; then
                 bad "lcnet partition --data ${data%%:*} --parts $p --write" "exit $rc, $(ls "$T/$name.dir$p" | wc -l) files"
                 continue
             fi
@@ -324,12 +328,24 @@ if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
 else
     bad "part files of two writes" "exit $rc"
 fi
-run timeout $LIMIT $MPIRUN -np 3 "$LCNET" train --data "parts:$dir3" --model lconv:8,relu,lconv --epochs 1 --quiet
+# L-conv without a part's edges file, or with one of another write: refused,
+# naming it, and the job ends (a GCN's ranks never read them)
+mv "$T/mixed/part-1.edges.lcp" "$T/mixed/edges.away"
+run timeout $LIMIT $MPIRUN -np 2 "$LCNET" train --data "parts:$T/mixed" --model lconv:8,relu,lconv --epochs 1 --quiet
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
-    [ "$(grep -c "rank [012] of 3: .*layer 0 is 'lconv'" "$T/err")" -eq 3 ]; then
-    ok "L-conv on part files: refused by name on every rank"
+    grep -q "rank 1 of 2: .*part-1.lcp': L-conv reads the part's edges from '.*part-1.edges.lcp', which cannot be read" "$T/err"; then
+    ok "L-conv on part files without an edges file: refused, naming it"
 else
-    bad "L-conv on part files" "exit $rc"
+    bad "L-conv on part files without an edges file" "exit $rc: $(tail -3 "$T/err")"
+fi
+cp "$T/metis2/part-1.edges.lcp" "$T/mixed/part-1.edges.lcp"
+cp "$T/metis2/part-0.lcp" "$T/mixed/part-0.lcp"
+run timeout $LIMIT $MPIRUN -np 2 "$LCNET" train --data "parts:$T/mixed" --model lconv:8,relu,lconv --epochs 1 --quiet
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+    grep -q "rank 0 of 2: .*part-0.edges.lcp': the edges of part 0 of 2 .* or from another write" "$T/err"; then
+    ok "L-conv on part files with an edges file of another write: refused, naming it"
+else
+    bad "L-conv on part files with an edges file of another write" "exit $rc: $(tail -3 "$T/err")"
 fi
 
 # Layers and options the partitioned trainer does not know are refused by name

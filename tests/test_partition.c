@@ -440,6 +440,8 @@ static void clear_dir(const char *dir, int parts)
         char path[300];
         snprintf(path, sizeof path, "%s/part-%d.lcp", dir, k);
         unlink(path);
+        snprintf(path, sizeof path, "%s/part-%d.edges.lcp", dir, k);
+        unlink(path);
     }
     CU_ASSERT_EQUAL(rmdir(dir), 0);
 }
@@ -507,6 +509,44 @@ static void check_part(const lc_dataset_t *ds, const int32_t *of, int parts, int
     free(reads);
 }
 
+/* The part's adjacency rows (cut, or read from the edges file) equal a
+ * brute-force cut of the whole adjacency: each owned row's entries with their
+ * global columns, values and indices among the whole graph's m, the rows read
+ * from other parts with their owners. */
+static void check_edges(const lc_dataset_t *ds, const int32_t *of, int k, const lc_i_part *p)
+{
+    const lc_csr_t *a = NULL;
+    LC_ASSERT_OK(lc_graph_adjacency_csr(lc_dataset_graph(ds), &a));
+    const int64_t n = lc_dataset_num_nodes(ds);
+    const lc_i_part_rows *r = &p->adj;
+    CU_ASSERT_EQUAL(p->m, a->nnz);
+    CU_ASSERT_FATAL(r->rowptr != NULL && r->entry != NULL);
+    char *reads = calloc((size_t)n, 1);
+    int64_t own = 0, remote = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (of[i] != k) continue;
+        CU_ASSERT_FATAL(own < p->a_hat.n_own);
+        CU_ASSERT_EQUAL(r->rowptr[own + 1] - r->rowptr[own], a->rowptr[i + 1] - a->rowptr[i]);
+        for (int64_t e = a->rowptr[i], f = r->rowptr[own]; e < a->rowptr[i + 1]; e++, f++) {
+            CU_ASSERT_EQUAL(r->col[f], a->col[e]);
+            CU_ASSERT_EQUAL(r->val[f], a->val[e]);
+            CU_ASSERT_EQUAL(r->entry[f], e);
+            if (of[a->col[e]] != k) reads[a->col[e]] = 1;
+        }
+        own++;
+    }
+    CU_ASSERT_EQUAL(own, r->n_own);
+    for (int64_t i = 0; i < n; i++) {
+        if (!reads[i]) continue;
+        CU_ASSERT_FATAL(remote < r->n_remote);
+        CU_ASSERT_EQUAL(r->remote[remote], i);
+        CU_ASSERT_EQUAL(r->owner[remote], of[i]);
+        remote++;
+    }
+    CU_ASSERT_EQUAL(remote, r->n_remote);
+    free(reads);
+}
+
 static void test_part_files(void)
 {
     for (int which = 0; which < 2; which++) {
@@ -524,12 +564,16 @@ static void test_part_files(void)
         int64_t owned = 0;
         for (int k = 0; k < 3; k++) {
             lc_i_part *cut = NULL, *read = NULL;
-            LC_ASSERT_OK(lc_i_part_of(ds, of, 3, k, false, &cut));
+            LC_ASSERT_OK(lc_i_part_of(ds, of, 3, k, true, &cut));
             check_part(ds, of, 3, k, cut);
+            check_edges(ds, of, k, cut);
             char spec[320];
             snprintf(spec, sizeof spec, "part:%s/part-%d.lcp", dir, k);
             LC_ASSERT_OK(lc_i_part_read(spec + 5, &read));
             check_part(ds, of, 3, k, read);
+            CU_ASSERT_PTR_NULL(read->adj.rowptr); /* read when L-conv first needs it */
+            LC_ASSERT_OK(lc_i_part_edges(read));
+            check_edges(ds, of, k, read);
             lc_dataset_t *pd = NULL;
             LC_ASSERT_OK(lc_dataset_load(&pd, spec, NULL));
             int part = -1, parts = -1;
@@ -548,6 +592,27 @@ static void test_part_files(void)
     }
 }
 
+/* What the malformed-file tests read: a part file, or (edges_of set) the
+ * edges file of that part; nothing comes out of a failed read. */
+static const lc_i_part *edges_of;
+static lc_status try_read(const char *path)
+{
+    lc_status st;
+    if (edges_of) {
+        lc_i_part_rows r = {0};
+        int64_t m = -1;
+        st = lc_i_part_read_edges(edges_of, path, &m, &r);
+        if (st) CU_ASSERT(r.rowptr == NULL && r.col == NULL && m == -1);
+        lc_i_part_rows_free(&r);
+    } else {
+        lc_i_part *p = NULL;
+        st = lc_i_part_read(path, &p);
+        if (st) CU_ASSERT_PTR_NULL(p);
+        lc_i_part_free(&p);
+    }
+    return st;
+}
+
 /* A part file changed at `at` (value as 4 or 8 little-endian bytes), with the
  * checksum made right again, must be refused as corrupt naming `field`. */
 static void expect_corrupt(const char *path, const unsigned char *orig, size_t size, size_t at,
@@ -561,12 +626,111 @@ static void expect_corrupt(const char *path, const unsigned char *orig, size_t s
     FILE *f = fopen(path, "wb");
     CU_ASSERT_FATAL(f && fwrite(b, 1, size, f) == size);
     fclose(f);
-    lc_i_part *p = NULL;
-    LC_ASSERT_STATUS(lc_i_part_read(path, &p), LC_ERR_CORRUPT);
+    LC_ASSERT_STATUS(try_read(path), LC_ERR_CORRUPT);
     LC_ASSERT_ERROR_HAS(field);
     LC_ASSERT_ERROR_HAS(path);
-    CU_ASSERT_PTR_NULL(p);
     free(b);
+}
+
+/* orig[size] from path */
+static size_t slurp(const char *path, unsigned char *orig, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_FATAL(f != NULL);
+    const size_t size = fread(orig, 1, cap, f);
+    fclose(f);
+    CU_ASSERT_FATAL(size > 100 && size < cap);
+    return size;
+}
+static void spill(const char *path, const unsigned char *b, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_FATAL(f && fwrite(b, 1, size, f) == size);
+    fclose(f);
+}
+
+/* The edges file of a part: cut short, damaged, out-of-range fields, or of
+ * another write or part, is refused naming the file and the field; a missing
+ * one is named with what writes it. */
+static void test_edges_files_malformed(void)
+{
+    lc_dataset_t *ds = sparse_dataset(40, 9);
+    int32_t of[40];
+    for (int i = 0; i < 40; i++)
+        of[i] = i % 2;
+    const char *dir = make_dir();
+    LC_ASSERT_OK(lc_dataset_write_parts(ds, of, 2, dir));
+    lc_i_part *part = NULL;
+    LC_ASSERT_OK(lc_i_part_read(lc_test_path_in(dir, "part-0.lcp"), &part));
+    char path[300], other[300];
+    snprintf(path, sizeof path, "%s/part-0.edges.lcp", dir);
+    snprintf(other, sizeof other, "%s/part-1.edges.lcp", dir);
+    static unsigned char orig[1 << 16], b1[1 << 16];
+    const size_t size = slurp(path, orig, sizeof orig);
+    int64_t h[6];
+    memcpy(h, orig + 20, sizeof h);
+    const int64_t n_own = h[2], nnz = h[3], n_remote = h[4];
+    const size_t first_at = 68, rowptr_at = first_at + 8 * (size_t)n_own,
+                 col_at = rowptr_at + 8 * (size_t)(n_own + 1),
+                 remote_at = col_at + 12 * (size_t)nnz, owner_at = remote_at + 8 * (size_t)n_remote;
+    CU_ASSERT_FATAL(owner_at + 4 * (size_t)n_remote + 4 == size);
+    CU_ASSERT_FATAL(h[0] == 40 && n_own == 20 && nnz > 0 && h[1] > nnz);
+    edges_of = part;
+    const size_t cuts[] = {0, 7, 8, 19, 67, 68, size / 2, size - 5, size - 1};
+    for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
+        spill(path, orig, cuts[k]);
+        const lc_status st = try_read(path);
+        if (st != LC_ERR_CORRUPT) fprintf(stderr, "\n  cut at %zu: %s\n", cuts[k], lc_last_error());
+        CU_ASSERT_EQUAL(st, LC_ERR_CORRUPT);
+    }
+    memcpy(b1, orig, size);
+    b1[size / 2] ^= 0x04;
+    spill(path, b1, size);
+    LC_ASSERT_STATUS(try_read(path), LC_ERR_CORRUPT);
+    LC_ASSERT_ERROR_HAS("checksum");
+    expect_corrupt(path, orig, size, 0, 0x58, 1, "bad magic");
+    expect_corrupt(path, orig, size, 8, 3, 4, "format version 3");
+    expect_corrupt(path, orig, size, 16, 1, 4, "the edges of part 1 of 2");
+    expect_corrupt(path, orig, size, 60, 12345, 8, "from another write");
+    expect_corrupt(path, orig, size, 44, h[1] + 1, 8, "inconsistent header");
+    /* a row starting inside the row before it */
+    int64_t row = 1, ptr[2], first_before;
+    for (;; row++) {
+        CU_ASSERT_FATAL(row < n_own);
+        memcpy(ptr, orig + rowptr_at + 8 * (size_t)(row - 1), 16);
+        if (ptr[1] > ptr[0]) break;
+    }
+    memcpy(&first_before, orig + first_at + 8 * (size_t)(row - 1), 8);
+    char field[32];
+    snprintf(field, sizeof field, "first[%lld]", (long long)row);
+    expect_corrupt(path, orig, size, first_at + 8 * (size_t)row, first_before, 8, field);
+    expect_corrupt(path, orig, size, first_at, h[1], 8, "first[0]");
+    expect_corrupt(path, orig, size, rowptr_at + 8, -1, 8, "rowptr[1]");
+    expect_corrupt(path, orig, size, col_at, 40, 8, "col[0] = 40 is outside");
+    int64_t stranger = 1; /* odd (not part 0's) and not among its remote rows */
+    for (int64_t j = 0; j < n_remote; j++) {
+        int64_t id;
+        memcpy(&id, orig + remote_at + 8 * (size_t)j, 8);
+        if (id == stranger) stranger += 2;
+    }
+    CU_ASSERT_FATAL(stranger < 40);
+    expect_corrupt(path, orig, size, col_at, stranger, 8, "neither owned nor remote");
+    expect_corrupt(path, orig, size, owner_at, 0, 4, "owner 0");
+    /* the other part's edges beside this part: refused, naming both */
+    spill(path, orig, size);
+    LC_ASSERT_OK(try_read(path));
+    LC_ASSERT_STATUS(try_read(other), LC_ERR_CORRUPT);
+    LC_ASSERT_ERROR_HAS("not of '");
+    LC_ASSERT_ERROR_HAS("part-0.lcp");
+    edges_of = NULL;
+    /* missing: named by the loader with what writes it */
+    unlink(path);
+    LC_ASSERT_STATUS(lc_i_part_edges(part), LC_ERR_IO);
+    LC_ASSERT_ERROR_HAS("part-0.edges.lcp");
+    LC_ASSERT_ERROR_HAS("lcnet partition --write");
+    lc_i_part_free(&part);
+    clear_dir(dir, 2);
+    lc_dataset_free(&ds);
 }
 
 static void test_part_files_malformed(void)
@@ -655,14 +819,94 @@ static void test_part_files_malformed(void)
     LC_ASSERT_ERROR_HAS("after the last field");
     free(b);
     /* the original reads again; a missing file is an I/O error naming it */
-    f = fopen(path, "wb");
-    CU_ASSERT_FATAL(f && fwrite(orig, 1, size, f) == size);
-    fclose(f);
+    spill(path, orig, size);
     LC_ASSERT_OK(lc_i_part_read(path, &p));
     lc_i_part_free(&p);
     LC_ASSERT_STATUS(lc_i_part_read(lc_test_path_in(dir, "part-9.lcp"), &p), LC_ERR_IO);
     LC_ASSERT_ERROR_HAS("part-9.lcp");
     clear_dir(dir, 2);
+    lc_dataset_free(&ds);
+}
+
+/* An L-conv model built on a part's stand-in has the whole model's
+ * parameters: the same names and shapes (edge weights [m, p] of the whole
+ * graph), the same values of every weight, and the whole model's edge weights
+ * at the part's edges (0 elsewhere: other ranks own them), whatever the
+ * initialisation; so the draws after the edge weights stay aligned too. */
+static void check_part_lconv_init(lc_dataset_t *ds)
+{
+    const int64_t n = lc_dataset_num_nodes(ds);
+    int32_t *of = malloc((size_t)n * sizeof *of);
+    uint8_t *train = malloc((size_t)n);
+    for (int64_t i = 0; i < n; i++) {
+        of[i] = (int32_t)((i * 5 + i / 4) % 3);
+        train[i] = lc_dataset_labels(ds)[i] >= 0; /* building checks the training labels */
+    }
+    LC_ASSERT_OK(lc_dataset_set_split(ds, train, NULL, NULL));
+    const char *dir = make_dir();
+    LC_ASSERT_OK(lc_dataset_write_parts(ds, of, 3, dir));
+    const char *specs[] = {"lconv:8:p=2,relu,dropout:0.5,lconv",
+                           "lconv:8:p=3:init=const,relu,lconv:init=attr:now0"};
+    for (size_t s = 0; s < sizeof specs / sizeof *specs; s++) {
+        lc_model_t *whole = NULL;
+        LC_ASSERT_OK(lc_model_from_spec(&whole, specs[s]));
+        LC_ASSERT_OK(lc_model_build(whole, ds, NULL));
+        lc_cgraph_t *wg = lc_model_graph(whole);
+        for (int k = 0; k < 3; k++) {
+            char spec[320];
+            snprintf(spec, sizeof spec, "part:%s/part-%d.lcp", dir, k);
+            lc_dataset_t *pd = NULL;
+            lc_model_t *m = NULL;
+            LC_ASSERT_OK(lc_dataset_load(&pd, spec, NULL));
+            LC_ASSERT_OK(lc_model_from_spec(&m, specs[s]));
+            LC_ASSERT_OK(lc_model_build(m, pd, NULL));
+            lc_cgraph_t *pg = lc_model_graph(m);
+            const lc_i_part *part = pd->part;
+            CU_ASSERT_FATAL(part != NULL && part->adj.entry != NULL);
+            CU_ASSERT_EQUAL_FATAL(lc_cg_num_params(pg), lc_cg_num_params(wg));
+            int edge_params = 0;
+            for (int i = 0; i < lc_cg_num_params(pg); i++) {
+                const lc_tensor_t *a = lc_cg_param_tensor(wg, i), *b = lc_cg_param_tensor(pg, i);
+                CU_ASSERT_STRING_EQUAL(lc_cg_param_name(pg, i), lc_cg_param_name(wg, i));
+                CU_ASSERT_FATAL(a->ndim == b->ndim && a->numel == b->numel);
+                if (!strstr(lc_cg_param_name(pg, i), "edge_weight")) {
+                    CU_ASSERT_EQUAL(memcmp(a->data, b->data, (size_t)a->numel * sizeof(float)), 0);
+                    continue;
+                }
+                edge_params++;
+                const int64_t p = a->shape[1], nnz = part->adj.rowptr[part->adj.n_own];
+                CU_ASSERT_EQUAL(a->shape[0], part->m);
+                int64_t mine = 0, zero = 0;
+                for (int64_t e = 0, next = 0; e < part->m; e++) {
+                    const bool owned = next < nnz && part->adj.entry[next] == e;
+                    for (int64_t j = 0; j < p; j++) {
+                        const float want = owned ? a->data[e * p + j] : 0.0f;
+                        if (memcmp(&b->data[e * p + j], &want, sizeof want) == 0)
+                            owned ? mine++ : zero++;
+                    }
+                    next += owned;
+                }
+                CU_ASSERT_EQUAL(mine, nnz * p);
+                CU_ASSERT_EQUAL(zero, (part->m - nnz) * p);
+            }
+            CU_ASSERT_EQUAL(edge_params, 2);
+            lc_model_free(&m);
+            lc_dataset_free(&pd);
+        }
+        lc_model_free(&whole);
+    }
+    clear_dir(dir, 3);
+    free(of);
+    free(train);
+}
+
+static void test_part_lconv_init(void)
+{
+    lc_dataset_t *ds = sparse_dataset(50, 3);
+    check_part_lconv_init(ds);
+    lc_dataset_free(&ds);
+    LC_ASSERT_OK(lc_dataset_karate(&ds)); /* dense features */
+    check_part_lconv_init(ds);
     lc_dataset_free(&ds);
 }
 
@@ -686,9 +930,9 @@ static void test_part_refusals(void)
     snprintf(spec, sizeof spec, "part:%s/part-1.lcp", dir);
     LC_ASSERT_OK(lc_dataset_load(&pd, spec, NULL));
     lc_model_t *m = NULL;
-    LC_ASSERT_OK(lc_model_from_spec(&m, "lconv:8,relu,lconv"));
+    LC_ASSERT_OK(lc_model_from_spec(&m, "lowrank:8,relu,lconv"));
     LC_ASSERT_STATUS(lc_model_build(m, pd, NULL), LC_ERR_UNSUPPORTED);
-    LC_ASSERT_ERROR_HAS("layer 0 is 'lconv'");
+    LC_ASSERT_ERROR_HAS("layer 0 is 'lowrank'");
     lc_model_free(&m);
     LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:8,relu,gcn"));
     lc_train_config cfg = lc_train_defaults();
@@ -725,7 +969,11 @@ int main(void)
         {"a job of one without mpirun", test_dist_single},
         {"part files: read = cut in memory = brute force (dense, sparse)", test_part_files},
         {"part files: truncated, damaged, out-of-range fields refused", test_part_files_malformed},
+        {"edges files: truncated, damaged, another part's or write's refused",
+         test_edges_files_malformed},
         {"part files: what writing and a part's data set refuse", test_part_refusals},
+        {"L-conv on a part: the whole model's parameters, its edges' weights",
+         test_part_lconv_init},
         {NULL, NULL},
     };
     return lc_test_main("partition", cases);

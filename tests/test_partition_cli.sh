@@ -69,11 +69,13 @@ expect 2 "--write needs --data and one part count of 2 or more" --data karate --
 expect 2 "--write needs --data" --file "$T/bad.lcb" --parts 2 --write "$T/p"
 : >"$T/file"
 expect 1 "cannot create the directory" --data karate --parts 2 --write "$T/file/sub"
-# --write: one file per part, each read back by lcnet (a job of one is refused, naming the size)
+# --write: a file per part and one of its edges, each read back by lcnet (a job of one is refused, naming the size)
 run "$LCNET" partition --data karate --parts 3 --write "$T/parts"
 if [ "$rc" -eq 0 ] && [ -f "$T/parts/part-0.lcp" ] && [ -f "$T/parts/part-2.lcp" ] &&
-    [ ! -e "$T/parts/part-3.lcp" ] && grep -q "wrote $T/parts/part-0.lcp ... part-2.lcp" "$T/out"; then
-    ok "partition --write: part-0.lcp ... part-2.lcp"
+    [ -f "$T/parts/part-0.edges.lcp" ] && [ -f "$T/parts/part-2.edges.lcp" ] &&
+    [ ! -e "$T/parts/part-3.lcp" ] &&
+    grep -q "wrote $T/parts/part-0.lcp ... part-2.lcp and their .edges.lcp" "$T/out"; then
+    ok "partition --write: part-0.lcp ... part-2.lcp and their edges files"
 else
     bad "partition --write" "exit $rc"
 fi
@@ -86,7 +88,7 @@ else
 fi
 printf 'LCONVPRT' >"$T/parts/part-0.lcp"
 run "$LCNET" train --data "parts:$T/parts" --epochs 1 --quiet
-if [ "$rc" -eq 1 ] && grep -q "part-0.lcp': .* is too short for a part file" "$T/err"; then
+if [ "$rc" -eq 1 ] && grep -q "part-0.lcp': .* is too short for an lconv part file" "$T/err"; then
     ok "train --data parts:DIR with a damaged part: exit 1 naming the file"
 else
     bad "train --data parts:DIR with a damaged part" "exit $rc"

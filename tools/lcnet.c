@@ -237,7 +237,8 @@ static void print_help(FILE *out, int command)
         print_options(out, CMD_ALL);
     }
     fputs("\ndata specs: karate | linqs:DIR | planetoid:DIR/NAME | edgelist:FILE | mnist:DIR |\n"
-          "  parts:DIR (under mpirun: rank K reads DIR/part-K.lcp, from lcnet partition --write)\n"
+          "  parts:DIR (under mpirun: rank K reads DIR/part-K.lcp and, for L-conv,\n"
+          "    part-K.edges.lcp, from lcnet partition --write)\n"
           "model specs: comma-separated layers, e.g. gcn:16,relu,dropout:0.5,gcn or\n"
           "  lconv:16:p=4:form=adj,relu,lconv:p=4:form=adj (L-conv options: p=N, form=vf|adj,\n"
           "  init=normal|const|attr, frozen, now0, nobias);\n"

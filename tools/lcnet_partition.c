@@ -50,9 +50,10 @@ static void help(void)
           "  --no-grad-first     the first SpMM acts on the input features: no backward exchange\n"
           "  --bandwidth GBPS    link speed per process for the time column (default 25)\n"
           "  --threads N         threads (default 1)\n"
-          "  --write DIR         also write DIR/part-K.lcp, K = 0..P-1 (needs --data and one\n"
-          "                      P): each rank of `mpirun -np P lcnet train --data parts:DIR`\n"
-          "                      then loads its part alone (gcn, linear, relu, dropout layers)\n",
+          "  --write DIR         also write DIR/part-K.lcp and DIR/part-K.edges.lcp (its edges,\n"
+          "                      for L-conv), K = 0..P-1 (needs --data and one P): each rank of\n"
+          "                      `mpirun -np P lcnet train --data parts:DIR` then loads its part\n"
+          "                      alone (gcn, lconv, linear, relu, dropout layers)\n",
           stdout);
 }
 
@@ -250,7 +251,8 @@ int lcnet_partition(int argc, char **argv)
                 fprintf(stderr, "lcnet partition: %s\n", lc_last_error());
                 goto done;
             }
-            printf("wrote %s/part-0.lcp ... part-%d.lcp\n", o.write, o.parts[k] - 1);
+            printf("wrote %s/part-0.lcp ... part-%d.lcp and their .edges.lcp\n", o.write,
+                   o.parts[k] - 1);
         }
     }
     rc = 0;
