@@ -90,7 +90,7 @@ lc_status lc_i_dist_begin(lc_model_t *m, const lc_train_config *cfg, int64_t n_t
         /* built on a part file, a rank holds its own edges' weights alone:
          * lc_model_train gathers the owners' (lc_i_dist_graph_share_edges) */
         const char *what = n->name ? strrchr(n->name, '.') : NULL;
-        if (m->built_for && m->built_for->part && what && !strcmp(what, ".edge_weight")) continue;
+        if (m->own_edges_only && what && !strcmp(what, ".edge_weight")) continue;
         if ((st = lc_i_cg_host_copy(cg, n, false))) return lc_i_error_from(st, "lc_model_train");
         if ((st = lc_i_dist_bcast(d, w->data, w->numel * (int64_t)sizeof *w->data))) return st;
         if ((st = lc_cg_touch(cg, cg->params[i]))) return st;

@@ -70,6 +70,7 @@ void lc_i_model_unbuild(lc_model_t *m)
     m->param_layer = NULL;
     m->param_decay = NULL;
     m->built_for = NULL;
+    m->own_edges_only = false;
     lc_tensor_free(&m->batch_x);
     lc_i_free(m->batch_labels);
     lc_i_free(m->batch_mask);
@@ -489,6 +490,7 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     LC_TRY(lc_cg_compile(m->cg, m->loss));
     LC_TRY(lc_cg_to(m->cg, m->device));
     m->built_for = ds;
+    m->own_edges_only = part_edges.rowptr != NULL;
     m->built_dropout = cfg->dropout;
 done:
     if (st) lc_i_model_unbuild(m);
@@ -538,6 +540,10 @@ lc_status lc_model_save(const lc_model_t *m, const char *path)
         names[i] = lc_cg_param_name(m->cg, i);
         tensors[i] = lc_cg_param_tensor(m->cg, i);
     }
+    if (m->own_edges_only)
+        return LC_ERROR(LC_ERR_STATE, "a model built on a part file holds only its own edges' "
+                                      "L-conv weights until lc_model_train starts (then every "
+                                      "rank gets the owners'): train it before saving it");
     char spec[1024];
     lc_status st = checkpoint_spec(m, spec, sizeof spec);
     /* partitioned: rank 0 gets the other ranks' edge weights (they own them) */
@@ -565,5 +571,6 @@ lc_status lc_model_load(lc_model_t *m, const char *path)
     if (!st) st = lc_i_checkpoint_read(path, spec, n, names, tensors);
     st = lc_i_error_from(st, __func__);
     if (!st) lc_optim_reset(m->opt);
+    if (!st) m->own_edges_only = false; /* every edge's weight is the checkpoint's */
     return st;
 }

@@ -18,6 +18,9 @@ struct lc_model {
     lc_train_config opt_cfg;   /* the settings opt was made with */
     float built_dropout;       /* the dropout override the graph was built with */
     const lc_dataset_t *built_for;
+    /* built on a part file with L-conv layers: this rank holds its own edges'
+     * weights alone until lc_model_train gathers the owners' */
+    bool own_edges_only;
     /* graph-level data: the batch the graph runs on, filled by the trainer */
     lc_tensor_t *batch_x;  /* [n, B, c] node-major */
     int32_t *batch_labels; /* B */

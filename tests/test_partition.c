@@ -446,9 +446,44 @@ static void clear_dir(const char *dir, int parts)
     CU_ASSERT_EQUAL(rmdir(dir), 0);
 }
 
+/* r, part k's rows of a (a part's Â or adjacency), equal a brute-force cut:
+ * each owned row's entries with their global columns and values (and, when r
+ * has them, their indices in a), and the rows read from other parts with
+ * their owners. own is the part's owned rows (r->own may be NULL). */
+static void check_rows(const lc_csr_t *a, const int32_t *of, int k, const int64_t *own_ids,
+                       const lc_i_part_rows *r)
+{
+    const int64_t n = a->n_rows;
+    char *reads = calloc((size_t)(n > 0 ? n : 1), 1);
+    int64_t own = 0, remote = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (of[i] != k) continue;
+        CU_ASSERT_FATAL(own < r->n_own);
+        CU_ASSERT_EQUAL(own_ids[own], i);
+        CU_ASSERT_EQUAL(r->rowptr[own + 1] - r->rowptr[own], a->rowptr[i + 1] - a->rowptr[i]);
+        for (int64_t e = a->rowptr[i], f = r->rowptr[own]; e < a->rowptr[i + 1]; e++, f++) {
+            CU_ASSERT_EQUAL(r->col[f], a->col[e]);
+            CU_ASSERT_EQUAL(r->val[f], a->val[e]);
+            if (r->entry) CU_ASSERT_EQUAL(r->entry[f], e);
+            if (of[a->col[e]] != k) reads[a->col[e]] = 1;
+        }
+        own++;
+    }
+    CU_ASSERT_EQUAL(own, r->n_own);
+    for (int64_t i = 0; i < n; i++) {
+        if (!reads[i]) continue;
+        CU_ASSERT_FATAL(remote < r->n_remote);
+        CU_ASSERT_EQUAL(r->remote[remote], i);
+        CU_ASSERT_EQUAL(r->owner[remote], of[i]);
+        remote++;
+    }
+    CU_ASSERT_EQUAL(remote, r->n_remote);
+    free(reads);
+}
+
 /* A part read from its file equals the part cut in memory, and that equals a
- * brute-force cut of the whole: the rows of Â with their global columns, the
- * rows read from other parts with their owners, features, labels, masks. */
+ * brute-force cut of the whole: the rows of Â (check_rows), features, labels,
+ * masks. */
 static void check_part(const lc_dataset_t *ds, const int32_t *of, int parts, int k,
                        const lc_i_part *p)
 {
@@ -460,24 +495,15 @@ static void check_part(const lc_dataset_t *ds, const int32_t *of, int parts, int
     CU_ASSERT_EQUAL(p->n, n);
     CU_ASSERT_EQUAL(p->classes, lc_dataset_num_classes(ds));
     CU_ASSERT_EQUAL(p->width, lc_dataset_num_features(ds));
-    int64_t n_train = 0, own = 0, remote = 0;
+    int64_t n_train = 0, own = 0;
     const int32_t *labels = lc_dataset_labels(ds);
     const uint8_t *train = lc_dataset_mask(ds, 0);
     for (int64_t i = 0; i < n; i++)
         n_train += train[i] && labels[i] >= 0;
     CU_ASSERT_EQUAL(p->n_train, n_train);
-    char *reads = calloc((size_t)(n > 0 ? n : 1), 1);
-    const lc_i_part_rows *r = &p->a_hat;
+    check_rows(a, of, k, p->a_hat.own, &p->a_hat);
     for (int64_t i = 0; i < n; i++) {
         if (of[i] != k) continue;
-        CU_ASSERT_FATAL(own < r->n_own);
-        CU_ASSERT_EQUAL(r->own[own], i);
-        CU_ASSERT_EQUAL(r->rowptr[own + 1] - r->rowptr[own], a->rowptr[i + 1] - a->rowptr[i]);
-        for (int64_t e = a->rowptr[i], f = r->rowptr[own]; e < a->rowptr[i + 1]; e++, f++) {
-            CU_ASSERT_EQUAL(r->col[f], a->col[e]);
-            CU_ASSERT_EQUAL(r->val[f], a->val[e]);
-            if (of[a->col[e]] != k) reads[a->col[e]] = 1;
-        }
         CU_ASSERT_EQUAL(p->labels[own], labels[i]);
         for (int j = 0; j < 3; j++)
             CU_ASSERT_EQUAL(p->mask[j][own], lc_dataset_mask(ds, j)[i]);
@@ -497,54 +523,18 @@ static void check_part(const lc_dataset_t *ds, const int32_t *of, int parts, int
         }
         own++;
     }
-    CU_ASSERT_EQUAL(own, r->n_own);
-    for (int64_t i = 0; i < n; i++) {
-        if (!reads[i]) continue;
-        CU_ASSERT_FATAL(remote < r->n_remote);
-        CU_ASSERT_EQUAL(r->remote[remote], i);
-        CU_ASSERT_EQUAL(r->owner[remote], of[i]);
-        remote++;
-    }
-    CU_ASSERT_EQUAL(remote, r->n_remote);
-    free(reads);
 }
 
 /* The part's adjacency rows (cut, or read from the edges file) equal a
- * brute-force cut of the whole adjacency: each owned row's entries with their
- * global columns, values and indices among the whole graph's m, the rows read
- * from other parts with their owners. */
+ * brute-force cut of the whole adjacency (check_rows, each entry's index
+ * among the whole graph's m included). */
 static void check_edges(const lc_dataset_t *ds, const int32_t *of, int k, const lc_i_part *p)
 {
     const lc_csr_t *a = NULL;
     LC_ASSERT_OK(lc_graph_adjacency_csr(lc_dataset_graph(ds), &a));
-    const int64_t n = lc_dataset_num_nodes(ds);
-    const lc_i_part_rows *r = &p->adj;
     CU_ASSERT_EQUAL(p->m, a->nnz);
-    CU_ASSERT_FATAL(r->rowptr != NULL && r->entry != NULL);
-    char *reads = calloc((size_t)n, 1);
-    int64_t own = 0, remote = 0;
-    for (int64_t i = 0; i < n; i++) {
-        if (of[i] != k) continue;
-        CU_ASSERT_FATAL(own < p->a_hat.n_own);
-        CU_ASSERT_EQUAL(r->rowptr[own + 1] - r->rowptr[own], a->rowptr[i + 1] - a->rowptr[i]);
-        for (int64_t e = a->rowptr[i], f = r->rowptr[own]; e < a->rowptr[i + 1]; e++, f++) {
-            CU_ASSERT_EQUAL(r->col[f], a->col[e]);
-            CU_ASSERT_EQUAL(r->val[f], a->val[e]);
-            CU_ASSERT_EQUAL(r->entry[f], e);
-            if (of[a->col[e]] != k) reads[a->col[e]] = 1;
-        }
-        own++;
-    }
-    CU_ASSERT_EQUAL(own, r->n_own);
-    for (int64_t i = 0; i < n; i++) {
-        if (!reads[i]) continue;
-        CU_ASSERT_FATAL(remote < r->n_remote);
-        CU_ASSERT_EQUAL(r->remote[remote], i);
-        CU_ASSERT_EQUAL(r->owner[remote], of[i]);
-        remote++;
-    }
-    CU_ASSERT_EQUAL(remote, r->n_remote);
-    free(reads);
+    CU_ASSERT_FATAL(p->adj.rowptr != NULL && p->adj.entry != NULL);
+    check_rows(a, of, k, p->a_hat.own, &p->adj);
 }
 
 static void test_part_files(void)
@@ -833,6 +823,14 @@ static void test_part_files_malformed(void)
  * graph), the same values of every weight, and the whole model's edge weights
  * at the part's edges (0 elsewhere: other ranks own them), whatever the
  * initialisation; so the draws after the edge weights stay aligned too. */
+/* Whether two files hold the same bytes (both readable, under 1 MB). */
+static bool files_equal(const char *a, const char *b)
+{
+    static unsigned char x[1 << 20], y[1 << 20];
+    const size_t nx = slurp(a, x, sizeof x), ny = slurp(b, y, sizeof y);
+    return nx == ny && memcmp(x, y, nx) == 0;
+}
+
 static void check_part_lconv_init(lc_dataset_t *ds)
 {
     const int64_t n = lc_dataset_num_nodes(ds);
@@ -861,6 +859,9 @@ static void check_part_lconv_init(lc_dataset_t *ds)
             LC_ASSERT_OK(lc_model_from_spec(&m, specs[s]));
             LC_ASSERT_OK(lc_model_build(m, pd, NULL));
             lc_cgraph_t *pg = lc_model_graph(m);
+            /* its other edges' weights are 0 until training gathers them */
+            LC_ASSERT_STATUS(lc_model_save(m, lc_test_path_in(dir, "early.ckpt")), LC_ERR_STATE);
+            LC_ASSERT_ERROR_HAS("train it before saving it");
             const lc_i_part *part = pd->part;
             CU_ASSERT_FATAL(part != NULL && part->adj.entry != NULL);
             CU_ASSERT_EQUAL_FATAL(lc_cg_num_params(pg), lc_cg_num_params(wg));
@@ -890,6 +891,15 @@ static void check_part_lconv_init(lc_dataset_t *ds)
                 CU_ASSERT_EQUAL(zero, (part->m - nnz) * p);
             }
             CU_ASSERT_EQUAL(edge_params, 2);
+            /* loaded from a checkpoint it holds every edge's weight: saving is allowed again,
+             * and writes the same file */
+            LC_ASSERT_OK(lc_model_save(whole, lc_test_path_in(dir, "whole.ckpt")));
+            LC_ASSERT_OK(lc_model_load(m, lc_test_path_in(dir, "whole.ckpt")));
+            LC_ASSERT_OK(lc_model_save(m, lc_test_path_in(dir, "again.ckpt")));
+            CU_ASSERT(files_equal(lc_test_path_in(dir, "whole.ckpt"),
+                                  lc_test_path_in(dir, "again.ckpt")));
+            unlink(lc_test_path_in(dir, "whole.ckpt"));
+            unlink(lc_test_path_in(dir, "again.ckpt"));
             lc_model_free(&m);
             lc_dataset_free(&pd);
         }
