@@ -746,8 +746,12 @@ typedef struct {
 } lc_train_result;
 
 /* Build the model's compute graph for a dataset (parameters initialised with
- * cfg->seed, Glorot). Done automatically by lc_model_train when needed.
- * Errors: LC_ERR_SHAPE, LC_ERR_INVALID_ARG (no learnable layer, empty train mask). */
+ * cfg->seed, Glorot). Done automatically by lc_model_train when needed. On a
+ * part file's data set with L-conv layers and cfg->dist set, collective: each
+ * rank reads its part's edges file and all fail together if one cannot.
+ * Errors: LC_ERR_SHAPE, LC_ERR_INVALID_ARG (no learnable layer, empty train
+ * mask), LC_ERR_UNSUPPORTED (a layer a part file's data set does not train),
+ * those of reading the edges file. */
 lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg);
 /* Training: forward, masked cross-entropy on the train mask, backward,
  * optimizer step; evaluation on val every epoch for early stopping.

@@ -259,6 +259,21 @@ lc_status lc_i_dist_average(lc_model_t *m, double share, float *loss)
     return LC_OK;
 }
 
+lc_status lc_i_dist_agree_all(lc_dist_t *d, lc_status st, const char *what)
+{
+    if (!lc_i_dist_active(d)) return st;
+    /* how many failed, and (when one did) which and how: a sum needs no
+     * buffer of the job's size */
+    double sum[3] = {st != LC_OK, st != LC_OK ? lc_dist_rank(d) : 0, (double)st};
+    lc_status agreed = lc_i_dist_sum(d, sum, 3);
+    if (agreed || st) return agreed ? agreed : st;
+    if (sum[0] == 0) return LC_OK;
+    if (sum[0] == 1)
+        return lc_i_error((lc_status)sum[2], "lc_dist", "rank %d failed %s (%s)", (int)sum[1], what,
+                          lc_status_name((lc_status)sum[2]));
+    return lc_i_error(LC_ERR_STATE, "lc_dist", "%d ranks failed %s", (int)sum[0], what);
+}
+
 lc_status lc_i_dist_after_step(lc_model_t *m)
 {
     const int every = lc_i_dist_check_every(m->dist);

@@ -26,6 +26,10 @@ void lc_i_dist_unwatch(lc_dist_t *d);
  * checkpoint), so that all ranks go on or stop together. `what` names the step
  * for the others' message. */
 lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what);
+/* Every rank's verdict on a step each did alone (reading its own file): OK
+ * only when no rank failed; a rank that failed keeps its own message, the
+ * others get one naming it and `what`. Collective. */
+lc_status lc_i_dist_agree_all(lc_dist_t *d, lc_status st, const char *what);
 /* n doubles of scratch owned by d (grown when needed: call outside loops). */
 double *lc_i_dist_buffer(lc_dist_t *d, int64_t n);
 int lc_i_dist_check_every(const lc_dist_t *d);

@@ -132,16 +132,15 @@ static lc_status check_layer(const lc_layer_desc *d, int k)
 
 /* Collective: the ranks' part files come from one write (their fingerprints
  * and shared counts agree) and together hold every row and feature entry
- * once, and with_edges every edge once (each rank reading its edges file
- * here unless its model build did); every rank reaches the same verdict. */
+ * once, and with_edges (read by lc_model_build) every edge once; every rank
+ * reaches the same verdict. */
 static lc_status check_parts(lc_dist_t *d, const lc_i_part *p, bool with_edges)
 {
     typedef struct {
         uint64_t fingerprint;
-        int64_t n, width, classes, n_train, x_total, n_own, x_nnz, m, m_own, failed;
+        int64_t n, width, classes, n_train, x_total, n_own, x_nnz, m, m_own;
     } part_key;
     const int size = lc_dist_size(d), me = lc_dist_rank(d);
-    const lc_status edges = with_edges ? lc_i_part_edges(p) : LC_OK;
     const part_key mine = {p->fingerprint,
                            p->n,
                            p->width,
@@ -150,23 +149,17 @@ static lc_status check_parts(lc_dist_t *d, const lc_i_part *p, bool with_edges)
                            p->x_total,
                            p->a_hat.n_own,
                            p->sparse_features ? p->sparse_features->nnz : 0,
-                           edges ? 0 : p->m,
-                           edges || !with_edges ? 0 : p->adj.rowptr[p->adj.n_own],
-                           edges};
+                           with_edges ? p->m : 0,
+                           with_edges ? p->adj.rowptr[p->adj.n_own] : 0};
     part_key *all = lc_i_malloc((size_t)size * sizeof *all);
     if (!all) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %d part keys", size);
     lc_status st = lc_i_dist_allgather(d, &mine, all, (int)sizeof mine);
     int64_t rows = 0, entries = 0, edges_held = 0;
     for (int q = 0; q < size && !st; q++) {
         const part_key *a = &all[q], *b = &all[0];
-        if (a->failed)
-            st = q == me ? edges /* its own message */
-                         : LC_ERROR((lc_status)a->failed,
-                                    "'%s' (rank %d): rank %d could not read its part's edges",
-                                    p->path, me, q);
-        else if (a->fingerprint != b->fingerprint || a->n != b->n || a->width != b->width ||
-                 a->classes != b->classes || a->n_train != b->n_train || a->x_total != b->x_total ||
-                 a->m != b->m)
+        if (a->fingerprint != b->fingerprint || a->n != b->n || a->width != b->width ||
+            a->classes != b->classes || a->n_train != b->n_train || a->x_total != b->x_total ||
+            a->m != b->m)
             st = LC_ERROR(LC_ERR_INVALID_ARG,
                           "'%s' (rank %d): the part files of ranks 0 and %d come from different "
                           "writes (another data set or partition): write every part again "
@@ -220,6 +213,11 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
      * fixed seed) */
     if (ds->part) {
         part = ds->part;
+        if (has_lconv && !part->adj.rowptr)
+            LC_FAIL(LC_ERR_STATE,
+                    "'%s': the part's edges are not read: build the model on the "
+                    "part (lc_model_build reads them)",
+                    part->path);
         LC_TRY(check_parts(m->dist, part, has_lconv));
     } else {
         const int64_t n = lc_i_dataset_rows(ds);

@@ -414,7 +414,9 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
                             i, lc_i_layer_name(k));
         if (k == LC_LAYER_LCONV && !part_edges.rowptr) {
             const lc_i_part *p = ds->part;
-            if ((st = lc_i_part_edges(p))) return lc_i_error_from(st, __func__);
+            /* every rank of the job reads its own file here: all go on or stop together */
+            st = lc_i_dist_agree_all(cfg->dist, lc_i_part_edges(p), "to read its part's edges");
+            if (st) return lc_i_error_from(st, __func__);
             part_edges =
                 (lc_i_edge_rows){p->m, p->adj.n_own, p->adj.rowptr, p->adj.entry, p->adj.val};
         }

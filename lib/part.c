@@ -415,10 +415,11 @@ static lc_status read_rows(part_reader *r, int64_t n, int parts, int part, const
     LC_TRY(r_array(r, (void **)&a->rowptr, n_own + 1, sizeof *a->rowptr, "rowptr"));
     LC_TRY(check_rowptr(path, "rowptr", a->rowptr, n_own, nnz));
     LC_TRY(r_array(r, (void **)&a->col, nnz, sizeof *a->col, "col"));
-    for (int64_t e = 0; e < nnz; e++)
-        if (a->col[e] < 0 || a->col[e] >= n)
-            BAD("'%s': col[%lld] = %lld is outside [0, %lld)", path, (long long)e,
-                (long long)a->col[e], (long long)n);
+    for (int64_t k = 0; k < n_own; k++) /* each row's columns ascending, as a CSR keeps them */
+        for (int64_t e = a->rowptr[k]; e < a->rowptr[k + 1]; e++)
+            if (a->col[e] < 0 || a->col[e] >= n || (e > a->rowptr[k] && a->col[e] <= a->col[e - 1]))
+                BAD("'%s': col[%lld] = %lld is not ascending in [0, %lld) in its row", path,
+                    (long long)e, (long long)a->col[e], (long long)n);
     LC_TRY(r_array(r, (void **)&a->val, nnz, sizeof *a->val, "val"));
     LC_TRY(r_array(r, (void **)&a->remote, n_remote, sizeof *a->remote, "remote"));
     LC_TRY(check_ascending(path, "remote", a->remote, n_remote, n));
@@ -581,7 +582,8 @@ lc_status lc_i_part_read_edges(const lc_i_part *p, const char *path, int64_t *m,
             "partition --write)",
             path, u[1], u[0], (long long)h[0], (long long)h[2], p->path ? p->path : "the part",
             p->part, p->parts, (long long)p->n, (long long)n_own);
-    if (h[1] < 0 || nnz < 0 || nnz > h[1] || n_remote < 0 || n_remote > p->n - n_own)
+    if (h[1] < 0 || h[1] > p->n * p->n || nnz < 0 || nnz > h[1] || n_remote < 0 ||
+        n_remote > p->n - n_own)
         BAD("'%s': inconsistent header (%lld edges, %lld of them in the part, %lld remote rows)",
             path, (long long)h[1], (long long)nnz, (long long)n_remote);
     LC_TRY(r_array(&r, (void **)&first, n_own, sizeof *first, "first"));

@@ -348,6 +348,26 @@ else
     bad "L-conv on part files with an edges file of another write" "exit $rc: $(tail -3 "$T/err")"
 fi
 
+# The same from a library program, which gets errors back instead of an abort:
+# one part data set serves several models (an L-conv build, then GCN and L-conv
+# training), and a rank that cannot read its edges file stops every rank's
+# build with an answer (its own message; the others name it), none left waiting.
+PARTS="$build/tests/dist_parts"
+run timeout $LIMIT $MPIRUN -np 3 "$PARTS" reuse "$dir3"
+if [ "$rc" -eq 0 ] && [ "$(grep -c '^rank [012]: ok$' "$T/out")" -eq 3 ]; then
+    ok "one part data set, an L-conv build then GCN and L-conv training, 3 ranks"
+else
+    bad "one part data set, several models" "exit $rc: $(head -3 "$T/out")"
+fi
+cp -r "$T/metis2" "$T/noedges" && rm "$T/noedges/part-1.edges.lcp"
+run timeout $LIMIT $MPIRUN -np 2 "$PARTS" build "$T/noedges"
+if [ "$rc" -eq 0 ] && grep -q "^rank 0: refused: .*rank 1 failed to read its part's edges" "$T/out" &&
+    grep -q "^rank 1: refused: .*part-1.edges.lcp', which cannot be read" "$T/out"; then
+    ok "a rank without its edges file: every rank's build refused, none waiting"
+else
+    bad "a rank without its edges file, library program" "exit $rc: $(head -3 "$T/out")"
+fi
+
 # Layers and options the partitioned trainer does not know are refused by name
 # on every rank.
 for refused in "lowrank:4,relu,lowrank|layer 0 is 'lowrank'" \

@@ -696,7 +696,21 @@ static void test_edges_files_malformed(void)
     expect_corrupt(path, orig, size, first_at + 8 * (size_t)row, first_before, 8, field);
     expect_corrupt(path, orig, size, first_at, h[1], 8, "first[0]");
     expect_corrupt(path, orig, size, rowptr_at + 8, -1, 8, "rowptr[1]");
-    expect_corrupt(path, orig, size, col_at, 40, 8, "col[0] = 40 is outside");
+    expect_corrupt(path, orig, size, col_at, 40, 8, "col[0] = 40 is not ascending in [0, 40)");
+    /* a row's second column no longer after its first (duplicated): its edge weights would
+     * pair with the wrong neighbours */
+    int64_t at = -1, col_first;
+    for (int64_t k = 0; k < n_own && at < 0; k++) {
+        memcpy(ptr, orig + rowptr_at + 8 * (size_t)k, 16);
+        if (ptr[1] - ptr[0] >= 2) at = ptr[0];
+    }
+    CU_ASSERT_FATAL(at >= 0);
+    memcpy(&col_first, orig + col_at + 8 * (size_t)at, 8);
+    char repeated[64];
+    snprintf(repeated, sizeof repeated, "col[%lld] = %lld is not", (long long)at + 1,
+             (long long)col_first);
+    expect_corrupt(path, orig, size, col_at + 8 * (size_t)(at + 1), col_first, 8, repeated);
+    expect_corrupt(path, orig, size, 28, 40 * 40 + 1, 8, "inconsistent header (1601 edges");
     int64_t stranger = 1; /* odd (not part 0's) and not among its remote rows */
     for (int64_t j = 0; j < n_remote; j++) {
         int64_t id;
