@@ -379,23 +379,27 @@ static int spmm_alg_index(cusparseSpMMAlg_t alg)
     return i;
 }
 
+/* Y = A·X + beta·Y as the passes run it: beta 0 forward (spmm_fwd), 1 for
+ * the gradient's accumulation (spmm_bwd); sized and tried with the same. */
 static cusparseStatus_t spmm_size(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr_t x,
-                                  cusparseDnMatDescr_t y, cusparseSpMMAlg_t alg, size_t *bytes)
+                                  cusparseDnMatDescr_t y, float beta, cusparseSpMMAlg_t alg,
+                                  size_t *bytes)
 {
     const float one = 1.0f;
     const cusparseOperation_t nt = CUSPARSE_OPERATION_NON_TRANSPOSE;
-    return lc_cuda.spmm_buffer_size(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F, alg, bytes);
+    return lc_cuda.spmm_buffer_size(c->sparse, nt, nt, &one, a, x, &beta, y, CUDA_R_32F, alg,
+                                    bytes);
 }
 
 /* The first algorithm from `first` on that cuSPARSE sizes for these operands,
  * and the work buffer it needs. */
 static bool spmm_plan(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr_t x,
-                      cusparseDnMatDescr_t y, int first, cusparseSpMMAlg_t *alg)
+                      cusparseDnMatDescr_t y, float beta, int first, cusparseSpMMAlg_t *alg)
 {
     size_t bytes = 0;
     for (int i = first;; i++) {
         *alg = spmm_algs[i];
-        const cusparseStatus_t s = spmm_size(c, a, x, y, *alg, &bytes);
+        const cusparseStatus_t s = spmm_size(c, a, x, y, beta, *alg, &bytes);
         if (s == CUSPARSE_STATUS_SUCCESS) break;
         if (i == N_SPMM_ALGS - 1) return LC_CUSPARSE(c, s); /* cuSPARSE's own reason */
     }
@@ -407,14 +411,14 @@ static bool spmm_plan(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr
  * algorithm cuSPARSE sized but will not run gives way to the next here rather
  * than failing every pass. */
 static bool spmm_trial(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr_t x,
-                       cusparseDnMatDescr_t y, cusparseSpMMAlg_t *alg)
+                       cusparseDnMatDescr_t y, float beta, cusparseSpMMAlg_t *alg)
 {
     const float one = 1.0f;
     const cusparseOperation_t nt = CUSPARSE_OPERATION_NON_TRANSPOSE;
     for (int i = spmm_alg_index(*alg);; i++) {
         *alg = spmm_algs[i];
         size_t bytes = 0;
-        cusparseStatus_t s = spmm_size(c, a, x, y, *alg, &bytes);
+        cusparseStatus_t s = spmm_size(c, a, x, y, beta, *alg, &bytes);
         if (s == CUSPARSE_STATUS_SUCCESS && bytes > c->work_bytes) {
             /* the trials queued before may still read it */
             if (!LC_CU(c, cudaStreamSynchronize(c->stream))) return false;
@@ -424,7 +428,7 @@ static bool spmm_trial(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDesc
             if (!LC_CU(c, cudaMalloc(&c->work, bytes))) return false;
         }
         if (s == CUSPARSE_STATUS_SUCCESS)
-            s = lc_cuda.spmm(c->sparse, nt, nt, &one, a, x, &one, y, CUDA_R_32F, *alg, c->work);
+            s = lc_cuda.spmm(c->sparse, nt, nt, &one, a, x, &beta, y, CUDA_R_32F, *alg, c->work);
         if (s == CUSPARSE_STATUS_SUCCESS) return true;
         if (i == N_SPMM_ALGS - 1) return LC_CUSPARSE(c, s); /* cuSPARSE's own reason */
         (void)cudaGetLastError(); /* a launch error the failed trial may have left */
@@ -439,12 +443,13 @@ static bool make_spmm(lc_cuda_ctx *c, lc_cgraph_t *cg, lc_i_node *n, lc_cuda_nod
     const int64_t f = lc_i_node_numel(x) / x->shape[0];
     const bool masked = n->fparam > 0; /* its daux holds the values the descriptor reads */
     bool ok = sparse(c, &d->a, d->s, masked ? n->daux : d->s->val) &&
-              dense(c, &d->x, s->n_cols, f, x->dvalue) && dense(c, &d->y, s->n_rows, f, n->dvalue) &&
-              spmm_plan(c, d->a, d->x, d->y, first, &d->alg);
+              dense(c, &d->x, s->n_cols, f, x->dvalue) &&
+              dense(c, &d->y, s->n_rows, f, n->dvalue) &&
+              spmm_plan(c, d->a, d->x, d->y, 0.0f, first, &d->alg);
     if (ok && x->dgrad && n->dgrad)
         ok = sparse(c, &d->at, d->st, masked ? n->daux + s->nnz : d->st->val) &&
              dense(c, &d->dy, s->n_rows, f, n->dgrad) && dense(c, &d->dx, s->n_cols, f, x->dgrad) &&
-             spmm_plan(c, d->at, d->dy, d->dx, first, &d->alg_t);
+             spmm_plan(c, d->at, d->dy, d->dx, 1.0f, first, &d->alg_t);
     return ok;
 }
 
@@ -560,9 +565,13 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
         if (ok && c->work_bytes) ok = LC_CU(c, cudaMalloc(&c->work, c->work_bytes));
         for (int i = 0; ok && i < cg->n_nodes; i++) {
             lc_cuda_node *d = &c->nodes[i];
-            if (d->a) ok = spmm_trial(c, d->a, d->x, d->y, &d->alg);
-            if (ok && d->at) ok = spmm_trial(c, d->at, d->dy, d->dx, &d->alg_t);
+            if (d->a) ok = spmm_trial(c, d->a, d->x, d->y, 0.0f, &d->alg);
+            if (ok && d->at) ok = spmm_trial(c, d->at, d->dy, d->dx, 1.0f, &d->alg_t);
         }
+        /* the trials added into parameters' gradients, which a step or lc_cg_grad
+         * may read before any backward pass here: they start at zero */
+        if (ok && c->grads_bytes)
+            ok = LC_CU(c, cudaMemsetAsync(c->grads, 0, c->grads_bytes, c->stream));
         ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
         if (ok) cg->plan = &c->plan;
     }

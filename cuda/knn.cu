@@ -78,7 +78,6 @@ lc_status lc_cuda_knn(const float *points, int64_t n, int dim, int kc, int32_t *
                           KNN_MAX_DIM, LC_CUDA_KNN_MAX - 8, dim, kc);
     float *d_pts = NULL, *d_dist = NULL;
     int32_t *d_idx = NULL;
-    (void)cudaGetLastError(); /* an earlier call's error is not this search's */
     const size_t out = (size_t)n * (size_t)kc;
     cudaError_t e = cudaMalloc((void **)&d_pts, (size_t)n * dim * sizeof(float));
     if (e == cudaSuccess) e = cudaMalloc((void **)&d_idx, out * sizeof(int32_t));
