@@ -52,7 +52,23 @@ struct lc_i_dist_graph {
     const float *xv[2];
     const int32_t *labels; /* the part's, owned rows */
     const uint8_t *mask[3];
+    /* Buffers the layers take turns with (their tensors are views of these):
+     * A for what one pass alone uses (gcn's X·W forward and its gradient
+     * backward, Â·X's gradient, lconv's X·W0 forward and T's gradient
+     * backward), B for lconv's halo-extended gradient, C for its edge-weight
+     * gradient. Element-wise layers (relu, dropout) work in place: their
+     * output and its gradient are views of their input's. */
+    lc_tensor_t *scratch[3];
 };
+
+enum { SCRATCH_A, SCRATCH_B, SCRATCH_C };
+/* A layer's request for a view of a scratch buffer (dist_graph_new sizes each
+ * buffer for the largest request, then makes the views). */
+typedef struct {
+    lc_tensor_t **view;
+    int64_t rows, cols;
+    int which;
+} scratch_want;
 
 void lc_i_dist_graph_free(lc_i_dist_graph **pg)
 {
@@ -71,6 +87,8 @@ void lc_i_dist_graph_free(lc_i_dist_graph **pg)
         for (size_t i = 0; i < sizeof t / sizeof *t; i++)
             lc_tensor_free(t[i]);
     }
+    for (int k = 0; k < 3; k++)
+        lc_tensor_free(&g->scratch[k]);
     lc_i_free(g->act);
     lc_i_free(g->grad);
     lc_i_free(g->lay);
@@ -187,6 +205,8 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
                         lc_device_name(m->device));
     lc_status st = LC_OK;
     int32_t *of = NULL;
+    scratch_want *wants = NULL;
+    int n_wants = 0;
     const lc_i_part *part = NULL;
     bool has_gcn = false, has_lconv = false;
     lc_i_dist_graph *g = lc_i_calloc(1, sizeof *g);
@@ -281,6 +301,9 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     /* act[k + 1] and, past the first learnable layer, grad[k + 1]: layer k's
      * output and its gradient (sparse features skip the no-op layers before
      * the first learnable one, which reads them) */
+    wants = lc_i_malloc((size_t)(4 * L) * sizeof *wants);
+    if (!wants) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the partitioned state");
+#define WANT(t, r, c, w) (wants[n_wants++] = (scratch_want){&(t), (r) > 0 ? (r) : 1, (c), (w)})
     for (int k = 0; k < L; k++) {
         const lc_layer_desc *d = &m->layers[k];
         layer_state *l = &g->lay[k];
@@ -290,8 +313,12 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
             /* gcn.c's choice: the SpMM on the narrower side, a sparse X projected first */
             l->project = (k == g->first && g->xs) || out <= width;
             const int64_t mid = l->project ? out : width;
-            LC_TRY(new2(&l->mid, n_own, mid));
-            LC_TRY(new2(&l->dmid, n_own, mid));
+            /* X·W lives for the forward pass alone, Â·X until the backward's weight gradient */
+            if (l->project)
+                WANT(l->mid, n_own, mid, SCRATCH_A);
+            else
+                LC_TRY(new2(&l->mid, n_own, mid));
+            WANT(l->dmid, n_own, mid, SCRATCH_A);
         } else if (d->kind == LC_LAYER_LCONV) {
             const lc_tensor_t *w = lc_cg_param_tensor(m->cg, l->w);
             const int64_t p = lc_cg_param_tensor(m->cg, l->e)->shape[1];
@@ -304,14 +331,14 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
             l->dims = lc_i_edge_dims_of(1, p, l->project ? out : width, !l->project,
                                         d->form == LC_LCONV_VECTOR_FIELD);
             LC_TRY(new2(&l->ext, ext, l->project ? p * out : width));
-            LC_TRY(new2(&l->dext, ext, l->project ? p * out : width));
+            WANT(l->dext, ext, l->project ? p * out : width, SCRATCH_B);
             if (!l->project) {
                 LC_TRY(new2(&l->mid, n_own, p * width));
-                LC_TRY(new2(&l->dmid, n_own, p * width));
+                WANT(l->dmid, n_own, p * width, SCRATCH_A);
             }
-            if (l->w0 >= 0) LC_TRY(new2(&l->xw0, n_own, out));
+            if (l->w0 >= 0) WANT(l->xw0, n_own, out, SCRATCH_A);
             LC_TRY(new2(&l->ew, nnz, p));
-            LC_TRY(new2(&l->dew, nnz, p));
+            WANT(l->dew, nnz, p, SCRATCH_C);
             /* lc_i_dist_graph_share_edges's buffer, now rather than at a checkpoint */
             if (!lc_i_dist_buffer(m->dist, lc_cg_param_tensor(m->cg, l->e)->numel))
                 LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the buffer of %lld edge weights",
@@ -321,12 +348,37 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
         } else if ((l->p = dropout_p(d, cfg)) > 0) {
             LC_TRY(new2(&l->drop, n_own, width));
         }
-        if (!(g->xs && k < g->first)) LC_TRY(new2(&g->act[k + 1], n_own, out));
-        if (k >= g->first) LC_TRY(new2(&g->grad[k + 1], n_own, out));
+        /* relu and dropout in place, on an activation of ours (not the data's);
+         * relu's derivative reads its output (y > 0 where x > 0) and dropout's
+         * its mask, and no layer's backward reads its own output */
+        const bool in_place =
+            (d->kind == LC_LAYER_RELU || d->kind == LC_LAYER_DROPOUT) && k > 0 && g->act[k];
+        if (in_place)
+            LC_TRY(lc_i_tensor_view2(&g->act[k + 1], g->act[k], n_own > 0 ? n_own : 1, out));
+        else if (!(g->xs && k < g->first))
+            LC_TRY(new2(&g->act[k + 1], n_own, out));
+        if (in_place && g->grad[k])
+            LC_TRY(lc_i_tensor_view2(&g->grad[k + 1], g->grad[k], n_own > 0 ? n_own : 1, out));
+        else if (k >= g->first)
+            LC_TRY(new2(&g->grad[k + 1], n_own, out));
         width = out;
+    }
+#undef WANT
+    /* each scratch buffer as large as its largest request, then the views */
+    for (int which = 0; which < 3; which++) {
+        int64_t most = 0;
+        for (int i = 0; i < n_wants; i++)
+            if (wants[i].which == which && wants[i].rows * wants[i].cols > most)
+                most = wants[i].rows * wants[i].cols;
+        if (most) LC_TRY(lc_tensor_new(&g->scratch[which], 1, &most));
+    }
+    for (int i = 0; i < n_wants; i++) {
+        const scratch_want *w = &wants[i];
+        LC_TRY(lc_i_tensor_view2(w->view, g->scratch[w->which], w->rows, w->cols));
     }
 done:
     lc_i_free(of);
+    lc_i_free(wants);
     if (st) {
         lc_i_dist_graph_free(&g);
         return st;
@@ -513,7 +565,8 @@ static lc_status forward(lc_model_t *m, lc_i_dist_graph *g, bool training)
         if (kind == LC_LAYER_DROPOUT) {
             const int64_t len = g->n_own * y->shape[1];
             if (!training || l->p == 0) {
-                memcpy(y->data, g->act[k]->data, (size_t)len * sizeof(float));
+                if (y->data != g->act[k]->data)
+                    memcpy(y->data, g->act[k]->data, (size_t)len * sizeof(float));
                 continue;
             }
             draw_mask(m->cg, g, l->p, y->shape[1], l->drop->data);

@@ -75,6 +75,10 @@ static inline int64_t lc_i_rows(const lc_tensor_t *t) { return t->numel / t->sha
 static inline int64_t lc_i_cols(const lc_tensor_t *t) { return t->shape[t->ndim - 1]; }
 /* "[2708, 16]" into buf. */
 const char *lc_i_shape_str(const lc_tensor_t *t, char *buf, size_t len);
+/* A rows × cols view of the first rows·cols elements of src, sharing its
+ * storage as lc_tensor_reshape's views do (freed alike). Errors:
+ * LC_ERR_SHAPE (more elements than src has), LC_ERR_OUT_OF_MEMORY. */
+lc_status lc_i_tensor_view2(lc_tensor_t **view, const lc_tensor_t *src, int64_t rows, int64_t cols);
 
 /* ---------- sparse CSR ---------- */
 struct lc_csr {

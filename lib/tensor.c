@@ -61,23 +61,36 @@ lc_status lc_tensor_new2(lc_tensor_t **out, int64_t rows, int64_t cols)
     return lc_tensor_new(out, 2, shape);
 }
 
-lc_status lc_tensor_reshape(lc_tensor_t **view, const lc_tensor_t *src, int ndim,
-                            const int64_t *shape)
+/* A view of the first numel (<= src's, or == when exact) elements of src. */
+static lc_status view_of(lc_tensor_t **view, const lc_tensor_t *src, int ndim, const int64_t *shape,
+                         bool exact, const char *func)
 {
-    LC_CHECK_ARG(view && src, "NULL argument");
+    if (!view || !src) return lc_i_error(LC_ERR_INVALID_ARG, func, "NULL argument");
     int64_t numel;
-    lc_status st = check_shape(__func__, ndim, shape, &numel);
+    lc_status st = check_shape(func, ndim, shape, &numel);
     if (st) return st;
-    if (numel != src->numel)
-        return LC_ERROR(LC_ERR_SHAPE, "cannot view %lld elements as %lld", (long long)src->numel,
-                        (long long)numel);
+    if (exact ? numel != src->numel : numel > src->numel)
+        return lc_i_error(LC_ERR_SHAPE, func, "cannot view %lld elements as %lld",
+                          (long long)src->numel, (long long)numel);
     lc_tensor_t *t = header_new(ndim, shape, numel);
-    if (!t) return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate a tensor header");
+    if (!t) return lc_i_error(LC_ERR_OUT_OF_MEMORY, func, "cannot allocate a tensor header");
     t->storage = src->storage;
     t->data = src->data;
     t->storage->refs++;
     *view = t;
     return LC_OK;
+}
+
+lc_status lc_tensor_reshape(lc_tensor_t **view, const lc_tensor_t *src, int ndim,
+                            const int64_t *shape)
+{
+    return view_of(view, src, ndim, shape, true, __func__);
+}
+
+lc_status lc_i_tensor_view2(lc_tensor_t **view, const lc_tensor_t *src, int64_t rows, int64_t cols)
+{
+    const int64_t shape[2] = {rows, cols};
+    return view_of(view, src, 2, shape, false, __func__);
 }
 
 void lc_tensor_free(lc_tensor_t **pt)

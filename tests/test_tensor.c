@@ -245,6 +245,28 @@ static void test_reshape_is_view(void)
     lc_tensor_free(&t);
 }
 
+/* lc_i_tensor_view2 (the partitioned trainer's scratch views): the first rows·cols
+ * elements, shared and kept alive by the view; more than the source has is refused. */
+static void test_prefix_view(void)
+{
+    lc_tensor_t *t = NULL, *v = NULL, *bad = SENTINEL;
+    LC_ASSERT_OK(lc_tensor_new2(&t, 3, 4));
+    float *d = lc_tensor_data(t);
+    for (int i = 0; i < 12; i++) d[i] = (float)i;
+    LC_ASSERT_OK(lc_i_tensor_view2(&v, t, 2, 5));
+    CU_ASSERT_PTR_EQUAL(lc_tensor_data(v), d);
+    CU_ASSERT(lc_tensor_dim(v, 0) == 2 && lc_tensor_dim(v, 1) == 5 && lc_tensor_numel(v) == 10);
+    lc_tensor_data(v)[9] = -1.0f;
+    CU_ASSERT_EQUAL(d[9], -1.0f);
+    LC_ASSERT_STATUS(lc_i_tensor_view2(&bad, t, 13, 1), LC_ERR_SHAPE);
+    LC_ASSERT_ERROR_HAS("lc_i_tensor_view2");
+    LC_ASSERT_STATUS(lc_i_tensor_view2(&bad, t, 0, 4), LC_ERR_INVALID_ARG);
+    CU_ASSERT_PTR_EQUAL(bad, SENTINEL);
+    lc_tensor_free(&t); /* the view keeps the storage */
+    CU_ASSERT_EQUAL(lc_tensor_data(v)[8], 8.0f);
+    lc_tensor_free(&v);
+}
+
 static void test_view_outlives_parent(void)
 {
     lc_tensor_t *t = NULL, *v = NULL, *w = NULL;
@@ -868,6 +890,7 @@ int main(void)
         {"new: invalid ndim and dims", test_new_invalid},
         {"2^40 elements refused before allocating", test_huge_refused_up_front},
         {"reshape is a view; count mismatch", test_reshape_is_view},
+        {"a prefix view shares the storage and keeps it alive", test_prefix_view},
         {"view outlives its freed parent", test_view_outlives_parent},
         {"copy and fill", test_copy_and_fill},
         {"free NULL and double free via handle", test_free_null_and_double_free},
