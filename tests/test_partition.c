@@ -582,6 +582,19 @@ static void test_part_files(void)
     }
 }
 
+/* The malformed-file tests' data: 40 nodes with sparse features in two parts,
+ * the even nodes and the odd, written to a fresh directory (returned). */
+static const char *write_even_odd(lc_dataset_t **ds)
+{
+    *ds = sparse_dataset(40, 9);
+    int32_t of[40];
+    for (int i = 0; i < 40; i++)
+        of[i] = i % 2;
+    const char *dir = make_dir();
+    LC_ASSERT_OK(lc_dataset_write_parts(*ds, of, 2, dir));
+    return dir;
+}
+
 /* What the malformed-file tests read: a part file, or (edges_of set) the
  * edges file of that part; nothing comes out of a failed read. */
 static const lc_i_part *edges_of;
@@ -644,12 +657,8 @@ static void spill(const char *path, const unsigned char *b, size_t size)
  * one is named with what writes it. */
 static void test_edges_files_malformed(void)
 {
-    lc_dataset_t *ds = sparse_dataset(40, 9);
-    int32_t of[40];
-    for (int i = 0; i < 40; i++)
-        of[i] = i % 2;
-    const char *dir = make_dir();
-    LC_ASSERT_OK(lc_dataset_write_parts(ds, of, 2, dir));
+    lc_dataset_t *ds = NULL;
+    const char *dir = write_even_odd(&ds);
     lc_i_part *part = NULL;
     LC_ASSERT_OK(lc_i_part_read(lc_test_path_in(dir, "part-0.lcp"), &part));
     char path[300], other[300];
@@ -739,12 +748,8 @@ static void test_edges_files_malformed(void)
 
 static void test_part_files_malformed(void)
 {
-    lc_dataset_t *ds = sparse_dataset(40, 9);
-    int32_t of[40];
-    for (int i = 0; i < 40; i++)
-        of[i] = i % 2;
-    const char *dir = make_dir();
-    LC_ASSERT_OK(lc_dataset_write_parts(ds, of, 2, dir));
+    lc_dataset_t *ds = NULL;
+    const char *dir = write_even_odd(&ds);
     const char *path = lc_test_path_in(dir, "part-0.lcp");
     FILE *f = fopen(path, "rb");
     CU_ASSERT_FATAL(f != NULL);
