@@ -350,7 +350,10 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
         }
         /* relu and dropout in place, on an activation of ours (not the data's);
          * relu's derivative reads its output (y > 0 where x > 0) and dropout's
-         * its mask, and no layer's backward reads its own output */
+         * its mask, and no layer's backward reads its own output. A dropout
+         * right after a relu leaves that output scaled by its mask, which is
+         * 0 or 1/(1 - p) > 0: the sign relu reads holds wherever the mask kept
+         * the gradient, and where it did not the gradient is 0 anyway. */
         const bool in_place =
             (d->kind == LC_LAYER_RELU || d->kind == LC_LAYER_DROPOUT) && k > 0 && g->act[k];
         if (in_place)
