@@ -256,9 +256,11 @@ lc_status lc_dataset_load(lc_dataset_t **ds, const char *spec, const lc_load_opt
  * job of `parts` ranks then loads "part:DIR/part-K.lcp" on rank K (lcnet:
  * --data parts:DIR) and no rank holds the whole data set: the model is built
  * on a one-node stand-in with the data's feature width and classes (L-conv's
- * edge weights get the whole graph's [m, p] shape, this rank drawing its
- * edges'), and training gives the same losses and parameters as the whole
- * data set on one process. Layers: gcn, lconv (not frozen), linear, relu,
+ * edge weights: one row per edge of the part, drawn as the whole graph's;
+ * lc_model_save, called on every rank, gathers them into the whole graph's
+ * [m, p], and lc_model_load takes the part's rows; the data set must outlive
+ * those calls), and training gives the same losses and parameters as the
+ * whole data set on one process. Layers: gcn, lconv (not frozen), linear, relu,
  * dropout. Training a part needs the MPI job it was written for (lc_model_train says
  * so otherwise). The parts of one write share a fingerprint of the data and
  * the partition, which the ranks compare before training (files of two writes
@@ -1108,8 +1110,12 @@ lc_status lc_graph_batch(lc_graph_t **batch, int64_t count, const lc_graph_t *co
  * rename). Loading refuses a corrupt file (LC_ERR_CORRUPT) or one of another
  * model (LC_ERR_MISMATCH) with a message naming the file and the problem.
  * ==================================================================== */
+/* Under MPI, collective: every rank of the model's job calls it (rank 0
+ * writes); a model built on part files gathers its edge weights first, and
+ * refuses with LC_ERR_STATE outside the job its parts were written for. */
 lc_status lc_model_save(const lc_model_t *m, const char *path);
-/* The model must be built (same spec and data shapes). */
+/* The model must be built (same spec and data shapes); one built on a part
+ * file takes its part's rows of the checkpoint's edge weights. */
 lc_status lc_model_load(lc_model_t *m, const char *path);
 
 /* ======================================================================

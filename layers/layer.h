@@ -13,13 +13,17 @@ typedef struct {
     int64_t width;         /* feature columns */
 } lc_i_flow;
 
-/* The edges whose L-conv weights [m, p] a layer draws, in the whole graph's
- * order: rows of entries (rowptr) with their attribute values; entry[e] is
- * local entry e's index among the m (ascending; NULL: e itself). */
+/* The edges whose L-conv weights a layer draws, in the whole graph's order:
+ * rows of entries (rowptr) with their attribute values; entry[e] is local
+ * entry e's index among the graph's m (ascending; NULL: e itself). The
+ * weights are [m, p], or with `local` one row per listed entry, [rowptr[rows], p]
+ * (a part's: the draws still run over all m, so that each lands as the whole
+ * graph's would). */
 typedef struct {
     int64_t m, rows;
     const int64_t *rowptr, *entry;
     const float *attr;
+    bool local;
 } lc_i_edge_rows;
 
 typedef struct lc_i_build_ctx {
@@ -27,7 +31,8 @@ typedef struct lc_i_build_ctx {
     lc_rng_t *init_rng;      /* parameter initialisation */
     lc_graph_t *graph;       /* the dataset's graph (operators are cached in it) */
     /* NULL: the graph's edges. A part file's stand-in: the part's rows of the
-     * whole graph's, whose weights the partitioned trainer reads (dist_graph.c) */
+     * whole graph's (local), whose weights the partitioned trainer reads
+     * (dist_graph.c) */
     const lc_i_edge_rows *edges;
     int layer;               /* index of the layer being built */
     /* Register a parameter of the layer being built; `decay` marks weights that

@@ -76,10 +76,11 @@ done:
     return st;
 }
 
-/* Edge weights w [er->m, p] in the order of the whole graph's entries, each
- * entry's scaled by its row's length so that L_i·z stays O(|z|) whatever the
- * degree. Entries outside er's rows are left 0 but still take their draws, so
- * that a part draws its edges' weights as the whole graph does. */
+/* Edge weights w (lc_i_edge_rows: [er->m, p], or local) drawn in the order of
+ * the whole graph's entries, each entry's scaled by its row's length so that
+ * L_i·z stays O(|z|) whatever the degree. Entries outside er's rows take their
+ * draws too (and stay 0 in a whole [m, p]), so that a part draws its edges'
+ * weights as the whole graph does. */
 static void init_edge_weights(const lc_layer_desc *d, int p, lc_rng_t *rng,
                               const lc_i_edge_rows *er, float *w)
 {
@@ -93,7 +94,7 @@ static void init_edge_weights(const lc_layer_desc *d, int p, lc_rng_t *rng,
                 for (int i = 0; i < p; i++)
                     (void)lc_rng_normal(rng);
             for (int i = 0; i < p; i++) {
-                float *we = &w[k * p + i];
+                float *we = &w[(er->local ? e : k) * p + i];
                 switch (d->init) {
                 case LC_EDGE_INIT_NORMAL:
                     *we = lc_rng_normal(rng) * sqrtf(inv);
@@ -122,9 +123,10 @@ static lc_status build_lconv(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_f
     lc_status st = lc_graph_adjacency_csr(ctx->graph, &adj);
     if (st) return st;
     /* edge e is CSR entry e (edges are sorted by tail, head) */
-    const lc_i_edge_rows whole = {g->m, adj->n_rows, adj->rowptr, NULL, adj->val};
+    const lc_i_edge_rows whole = {g->m, adj->n_rows, adj->rowptr, NULL, adj->val, false};
     const lc_i_edge_rows *er = ctx->edges ? ctx->edges : &whole;
-    if ((st = lc_tensor_new2(&t, er->m, p))) return st;
+    const int64_t rows = er->local ? er->rowptr[er->rows] : er->m;
+    if ((st = lc_tensor_new2(&t, rows > 0 ? rows : 1, p))) return st;
     init_edge_weights(d, p, ctx->init_rng, er, t->data);
     lc_node w;
     if ((st = edge_weight_node(ctx, d, &t, "edge_weight", &w))) {

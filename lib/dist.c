@@ -68,7 +68,11 @@ lc_status lc_i_dist_begin(lc_model_t *m, const lc_train_config *cfg, int64_t n_t
     } key;
     memset(&key, 0, sizeof key);
     key.seed = cfg->seed, key.n_train = n_train, key.batch = cfg->batch_size;
-    key.params = lc_model_num_params(m);
+    key.params = 0; /* the whole model's: a part's edge weights count as the whole graph's */
+    for (int i = 0; i < lc_cg_num_params(m->cg); i++) {
+        const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
+        key.params += lc_i_dist_part_edges(m, i) ? m->edge_part->m * w->shape[1] : w->numel;
+    }
     key.epochs = cfg->epochs, key.patience = cfg->patience, key.optim = (int)cfg->optim;
     key.weight_decay_all = cfg->weight_decay_all;
     key.lr = cfg->lr, key.weight_decay = cfg->weight_decay, key.dropout = cfg->dropout;
@@ -87,10 +91,7 @@ lc_status lc_i_dist_begin(lc_model_t *m, const lc_train_config *cfg, int64_t n_t
     for (int i = 0; i < cg->n_params; i++) {
         lc_i_node *n = &cg->nodes[cg->params[i]];
         lc_tensor_t *w = n->value;
-        /* built on a part file, a rank holds its own edges' weights alone:
-         * lc_model_train gathers the owners' (lc_i_dist_graph_share_edges) */
-        const char *what = n->name ? strrchr(n->name, '.') : NULL;
-        if (m->own_edges_only && what && !strcmp(what, ".edge_weight")) continue;
+        if (lc_i_dist_part_edges(m, i)) continue; /* each rank its own part's */
         if ((st = lc_i_cg_host_copy(cg, n, false))) return lc_i_error_from(st, "lc_model_train");
         if ((st = lc_i_dist_bcast(d, w->data, w->numel * (int64_t)sizeof *w->data))) return st;
         if ((st = lc_cg_touch(cg, cg->params[i]))) return st;

@@ -218,6 +218,15 @@ void lc_i_dist_graph_free(lc_i_dist_graph **g);
 lc_status lc_i_dist_graph_step(lc_model_t *m, lc_i_dist_graph *g, float *loss);
 /* Loss and accuracy of the three masks over every rank's rows. */
 lc_status lc_i_dist_graph_evaluate(lc_model_t *m, lc_i_dist_graph *g, lc_eval_result *res);
+/* Whether parameter i of m holds a part's edge weights (m built on a part
+ * file: one row per edge of the part, m->edge_part->adj's order). */
+bool lc_i_dist_part_edges(const lc_model_t *m, int i);
+/* Collective over the part's job: those weights as the whole graph's [m, p]
+ * (each edge's from the rank that holds it), on every rank. Errors:
+ * LC_ERR_STATE (m not on the job of its parts), LC_ERR_OUT_OF_MEMORY. */
+lc_status lc_i_dist_edges_whole(const lc_model_t *m, int i, lc_tensor_t **whole);
+/* The part's rows of the whole graph's [m, p] into those weights. */
+void lc_i_dist_edges_take(lc_model_t *m, int i, const lc_tensor_t *whole);
 /* Halo bytes this rank has sent while training m (0 when it is not partitioned). */
 int64_t lc_i_dist_graph_bytes(const lc_model_t *m);
 /* L-conv's edge weights are trained by their owners alone (an edge belongs to

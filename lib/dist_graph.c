@@ -32,6 +32,11 @@ struct lc_i_dist_graph {
     lc_dist_op_t *op;       /* Â's rows (gcn; NULL when only lconv aggregates) */
     lc_dist_op_t *adj;      /* the adjacency's rows (lconv: entry k is edge adj->entry[k]) */
     const lc_csr_t *adj_t;  /* adj->local's transpose, with its entries' sources */
+    /* the row of the model's edge weights that adj->local's entry k reads:
+     * adj->entry[k] (the whole graph's [m, p]), or its place among a part's
+     * edges (a model built on a part file; edge_row_own then holds them) */
+    const int64_t *edge_row;
+    int64_t *edge_row_own;
     int64_t n_own, n_train; /* n_train: labelled training rows on every rank together */
     int64_t n;              /* the graph's rows */
     const int64_t *own;     /* the owned rows' ids, ascending (the operators') */
@@ -76,6 +81,7 @@ void lc_i_dist_graph_free(lc_i_dist_graph **pg)
     lc_i_dist_graph *g = *pg;
     lc_dist_op_free(&g->op);
     lc_dist_op_free(&g->adj);
+    lc_i_free(g->edge_row_own);
     for (int k = 0; g->act && k <= g->n_layers; k++) {
         if (k > 0) lc_tensor_free(&g->act[k]); /* act[0] is the part's features */
         lc_tensor_free(&g->grad[k]);
@@ -266,6 +272,17 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
             LC_FAIL(LC_ERR_UNSUPPORTED, "the graph has repeated edges, which partitioned L-conv "
                                         "does not split");
         LC_TRY(lc_i_csr_transpose(g->adj->local, &g->adj_t));
+        g->edge_row = g->adj->entry;
+        if (m->edge_part) { /* ds->part: its edges in order, each edge's row */
+            const int64_t nnz = g->adj->local->nnz, held = r->rowptr[r->n_own];
+            if (!(g->edge_row_own = lc_i_malloc((size_t)(nnz + 1) * sizeof *g->edge_row_own)))
+                LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld edge rows", (long long)nnz);
+            for (int64_t k = 0; k < nnz; k++)
+                if ((g->edge_row_own[k] = lc_i_find_sorted(r->entry, held, g->adj->entry[k])) < 0)
+                    LC_FAIL(LC_ERR_STATE, "edge %lld is not among the part's",
+                            (long long)g->adj->entry[k]);
+            g->edge_row = g->edge_row_own;
+        }
     }
     const lc_dist_op_t *rows_op = g->op ? g->op : g->adj; /* the same owned rows */
     const int64_t n_own = g->n_own = lc_dist_op_rows(rows_op);
@@ -340,7 +357,7 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
             LC_TRY(new2(&l->ew, nnz, p));
             WANT(l->dew, nnz, p, SCRATCH_C);
             /* lc_i_dist_graph_share_edges's buffer, now rather than at a checkpoint */
-            if (!lc_i_dist_buffer(m->dist, lc_cg_param_tensor(m->cg, l->e)->numel))
+            if (!m->edge_part && !lc_i_dist_buffer(m->dist, lc_cg_param_tensor(m->cg, l->e)->numel))
                 LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the buffer of %lld edge weights",
                         (long long)lc_cg_param_tensor(m->cg, l->e)->numel);
         } else if (l->w >= 0) {
@@ -471,7 +488,7 @@ static void edge_copy(const lc_i_dist_graph *g, float *model, float *local, int6
 {
     const int64_t nnz = g->adj->local->nnz;
     for (int64_t k = 0; k < nnz; k++) {
-        float *mw = model + g->adj->entry[k] * p, *lw = local + k * p;
+        float *mw = model + g->edge_row[k] * p, *lw = local + k * p;
         memcpy(to_local ? lw : mw, to_local ? mw : lw, (size_t)p * sizeof(float));
     }
 }
@@ -792,7 +809,7 @@ int64_t lc_i_dist_graph_bytes(const lc_model_t *m)
 
 lc_status lc_i_dist_graph_share_edges(const lc_model_t *m)
 {
-    const lc_i_dist_graph *g = m->dist_graph;
+    const lc_i_dist_graph *g = m->edge_part ? NULL : m->dist_graph; /* a part's: its own */
     for (int k = 0; g && k < g->n_layers; k++) {
         if (g->lay[k].e < 0) continue;
         lc_tensor_t *w = lc_cg_param_tensor(m->cg, g->lay[k].e);
@@ -812,4 +829,48 @@ lc_status lc_i_dist_graph_share_edges(const lc_model_t *m)
             w->data[j] = (float)buf[j];
     }
     return LC_OK;
+}
+
+bool lc_i_dist_part_edges(const lc_model_t *m, int i)
+{
+    if (!m->edge_part) return false;
+    const char *what = strrchr(lc_cg_param_name(m->cg, i), '.');
+    return what && !strcmp(what, ".edge_weight");
+}
+
+lc_status lc_i_dist_edges_whole(const lc_model_t *m, int i, lc_tensor_t **whole)
+{
+    const lc_i_part *part = m->edge_part;
+    if (!lc_i_dist_active(m->dist) || lc_dist_size(m->dist) != part->parts)
+        return LC_ERROR(LC_ERR_STATE,
+                        "'%s': the model was built on part %d of %d, which holds its edges' "
+                        "weights alone: every rank of its job of %d saves it together "
+                        "(lc_train_config.dist at the build)",
+                        part->path, part->part, part->parts, part->parts);
+    const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
+    const int64_t p = w->shape[1], held = part->adj.rowptr[part->adj.n_own];
+    const int64_t *entry = part->adj.entry;
+    /* each edge's weights from the one rank that holds them, every other adding zeros */
+    double *sum = lc_i_calloc((size_t)(part->m * p + 1), sizeof *sum);
+    if (!sum)
+        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld edge weights",
+                        (long long)(part->m * p));
+    for (int64_t j = 0; j < held; j++)
+        for (int64_t c = 0; c < p; c++)
+            sum[entry[j] * p + c] = w->data[j * p + c];
+    lc_status st = lc_i_dist_sum(m->dist, sum, part->m * p);
+    if (!st) st = lc_tensor_new2(whole, part->m, p);
+    for (int64_t j = 0; !st && j < part->m * p; j++)
+        (*whole)->data[j] = (float)sum[j];
+    lc_i_free(sum);
+    return st;
+}
+
+void lc_i_dist_edges_take(lc_model_t *m, int i, const lc_tensor_t *whole)
+{
+    const lc_i_part *part = m->edge_part;
+    lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
+    const int64_t p = w->shape[1], held = part->adj.rowptr[part->adj.n_own];
+    for (int64_t j = 0; j < held; j++)
+        memcpy(w->data + j * p, whole->data + part->adj.entry[j] * p, (size_t)p * sizeof(float));
 }

@@ -70,7 +70,7 @@ void lc_i_model_unbuild(lc_model_t *m)
     m->param_layer = NULL;
     m->param_decay = NULL;
     m->built_for = NULL;
-    m->own_edges_only = false;
+    m->edge_part = NULL;
     lc_tensor_free(&m->batch_x);
     lc_i_free(m->batch_labels);
     lc_i_free(m->batch_mask);
@@ -417,8 +417,12 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
             /* every rank of the job reads its own file here: all go on or stop together */
             st = lc_i_dist_agree_all(cfg->dist, lc_i_part_edges(p), "to read its part's edges");
             if (st) return lc_i_error_from(st, __func__);
-            part_edges =
-                (lc_i_edge_rows){p->m, p->adj.n_own, p->adj.rowptr, p->adj.entry, p->adj.val};
+            part_edges = (lc_i_edge_rows){.m = p->m,
+                                          .rows = p->adj.n_own,
+                                          .rowptr = p->adj.rowptr,
+                                          .entry = p->adj.entry,
+                                          .attr = p->adj.val,
+                                          .local = true};
         }
     }
     lc_i_model_unbuild(m);
@@ -492,7 +496,7 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     LC_TRY(lc_cg_compile(m->cg, m->loss));
     LC_TRY(lc_cg_to(m->cg, m->device));
     m->built_for = ds;
-    m->own_edges_only = part_edges.rowptr != NULL;
+    m->edge_part = part_edges.rowptr ? ds->part : NULL;
     m->built_dropout = cfg->dropout;
 done:
     if (st) lc_i_model_unbuild(m);
@@ -542,16 +546,19 @@ lc_status lc_model_save(const lc_model_t *m, const char *path)
         names[i] = lc_cg_param_name(m->cg, i);
         tensors[i] = lc_cg_param_tensor(m->cg, i);
     }
-    if (m->own_edges_only)
-        return LC_ERROR(LC_ERR_STATE, "a model built on a part file holds only its own edges' "
-                                      "L-conv weights until lc_model_train starts (then every "
-                                      "rank gets the owners'): train it before saving it");
     char spec[1024];
     lc_status st = checkpoint_spec(m, spec, sizeof spec);
-    /* partitioned: rank 0 gets the other ranks' edge weights (they own them) */
+    /* partitioned: rank 0 gets the other ranks' edge weights (they own them);
+     * built on a part, each rank's go into the whole graph's [m, p] */
+    lc_tensor_t *whole[MAX_CKPT_PARAMS] = {0};
     if (!st) st = lc_i_dist_graph_share_edges(m);
+    for (int i = 0; i < n && !st; i++)
+        if (lc_i_dist_part_edges(m, i) && !(st = lc_i_dist_edges_whole(m, i, &whole[i])))
+            tensors[i] = whole[i];
     /* data-parallel: the ranks hold the same parameters, rank 0 writes them */
     if (!st && lc_dist_rank(m->dist) == 0) st = lc_i_checkpoint_write(path, spec, n, names, tensors);
+    for (int i = 0; i < n; i++)
+        lc_tensor_free(&whole[i]);
     st = lc_i_dist_agree(m->dist, st, "to write the checkpoint");
     return lc_i_error_from(st, __func__);
 }
@@ -570,9 +577,18 @@ lc_status lc_model_load(lc_model_t *m, const char *path)
     }
     char spec[1024];
     lc_status st = checkpoint_spec(m, spec, sizeof spec);
+    /* built on a part: the whole graph's edge weights are read, the part's kept */
+    lc_tensor_t *whole[MAX_CKPT_PARAMS] = {0};
+    for (int i = 0; i < n && !st; i++)
+        if (lc_i_dist_part_edges(m, i) &&
+            !(st = lc_tensor_new2(&whole[i], m->edge_part->m, tensors[i]->shape[1])))
+            tensors[i] = whole[i];
     if (!st) st = lc_i_checkpoint_read(path, spec, n, names, tensors);
+    for (int i = 0; i < n; i++) {
+        if (!st && whole[i]) lc_i_dist_edges_take(m, i, whole[i]);
+        lc_tensor_free(&whole[i]);
+    }
     st = lc_i_error_from(st, __func__);
     if (!st) lc_optim_reset(m->opt);
-    if (!st) m->own_edges_only = false; /* every edge's weight is the checkpoint's */
     return st;
 }

@@ -18,9 +18,11 @@ struct lc_model {
     lc_train_config opt_cfg;   /* the settings opt was made with */
     float built_dropout;       /* the dropout override the graph was built with */
     const lc_dataset_t *built_for;
-    /* built on a part file with L-conv layers: this rank holds its own edges'
-     * weights alone until lc_model_train gathers the owners' */
-    bool own_edges_only;
+    /* built on a part file with L-conv layers: its edge weights are the
+     * part's edges' alone, one row each in the part's order (edge_part->adj;
+     * gathered into the whole graph's [m, p] for checkpoints). The data set
+     * must outlive the model's saves and loads. */
+    const struct lc_i_part *edge_part;
     /* graph-level data: the batch the graph runs on, filled by the trainer */
     lc_tensor_t *batch_x;  /* [n, B, c] node-major */
     int32_t *batch_labels; /* B */

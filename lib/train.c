@@ -344,10 +344,6 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     /* node-level data on several ranks: each trains its part of the graph */
     if (lc_i_dist_active(m->dist) && !ds->samples && !m->dist_graph) {
         LC_TRY(lc_i_error_from(lc_i_dist_graph_new(m, ds, cfg, &m->dist_graph), __func__));
-        /* built on a part, a rank drew only its own edges' weights, which are
-         * all it reads; saving gathers the owners' from now on (as it does
-         * every rank's trained ones) */
-        m->own_edges_only = false;
     }
     if (cfg->log_csv && lc_dist_rank(m->dist) == 0) { /* data-parallel: rank 0 logs */
         log = fopen(cfg->log_csv, "w");

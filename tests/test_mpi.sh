@@ -308,6 +308,19 @@ for data in $graphs; do
         done
     done
 done
+# Resume from part files: the 2-part L-conv checkpoint above (each rank holds
+# its part's edge weights alone; saving gathers them into the whole graph's)
+# continued from 3 part files (each rank taking its part's rows back) equals
+# one process's 5 + 3 epochs, as with the whole data set above.
+data=${graphs##* }
+name=$(echo "parts.$data.lconv:16,relu,lconv" | tr -c 'a-z0-9.\n' '_')
+rc1=1
+[ -f "$T/lresume.1.ckpt" ] && rc1=0
+run timeout $LIMIT $MPIRUN -np 3 "$LCNET" train --data "parts:$T/$name.dir3" --model lconv:16,relu,lconv \
+    --dropout 0 --epochs 3 --patience 0 --quiet --load "$T/$name.2.ckpt" --save "$T/presume.3.ckpt" \
+    --log "$T/presume.3.csv"
+equal_runs "L-conv on ${data%%:*}: a 2-part-file checkpoint continued from 3 part files" \
+    lresume.1 presume.3
 dir3="$T/$(echo "parts.karate.gcn" | tr -c 'a-z0-9.\n' '_').dir3"
 run timeout $LIMIT $MPIRUN -np 2 "$LCNET" train --data "parts:$dir3" --model gcn --epochs 1 --quiet
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
