@@ -68,11 +68,7 @@ lc_status lc_i_dist_begin(lc_model_t *m, const lc_train_config *cfg, int64_t n_t
     } key;
     memset(&key, 0, sizeof key);
     key.seed = cfg->seed, key.n_train = n_train, key.batch = cfg->batch_size;
-    key.params = 0; /* the whole model's: a part's edge weights count as the whole graph's */
-    for (int i = 0; i < lc_cg_num_params(m->cg); i++) {
-        const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
-        key.params += lc_i_dist_part_edges(m, i) ? m->edge_part->m * w->shape[1] : w->numel;
-    }
+    key.params = lc_model_num_params(m);
     key.epochs = cfg->epochs, key.patience = cfg->patience, key.optim = (int)cfg->optim;
     key.weight_decay_all = cfg->weight_decay_all;
     key.lr = cfg->lr, key.weight_decay = cfg->weight_decay, key.dropout = cfg->dropout;
@@ -96,7 +92,10 @@ lc_status lc_i_dist_begin(lc_model_t *m, const lc_train_config *cfg, int64_t n_t
         if ((st = lc_i_dist_bcast(d, w->data, w->numel * (int64_t)sizeof *w->data))) return st;
         if ((st = lc_cg_touch(cg, cg->params[i]))) return st;
     }
-    if (!lc_i_dist_buffer(d, lc_model_num_params(m) + 1))
+    /* every gradient summed (lc_i_dist_average), unless the node-level data is
+     * partitioned over the ranks: that trainer sizes its own */
+    const bool partitioned = lc_i_dist_active(d) && !m->batch_x;
+    if (!partitioned && !lc_i_dist_buffer(d, lc_model_num_params(m) + 1))
         return lc_i_error(LC_ERR_OUT_OF_MEMORY, "lc_model_train",
                           "cannot allocate the gradient buffer of %lld values",
                           (long long)lc_model_num_params(m) + 1);

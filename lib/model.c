@@ -97,9 +97,11 @@ int lc_model_num_layers(const lc_model_t *m) { return m ? m->n_layers : 0; }
 int64_t lc_model_num_params(const lc_model_t *m)
 {
     if (!m || !m->cg) return 0;
-    int64_t total = 0;
-    for (int i = 0; i < lc_cg_num_params(m->cg); i++)
-        total += lc_i_cg_param_value(m->cg, i)->numel;
+    int64_t total = 0; /* the whole model's: a part's edge weights count as the whole graph's */
+    for (int i = 0; i < lc_cg_num_params(m->cg); i++) {
+        const lc_tensor_t *w = lc_i_cg_param_value(m->cg, i);
+        total += lc_i_dist_part_edges(m, i) ? m->edge_part->m * w->shape[1] : w->numel;
+    }
     return total;
 }
 
