@@ -694,7 +694,9 @@ void lc_model_free(lc_model_t **m);
 lc_status lc_model_set_hidden(lc_model_t *m, int64_t width);
 int lc_model_num_layers(const lc_model_t *m);
 /* Learnable scalars of a built model (the elements of every parameter; frozen
- * generators are constants and do not count); 0 before build. */
+ * generators are constants and do not count; a model built on a part file
+ * counts its L-conv edge weights as the whole graph's, as every rank of its
+ * job does); 0 before build. */
 int64_t lc_model_num_params(const lc_model_t *m);
 /* Canonical spec of the model ("gcn:16,relu,dropout:0.5,gcn:7" after build). */
 const char *lc_model_spec(const lc_model_t *m);
@@ -794,7 +796,9 @@ double lc_cosine_correlation(const float *x, const float *y, int64_t len);
 lc_status lc_generator_dense(const lc_graph_t *g, const lc_tensor_t *w, int i,
                              lc_lconv_form form, lc_tensor_t **dense);
 /* Write the generator parameters of every L-conv layer of a built model to
- * PATH.ckpt (checkpoint format) and PATH.csv (layer,name,row,col,value). */
+ * PATH.ckpt (checkpoint format) and PATH.csv (layer,name,row,col,value).
+ * Under MPI, collective as lc_model_save: rank 0 writes, and a model built on
+ * part files gathers its edge weights into the whole graph's first. */
 lc_status lc_model_export_generators(lc_model_t *m, const char *path);
 
 /* Fraction of rows r with mask[r] and a label (labels[r] >= 0) whose argmax of

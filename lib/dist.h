@@ -222,8 +222,10 @@ lc_status lc_i_dist_graph_evaluate(lc_model_t *m, lc_i_dist_graph *g, lc_eval_re
  * file: one row per edge of the part, m->edge_part->adj's order). */
 bool lc_i_dist_part_edges(const lc_model_t *m, int i);
 /* Collective over the part's job: those weights as the whole graph's [m, p]
- * (each edge's from the rank that holds it), on every rank. Errors:
- * LC_ERR_STATE (m not on the job of its parts), LC_ERR_OUT_OF_MEMORY. */
+ * (each edge's from the rank that holds it) into *whole on rank 0 (NULL on
+ * the others), gathered a block of rows at a time (8 MB a rank besides rank
+ * 0's result). Errors, on every rank alike: LC_ERR_STATE (m not on the job of
+ * its parts), LC_ERR_OUT_OF_MEMORY. */
 lc_status lc_i_dist_edges_whole(const lc_model_t *m, int i, lc_tensor_t **whole);
 /* The part's rows of the whole graph's [m, p] into those weights. */
 void lc_i_dist_edges_take(lc_model_t *m, int i, const lc_tensor_t *whole);

@@ -840,30 +840,46 @@ bool lc_i_dist_part_edges(const lc_model_t *m, int i)
 
 lc_status lc_i_dist_edges_whole(const lc_model_t *m, int i, lc_tensor_t **whole)
 {
+    *whole = NULL;
     const lc_i_part *part = m->edge_part;
     if (!lc_i_dist_active(m->dist) || lc_dist_size(m->dist) != part->parts)
         return LC_ERROR(LC_ERR_STATE,
                         "'%s': the model was built on part %d of %d, which holds its edges' "
-                        "weights alone: every rank of its job of %d saves it together "
+                        "weights alone: every rank of its job of %d saves or exports it together "
                         "(lc_train_config.dist at the build)",
                         part->path, part->part, part->parts, part->parts);
     const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
     const int64_t p = w->shape[1], held = part->adj.rowptr[part->adj.n_own];
     const int64_t *entry = part->adj.entry;
-    /* each edge's weights from the one rank that holds them, every other adding zeros */
-    double *sum = lc_i_calloc((size_t)(part->m * p + 1), sizeof *sum);
-    if (!sum)
-        return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld edge weights",
-                        (long long)(part->m * p));
-    for (int64_t j = 0; j < held; j++)
-        for (int64_t c = 0; c < p; c++)
-            sum[entry[j] * p + c] = w->data[j * p + c];
-    lc_status st = lc_i_dist_sum(m->dist, sum, part->m * p);
-    if (!st) st = lc_tensor_new2(whole, part->m, p);
-    for (int64_t j = 0; !st && j < part->m * p; j++)
-        (*whole)->data[j] = (float)sum[j];
+    /* a block of whole rows at a time (the same count on every rank), each
+     * edge's weights from the one rank that holds them, the others adding
+     * zeros; rank 0 alone keeps the result */
+    const int64_t block = (1 << 20) / p > 0 ? (1 << 20) / p : 1;
+    double *sum = lc_i_malloc((size_t)(block * p) * sizeof *sum);
+    lc_tensor_t *t = NULL;
+    lc_status st = LC_OK;
+    if (!sum || (lc_dist_rank(m->dist) == 0 && lc_tensor_new2(&t, m->edge_count, p)))
+        st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld edge weights",
+                      (long long)(m->edge_count * p));
+    /* every rank goes on to the sums, or none does */
+    st = lc_i_dist_agree_all(m->dist, st, "to allocate the gathered edge weights");
+    for (int64_t r0 = 0, j = 0; !st && r0 < m->edge_count; r0 += block) {
+        const int64_t rows = m->edge_count - r0 < block ? m->edge_count - r0 : block;
+        memset(sum, 0, (size_t)(rows * p) * sizeof *sum);
+        for (; j < held && entry[j] < r0 + rows; j++)
+            for (int64_t c = 0; c < p; c++)
+                sum[(entry[j] - r0) * p + c] = w->data[j * p + c];
+        st = lc_i_dist_sum(m->dist, sum, rows * p);
+        for (int64_t k = 0; !st && t && k < rows * p; k++)
+            t->data[r0 * p + k] = (float)sum[k];
+    }
     lc_i_free(sum);
-    return st;
+    if (st) {
+        lc_tensor_free(&t);
+        return st;
+    }
+    *whole = t;
+    return LC_OK;
 }
 
 void lc_i_dist_edges_take(lc_model_t *m, int i, const lc_tensor_t *whole)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dist.h"
 #include "model.h"
 
 double lc_cosine_correlation(const float *x, const float *y, int64_t len)
@@ -74,7 +75,8 @@ static bool is_generator_param(const char *name)
 
 /* "layer,name,row,col,value", one line per entry (row-major: row = index over
  * the last dimension, col = index within it). %.9g round-trips a float. */
-static lc_status write_csv(const char *path, lc_model_t *m, int count, const int *index)
+static lc_status write_csv(const char *path, lc_model_t *m, int count, const int *index,
+                           const lc_tensor_t *const *tensors)
 {
     lc_status st = LC_OK;
     FILE *f = fopen(path, "w");
@@ -83,7 +85,7 @@ static lc_status write_csv(const char *path, lc_model_t *m, int count, const int
     for (int k = 0; k < count; k++) {
         const int i = index[k];
         const char *name = lc_cg_param_name(m->cg, i);
-        const lc_tensor_t *t = lc_cg_param_tensor(m->cg, i);
+        const lc_tensor_t *t = tensors[k];
         const int64_t cols = lc_i_cols(t);
         for (int64_t e = 0; e < t->numel; e++)
             if (fprintf(f, "%d,%s,%lld,%lld,%.9g\n", m->param_layer[i], name, (long long)(e / cols),
@@ -114,35 +116,45 @@ lc_status lc_model_export_generators(lc_model_t *m, const char *path)
     int *index = lc_i_malloc((size_t)(n > 0 ? n : 1) * sizeof *index);
     const char **names = lc_i_malloc((size_t)(n > 0 ? n : 1) * sizeof *names);
     const lc_tensor_t **tensors = lc_i_malloc((size_t)(n > 0 ? n : 1) * sizeof *tensors);
+    lc_tensor_t **whole = lc_i_calloc((size_t)(n > 0 ? n : 1), sizeof *whole);
     char *file = lc_i_malloc(strlen(path) + 6);
-    if (!index || !names || !tensors || !file)
-        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the export of '%s'", path);
     int count = 0;
-    for (int i = 0; i < n; i++)
+    /* "" for a model with layers: the spec string could not be allocated */
+    const char *spec = lc_model_spec(m);
+    if (!index || !names || !tensors || !whole || !file || !*spec)
+        st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the export of '%s'", path);
+    for (int i = 0; !st && i < n; i++)
         if (is_generator_param(lc_cg_param_name(m->cg, i))) {
             index[count] = i;
             names[count] = lc_cg_param_name(m->cg, i);
             tensors[count] = lc_cg_param_tensor(m->cg, i);
             count++;
         }
-    if (!count)
-        LC_FAIL(LC_ERR_INVALID_ARG,
-                "the model '%s' has no learnable generators (edge weights, epsilon, U, V) to "
-                "export to '%s'",
-                lc_model_spec(m), path);
-    /* "" for a model with layers: the spec string could not be allocated */
-    const char *spec = lc_model_spec(m);
-    if (!*spec)
-        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the spec of the export to '%s'", path);
-    sprintf(file, "%s.ckpt", path);
-    st = lc_i_error_from(lc_i_checkpoint_write(file, spec, count, names, tensors), __func__);
-    if (st) goto done;
-    sprintf(file, "%s.csv", path);
-    st = lc_i_error_from(write_csv(file, m, count, index), __func__);
-done:
+    if (!st && !count)
+        st = LC_ERROR(LC_ERR_INVALID_ARG,
+                      "the model '%s' has no learnable generators (edge weights, epsilon, U, V) "
+                      "to export to '%s'",
+                      lc_model_spec(m), path);
+    /* on several ranks: all go on together; a part's edge weights are
+     * gathered into the whole graph's, and rank 0 writes (lc_model_save's way) */
+    st = lc_i_dist_agree_all(m->dist, st, "to prepare the export of the generators");
+    for (int k = 0; !st && k < count; k++)
+        if (lc_i_dist_part_edges(m, index[k]) &&
+            !(st = lc_i_dist_edges_whole(m, index[k], &whole[k])))
+            tensors[k] = whole[k];
+    if (!st && lc_dist_rank(m->dist) == 0) {
+        sprintf(file, "%s.ckpt", path);
+        st = lc_i_error_from(lc_i_checkpoint_write(file, spec, count, names, tensors), __func__);
+        sprintf(file, "%s.csv", path);
+        if (!st) st = lc_i_error_from(write_csv(file, m, count, index, tensors), __func__);
+    }
+    st = lc_i_dist_agree(m->dist, st, "to export the generators");
+    for (int k = 0; whole && k < count; k++)
+        lc_tensor_free(&whole[k]);
     lc_i_free(index);
     lc_i_free(names);
     lc_i_free(tensors);
+    lc_i_free(whole);
     lc_i_free(file);
-    return st;
+    return lc_i_error_from(st, __func__);
 }

@@ -71,6 +71,7 @@ void lc_i_model_unbuild(lc_model_t *m)
     m->param_decay = NULL;
     m->built_for = NULL;
     m->edge_part = NULL;
+    m->edge_count = 0;
     lc_tensor_free(&m->batch_x);
     lc_i_free(m->batch_labels);
     lc_i_free(m->batch_mask);
@@ -100,7 +101,7 @@ int64_t lc_model_num_params(const lc_model_t *m)
     int64_t total = 0; /* the whole model's: a part's edge weights count as the whole graph's */
     for (int i = 0; i < lc_cg_num_params(m->cg); i++) {
         const lc_tensor_t *w = lc_i_cg_param_value(m->cg, i);
-        total += lc_i_dist_part_edges(m, i) ? m->edge_part->m * w->shape[1] : w->numel;
+        total += lc_i_dist_part_edges(m, i) ? m->edge_count * w->shape[1] : w->numel;
     }
     return total;
 }
@@ -499,6 +500,7 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     LC_TRY(lc_cg_to(m->cg, m->device));
     m->built_for = ds;
     m->edge_part = part_edges.rowptr ? ds->part : NULL;
+    m->edge_count = part_edges.m;
     m->built_dropout = cfg->dropout;
 done:
     if (st) lc_i_model_unbuild(m);
@@ -583,7 +585,7 @@ lc_status lc_model_load(lc_model_t *m, const char *path)
     lc_tensor_t *whole[MAX_CKPT_PARAMS] = {0};
     for (int i = 0; i < n && !st; i++)
         if (lc_i_dist_part_edges(m, i) &&
-            !(st = lc_tensor_new2(&whole[i], m->edge_part->m, tensors[i]->shape[1])))
+            !(st = lc_tensor_new2(&whole[i], m->edge_count, tensors[i]->shape[1])))
             tensors[i] = whole[i];
     if (!st) st = lc_i_checkpoint_read(path, spec, n, names, tensors);
     for (int i = 0; i < n; i++) {

@@ -23,6 +23,7 @@ struct lc_model {
      * gathered into the whole graph's [m, p] for checkpoints). The data set
      * must outlive the model's saves and loads. */
     const struct lc_i_part *edge_part;
+    int64_t edge_count; /* then: the whole graph's edges (edge_part->m) */
     /* graph-level data: the batch the graph runs on, filled by the trainer */
     lc_tensor_t *batch_x;  /* [n, B, c] node-major */
     int32_t *batch_labels; /* B */

@@ -906,7 +906,9 @@ static void check_part_lconv_init(lc_dataset_t *ds)
             }
             /* saving gathers every part's edges: not from one process outside its job */
             LC_ASSERT_STATUS(lc_model_save(m, lc_test_path_in(dir, "part.ckpt")), LC_ERR_STATE);
-            LC_ASSERT_ERROR_HAS("every rank of its job of 3 saves it together");
+            LC_ASSERT_ERROR_HAS("every rank of its job of 3 saves or exports it together");
+            LC_ASSERT_STATUS(lc_model_export_generators(m, lc_test_path_in(dir, "gen")),
+                             LC_ERR_STATE);
             unlink(lc_test_path_in(dir, "whole.ckpt"));
             lc_model_free(&m);
             lc_dataset_free(&pd);
