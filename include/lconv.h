@@ -1219,7 +1219,8 @@ void lc_dist_op_free(lc_dist_op_t **op);
 int64_t lc_dist_op_rows(const lc_dist_op_t *op);
 const int64_t *lc_dist_op_row_ids(const lc_dist_op_t *op);
 int64_t lc_dist_op_halo(const lc_dist_op_t *op);
-/* Collective. y = (A·X) on the owned rows, x and y [owned rows, f] (2-D).
+/* Collective. y = (A·X) on the owned rows, x and y [owned rows, f] (2-D; a
+ * rank that owns no row passes [1, f], since no tensor has 0 rows).
  * Errors: LC_ERR_SHAPE, LC_ERR_BACKEND, LC_ERR_OUT_OF_MEMORY (scratch grows to
  * the widest f once). Cost: O(nnz_local·f) + the halo: 4·f bytes a row. */
 lc_status lc_dist_op_spmm(lc_dist_op_t *op, const lc_tensor_t *x, lc_tensor_t *y);

@@ -296,7 +296,9 @@ static lc_status prepare(lc_dist_op_t *op, const lc_tensor_t *x, const lc_tensor
                          const char *func, int64_t *f)
 {
     if (!op || !x || !y) return lc_i_error(LC_ERR_INVALID_ARG, func, "NULL argument");
-    if (x->ndim != 2 || y->ndim != 2 || x->shape[0] != op->n_own || y->shape[0] != op->n_own ||
+    /* a rank that owns no row still passes tensors, of one row (none has 0) */
+    const int64_t rows = op->n_own > 0 ? op->n_own : 1;
+    if (x->ndim != 2 || y->ndim != 2 || x->shape[0] != rows || y->shape[0] != rows ||
         x->shape[1] != y->shape[1])
         return lc_i_error(
             LC_ERR_SHAPE, func,

@@ -5,6 +5,8 @@
  *   dist_parts build DIR   build an L-conv model on the part: each rank prints "rank R: built"
  *                          or "rank R: refused: MESSAGE" (a rank without its edges file must
  *                          not leave the others waiting)
+ *   dist_parts empty DIR   (one process) write the karate club's 3 parts to DIR, part 1 with
+ *                          no row (the even nodes in part 0, the odd in part 2)
  * Exit status 0 whenever each rank got an answer. */
 #include <stdio.h>
 #include <string.h>
@@ -29,9 +31,22 @@ int main(int argc, char **argv)
     lc_dist_t *d = NULL;
     lc_dataset_t *ds = NULL;
     if (lc_dist_init(&d, &argc, &argv) || argc != 3 ||
-        (strcmp(argv[1], "reuse") && strcmp(argv[1], "build"))) {
-        fprintf(stderr, "usage: mpirun -np P dist_parts reuse|build DIR (%s)\n", lc_last_error());
+        (strcmp(argv[1], "reuse") && strcmp(argv[1], "build") && strcmp(argv[1], "empty"))) {
+        fprintf(stderr,
+                "usage: mpirun -np P dist_parts reuse|build DIR, dist_parts empty DIR (%s)\n",
+                lc_last_error());
         return 2;
+    }
+    if (!strcmp(argv[1], "empty")) {
+        int32_t of[34];
+        for (int i = 0; i < 34; i++)
+            of[i] = i % 2 ? 2 : 0;
+        lc_status st = lc_dataset_karate(&ds);
+        if (!st) st = lc_dataset_write_parts(ds, of, 3, argv[2]);
+        if (st) fprintf(stderr, "dist_parts: %s\n", lc_last_error());
+        lc_dataset_free(&ds);
+        lc_dist_free(&d);
+        return st ? 1 : 0;
     }
     const int rank = lc_dist_rank(d);
     lc_status st = lc_dataset_load_part(&ds, argv[2], d);

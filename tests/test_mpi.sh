@@ -396,6 +396,21 @@ else
     bad "a rank without its edges file, library program" "exit $rc: $(head -3 "$T/out")"
 fi
 
+# A part with no row (nothing in the partition is owed to every rank): its
+# rank trains on nothing and the others as ever, equal to one process.
+run "$PARTS" empty "$T/empty"
+for model in gcn:16,relu,dropout:0.5,gcn lconv:16,relu,lconv; do
+    name=$(echo "empty.$model" | tr -c 'a-z0-9.\n' '_')
+    gargs="--model $model --epochs 5 --patience 0 --quiet"
+    # shellcheck disable=SC2086
+    run timeout $LIMIT "$LCNET" train --data karate $gargs --save "$T/$name.1.ckpt" --log "$T/$name.1.csv"
+    rc1=$rc
+    # shellcheck disable=SC2086
+    run timeout $LIMIT $MPIRUN -np 3 "$LCNET" train --data "parts:$T/empty" $gargs \
+        --save "$T/$name.3.ckpt" --log "$T/$name.3.csv"
+    equal_runs "$model on karate, 3 part files, one of them empty" "$name.1" "$name.3"
+done
+
 # Layers and options the partitioned trainer does not know are refused by name
 # on every rank.
 for refused in "lowrank:4,relu,lowrank|layer 0 is 'lowrank'" \
