@@ -307,7 +307,9 @@ static lc_status prepare(lc_dist_op_t *op, const lc_tensor_t *x, const lc_tensor
             (long long)(x->ndim > 1 ? x->shape[1] : 1), (long long)y->shape[0],
             (long long)(y->ndim > 1 ? y->shape[1] : 1));
     *f = x->shape[1];
-    return lc_i_error_from(grow(&op->ext, &op->ext_cap, (op->n_own + op->n_halo) * *f), func);
+    /* at least one float: a rank with no rows and no halo still passes a buffer */
+    const int64_t ext = (op->n_own + op->n_halo) * *f;
+    return lc_i_error_from(grow(&op->ext, &op->ext_cap, ext > 0 ? ext : 1), func);
 }
 
 lc_status lc_i_dist_op_gather(lc_dist_op_t *op, float *ext, int64_t f)
