@@ -234,8 +234,10 @@ int64_t lc_i_dist_graph_bytes(const lc_model_t *m);
 /* L-conv's edge weights are trained by their owners alone (an edge belongs to
  * the rank owning its tail, the row it writes): this gives every rank the
  * owners' values of every edge, so that each holds the whole model in one
- * process's layout (before a checkpoint, after training). Collective; the
- * values the model computes with do not change. No-op when not partitioned. */
+ * process's layout (before a checkpoint, after training), a block of rows at
+ * a time (8 MB a rank besides). Collective; the values the model computes with
+ * do not change. No-op when not partitioned or built on a part file (whose
+ * ranks hold their own edges alone: lc_i_dist_edges_whole). */
 lc_status lc_i_dist_graph_share_edges(const lc_model_t *m);
 
 #endif

@@ -37,6 +37,9 @@ struct lc_i_dist_graph {
      * edges (a model built on a part file; edge_row_own then holds them) */
     const int64_t *edge_row;
     int64_t *edge_row_own;
+    /* data cut here (whole on every rank): the edges of the owned rows in the
+     * whole graph's order, ascending (lc_i_dist_graph_share_edges) */
+    int64_t *held_edges, n_held_edges;
     int64_t n_own, n_train; /* n_train: labelled training rows on every rank together */
     int64_t n;              /* the graph's rows */
     const int64_t *own;     /* the owned rows' ids, ascending (the operators') */
@@ -99,6 +102,7 @@ void lc_i_dist_graph_free(lc_i_dist_graph **pg)
     lc_i_free(g->grad);
     lc_i_free(g->lay);
     lc_i_part_free(&g->cut);
+    lc_i_free(g->held_edges);
     for (int k = 0; k < 2; k++)
         lc_i_free(g->x_drop[k]);
     lc_i_free(g);
@@ -287,8 +291,11 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
     const lc_dist_op_t *rows_op = g->op ? g->op : g->adj; /* the same owned rows */
     const int64_t n_own = g->n_own = lc_dist_op_rows(rows_op);
     g->own = lc_dist_op_row_ids(rows_op);
-    if (g->cut) /* the operators hold their rows now */
+    if (g->cut) { /* the operators hold their rows now */
+        g->held_edges = g->cut->adj.entry, g->cut->adj.entry = NULL;
+        g->n_held_edges = g->cut->adj.rowptr ? g->cut->adj.rowptr[g->cut->adj.n_own] : 0;
         lc_i_part_rows_free(&g->cut->a_hat), lc_i_part_rows_free(&g->cut->adj);
+    }
     g->n = part->n;
     g->n_train = part->n_train;
     /* the owned labels, masks and features: the part's (read, never written) */
@@ -356,10 +363,6 @@ lc_status lc_i_dist_graph_new(lc_model_t *m, const lc_dataset_t *ds, const lc_tr
             if (l->w0 >= 0) WANT(l->xw0, n_own, out, SCRATCH_A);
             LC_TRY(new2(&l->ew, nnz, p));
             WANT(l->dew, nnz, p, SCRATCH_C);
-            /* lc_i_dist_graph_share_edges's buffer, now rather than at a checkpoint */
-            if (!m->edge_part && !lc_i_dist_buffer(m->dist, lc_cg_param_tensor(m->cg, l->e)->numel))
-                LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the buffer of %lld edge weights",
-                        (long long)lc_cg_param_tensor(m->cg, l->e)->numel);
         } else if (l->w >= 0) {
             out = lc_cg_param_tensor(m->cg, l->w)->shape[1];
         } else if ((l->p = dropout_p(d, cfg)) > 0) {
@@ -807,26 +810,47 @@ int64_t lc_i_dist_graph_bytes(const lc_model_t *m)
     return g ? lc_dist_op_bytes_sent(g->op) + lc_dist_op_bytes_sent(g->adj) : 0;
 }
 
+/* The whole graph's [count, p] edge weights, each edge's from the one rank
+ * that holds it (the others add zeros, so the sum is exact): this rank holds
+ * rows entry[0..held) (ascending), row entry[j]'s values at src + j·p (a
+ * part's rows) or, with src_whole, at src + entry[j]·p. A block of whole rows
+ * at a time, the same on every rank (8 MB a rank besides dst); every rank
+ * sums, those with a dst keep the result (it may be src itself: a block is
+ * read before it is written). st: this rank's failure so far, which every
+ * rank learns of before the first sum. Collective. */
+static lc_status sum_edge_rows(lc_dist_t *d, lc_status st, int64_t count, int64_t p,
+                               const int64_t *entry, int64_t held, const float *src, bool src_whole,
+                               float *dst)
+{
+    const int64_t block = (1 << 20) / p > 0 ? (1 << 20) / p : 1;
+    double *sum = st ? NULL : lc_i_malloc((size_t)(block * p) * sizeof *sum);
+    if (!st && !sum)
+        st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld doubles to gather edge weights",
+                      (long long)(block * p));
+    st = lc_i_dist_agree_all(d, st, "to gather the edge weights");
+    for (int64_t r0 = 0, j = 0; !st && r0 < count; r0 += block) {
+        const int64_t rows = count - r0 < block ? count - r0 : block;
+        memset(sum, 0, (size_t)(rows * p) * sizeof *sum);
+        for (; j < held && entry[j] < r0 + rows; j++)
+            for (int64_t c = 0; c < p; c++)
+                sum[(entry[j] - r0) * p + c] = src[(src_whole ? entry[j] : j) * p + c];
+        st = lc_i_dist_sum(d, sum, rows * p);
+        for (int64_t k = 0; !st && dst && k < rows * p; k++)
+            dst[r0 * p + k] = (float)sum[k];
+    }
+    lc_i_free(sum);
+    return st;
+}
+
 lc_status lc_i_dist_graph_share_edges(const lc_model_t *m)
 {
     const lc_i_dist_graph *g = m->edge_part ? NULL : m->dist_graph; /* a part's: its own */
     for (int k = 0; g && k < g->n_layers; k++) {
         if (g->lay[k].e < 0) continue;
         lc_tensor_t *w = lc_cg_param_tensor(m->cg, g->lay[k].e);
-        const int64_t p = w->shape[1], nnz = g->adj->local->nnz;
-        double *buf = lc_i_dist_buffer(m->dist, w->numel);
-        if (!buf)
-            return LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld edge weights",
-                            (long long)w->numel);
-        /* each edge's owner contributes its weights, every other rank zeros: the sum is exact */
-        memset(buf, 0, (size_t)w->numel * sizeof *buf);
-        for (int64_t j = 0; j < nnz; j++)
-            for (int64_t i = 0; i < p; i++)
-                buf[g->adj->entry[j] * p + i] = w->data[g->adj->entry[j] * p + i];
-        lc_status st = lc_i_dist_sum(m->dist, buf, w->numel);
+        const lc_status st = sum_edge_rows(m->dist, LC_OK, w->shape[0], w->shape[1], g->held_edges,
+                                           g->n_held_edges, w->data, true, w->data);
         if (st) return st;
-        for (int64_t j = 0; j < w->numel; j++)
-            w->data[j] = (float)buf[j];
     }
     return LC_OK;
 }
@@ -849,31 +873,15 @@ lc_status lc_i_dist_edges_whole(const lc_model_t *m, int i, lc_tensor_t **whole)
                         "(lc_train_config.dist at the build)",
                         part->path, part->part, part->parts, part->parts);
     const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
-    const int64_t p = w->shape[1], held = part->adj.rowptr[part->adj.n_own];
-    const int64_t *entry = part->adj.entry;
-    /* a block of whole rows at a time (the same count on every rank), each
-     * edge's weights from the one rank that holds them, the others adding
-     * zeros; rank 0 alone keeps the result */
-    const int64_t block = (1 << 20) / p > 0 ? (1 << 20) / p : 1;
-    double *sum = lc_i_malloc((size_t)(block * p) * sizeof *sum);
+    const int64_t p = w->shape[1];
     lc_tensor_t *t = NULL;
     lc_status st = LC_OK;
-    if (!sum || (lc_dist_rank(m->dist) == 0 && lc_tensor_new2(&t, m->edge_count, p)))
+    if (lc_dist_rank(m->dist) == 0 && lc_tensor_new2(&t, m->edge_count, p))
         st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld edge weights",
                       (long long)(m->edge_count * p));
-    /* every rank goes on to the sums, or none does */
-    st = lc_i_dist_agree_all(m->dist, st, "to allocate the gathered edge weights");
-    for (int64_t r0 = 0, j = 0; !st && r0 < m->edge_count; r0 += block) {
-        const int64_t rows = m->edge_count - r0 < block ? m->edge_count - r0 : block;
-        memset(sum, 0, (size_t)(rows * p) * sizeof *sum);
-        for (; j < held && entry[j] < r0 + rows; j++)
-            for (int64_t c = 0; c < p; c++)
-                sum[(entry[j] - r0) * p + c] = w->data[j * p + c];
-        st = lc_i_dist_sum(m->dist, sum, rows * p);
-        for (int64_t k = 0; !st && t && k < rows * p; k++)
-            t->data[r0 * p + k] = (float)sum[k];
-    }
-    lc_i_free(sum);
+    /* rank 0 alone keeps the result */
+    st = sum_edge_rows(m->dist, st, m->edge_count, p, part->adj.entry,
+                       part->adj.rowptr[part->adj.n_own], w->data, false, t ? t->data : NULL);
     if (st) {
         lc_tensor_free(&t);
         return st;
