@@ -364,6 +364,32 @@ else
     fi
 fi
 
+# Output files that cannot be written are refused before the data is read,
+# not after training: a missing folder (each option), a folder as the file.
+for opt in --save --export-generators --log; do
+    run train --data karate --model lconv:4,relu,lconv --epochs 2 $opt "$T/no/such/dir/f"
+    if [ "$rc" -eq 1 ] && err_has "$opt '$T/no/such/dir/f': cannot write in '$T/no/such/dir'" &&
+        [ ! -s "$T/out" ]; then
+        ok "$opt into a missing folder: refused before training, naming the option and the folder"
+    else
+        bad "$opt into a missing folder" "exit $rc: $(cat "$T/out" "$T/err")"
+    fi
+done
+run train --data karate --epochs 2 --save "$T"
+if [ "$rc" -eq 1 ] && err_has "--save '$T' is a folder" && [ ! -s "$T/out" ]; then
+    ok "--save naming a folder: refused before training"
+else
+    bad "--save naming a folder" "exit $rc: $(cat "$T/err")"
+fi
+# A diverged loss stays a column of its own: 7 fields in the seed's row.
+run train --data karate --epochs 20 --patience 0 --lr 1e6 --quiet
+loss=$(field 42 6)
+if [ "$rc" -eq 0 ] && [ -n "$loss" ] && awk -v l="$loss" 'BEGIN { exit !(l + 0 >= 1e5) }'; then
+    ok "a loss of $loss keeps the result row's 7 columns"
+else
+    bad "a large loss in the result row" "exit $rc: $(cat "$T/out")"
+fi
+
 # ---------------------------------------------------------------- compare
 # crow SPEC COLUMN: the COLUMN-th field of the table row of model SPEC (a row
 # has 7 fields: spec, params, mean, ±, std, ms/epoch, peak MiB).

@@ -3,10 +3,12 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -553,7 +555,7 @@ static const char *fmt_num(char *buf, size_t len, const char *fmt, double v)
 
 static void print_table_header(void)
 {
-    printf("%5s%8s%11s%9s%10s%11s%9s\n", "seed", "epochs", "train_acc", "val_acc", "test_acc",
+    printf("%5s %7s %10s %8s %9s %10s %8s\n", "seed", "epochs", "train_acc", "val_acc", "test_acc",
            "test_loss", "seconds");
 }
 
@@ -561,9 +563,11 @@ static void print_row(uint64_t seed, const char *epochs, const lc_eval_result *r
 {
     char s[32], a[4][32];
     snprintf(s, sizeof s, "%" PRIu64, seed);
-    printf("%5s%8s%11s%9s%10s%11s%9.2f\n", s, epochs, fmt_num(a[0], 32, "%.4f", r->accuracy[0]),
-           fmt_num(a[1], 32, "%.4f", r->accuracy[1]), fmt_num(a[2], 32, "%.4f", r->accuracy[2]),
-           fmt_num(a[3], 32, "%.4f", r->loss[2]), seconds);
+    /* a space between columns, so a wide value (a diverged loss) cannot join its neighbour */
+    printf("%5s %7s %10s %8s %9s %10s %8.2f\n", s, epochs,
+           fmt_num(a[0], 32, "%.4f", r->accuracy[0]), fmt_num(a[1], 32, "%.4f", r->accuracy[1]),
+           fmt_num(a[2], 32, "%.4f", r->accuracy[2]),
+           fmt_num(a[3], 32, fabsf(r->loss[2]) < 1e5f ? "%.4f" : "%.4g", r->loss[2]), seconds);
     fflush(stdout);
 }
 
@@ -636,6 +640,31 @@ static lc_status load_data(const options *o, lc_dataset_t **ds)
     return st;
 }
 
+/* Whether the file of an output option can be written where it is asked for
+ * (its folder exists and takes files; it is not itself a folder), said before
+ * training rather than after it. Rank 0 alone writes, so it alone asks. */
+static bool output_writable(const char *option, const char *path)
+{
+    if (!path || lc_dist_rank(job) != 0) return true;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "lcnet: %s '%s' is a folder: give a file name\n", option, path);
+        return false;
+    }
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "lcnet: %s '%s': cannot write in '%s': %s\n", option, path, dir,
+                strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 static int run(const options *o, int command)
 {
     int rc = EXIT_OK;
@@ -646,6 +675,10 @@ static int run(const options *o, int command)
     progress prog = {0};
 
     if (lc_set_threads(o->threads) != LC_OK) return runtime_error();
+    if (!output_writable("--save", o->save) ||
+        !output_writable("--export-generators", o->export_generators) ||
+        !output_writable("--log", o->log))
+        return EXIT_RUNTIME;
     lc_status st = load_data(o, &ds);
     if (st != LC_OK) {
         rc = runtime_error();
