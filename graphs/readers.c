@@ -956,6 +956,12 @@ lc_status lc_dataset_from_planetoid(lc_dataset_t **ds, const char *prefix,
                                           ".split.txt"};
     LC_CHECK_ARG(ds, "output handle is NULL");
     LC_CHECK_ARG(prefix && *prefix, "prefix is NULL or empty");
+    struct stat sb;
+    if (stat(prefix, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return LC_ERROR(LC_ERR_IO,
+                        "'%s' is a folder: the prefix names its files, e.g. '%s/cora' for "
+                        "%s/cora.labels.txt",
+                        prefix, prefix, prefix);
     lc_status st = LC_OK;
     lc_load_options o = opts ? *opts : lc_load_defaults();
     char *path[4] = {NULL, NULL, NULL, NULL};

@@ -219,11 +219,15 @@ static lc_status parse_option(const lc_i_layer_type *type, const char *arg, bool
     return LC_ERR_INVALID_ARG;
 }
 
+/* For the errors of a model without one. */
+#define LEARNABLE_LAYERS "gcn, linear, lconv, shared, lowrank, lattice"
+
 /* The options a layer accepts, for error messages. */
 static void options_str(unsigned options, char *buf, size_t len)
 {
-    static const char *const names[] = {"nobias", "p=N", "r=N", "k=N (odd)", "form=vf|adj",
-                                        "init=normal|const|attr", "frozen", "now0"};
+    static const char *const names[] = {
+        "nobias",      "p=N (1 to 4096)",        "r=N (1 to 65536)", "k=N (odd, 1 to 15)",
+        "form=vf|adj", "init=normal|const|attr", "frozen",           "now0"};
     size_t off = (size_t)snprintf(buf, len, "a width");
     for (int i = 0; i < 8 && off < len; i++)
         if (options & (1u << i)) off += (size_t)snprintf(buf + off, len - off, ", %s", names[i]);
@@ -266,13 +270,19 @@ static lc_status parse_token(const char *tok, size_t len, int index, lc_layer_de
         if (isnan(type->default_arg))
             return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': %s takes no argument", index,
                             (int)len, tok, type->token);
+        if (d->arg >= 0)
+            return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': %s takes one argument", index,
+                            (int)len, tok, type->token);
         char *end;
         double v = strtod(arg, &end);
-        /* v > FLT_MAX would become inf as a float (fuzz/fuzz_spec: "elu:1.3E264") */
-        if (d->arg >= 0 || *end || !(v >= 0) || (type->kind == LC_LAYER_DROPOUT && v >= 1) ||
-            !isfinite(v) || v > FLT_MAX)
-            return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': argument '%s' out of range",
+        if (*end || end == arg)
+            return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': argument '%s' is not a number",
                             index, (int)len, tok, arg);
+        /* v > FLT_MAX would become inf as a float (fuzz/fuzz_spec: "elu:1.3E264") */
+        const bool dropout = type->kind == LC_LAYER_DROPOUT;
+        if (!(v >= 0) || (dropout && v >= 1) || !isfinite(v) || v > FLT_MAX)
+            return LC_ERROR(LC_ERR_INVALID_ARG, "token %d '%.*s': argument '%s' out of range %s",
+                            index, (int)len, tok, arg, dropout ? "[0, 1)" : "[0, 3.4e38]");
         d->arg = (float)v;
     }
     return LC_OK;
@@ -317,7 +327,7 @@ lc_status lc_model_from_spec(lc_model_t **out, const char *spec)
         p += len + 1;
     }
     if (last_learnable < 0)
-        LC_FAIL(LC_ERR_INVALID_ARG, "'%s' has no learnable layer (gcn, linear)", spec);
+        LC_FAIL(LC_ERR_INVALID_ARG, "'%s' has no learnable layer (%s)", spec, LEARNABLE_LAYERS);
     for (int i = 0; i < last_learnable; i++)
         if (lc_i_layer_by_kind(m->layers[i].kind)->learnable && m->layers[i].width == 0)
             LC_FAIL(LC_ERR_INVALID_ARG,
@@ -482,7 +492,8 @@ lc_status lc_model_build(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         lc_i_cg_set_tag(m->cg, i);
         LC_TRY(lc_i_error_from(type->build(&ctx, &d, flow, &flow), __func__));
     }
-    if (!learnable) LC_FAIL(LC_ERR_INVALID_ARG, "the model has no learnable layer (gcn, linear)");
+    if (!learnable)
+        LC_FAIL(LC_ERR_INVALID_ARG, "the model has no learnable layer (%s)", LEARNABLE_LAYERS);
     if (flow.sparse || flow.width != m->classes)
         LC_FAIL(LC_ERR_SHAPE, "the model's output width %lld differs from the %d classes",
                 (long long)flow.width, m->classes);

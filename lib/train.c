@@ -276,6 +276,14 @@ static lc_status train_epoch_samples(lc_model_t *m, const lc_dataset_t *ds,
     return LC_OK;
 }
 
+/* lc_train_config.dropout in words: a negative one keeps the spec's rates. */
+static const char *dropout_words(float p, char buf[32])
+{
+    if (p < 0) return "the spec's rates";
+    snprintf(buf, 32, "%g", p);
+    return buf;
+}
+
 lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_config *cfg,
                          lc_train_result *res)
 {
@@ -305,10 +313,11 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     if (m->dist != cfg->dist)
         LC_FAIL(LC_ERR_STATE, "the model was built for another communicator (lc_train_config.dist): "
                               "call lc_model_build");
+    char was[32], asks[32];
     if (m->built_dropout != cfg->dropout)
         LC_FAIL(LC_ERR_STATE,
-                "the model was built with dropout %g, this call asks for %g: call lc_model_build",
-                m->built_dropout, cfg->dropout);
+                "the model was built with dropout %s, this call asks for %s: call lc_model_build",
+                dropout_words(m->built_dropout, was), dropout_words(cfg->dropout, asks));
     if (ds->samples &&
         m->batch_size !=
             lc_i_dist_local_batch(cfg->dist, cfg->batch_size < rows ? cfg->batch_size : rows))

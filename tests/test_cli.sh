@@ -125,6 +125,8 @@ expect_usage "non-numeric value" "--epochs" train --epochs ten
 expect_usage "number with trailing text" "--epochs" train --epochs 12x
 expect_usage "empty number" "--epochs" train --epochs=
 expect_usage "non-numeric float" "--lr" train --lr 0.01abc
+expect_usage "a float beyond double's range" "--lr: 1e400 is out of range" train --lr 1e400
+expect_usage "infinity" "--lr: inf is out of range" train --lr inf
 expect_usage "negative epochs" "--epochs" train --epochs -1
 expect_usage "zero epochs" "--epochs" train --epochs 0
 expect_usage "dropout above 1" "--dropout" train --dropout 1.5
@@ -380,6 +382,21 @@ if [ "$rc" -eq 1 ] && err_has "--save '$T' is a folder" && [ ! -s "$T/out" ]; th
     ok "--save naming a folder: refused before training"
 else
     bad "--save naming a folder" "exit $rc: $(cat "$T/err")"
+fi
+# A bare graph (an edge list: no labels) is refused for training by name.
+printf '0 1\n1 2\n2 0\n' >"$T/triangle.txt"
+run train --data "edgelist:$T/triangle.txt" --epochs 2
+if [ "$rc" -eq 1 ] && err_has "--data 'edgelist:$T/triangle.txt': the data set has no labels"; then
+    ok "train on an edge list (no labels): refused, naming --data"
+else
+    bad "train on an edge list" "exit $rc: $(cat "$T/err")"
+fi
+# An option that changes nothing is said so (and the run goes on).
+run train --data karate --model gcn:16,relu,gcn --dropout 0.3 --epochs 2 --quiet
+if [ "$rc" -eq 0 ] && err_has "warning: --dropout 0.3: the model 'gcn:16,relu,gcn' has no dropout layer"; then
+    ok "--dropout on a model without dropout: a warning"
+else
+    bad "--dropout on a model without dropout" "exit $rc: $(cat "$T/err")"
 fi
 # A diverged loss stays a column of its own: 7 fields in the seed's row.
 run train --data karate --epochs 20 --patience 0 --lr 1e6 --quiet

@@ -171,21 +171,27 @@ static void test_spec_parsing(void)
     lc_model_free(&m);
     struct {
         const char *spec, *needle;
-    } bad[] = {{"gcn:16,relu,dropuot", "token 3 'dropuot'"},
-               {"gcn:abc,gcn", "token 1 'gcn:abc'"},
-               {"relu:3,gcn", "takes no argument"},
-               {"gcn:16,dropout:1.5,gcn", "token 2"},
-               /* finite as a double, inf as a float (found by fuzz/fuzz_spec) */
-               {"gcn:16,elu:1.3E264,gcn", "token 2 'elu:1.3E264': argument '1.3E264' out of range"},
-               {"gcn:16,leaky_relu:3.5e38,gcn", "token 2"},
-               {"gcn:16,,gcn", "token 2 is empty"},
-               {"", "token 1 is empty"},
-               {"relu,dropout", "no learnable layer"},
-               {"gcn,relu,gcn", "width missing"},
-               {"gcn:0,gcn", "token 1"},
-               {"gcn:16:bias,gcn", "token 1 'gcn:16:bias': unexpected 'bias'"},
-               {"gcn:16:8,gcn", "unexpected '8'"},
-               {"relu:nobias,gcn", "takes no argument"}};
+    } bad[] = {
+        {"gcn:16,relu,dropuot", "token 3 'dropuot'"},
+        {"gcn:abc,gcn", "token 1 'gcn:abc'"},
+        {"relu:3,gcn", "takes no argument"},
+        {"gcn:16,dropout:1.5,gcn", "token 2"},
+        /* finite as a double, inf as a float (found by fuzz/fuzz_spec) */
+        {"gcn:16,elu:1.3E264,gcn", "token 2 'elu:1.3E264': argument '1.3E264' out of range"},
+        {"gcn:16,leaky_relu:3.5e38,gcn", "token 2"},
+        {"gcn:16,,gcn", "token 2 is empty"},
+        {"", "token 1 is empty"},
+        {"relu,dropout", "no learnable layer"},
+        {"gcn,relu,gcn", "width missing"},
+        {"gcn:0,gcn", "token 1"},
+        {"gcn:16:bias,gcn", "token 1 'gcn:16:bias': unexpected 'bias'"},
+        {"gcn:16:8,gcn", "unexpected '8'"},
+        {"relu:nobias,gcn", "takes no argument"},
+        {"gcn:16,dropout:0.5:0.3,gcn", "token 2 'dropout:0.5:0.3': dropout takes one argument"},
+        {"gcn:16,leaky_relu:abc,gcn", "argument 'abc' is not a number"},
+        {"gcn:16,dropout:1,gcn", "argument '1' out of range [0, 1)"},
+        {"lconv:16:p=0,lconv", "unexpected 'p=0' (lconv takes a width, nobias, p=N (1 to 4096)"},
+        {"lattice:4:k=31,lattice", "k=N (odd, 1 to 15)"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         m = NULL;
         LC_ASSERT_STATUS(lc_model_from_spec(&m, bad[i].spec), LC_ERR_INVALID_ARG);
@@ -466,6 +472,7 @@ static void test_changes_after_build(void)
     /* dropout is baked into the built graph: a different one asks for a rebuild */
     cfg.dropout = 0.3f;
     LC_ASSERT_STATUS(lc_model_train(m, ds, &cfg, &res), LC_ERR_STATE);
+    LC_ASSERT_ERROR_HAS("built with dropout the spec's rates, this call asks for 0.3");
     LC_ASSERT_ERROR_HAS("lc_model_build");
     LC_ASSERT_OK(lc_model_build(m, ds, &cfg));
     LC_ASSERT_OK(lc_model_train(m, ds, &cfg, &res));

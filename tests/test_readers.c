@@ -730,6 +730,12 @@ static void test_planetoid_malformed(void)
         LC_ASSERT_ERROR_HAS("cannot open");
         scratch_remove(&s);
     }
+    /* a folder for the prefix (the data set's name forgotten): said so, with an example */
+    const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    lc_dataset_t *ds = NULL;
+    LC_ASSERT_STATUS(lc_dataset_from_planetoid(&ds, dir, NULL), LC_ERR_IO);
+    CU_ASSERT_PTR_NULL(ds);
+    LC_ASSERT_ERROR_HAS("is a folder: the prefix names its files, e.g.");
 }
 
 /* ------------------------------------------------------------------ karate */

@@ -1,4 +1,5 @@
-/* lcnet.c — command-line program: train, evaluate and compare node-classification models. */
+/* lcnet.c — command-line program: train, evaluate and compare node- and graph-classification
+ * models. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -133,7 +134,7 @@ static const struct {
     {OPT_THREADS, "--threads", "N", CMD_ALL, "threads (default 1, reproducible; 0 = all cores)"},
     {OPT_SAVE, "--save", "CKPT", CMD_TRAIN, "write a checkpoint after training (first seed)"},
     {OPT_LOAD, "--load", "CKPT", CMD_TRAIN | CMD_EVAL,
-     "start from a checkpoint (required by eval)"},
+     "the checkpoint to start from (train) or to evaluate (eval: required)"},
     {OPT_LOG, "--log", "CSV", CMD_TRAIN, "write a per-epoch CSV log (first seed)"},
     {OPT_EXPORT, "--export-generators", "PATH", CMD_TRAIN,
      "write the L-conv generators to PATH.csv and PATH.ckpt (first seed)"},
@@ -178,14 +179,19 @@ static int usage_error(const char *fmt, ...)
 /* The MPI job, for the messages (NULL: this process alone). */
 static lc_dist_t *job;
 
-static int runtime_error(void)
+static int runtime_message(const char *message)
 {
     if (lc_dist_size(job) > 1)
         fprintf(stderr, "lcnet: rank %d of %d: %s\n", lc_dist_rank(job), lc_dist_size(job),
-                lc_last_error());
+                message);
     else
-        fprintf(stderr, "lcnet: %s\n", lc_last_error());
+        fprintf(stderr, "lcnet: %s\n", message);
     return EXIT_RUNTIME;
+}
+
+static int runtime_error(void)
+{
+    return runtime_message(lc_last_error());
 }
 
 static void print_options(FILE *out, int command)
@@ -203,7 +209,7 @@ static void print_help(FILE *out, int command)
 {
     if (command == CMD_TRAIN) {
         fputs("usage: lcnet train [--data SPEC] [--model SPEC] [options]\n\n"
-              "Train a node-classification model and print train/val/test accuracy.\n\n"
+              "Train a node- or graph-classification model and print train/val/test accuracy.\n\n"
               "options:\n",
               out);
         print_options(out, CMD_TRAIN);
@@ -298,8 +304,10 @@ static int parse_double(const char *opt, const char *s, double lo, int lo_open, 
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (*s == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v))
+    if (*s == '\0' || *end != '\0' || isnan(v))
         return usage_error("%s: '%s' is not a number", opt, s);
+    if ((errno == ERANGE && v != 0) || isinf(v)) /* an underflow to 0 is in range or not below */
+        return usage_error("%s: %s is out of range (must be %s)", opt, s, range);
     if ((lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi))
         return usage_error("%s: %s is out of range (must be %s)", opt, s, range);
     *out = v;
@@ -625,8 +633,9 @@ static lc_train_config train_config(const options *o, uint64_t seed)
 #define ROTATE_SEED 1
 #define SCRAMBLE_SEED 2
 
-/* The data of --data, with --rotate and --scramble applied (in that order). */
-static lc_status load_data(const options *o, lc_dataset_t **ds)
+/* The data of --data, with --rotate and --scramble applied (in that order);
+ * why[len] gets the reason when it fails. */
+static bool load_data(const options *o, lc_dataset_t **ds, char *why, size_t len)
 {
     lc_status st;
     if (!strncmp(o->data, "parts:", 6)) { /* each rank its own part's file */
@@ -636,8 +645,17 @@ static lc_status load_data(const options *o, lc_dataset_t **ds)
     }
     if (!st && o->rotate >= 0) st = lc_dataset_rotate_images(*ds, o->rotate, ROTATE_SEED);
     if (!st && o->scramble) st = lc_dataset_scramble_nodes(*ds, SCRAMBLE_SEED);
-    if (st) lc_dataset_free(ds);
-    return st;
+    if (st)
+        snprintf(why, len, "%s", lc_last_error());
+    else if (lc_dataset_num_classes(*ds) == 0) /* an edge list: a graph alone */
+        snprintf(why, len,
+                 "--data '%s': the data set has no labels, which training and evaluation need "
+                 "(a bare graph serves 'lcnet partition')",
+                 o->data);
+    else
+        return true;
+    lc_dataset_free(ds);
+    return false;
 }
 
 /* Whether the file of an output option can be written where it is asked for
@@ -679,12 +697,13 @@ static int run(const options *o, int command)
         !output_writable("--export-generators", o->export_generators) ||
         !output_writable("--log", o->log))
         return EXIT_RUNTIME;
-    lc_status st = load_data(o, &ds);
-    if (st != LC_OK) {
-        rc = runtime_error();
+    char why[600];
+    if (!load_data(o, &ds, why, sizeof why)) {
+        rc = runtime_message(why);
         goto done;
     }
     print_dataset(o->data, ds);
+    lc_status st;
 
     int runs = command == CMD_EVAL ? 1 : o->seeds;
     test_acc = calloc((size_t)runs, sizeof *test_acc);
@@ -839,10 +858,11 @@ static void compare_worker(const options *o, const char *spec, compare_result *r
     int show_progress = !o->quiet && isatty(STDERR_FILENO);
     memset(r, 0, sizeof *r);
     r->stage = 1;
-    if (lc_set_threads(o->threads) != LC_OK || load_data(o, &ds) != LC_OK) {
+    if (lc_set_threads(o->threads) != LC_OK) {
         snprintf(r->error, sizeof r->error, "%s", lc_last_error());
         goto done;
     }
+    if (!load_data(o, &ds, r->error, sizeof r->error)) goto done;
     r->nodes = lc_dataset_num_nodes(ds);
     r->features = lc_dataset_num_features(ds);
     r->classes = lc_dataset_num_classes(ds);
@@ -1055,9 +1075,18 @@ int main(int argc, char **argv)
     if (make_model(&o, o.model, &check) != LC_OK)
         return usage_error("%s: %s", o.hidden > 0 ? "--model/--hidden" : "--model",
                            lc_last_error());
+    /* options that would change nothing: said, not silently dropped */
+    if (o.dropout >= 0 && !strstr(lc_model_spec(check), "dropout"))
+        fprintf(stderr, "lcnet: warning: --dropout %g: the model '%s' has no dropout layer\n",
+                o.dropout, lc_model_spec(check));
     lc_model_free(&check);
     if (lc_device_available(o.device) != LC_OK) return runtime_error();
-    if (!o.distributed && !launched_by_mpi()) return run(&o, command);
+    if (!o.distributed && !launched_by_mpi()) {
+        if (o.dist_check || o.dist_timeout > 0)
+            fprintf(stderr, "lcnet: warning: --dist-check and --dist-timeout act under mpirun "
+                            "(or with --distributed) alone\n");
+        return run(&o, command);
+    }
 
     /* Data-parallel over the MPI job: rank 0 prints; a failure ends every rank
      * (the others would wait for it in the next collective). */
