@@ -85,6 +85,13 @@ fi
 
 # ---- 3. the cases; ours and PyG alternate, each in its own process. One RESULT line each:
 # case side median min max MiB (or "oom"); a failure prints its errors and keeps its log.
+# alg_fallback LABEL ERR: say so when, by default, an SpMM did not get cuSPARSE's
+# bit-reproducible CSR_ALG3 (the determinism the README promises then does not hold)
+alg_fallback() {
+    if [ -z "${LCONV_SPMM_ALG:-}" ] && grep -qE '^# device_choice.*(CSR_ALG2|ALG_DEFAULT)' "$2"; then
+        echo "# $1 WARNING: cuSPARSE fell back from CSR_ALG3 (not bit-reproducible): $(grep -m1 '^# device_choice' "$2")"
+    fi
+}
 ours() { # case model reps file [seconds]
     local t line mib
     t=$(left "${5:-120}" "ours $1") || return
@@ -93,6 +100,7 @@ ours() { # case model reps file [seconds]
     line=$(awk '$1 == "file" { print $3, $4, $5 }' /tmp/ours.out)
     mib=$(awk '/device_mib/ { v = $NF } END { print v }' /tmp/ours.err)
     grep '^# device_choice' /tmp/ours.err | head -1
+    alg_fallback "$1" /tmp/ours.err
     if [ -n "$line" ]; then
         result "$1 ours $line ${mib:-?}"
     else
@@ -106,6 +114,7 @@ pyg() { # case model hidden form reps file [seconds]
     LD_LIBRARY_PATH=$py_ld timeout "$t" python3 bench/pyg_epoch.py --device cuda --file "$6" \
         --model "$2" --hidden "$3" --form "$4" --reps "$5" >/tmp/pyg.out 2>/tmp/pyg.err
     line=$(awk '$1 == "pyg" { $1 = $2 = ""; print }' /tmp/pyg.out)
+    grep '^# device_reserved_mib' /tmp/pyg.err
     if [ -n "$line" ]; then
         result "$1 pyg-$4 $line"
     else
@@ -122,6 +131,7 @@ spmm() { # label [env...]: one SpMM, products-like graph, f = 256
     line=$(env "${@:2}" timeout "$t" "$B/gcn_epoch" --file /tmp/products.bin --device cuda \
         --spmm-device --reps 20 2>/tmp/spmm.err | grep spmm_device)
     grep '^# device_choice' /tmp/spmm.err
+    [ $# -eq 1 ] && alg_fallback "spmm $1" /tmp/spmm.err
     if [ -n "$line" ]; then result "spmm $1 $line"; else
         echo "# spmm $1 FAILED: $(tail -3 /tmp/spmm.err | tr '\n' ' ')"
         keep /tmp/spmm.err "spmm-$1.err"

@@ -256,6 +256,8 @@ def main():
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     if cuda:
         rss = torch.cuda.max_memory_allocated() / 2**20
+        # the caching allocator's peak reservation: what the device gave torch's tensors
+        print(f"# device_reserved_mib pyg: {torch.cuda.max_memory_reserved() / 2**20:.1f}", file=sys.stderr)
     params = sum(q.numel() for q in model.parameters())
     print(f"# pyg {args.model} form={args.form} params={params} loss={loss.item():.4f}", file=sys.stderr)
     print("# epoch_ms pyg: " + " ".join(f"{t:.3f}" for t in times), file=sys.stderr)

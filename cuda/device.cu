@@ -186,20 +186,32 @@ static void *reserve(lc_cuda_ctx *c, size_t bytes)
     return c->arena ? c->arena + off : NULL;
 }
 
-/* The device copy of a CSR, registered once per graph (a transpose carries
- * its entries' sources for masked values and edge weights). */
-static const lc_cuda_csr *csr_of(lc_cuda_ctx *c, const lc_csr_t *a)
+/* The device copy of a CSR, registered once per graph, with its entries'
+ * rows (row_of) or, a transpose, their sources when an op asks for them. The
+ * sizing pass and the real one ask in the same order, so every array lands
+ * at the same offset in both. */
+static const lc_cuda_csr *csr_of(lc_cuda_ctx *c, const lc_csr_t *a, bool row_of, bool source)
 {
     if (!a) return NULL;
-    for (int i = 0; i < c->n_csrs; i++)
-        if (c->csrs[i].host == a) return &c->csrs[i];
-    lc_cuda_csr *d = &c->csrs[c->n_csrs++];
-    d->host = a;
-    d->rowptr = (int32_t *)reserve(c, (size_t)(a->n_rows + 1) * sizeof(int32_t));
-    d->col = (int32_t *)reserve(c, (size_t)a->nnz * sizeof(int32_t) + 4);
-    d->val = (float *)reserve(c, (size_t)a->nnz * sizeof(float) + 4);
-    d->row_of = (int32_t *)reserve(c, (size_t)a->nnz * sizeof(int32_t) + 4);
-    d->source = a->source ? (int32_t *)reserve(c, (size_t)a->nnz * sizeof(int32_t) + 4) : NULL;
+    lc_cuda_csr *d = NULL;
+    for (int i = 0; i < c->n_csrs && !d; i++)
+        if (c->csrs[i].host == a) d = &c->csrs[i];
+    if (!d) {
+        d = &c->csrs[c->n_csrs++];
+        *d = lc_cuda_csr{};
+        d->host = a;
+        d->rowptr = (int32_t *)reserve(c, (size_t)(a->n_rows + 1) * sizeof(int32_t));
+        d->col = (int32_t *)reserve(c, (size_t)a->nnz * sizeof(int32_t) + 4);
+        d->val = (float *)reserve(c, (size_t)a->nnz * sizeof(float) + 4);
+    }
+    if (row_of && !d->has_row_of) {
+        d->has_row_of = true;
+        d->row_of = (int32_t *)reserve(c, (size_t)a->nnz * sizeof(int32_t) + 4);
+    }
+    if (source && a->source && !d->has_source) {
+        d->has_source = true;
+        d->source = (int32_t *)reserve(c, (size_t)a->nnz * sizeof(int32_t) + 4);
+    }
     return d;
 }
 
@@ -229,10 +241,13 @@ static void layout(lc_cgraph_t *cg, lc_cuda_ctx *c)
         if (n->op == LC_OP_CONSTANT || n->op == LC_OP_PARAMETER)
             n->dvalue = (float *)reserve(c, (size_t)lc_i_node_numel(n) * sizeof(float));
         switch (n->op) {
-        case LC_OP_SPMM:
-        case LC_OP_EDGE_CONV:
-            d->s = csr_of(c, n->sparse);
-            d->st = csr_of(c, n->sparse_t);
+        case LC_OP_SPMM: /* a masked one's backward gathers its mask in the transpose's order */
+            d->s = csr_of(c, n->sparse, false, false);
+            d->st = csr_of(c, n->sparse_t, false, n->aux != NULL);
+            break;
+        case LC_OP_EDGE_CONV: /* the SDDMM reads the rows, the backward gather the sources */
+            d->s = csr_of(c, n->sparse, true, false);
+            d->st = csr_of(c, n->sparse_t, false, true);
             break;
         case LC_OP_BIAS:
             if (lc_i_node_rows(n) > c->ones_len) c->ones_len = lc_i_node_rows(n);
@@ -288,11 +303,14 @@ static bool upload_csr(lc_cuda_ctx *c, const lc_cuda_csr *d)
     ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
     ok = ok && upload(c, d->col, a->col, (size_t)a->nnz * sizeof(int32_t));
     ok = ok && upload(c, d->val, a->val, (size_t)a->nnz * sizeof(float));
-    for (int64_t r = 0; ok && r < a->n_rows; r++)
-        for (int64_t k = a->rowptr[r]; k < a->rowptr[r + 1]; k++) tmp[k] = (int32_t)r;
-    ok = ok && upload(c, d->row_of, tmp, (size_t)a->nnz * sizeof(int32_t));
+    if (ok && d->has_row_of) {
+        for (int64_t r = 0; r < a->n_rows; r++)
+            for (int64_t k = a->rowptr[r]; k < a->rowptr[r + 1]; k++)
+                tmp[k] = (int32_t)r;
+        ok = upload(c, d->row_of, tmp, (size_t)a->nnz * sizeof(int32_t));
+    }
     ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
-    if (ok && d->source) {
+    if (ok && d->has_source) {
         for (int64_t k = 0; k < a->nnz; k++) tmp[k] = (int32_t)a->source[k];
         ok = upload(c, d->source, tmp, (size_t)a->nnz * sizeof(int32_t));
         ok = ok && LC_CU(c, cudaStreamSynchronize(c->stream));
@@ -704,6 +722,11 @@ static void cuda_describe(const lc_cgraph_t *cg, char *buf, size_t len)
     for (int k = 0; k < N_SPMM_ALGS; k++)
         if (count[k] && at >= 0 && (size_t)at < len)
             at += snprintf(buf + at, len - (size_t)at, " %s x%d", names[k], count[k]);
+    /* what the graph's buffers take, beside the device memory the run added (which
+     * also counts the CUDA context's growth and cuBLAS's and cuSPARSE's own) */
+    if (c && at >= 0 && (size_t)at < len)
+        snprintf(buf + at, len - (size_t)at, "; arena %.1f MiB, spmm work %.1f MiB",
+                 (double)c->arena_used / (1 << 20), (double)c->work_bytes / (1 << 20));
 }
 
 extern "C" const lc_i_backend *lc_i_backend_cuda(void)
