@@ -182,6 +182,14 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
                (double)plan.unplanned_bytes / (1 << 20), (double)host.bytes / (1 << 20));
         lc_i_plan_free(&plan);
         lc_i_plan_free(&host);
+        const lc_i_backend *cuda = lc_i_backend_of(LC_DEVICE_CUDA);
+        int64_t arena = 0;
+        if (cuda && cuda->layout_bytes) { /* no device needed */
+            BENCH_TRY(cuda->layout_bytes(lc_model_graph(m), &arena));
+            printf("plan %s: CUDA arena %.1f MiB (the plan, parameters, gradients, inputs and "
+                   "sparse index arrays; cuSPARSE's work space apart)\n",
+                   name, (double)arena / (1 << 20));
+        }
         goto done;
     }
     if (device != LC_DEVICE_CPU) { /* the model is built on the device */

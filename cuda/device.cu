@@ -708,6 +708,29 @@ static lc_status cuda_copy(float *dst, const float *src, int64_t count, bool to_
 
 /* "spmm CSR_ALG3 ×5, CSR_ALG2 ×1": the algorithms the SpMMs (forward and
  * transposed) settled on at attach */
+static lc_status cuda_layout_bytes(lc_cgraph_t *cg, int64_t *bytes)
+{
+    if (cg->backend->download) /* layout() would overwrite its device pointers */
+        return lc_i_error(LC_ERR_STATE, __func__, "the graph is on a device already");
+    lc_cuda_ctx c{};
+    c.nodes = (lc_cuda_node *)lc_i_calloc((size_t)cg->n_nodes, sizeof *c.nodes);
+    c.csrs = (lc_cuda_csr *)lc_i_calloc(2 * (size_t)cg->n_nodes + 1, sizeof *c.csrs);
+    lc_status st = c.nodes && c.csrs ? LC_OK
+                                     : lc_i_error(LC_ERR_OUT_OF_MEMORY, __func__,
+                                                  "cannot allocate the layout's tables");
+    if (!st) st = lc_i_plan_build(cg, 256, cg->keep_buffers, false, true, &c.plan);
+    if (!st) {
+        layout(cg, &c); /* the sizing pass of attach: no arena, every address NULL */
+        *bytes = (int64_t)c.arena_used;
+        for (int i = 0; i < cg->n_nodes; i++) /* what the sizing pass set, as it was */
+            cg->nodes[i].dvalue = cg->nodes[i].dgrad = cg->nodes[i].daux = NULL;
+    }
+    lc_i_plan_free(&c.plan);
+    lc_i_free(c.nodes);
+    lc_i_free(c.csrs);
+    return st;
+}
+
 static void cuda_describe(const lc_cgraph_t *cg, char *buf, size_t len)
 {
     const lc_cuda_ctx *c = (const lc_cuda_ctx *)cg->device_state;
@@ -751,6 +774,7 @@ extern "C" const lc_i_backend *lc_i_backend_cuda(void)
             be.free = cuda_free;
             be.copy = cuda_copy;
             be.describe = cuda_describe;
+            be.layout_bytes = cuda_layout_bytes;
             be.optim_update = lc_cuda_optim_update;
             be.knn = lc_cuda_knn;
             lc_cuda_fill_comm(&be);

@@ -63,6 +63,11 @@ typedef struct lc_i_backend {
      * backend: the SpMM algorithm of each multiplication), for benchmarks and
      * logs; NULL where there is nothing to say. */
     void (*describe)(const lc_cgraph_t *cg, char *buf, size_t len);
+    /* The bytes attach would allocate for cg's buffers in one block (the CUDA
+     * arena: parameters, gradients, index arrays, the planned values), worked
+     * out on the host alone for a graph still on the CPU (no device needed:
+     * bench/gcn_epoch --plan). NULL where there is no such block. */
+    lc_status (*layout_bytes)(lc_cgraph_t *cg, int64_t *bytes);
     /* lc_graph_knn_device's search; NULL: the backend has none of its own. */
     lc_i_knn_search knn;
     /* Data-parallel training with the device's own collectives (NCCL), one

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "harness.h"
 #include "model.h"
 #include "plan.h"
@@ -209,12 +210,72 @@ static void test_share_buffers(void)
     lc_dataset_free(&ds);
 }
 
+/* The CUDA arena's size, worked out on the host (bench/gcn_epoch --plan): no
+ * device needed, nothing of the graph touched, the same bytes twice, and for
+ * L-conv at least the plan, the parameters with their gradients, both CSRs and
+ * the edges' rows and sources that its SDDMM and backward gather read. */
+static void test_cuda_layout_bytes(void)
+{
+    const lc_i_backend *cuda = lc_i_backend_of(LC_DEVICE_CUDA);
+    if (!cuda || !cuda->layout_bytes) {
+        lc_test_skip("built without CUDA");
+        return;
+    }
+    /* 100 nodes, every pair both ways: 9 900 edges, whose 40 KB arrays outweigh
+     * the arena's other small buffers and alignment */
+    enum { N = 100 };
+    int64_t tail[N * (N - 1)], head[N * (N - 1)], e = 0;
+    for (int64_t i = 0; i < N; i++)
+        for (int64_t j = 0; j < N; j++)
+            if (i != j) tail[e] = i, head[e++] = j;
+    lc_graph_t *g = NULL;
+    LC_ASSERT_OK(lc_graph_from_edges(&g, N, e, tail, head, NULL, 0));
+    lc_tensor_t *x = NULL;
+    LC_ASSERT_OK(lc_tensor_new2(&x, N, 1));
+    int32_t labels[N];
+    uint8_t train[N], none[N] = {0};
+    for (int i = 0; i < N; i++)
+        x->data[i] = (float)(i % 7), labels[i] = i % 2, train[i] = 1;
+    lc_dataset_t *ds = NULL;
+    LC_ASSERT_OK(lc_dataset_new(&ds, g, x, NULL, labels, 2));
+    LC_ASSERT_OK(lc_dataset_set_split(ds, train, none, none));
+    lc_model_t *m = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "lconv:2,relu,lconv"));
+    LC_ASSERT_OK(lc_model_build(m, ds, NULL));
+    lc_cgraph_t *cg = lc_model_graph(m);
+    int64_t bytes[2] = {0, 0};
+    LC_ASSERT_OK(cuda->layout_bytes(cg, &bytes[0]));
+    LC_ASSERT_OK(cuda->layout_bytes(cg, &bytes[1]));
+    CU_ASSERT_EQUAL(bytes[0], bytes[1]);
+    for (int i = 0; i < cg->n_nodes; i++)
+        CU_ASSERT_TRUE(!cg->nodes[i].dvalue && !cg->nodes[i].dgrad && !cg->nodes[i].daux);
+    lc_i_plan plan;
+    LC_ASSERT_OK(lc_i_plan_build(cg, 256, false, false, true, &plan));
+    int64_t least = plan.bytes, nnz = 0, rows = 0;
+    lc_i_plan_free(&plan);
+    for (int i = 0; i < lc_cg_num_params(cg); i++)
+        least += 8 * lc_cg_param_tensor(cg, i)->numel;
+    for (int i = 0; i < cg->n_nodes; i++)
+        if (cg->nodes[i].op == LC_OP_EDGE_CONV)
+            nnz = cg->nodes[i].sparse->nnz, rows = cg->nodes[i].sparse->n_rows;
+    CU_ASSERT_TRUE(nnz > 0);
+    least += 2 * (4 * (rows + 1) + 8 * nnz) + 8 * nnz;
+    CU_ASSERT_TRUE(bytes[0] >= least);
+    /* the graph still trains on the CPU */
+    lc_train_config cfg = lc_train_defaults();
+    cfg.epochs = 2;
+    LC_ASSERT_OK(lc_model_train(m, ds, &cfg, NULL));
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
 int main(void)
 {
     static const lc_test_case cases[] = {
         {"node-level models run alike in a shared arena", test_node_level_models},
         {"graph-level models run alike in a shared arena", test_graph_level_models},
         {"share_buffers trains alike, bit for bit", test_share_buffers},
+        {"the CUDA arena's size, worked out on the host", test_cuda_layout_bytes},
         {NULL, NULL}};
     return lc_test_main("plan", cases);
 }
