@@ -37,15 +37,20 @@ int main(void)
 }
 PROG
 
+# trains WHAT PROG: the linked program runs and trains its 20 epochs
+trains() {
+    run env LD_LIBRARY_PATH="$build/.libs" "$2"
+    if [ "$rc" -eq 0 ] && grep -q '^status 0 epochs 20$' "$T/out"; then
+        ok "$1 trains"
+    else
+        bad "$1 trains" "exit $rc: $(cat "$T/out")"
+    fi
+}
+
 # shellcheck disable=SC2046
 run $CC -o "$T/shared" "$T/prog.c" $(pc --cflags --libs)
 if [ "$rc" -eq 0 ]; then
-    run env LD_LIBRARY_PATH="$build/.libs" "$T/shared"
-    if [ "$rc" -eq 0 ] && grep -q '^status 0 epochs 20$' "$T/out"; then
-        ok "a program linked with \`pkg-config --libs lconv\` trains"
-    else
-        bad "the shared-linked program" "exit $rc: $(cat "$T/out")"
-    fi
+    trains "a program linked with \`pkg-config --libs lconv\`" "$T/shared"
 else
     bad "linking with \`pkg-config --cflags --libs lconv\`" "exit $rc"
 fi
@@ -61,12 +66,7 @@ if [ -f "$build/.libs/liblconv.a" ]; then
     run $CC -o "$T/static" "$T/prog.c" $(pc --cflags) -Wl,--whole-archive "$build/.libs/liblconv.a" \
         -Wl,--no-whole-archive $private $(pkg-config --libs $requires)
     if [ "$rc" -eq 0 ]; then
-        run "$T/static"
-        if [ "$rc" -eq 0 ] && grep -q '^status 0 epochs 20$' "$T/out"; then
-            ok "the whole of liblconv.a links with lconv.pc's private libraries and trains"
-        else
-            bad "the statically linked program" "exit $rc: $(cat "$T/out")"
-        fi
+        trains "the whole of liblconv.a, linked with lconv.pc's private libraries," "$T/static"
     else
         bad "linking the whole of liblconv.a with lconv.pc's private libraries" \
             "$(grep -m3 'undefined reference' "$T/err")"
