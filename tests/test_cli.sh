@@ -368,7 +368,7 @@ fi
 
 # Output files that cannot be written are refused before the data is read,
 # not after training: a missing folder (each option), a folder as the file.
-for opt in --save --export-generators --log; do
+for opt in --save --export-generators --log --predict; do
     run train --data karate --model lconv:4,relu,lconv --epochs 2 $opt "$T/no/such/dir/f"
     if [ "$rc" -eq 1 ] && err_has "$opt '$T/no/such/dir/f': cannot write in '$T/no/such/dir'" &&
         [ ! -s "$T/out" ]; then
@@ -390,6 +390,28 @@ if [ "$rc" -eq 1 ] && err_has "--data 'edgelist:$T/triangle.txt': the data set h
     ok "train on an edge list (no labels): refused, naming --data"
 else
     bad "train on an edge list" "exit $rc: $(cat "$T/err")"
+fi
+# --predict: one row per node (split, label, predicted class, probabilities);
+# its test rows give the table's test accuracy, each row's probabilities sum to 1
+run train --data karate --epochs 30 --patience 0 --quiet --predict "$T/pred.csv"
+acc=$(field 42 5)
+if [ "$rc" -eq 0 ] && [ "$(head -1 "$T/pred.csv")" = "node,split,label,predicted,p0,p1" ] &&
+    [ "$(wc -l <"$T/pred.csv")" -eq 35 ] &&
+    awk -F, -v acc="$acc" 'NR > 1 { s = $5 + $6; if (s < 0.9999 || s > 1.0001 || ($4 != ($6 > $5))) bad = 1;
+        if ($2 == "test") { n++; c += $3 == $4 } }
+        END { d = c / n - acc; exit !(!bad && n == 32 && d < 1e-4 && d > -1e-4) }' "$T/pred.csv"; then
+    ok "--predict: 34 rows whose test rows give the table's test accuracy ($acc)"
+else
+    bad "--predict" "exit $rc: $(head -3 "$T/pred.csv" 2>/dev/null)"
+fi
+if [ -d "${LCONV_DATA_DIR:-}/mnist-test" ]; then
+    run train --data "mnist:$LCONV_DATA_DIR/mnist-test" --model lconv:2,relu,flatten,linear --epochs 1 \
+        --predict "$T/pred.csv"
+    if [ "$rc" -eq 1 ] && err_has "--predict: node-level data only"; then
+        ok "--predict on graph-level data: refused"
+    else
+        bad "--predict on graph-level data" "exit $rc: $(cat "$T/err")"
+    fi
 fi
 # An option that changes nothing is said so (and the run goes on).
 run train --data karate --model gcn:16,relu,gcn --dropout 0.3 --epochs 2 --quiet

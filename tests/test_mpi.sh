@@ -261,6 +261,9 @@ for data in $graphs; do
             run timeout $LIMIT $MPIRUN -np $p "$LCNET" train $gargs --save "$T/$name.$p.ckpt" \
                 --log "$T/$name.$p.csv"
             equal_runs "partitioned $model on ${data%%:*}, $p ranks" "$name.1" "$name.$p"
+            if [ "$rc" -eq 0 ] && ! grep -q "^partitioned: the full graph's rows over $p ranks$" "$T/out"; then
+                bad "partitioned $model on ${data%%:*}, $p ranks: lcnet says how it trains" "$(head -4 "$T/out")"
+            fi
         done
     done
 done

@@ -58,6 +58,7 @@ typedef struct {
     const char *load;
     const char *log;
     const char *export_generators;
+    const char *predict; /* CSV of each node's prediction */
     int quiet;
     int batch_size;
     double rotate;  /* graph-level images: max rotation in degrees; < 0 = none */
@@ -91,6 +92,7 @@ typedef enum {
     OPT_LOAD,
     OPT_LOG,
     OPT_EXPORT,
+    OPT_PREDICT,
     OPT_QUIET,
     OPT_BATCH,
     OPT_ROTATE,
@@ -138,6 +140,9 @@ static const struct {
     {OPT_LOG, "--log", "CSV", CMD_TRAIN, "write a per-epoch CSV log (first seed)"},
     {OPT_EXPORT, "--export-generators", "PATH", CMD_TRAIN,
      "write the L-conv generators to PATH.csv and PATH.ckpt (first seed)"},
+    {OPT_PREDICT, "--predict", "CSV", CMD_TRAIN | CMD_EVAL,
+     "write each node's split, label, predicted class and class probabilities (node-level "
+     "data, one process; first seed)"},
     {OPT_QUIET, "--quiet", NULL, CMD_ALL, "no progress line"},
     {OPT_BATCH, "--batch-size", "N", CMD_ALL,
      "graph-level data (mnist:DIR): samples per step (default 64)"},
@@ -428,6 +433,9 @@ static int parse_options(int argc, char **argv, int first, int command, options 
         case OPT_EXPORT:
             o->export_generators = val;
             break;
+        case OPT_PREDICT:
+            o->predict = val;
+            break;
         case OPT_QUIET:
             o->quiet = 1;
             break;
@@ -658,6 +666,50 @@ static bool load_data(const options *o, lc_dataset_t **ds, char *why, size_t len
     return false;
 }
 
+/* --predict: one line per node of the model's evaluation-mode output
+ * (log-probabilities, as probabilities here): node, split, label (-1: none),
+ * predicted class, then one probability per class. */
+static lc_status write_predictions(lc_model_t *m, const lc_dataset_t *ds, const char *path)
+{
+    lc_eval_result ev;
+    lc_status st = lc_model_evaluate(m, ds, &ev); /* dropout off, the whole graph */
+    if (st) return st;
+    const lc_tensor_t *out = lc_model_output(m);
+    const int32_t *labels = lc_dataset_labels(ds);
+    const uint8_t *mask[3] = {lc_dataset_mask(ds, 0), lc_dataset_mask(ds, 1),
+                              lc_dataset_mask(ds, 2)};
+    static const char *const split[3] = {"train", "val", "test"};
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "lcnet: --predict '%s': %s\n", path, strerror(errno));
+        return LC_ERR_IO;
+    }
+    const int64_t n = lc_tensor_dim(out, 0), c = lc_tensor_dim(out, 1);
+    const float *data = lc_tensor_data(out);
+    fprintf(f, "node,split,label,predicted");
+    for (int64_t k = 0; k < c; k++)
+        fprintf(f, ",p%" PRId64, k);
+    fputc('\n', f);
+    for (int64_t i = 0; i < n; i++) {
+        const float *lp = data + i * c;
+        int64_t best = 0;
+        for (int64_t k = 1; k < c; k++)
+            if (lp[k] > lp[best]) best = k;
+        const char *where = "-";
+        for (int k = 0; k < 3; k++)
+            if (mask[k] && mask[k][i]) where = split[k];
+        fprintf(f, "%" PRId64 ",%s,%d,%" PRId64, i, where, labels ? labels[i] : -1, best);
+        for (int64_t k = 0; k < c; k++)
+            fprintf(f, ",%.6g", exp((double)lp[k]));
+        fputc('\n', f);
+    }
+    if (ferror(f) | (fclose(f) != 0)) {
+        fprintf(stderr, "lcnet: --predict '%s': cannot write: %s\n", path, strerror(errno));
+        return LC_ERR_IO;
+    }
+    return LC_OK;
+}
+
 /* Whether the file of an output option can be written where it is asked for
  * (its folder exists and takes files; it is not itself a folder), said before
  * training rather than after it. Rank 0 alone writes, so it alone asks. */
@@ -695,7 +747,7 @@ static int run(const options *o, int command)
     if (lc_set_threads(o->threads) != LC_OK) return runtime_error();
     if (!output_writable("--save", o->save) ||
         !output_writable("--export-generators", o->export_generators) ||
-        !output_writable("--log", o->log))
+        !output_writable("--log", o->log) || !output_writable("--predict", o->predict))
         return EXIT_RUNTIME;
     char why[600];
     if (!load_data(o, &ds, why, sizeof why)) {
@@ -704,6 +756,14 @@ static int run(const options *o, int command)
     }
     print_dataset(o->data, ds);
     lc_status st;
+    if (o->predict && (lc_dataset_num_samples(ds) > 0 || lc_dist_size(o->dist) > 1)) {
+        rc = runtime_message(lc_dataset_num_samples(ds) > 0
+                                 ? "--predict: node-level data only (graph-level data is "
+                                   "evaluated a batch at a time)"
+                                 : "--predict: one process only (under mpirun each rank holds "
+                                   "its own rows)");
+        goto done;
+    }
 
     int runs = command == CMD_EVAL ? 1 : o->seeds;
     test_acc = calloc((size_t)runs, sizeof *test_acc);
@@ -754,6 +814,14 @@ static int run(const options *o, int command)
         if (st == LC_OK && r == 0 && o->save) st = lc_model_save(m, o->save);
         if (st == LC_OK && r == 0 && o->export_generators)
             st = lc_model_export_generators(m, o->export_generators);
+        if (st == LC_OK && r == 0 && o->predict) {
+            const lc_status wst = write_predictions(m, ds, o->predict);
+            if (wst == LC_ERR_IO) { /* said already */
+                rc = EXIT_RUNTIME;
+                goto done;
+            }
+            st = wst;
+        }
         if (st != LC_OK) {
             rc = runtime_error();
             goto done;
@@ -763,6 +831,8 @@ static int run(const options *o, int command)
             if (gradients[0]) /* data-parallel: how the ranks' gradients were summed */
                 printf("gradients %s (%d rank%s)\n", gradients, lc_dist_size(o->dist),
                        lc_dist_size(o->dist) == 1 ? "" : "s");
+            else if (command == CMD_TRAIN && lc_dist_size(o->dist) > 1)
+                printf("partitioned: the full graph's rows over %d ranks\n", lc_dist_size(o->dist));
             print_table_header();
         }
         print_row(seed, epochs, &ev, now_seconds() - t0);

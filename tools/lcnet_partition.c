@@ -246,6 +246,11 @@ int lcnet_partition(int argc, char **argv)
                100.0 * (double)s.edge_cut / (double)(s.nnz ? s.nnz : 1), s.rows_min, s.rows_max,
                s.halo_min, (double)s.halo_total / s.parts, s.halo_max, s.peers_max, mb, ms);
         fflush(stdout);
+        if (s.rows_min == 0) /* METIS may leave parts empty on a small graph */
+            fprintf(stderr,
+                    "lcnet partition: note: %d parts leave at least one empty; it trains on "
+                    "nothing, and its rank waits on the others\n",
+                    s.parts);
         if (o.write) {
             if (lc_dataset_write_parts(ds, part, o.parts[k], o.write)) {
                 fprintf(stderr, "lcnet partition: %s\n", lc_last_error());
