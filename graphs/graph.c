@@ -185,6 +185,8 @@ void lc_graph_free(lc_graph_t **pg)
     lc_i_free(g->edge_type);
     for (size_t i = 0; i < sizeof g->restencil / sizeof g->restencil[0]; i++)
         lc_graph_free(&g->restencil[i]);
+    for (int i = 0; i < g->n_diffusion; i++)
+        lc_diffusion_free(&g->diffusion[i].d);
     lc_i_free(g);
     *pg = NULL;
 }
@@ -413,6 +415,77 @@ lc_status lc_graph_gcn_operator(lc_graph_t *g, const lc_csr_t **op)
 {
     lc_i_lazy_lock();
     lc_status st = lc_i_error_from(gcn_operator_locked(g, op), __func__);
+    lc_i_lazy_unlock();
+    return st;
+}
+
+/* ---------- exact diffusion on the graph ---------- */
+
+/* The Laplacian L = D − A of g's weighted edges (D: the out-degrees), every
+ * diagonal entry stored (a self loop's weight cancels in it). */
+static lc_status graph_laplacian(const lc_graph_t *g, lc_csr_t **L)
+{
+    lc_status st = LC_OK;
+    const int64_t n = g->n, m = g->m;
+    int64_t *rows = lc_i_malloc((size_t)(m + n) * sizeof *rows);
+    int64_t *cols = lc_i_malloc((size_t)(m + n) * sizeof *cols);
+    float *vals = lc_i_malloc((size_t)(m + n) * sizeof *vals);
+    double *degree = lc_i_calloc((size_t)n + 1, sizeof *degree);
+    if (!rows || !cols || !vals || !degree)
+        LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the Laplacian of %lld edges", (long long)m);
+    for (int64_t e = 0; e < m; e++) {
+        const float w = g->weight ? g->weight[e] : 1.0f;
+        rows[e] = g->tail[e], cols[e] = g->head[e], vals[e] = -w;
+        degree[g->tail[e]] += w;
+    }
+    for (int64_t i = 0; i < n; i++)
+        rows[m + i] = cols[m + i] = i, vals[m + i] = (float)degree[i];
+    LC_TRY(lc_csr_from_coo(L, n, n, m + n, rows, cols, vals));
+done:
+    lc_i_free(rows);
+    lc_i_free(cols);
+    lc_i_free(vals);
+    lc_i_free(degree);
+    return st;
+}
+
+static lc_status diffusion_locked(lc_graph_t *g, double t, const lc_diffusion_t **out)
+{
+    for (int i = 0; i < g->n_diffusion; i++)
+        if (g->diffusion[i].t == t) return *out = g->diffusion[i].d, LC_OK;
+    if (g->n_diffusion == (int)(sizeof g->diffusion / sizeof g->diffusion[0]))
+        return LC_ERROR(LC_ERR_UNSUPPORTED,
+                        "t = %g: the graph holds the factors of %d other diffusion times already",
+                        t, g->n_diffusion);
+    lc_status st = LC_OK;
+    lc_csr_t *L = NULL;
+    lc_diffusion_t *d = NULL;
+    float *mass = lc_i_malloc((size_t)(g->n + 1) * sizeof *mass);
+    if (!mass) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld masses", (long long)g->n);
+    for (int64_t i = 0; i < g->n; i++)
+        mass[i] = 1.0f;
+    LC_TRY(graph_laplacian(g, &L));
+    if ((st = lc_diffusion_new(&d, L, mass, t))) { /* say whose matrix it was */
+        char why[1024];
+        const char *sep = strstr(lc_last_error(), ": ");
+        snprintf(why, sizeof why, "%s", sep ? sep + 2 : lc_last_error());
+        LC_FAIL(st, "the graph's Laplacian (t = %g): %s", t, why);
+    }
+    g->diffusion[g->n_diffusion].t = t;
+    g->diffusion[g->n_diffusion++].d = d;
+    *out = d;
+done:
+    lc_csr_free(&L);
+    lc_i_free(mass);
+    return st;
+}
+
+lc_status lc_graph_diffusion(lc_graph_t *g, double t, const lc_diffusion_t **d)
+{
+    LC_CHECK_ARG(g && d, "NULL argument");
+    LC_CHECK_ARG(t >= 0 && isfinite(t), "diffusion time %g is not finite and >= 0", t);
+    lc_i_lazy_lock();
+    const lc_status st = lc_i_error_from(diffusion_locked(g, t, d), __func__);
     lc_i_lazy_unlock();
     return st;
 }

@@ -644,7 +644,10 @@ typedef enum {
                          "shared:W[:p=2][:frozen]" */
     LC_LAYER_LATTICE, /* CNN as L-conv on the data's grid (lc_graph_grid): "lattice:W[:k=3]" */
     LC_LAYER_LOWRANK, /* low-rank dense generators: "lowrank:W[:p=7][:r=8][:frozen]" */
-    LC_LAYER_FLATTEN  /* graph-level data: [n, B, c] → [B, n·c] before a dense head: "flatten" */
+    LC_LAYER_FLATTEN, /* graph-level data: [n, B, c] → [B, n·c] before a dense head: "flatten" */
+    LC_LAYER_DIFFUSION /* exact diffusion on the data's graph, (I + t·L)⁻¹·X with L = D − A
+                          (lc_graph_diffusion; APPNP-style propagation, no parameters):
+                          "diffusion[:T]", T = t ≥ 0, default 1 */
 } lc_layer_kind;
 
 /* How edge weights of an edge-weighted L-conv start. */
@@ -984,6 +987,14 @@ lc_status lc_diffusion_apply(const lc_diffusion_t *d, const lc_tensor_t *x, lc_t
 /* n, the operator's size (0 for NULL). */
 int64_t lc_diffusion_size(const lc_diffusion_t *d);
 void lc_diffusion_free(lc_diffusion_t **d);
+/* The exact diffusion (I + t·L)⁻¹ on a graph, L = D − A its Laplacian (D the
+ * weighted out-degrees; M = I): lc_diffusion_new on it, factorised once per t
+ * and cached in g (freed with it; at most 4 values of t), as the "diffusion"
+ * layer uses it. The graph must be symmetric (undirected, both directions
+ * stored with equal weights). Errors: LC_ERR_INVALID_ARG (NULL, t < 0 or not
+ * finite, a graph that is not symmetric, naming the entry), LC_ERR_UNSUPPORTED
+ * (a fifth t), those of lc_diffusion_new. Thread-safe. */
+lc_status lc_graph_diffusion(lc_graph_t *g, double t, const lc_diffusion_t **d);
 /* The same as a compute-graph op: out = (M + t·L)⁻¹·M·x, x and out [n, …].
  * Its gradient is the transpose, dx = M·(M + t·L)⁻¹·dout (A is symmetric), so
  * diffusion can be a layer. d is referenced and must outlive the graph; the

@@ -1,4 +1,4 @@
-/* activation.c — the parameter-free layers: activations, dropout and flatten. */
+/* activation.c — the parameter-free layers: activations, dropout, flatten and exact diffusion. */
 #include <math.h>
 
 #include "layer.h"
@@ -57,6 +57,22 @@ static lc_status build_flatten(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i
     return LC_OK;
 }
 
+/* (I + t·L)⁻¹·X on the data's graph (lc_graph_diffusion, factorised once per
+ * graph and t); graph-level batches [n, B, c] diffuse each column alike. */
+static lc_status build_diffusion(lc_i_build_ctx *ctx, const lc_layer_desc *d, lc_i_flow in,
+                                 lc_i_flow *out)
+{
+    lc_status st = lc_i_require_dense(lc_i_layer_by_kind(d->kind), in);
+    if (st) return st;
+    const lc_diffusion_t *dif;
+    lc_node y;
+    if ((st = lc_graph_diffusion(ctx->graph, d->arg, &dif)) ||
+        (st = lc_cg_diffusion(ctx->cg, dif, in.node, &y)))
+        return st;
+    *out = (lc_i_flow){.node = y, .width = in.width};
+    return LC_OK;
+}
+
 const lc_i_layer_type lc_i_layer_relu = {LC_LAYER_RELU, "relu", false, 0, NAN, build_activation};
 const lc_i_layer_type lc_i_layer_leaky_relu = {LC_LAYER_LEAKY_RELU, "leaky_relu", false, 0, 0.01f,
                                                build_activation};
@@ -68,3 +84,5 @@ const lc_i_layer_type lc_i_layer_dropout = {LC_LAYER_DROPOUT, "dropout", false, 
                                             build_dropout};
 const lc_i_layer_type lc_i_layer_flatten = {LC_LAYER_FLATTEN, "flatten", false, 0, NAN,
                                             build_flatten};
+const lc_i_layer_type lc_i_layer_diffusion = {LC_LAYER_DIFFUSION, "diffusion", false, 0, 1.0f,
+                                              build_diffusion};

@@ -131,6 +131,12 @@ struct lc_graph {
     int grid_d, grid_k, grid_boundary;
     int64_t grid_dims[3];
     struct lc_graph *restencil[4]; /* those other-stencil grids, built lazily */
+    /* lc_graph_diffusion's factorisations of I + t·L, one per t, built lazily */
+    struct {
+        double t;
+        lc_diffusion_t *d;
+    } diffusion[4];
+    int n_diffusion;
 };
 /* The grid g with stencil side k: g itself when it was built with k, else a
  * copy built once and cached in g (freed with it). Errors: LC_ERR_INVALID_ARG

@@ -11,14 +11,14 @@
 
 extern const lc_i_layer_type lc_i_layer_linear, lc_i_layer_gcn, lc_i_layer_relu,
     lc_i_layer_leaky_relu, lc_i_layer_elu, lc_i_layer_tanh, lc_i_layer_sigmoid, lc_i_layer_dropout,
-    lc_i_layer_lconv, lc_i_layer_shared, lc_i_layer_lattice, lc_i_layer_lowrank,
-    lc_i_layer_flatten;
+    lc_i_layer_lconv, lc_i_layer_shared, lc_i_layer_lattice, lc_i_layer_lowrank, lc_i_layer_flatten,
+    lc_i_layer_diffusion;
 
 static const lc_i_layer_type *const registry[] = {
-    &lc_i_layer_linear,  &lc_i_layer_gcn,     &lc_i_layer_lconv,      &lc_i_layer_shared,
-    &lc_i_layer_lattice, &lc_i_layer_lowrank, &lc_i_layer_relu,       &lc_i_layer_leaky_relu,
-    &lc_i_layer_elu,     &lc_i_layer_tanh,    &lc_i_layer_sigmoid,    &lc_i_layer_dropout,
-    &lc_i_layer_flatten};
+    &lc_i_layer_linear,  &lc_i_layer_gcn,      &lc_i_layer_lconv,   &lc_i_layer_shared,
+    &lc_i_layer_lattice, &lc_i_layer_lowrank,  &lc_i_layer_relu,    &lc_i_layer_leaky_relu,
+    &lc_i_layer_elu,     &lc_i_layer_tanh,     &lc_i_layer_sigmoid, &lc_i_layer_dropout,
+    &lc_i_layer_flatten, &lc_i_layer_diffusion};
 #define N_TYPES (sizeof registry / sizeof registry[0])
 
 /* Named models: a spec that is exactly one of these words expands to it. */
@@ -242,7 +242,8 @@ static lc_status parse_token(const char *tok, size_t len, int index, lc_layer_de
     if (!type)
         return LC_ERROR(LC_ERR_INVALID_ARG,
                         "token %d '%.*s': unknown layer (known: linear, gcn, lconv, shared, "
-                        "lattice, lowrank, relu, leaky_relu, elu, tanh, sigmoid, dropout, flatten)",
+                        "lattice, lowrank, relu, leaky_relu, elu, tanh, sigmoid, dropout, flatten, "
+                        "diffusion)",
                         index, (int)len, tok);
     *d = (lc_layer_desc){.kind = type->kind, .width = 0, .arg = -1};
     bool has_width = false;

@@ -921,6 +921,84 @@ static void test_diffusion_op(void)
     lc_mesh_free(&m);
 }
 
+/* The graph's own diffusion (I + t·L)⁻¹, L = D − A (lc_graph_diffusion), and
+ * the "diffusion" layer on it: against dense solves, cached per t, errors. */
+static void test_graph_diffusion_layer(void)
+{
+    lc_dataset_t *ds = NULL;
+    LC_ASSERT_OK(lc_dataset_karate(&ds));
+    lc_graph_t *g = lc_dataset_graph(ds);
+    const int64_t n = lc_graph_num_nodes(g), m = lc_graph_num_edges(g);
+    /* the Laplacian densely, from the edge list */
+    double *a = calloc((size_t)(n * n), sizeof *a);
+    const int64_t *tail = lc_graph_tails(g), *head = lc_graph_heads(g);
+    const float *w = lc_graph_weights(g);
+    const double t = 0.75; /* exact as a float too: the layer's t (a float) finds this factor */
+    for (int64_t e = 0; e < m; e++) {
+        a[tail[e] * n + head[e]] -= t * w[e];
+        a[tail[e] * n + tail[e]] += t * w[e];
+    }
+    for (int64_t i = 0; i < n; i++)
+        a[i * n + i] += 1.0;
+    const lc_diffusion_t *d = NULL, *again = NULL;
+    LC_ASSERT_OK(lc_graph_diffusion(g, t, &d));
+    LC_ASSERT_OK(lc_graph_diffusion(g, t, &again));
+    CU_ASSERT_PTR_EQUAL(d, again); /* factorised once */
+    /* the model diffusion:0.75,linear: log_softmax((I + tL)⁻¹·X·W + b) */
+    lc_model_t *model = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&model, "diffusion:0.75,linear"));
+    CU_ASSERT_STRING_EQUAL(lc_model_spec(model), "diffusion:0.75,linear");
+    LC_ASSERT_OK(lc_model_build(model, ds, NULL));
+    lc_eval_result ev;
+    LC_ASSERT_OK(lc_model_evaluate(model, ds, &ev));
+    const lc_tensor_t *x = lc_dataset_features(ds), *out = lc_model_output(model);
+    lc_cgraph_t *cg = lc_model_graph(model);
+    const lc_tensor_t *wt = lc_cg_param_tensor(cg, 0), *bt = lc_cg_param_tensor(cg, 1);
+    const int64_t f = lc_tensor_dim(x, 1), c = lc_tensor_dim(wt, 1);
+    double *z = malloc((size_t)(n * f) * sizeof *z), *ref = malloc((size_t)(n * c) * sizeof *ref);
+    for (int64_t i = 0; i < n * f; i++)
+        z[i] = lc_tensor_data(x)[i];
+    dense_solve(a, z, n, f);
+    for (int64_t i = 0; i < n; i++) {
+        double top = -INFINITY, sum = 0;
+        for (int64_t k = 0; k < c; k++) {
+            double v = lc_tensor_data(bt)[k];
+            for (int64_t j = 0; j < f; j++)
+                v += z[i * f + j] * lc_tensor_data(wt)[j * c + k];
+            ref[i * c + k] = v;
+            top = fmax(top, v);
+        }
+        for (int64_t k = 0; k < c; k++)
+            sum += exp(ref[i * c + k] - top);
+        for (int64_t k = 0; k < c; k++)
+            ref[i * c + k] -= top + log(sum);
+    }
+    CU_ASSERT(max_rel_diff(lc_tensor_data(out), ref, n * c) < 1e-5);
+    /* gradients through the layer, by central differences */
+    lc_test_grad_opts o = {.h = 1e-2f, .tol = 1e-2f, .samples = 20};
+    CU_ASSERT(lc_test_gradcheck(cg, &o) > 0);
+    lc_model_free(&model);
+    /* t = 0 is the identity; four values of t are kept, a fifth refused */
+    LC_ASSERT_OK(lc_graph_diffusion(g, 0.0, &d));
+    LC_ASSERT_OK(lc_graph_diffusion(g, 2.0, &d));
+    LC_ASSERT_OK(lc_graph_diffusion(g, 3.0, &d));
+    LC_ASSERT_STATUS(lc_graph_diffusion(g, 4.0, &d), LC_ERR_UNSUPPORTED);
+    LC_ASSERT_ERROR_HAS("lc_graph_diffusion: t = 4");
+    LC_ASSERT_STATUS(lc_graph_diffusion(g, -1.0, &d), LC_ERR_INVALID_ARG);
+    LC_ASSERT_STATUS(lc_graph_diffusion(g, NAN, &d), LC_ERR_INVALID_ARG);
+    /* a directed graph has no symmetric Laplacian */
+    lc_graph_t *dir = NULL;
+    LC_ASSERT_OK(lc_graph_from_edges(&dir, 3, 2, (int64_t[]){0, 1}, (int64_t[]){1, 2}, NULL, 0));
+    LC_ASSERT_STATUS(lc_graph_diffusion(dir, 1.0, &d), LC_ERR_INVALID_ARG);
+    LC_ASSERT_ERROR_HAS("lc_graph_diffusion: the graph's Laplacian (t = 1): ");
+    LC_ASSERT_ERROR_HAS("symmetric");
+    lc_graph_free(&dir);
+    free(a);
+    free(z);
+    free(ref);
+    lc_dataset_free(&ds);
+}
+
 /* The mesh graph carries the shared-generator L-conv: a model with 'shared'
  * layers builds and trains on the icosphere (the sign of z from the
  * coordinates), with finite losses that fall. */
@@ -966,19 +1044,21 @@ static void test_shared_layer_on_mesh(void)
 int main(void)
 {
     lc_rng_seed(&rng, 2026);
-    static const lc_test_case cases[] = {{"icosphere counts, unit sphere, Euler", test_icosphere},
-                                         {"mesh from arrays, normals, errors", test_mesh_new},
-                                         {"one tetrahedron in every format", test_read_formats},
-                                         {"malformed files", test_read_malformed},
-                                         {"nothing on stderr", test_read_quiet},
-                                         {"real meshes", test_read_real},
-                                         {"Laplacian by hand", test_laplacian_hand},
-                                         {"Laplacian properties", test_laplacian_properties},
-                                         {"Laplacian of a linear function", test_laplacian_linear},
-                                         {"diffusion against a dense solve", test_diffusion_dense},
-                                         {"diffusion errors", test_diffusion_errors},
-                                         {"diffusion op gradient", test_diffusion_op},
-                                         {"shared L-conv on a mesh", test_shared_layer_on_mesh},
-                                         {NULL, NULL}};
+    static const lc_test_case cases[] = {
+        {"icosphere counts, unit sphere, Euler", test_icosphere},
+        {"mesh from arrays, normals, errors", test_mesh_new},
+        {"one tetrahedron in every format", test_read_formats},
+        {"malformed files", test_read_malformed},
+        {"nothing on stderr", test_read_quiet},
+        {"real meshes", test_read_real},
+        {"Laplacian by hand", test_laplacian_hand},
+        {"Laplacian properties", test_laplacian_properties},
+        {"Laplacian of a linear function", test_laplacian_linear},
+        {"diffusion against a dense solve", test_diffusion_dense},
+        {"diffusion errors", test_diffusion_errors},
+        {"diffusion op gradient", test_diffusion_op},
+        {"graph diffusion and its layer", test_graph_diffusion_layer},
+        {"shared L-conv on a mesh", test_shared_layer_on_mesh},
+        {NULL, NULL}};
     return lc_test_main("mesh", cases);
 }
