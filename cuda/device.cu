@@ -706,8 +706,6 @@ static lc_status cuda_copy(float *dst, const float *src, int64_t count, bool to_
     return LC_OK;
 }
 
-/* "spmm CSR_ALG3 ×5, CSR_ALG2 ×1": the algorithms the SpMMs (forward and
- * transposed) settled on at attach */
 static lc_status cuda_layout_bytes(lc_cgraph_t *cg, int64_t *bytes)
 {
     if (cg->backend->download) /* layout() would overwrite its device pointers */
@@ -731,6 +729,8 @@ static lc_status cuda_layout_bytes(lc_cgraph_t *cg, int64_t *bytes)
     return st;
 }
 
+/* "spmm CSR_ALG3 ×5, CSR_ALG2 ×1": the algorithms the SpMMs (forward and
+ * transposed) settled on at attach */
 static void cuda_describe(const lc_cgraph_t *cg, char *buf, size_t len)
 {
     const lc_cuda_ctx *c = (const lc_cuda_ctx *)cg->device_state;

@@ -1207,6 +1207,12 @@ lc_status lc_dist_set_timeout(lc_dist_t *d, double seconds);
  * error that only some ranks saw, after which the others would wait forever
  * in the next collective. Does nothing with one rank or NULL. */
 void lc_dist_abort(lc_dist_t *d, int code);
+/* Collective: rank 0's status st of a step it took alone (checking or writing
+ * a file), returned on every rank, so that all go on or stop together. Rank 0
+ * keeps its own message; the others get one naming `what` ("lc_dist: rank 0
+ * failed to write the checkpoint (LC_ERR_IO)"). The other ranks' st is not
+ * read. With one rank or NULL: st. Errors: rank 0's, LC_ERR_BACKEND (MPI). */
+lc_status lc_dist_agree(lc_dist_t *d, lc_status st, const char *what);
 
 /* The building block of full-graph partitioned training: an operator A whose
  * rows are split over the ranks by a partition. Rank r owns the rows i with

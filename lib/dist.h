@@ -22,10 +22,6 @@ lc_status lc_i_dist_allgather(lc_dist_t *d, const void *mine, void *all, int byt
  * collective): `call` names it in the message. No-ops when it is off. */
 void lc_i_dist_watch(lc_dist_t *d, const char *call);
 void lc_i_dist_unwatch(lc_dist_t *d);
-/* Rank 0's status, on every rank: after a step only rank 0 did (writing a
- * checkpoint), so that all ranks go on or stop together. `what` names the step
- * for the others' message. */
-lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what);
 /* Every rank's verdict on a step each did alone (reading its own file): OK
  * only when no rank failed; a rank that failed keeps its own message, the
  * others get one naming it and `what`. Collective. */

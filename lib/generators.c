@@ -148,7 +148,7 @@ lc_status lc_model_export_generators(lc_model_t *m, const char *path)
         sprintf(file, "%s.csv", path);
         if (!st) st = lc_i_error_from(write_csv(file, m, count, index, tensors), __func__);
     }
-    st = lc_i_dist_agree(m->dist, st, "to export the generators");
+    st = lc_dist_agree(m->dist, st, "to export the generators");
     for (int k = 0; whole && k < count; k++)
         lc_tensor_free(&whole[k]);
     lc_i_free(index);

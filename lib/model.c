@@ -575,7 +575,7 @@ lc_status lc_model_save(const lc_model_t *m, const char *path)
     if (!st && lc_dist_rank(m->dist) == 0) st = lc_i_checkpoint_write(path, spec, n, names, tensors);
     for (int i = 0; i < n; i++)
         lc_tensor_free(&whole[i]);
-    st = lc_i_dist_agree(m->dist, st, "to write the checkpoint");
+    st = lc_dist_agree(m->dist, st, "to write the checkpoint");
     return lc_i_error_from(st, __func__);
 }
 

@@ -311,7 +311,7 @@ done:
     return st;
 }
 
-lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what)
+lc_status lc_dist_agree(lc_dist_t *d, lc_status st, const char *what)
 {
     if (!lc_i_dist_active(d)) return st;
     int code = (int)st;
@@ -466,7 +466,7 @@ void lc_i_dist_unwatch(lc_dist_t *d)
 {
     (void)d;
 }
-lc_status lc_i_dist_agree(lc_dist_t *d, lc_status st, const char *what)
+lc_status lc_dist_agree(lc_dist_t *d, lc_status st, const char *what)
 {
     (void)d, (void)what;
     return st;

@@ -377,6 +377,13 @@ for opt in --save --export-generators --log --predict; do
         bad "$opt into a missing folder" "exit $rc: $(cat "$T/out" "$T/err")"
     fi
 done
+mkdir "$T/gen"
+run train --data karate --model lconv:4,relu,lconv --epochs 2 --export-generators "$T/gen"
+if [ "$rc" -eq 0 ] && [ -f "$T/gen.csv" ] && [ -f "$T/gen.ckpt" ]; then
+    ok "--export-generators PATH beside a folder PATH: PATH.csv and PATH.ckpt written"
+else
+    bad "--export-generators beside a folder of its name" "exit $rc: $(cat "$T/err")"
+fi
 run train --data karate --epochs 2 --save "$T"
 if [ "$rc" -eq 1 ] && err_has "--save '$T' is a folder" && [ ! -s "$T/out" ]; then
     ok "--save naming a folder: refused before training"

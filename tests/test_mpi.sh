@@ -204,15 +204,24 @@ else
     bad "rank 0 alone writes" "exit $rc; rank 0's dir: $(ls "$T/r0" | tr '\n' ' '); others': $(ls "$T/r1" | tr '\n' ' ')"
 fi
 
-# ---------- rank 0 cannot write: every rank stops with the error, none hangs
+# ---------- rank 0 cannot write: every rank stops with the error, none hangs.
+# lcnet finds it before reading the data; a library program when it saves.
 # shellcheck disable=SC2086
 run timeout $LIMIT $MPIRUN -np 2 "$LCNET" train --data "$DATA" $args --epochs 1 --patience 0 \
     --quiet --save "$T/no/such/dir/x.ckpt"
-if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q "rank 0 of 2: .*x.ckpt" "$T/err" &&
-    grep -q "rank 1 of 2: lc_model_save: rank 0 failed to write the checkpoint" "$T/err"; then
-    ok "rank 0 cannot write the checkpoint: both ranks stop with the reason"
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+    grep -q "rank 0 of 2: --save '.*x.ckpt': cannot write in" "$T/err" &&
+    grep -q "rank 1 of 2: lc_dist: rank 0 failed to find its output files writable" "$T/err"; then
+    ok "rank 0 cannot write the checkpoint: both ranks stop with the reason before training"
 else
-    bad "a failed checkpoint write" "exit $rc"
+    bad "a checkpoint lcnet cannot write" "exit $rc"
+fi
+run timeout $LIMIT $MPIRUN -np 2 "$build/tests/dist_parts" save "$T/no/such/dir/x.ckpt"
+if [ "$rc" -eq 0 ] && grep -q "^rank 0: refused: lc_model_save: .*x.ckpt" "$T/out" &&
+    grep -q "^rank 1: refused: lc_model_save: rank 0 failed to write the checkpoint" "$T/out"; then
+    ok "a library program: rank 0's failed save stops both ranks with the reason"
+else
+    bad "a failed checkpoint write, library program" "exit $rc: $(cat "$T/out")"
 fi
 
 # ---------- ranks that disagree are refused before the first step

@@ -255,11 +255,12 @@ static void print_help(FILE *out, int command)
           "model specs: comma-separated layers, e.g. gcn:16,relu,dropout:0.5,gcn or\n"
           "  lconv:16:p=4:form=adj,relu,lconv:p=4:form=adj (L-conv options: p=N, form=vf|adj,\n"
           "  init=normal|const|attr, frozen, now0, nobias);\n"
-          "  layers: gcn linear lconv shared lattice lowrank flatten relu tanh sigmoid\n"
-          "  leaky_relu elu dropout;\n"
+          "  layers: gcn linear lconv shared lattice lowrank flatten diffusion relu tanh\n"
+          "  sigmoid leaky_relu elu dropout;\n"
           "  names: gcn (Kipf & Welling: dropout:0.5,gcn:16:nobias,relu,dropout:0.5,gcn:nobias),\n"
           "  mlp (the same with linear layers)\n"
-          "exit status: 0 ok, 1 runtime error, 2 usage error. See lcnet(1).\n",
+          "exit status: 0 ok, 1 runtime error, 2 usage error, 3 a rank timed out\n"
+          "  (--dist-timeout). See lcnet(1).\n",
           out);
 }
 
@@ -311,8 +312,9 @@ static int parse_double(const char *opt, const char *s, double lo, int lo_open, 
     double v = strtod(s, &end);
     if (*s == '\0' || *end != '\0' || isnan(v))
         return usage_error("%s: '%s' is not a number", opt, s);
-    if ((errno == ERANGE && v != 0) || isinf(v)) /* an underflow to 0 is in range or not below */
-        return usage_error("%s: %s is out of range (must be %s)", opt, s, range);
+    /* overflow (inf) is out of range; an underflow (ERANGE too) is a tiny or zero v, judged below
+     */
+    if (isinf(v)) return usage_error("%s: %s is out of range (must be %s)", opt, s, range);
     if ((lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi))
         return usage_error("%s: %s is out of range (must be %s)", opt, s, range);
     *out = v;
@@ -711,15 +713,17 @@ static lc_status write_predictions(lc_model_t *m, const lc_dataset_t *ds, const 
 }
 
 /* Whether the file of an output option can be written where it is asked for
- * (its folder exists and takes files; it is not itself a folder), said before
- * training rather than after it. Rank 0 alone writes, so it alone asks. */
-static bool output_writable(const char *option, const char *path)
+ * (its folder exists and takes files; unless `prefix` (PATH.csv and
+ * PATH.ckpt are written), it is not itself a folder), said before training
+ * rather than after it. Rank 0 alone writes, so it alone looks. */
+static bool output_writable(const char *option, const char *path, bool prefix)
 {
     if (!path || lc_dist_rank(job) != 0) return true;
+    char why[4200];
     struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fprintf(stderr, "lcnet: %s '%s' is a folder: give a file name\n", option, path);
-        return false;
+    if (!prefix && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(why, sizeof why, "%s '%s' is a folder: give a file name", option, path);
+        return runtime_message(why), false;
     }
     char dir[4096];
     const char *slash = strrchr(path, '/');
@@ -728,9 +732,9 @@ static bool output_writable(const char *option, const char *path)
     else
         snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
     if (access(dir, W_OK | X_OK) != 0) {
-        fprintf(stderr, "lcnet: %s '%s': cannot write in '%s': %s\n", option, path, dir,
-                strerror(errno));
-        return false;
+        snprintf(why, sizeof why, "%s '%s': cannot write in '%s': %s", option, path, dir,
+                 strerror(errno));
+        return runtime_message(why), false;
     }
     return true;
 }
@@ -745,10 +749,15 @@ static int run(const options *o, int command)
     progress prog = {0};
 
     if (lc_set_threads(o->threads) != LC_OK) return runtime_error();
-    if (!output_writable("--save", o->save) ||
-        !output_writable("--export-generators", o->export_generators) ||
-        !output_writable("--log", o->log) || !output_writable("--predict", o->predict))
+    const bool writable = output_writable("--save", o->save, false) &&
+                          output_writable("--export-generators", o->export_generators, true) &&
+                          output_writable("--log", o->log, false) &&
+                          output_writable("--predict", o->predict, false);
+    /* under MPI every rank stops with rank 0, saying why */
+    if (lc_dist_agree(o->dist, writable ? LC_OK : LC_ERR_IO, "to find its output files writable")) {
+        if (lc_dist_rank(o->dist) > 0) runtime_error();
         return EXIT_RUNTIME;
+    }
     char why[600];
     if (!load_data(o, &ds, why, sizeof why)) {
         rc = runtime_message(why);
