@@ -725,6 +725,11 @@ typedef struct {
     int share_buffers;    /* 1: the graph's intermediate buffers share memory
                              (lc_cg_share_buffers): the same results in far less
                              memory; default 0 */
+    int keep_best;        /* 1: end with the parameters of the epoch of best validation
+                             accuracy (ties: the lower validation loss; the first),
+                             as PyG's examples select; 0 (default): the last epoch's
+                             (Kipf & Welling). Needs a validation set: without one
+                             the last epoch's stay. */
     lc_dist_t *dist;      /* NULL (default): this process alone; otherwise data-parallel
                              training over dist's ranks (graph-level data; see
                              lc_dist_init): every rank calls build, train, evaluate
@@ -744,7 +749,8 @@ typedef struct {
     int epochs_run;
     int stopped_early;
     double seconds;
-    lc_eval_result final; /* evaluation after the last epoch */
+    lc_eval_result final; /* evaluation of the parameters the model ends with */
+    int best_epoch;       /* keep_best: the epoch (from 1) whose parameters were kept; 0 otherwise */
     /* Data-parallel (cfg->dist): how the ranks' gradients were summed: "mpi"
      * (host memory), "mpi, staged through the host (why)" (a device's
      * gradients copied home and back), or "nccl" (on the devices). NULL when

@@ -300,6 +300,7 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     lc_status st = LC_OK;
     FILE *log = NULL;
     float *val_history = NULL;
+    lc_tensor_t **best = NULL; /* keep_best */
     int64_t *order = NULL, n_train = 0;
     bool has_val = false;
     const int64_t rows = lc_i_dataset_rows(ds);
@@ -361,6 +362,18 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     }
     val_history = lc_i_malloc(((size_t)cfg->epochs + 1) * sizeof *val_history);
     if (!val_history) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the loss history");
+    /* keep_best: a copy of the parameters at the best validation epoch so far */
+    const int n_params = lc_cg_num_params(m->cg);
+    float best_acc = -1, best_loss = INFINITY;
+    int best_epoch = 0;
+    if (cfg->keep_best && has_val) {
+        if (!(best = lc_i_calloc((size_t)n_params + 1, sizeof *best)))
+            LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the best parameters' table");
+        for (int i = 0; i < n_params; i++) {
+            const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
+            LC_TRY(lc_tensor_new(&best[i], w->ndim, w->shape));
+        }
+    }
     lc_cg_check_finite(m->cg, cfg->check_finite);
     const bool progress = cfg->verbose && isatty(STDERR_FILENO);
     const double start = now_seconds();
@@ -386,6 +399,11 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
             val_loss = ev.loss[1], val_acc = ev.accuracy[1];
         }
         val_history[epoch] = val_loss + (float)l2_penalty(m, cfg);
+        if (best && (val_acc > best_acc || (val_acc == best_acc && val_loss < best_loss))) {
+            best_acc = val_acc, best_loss = val_loss, best_epoch = epoch + 1;
+            for (int i = 0; i < n_params; i++)
+                LC_TRY(lc_tensor_copy(best[i], lc_cg_param_tensor(m->cg, i)));
+        }
         double elapsed = now_seconds() - start;
         if (log)
             fprintf(log, "%d,%.6g,%.6g,%.6g,%.4f\n", epoch + 1, train_loss, val_loss, val_acc,
@@ -406,6 +424,8 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         }
     }
     if (progress) fprintf(stderr, "\r%*s\r", 70, "");
+    for (int i = 0; best_epoch && i < n_params; i++) /* uploaded before a device's next pass */
+        LC_TRY(lc_tensor_copy(lc_cg_param_tensor(m->cg, i), best[i]));
     /* every rank leaves with the whole model (partitioned: the owners' edge weights) */
     LC_TRY(lc_i_error_from(lc_i_dist_graph_share_edges(m), __func__));
     if (res) {
@@ -413,6 +433,7 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         res->stopped_early = stopped && epoch < cfg->epochs;
         res->seconds = now_seconds() - start;
         res->gradients = m->dist_path[0] ? m->dist_path : NULL;
+        res->best_epoch = best_epoch;
         LC_TRY(lc_model_evaluate(m, ds, &res->final));
     }
 done:
@@ -420,5 +441,8 @@ done:
         st = LC_ERROR(LC_ERR_IO, "cannot write '%s': %s", cfg->log_csv, strerror(errno));
     lc_i_free(val_history);
     lc_i_free(order);
+    for (int i = 0; best && i < lc_cg_num_params(m->cg); i++)
+        lc_tensor_free(&best[i]);
+    lc_i_free(best);
     return st;
 }

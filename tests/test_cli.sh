@@ -552,6 +552,17 @@ if [ -f "$cora.features.txt" ]; then
     else
         bad "Planetoid Cora loads with the standard split" "exit $rc: $(head -1 "$T/out")"
     fi
+    # --keep-best: the same run ends at its best validation epoch, no worse on val
+    run train --data "planetoid:$cora" --epochs 60 --patience 0 --quiet
+    last_val=$(field 42 4)
+    run train --data "planetoid:$cora" --epochs 60 --patience 0 --quiet --keep-best
+    kept=$(field 42 2)
+    if [ "$rc" -eq 0 ] && echo "$kept" | grep -qE '^[0-9]+/60$' && [ "${kept%/60}" -ge 1 ] &&
+        awk -v a="$(field 42 4)" -v b="$last_val" 'BEGIN { exit !(a + 0 >= b + 0 && b != "") }'; then
+        ok "--keep-best: epoch $kept kept, validation accuracy $(field 42 4) >= the last epoch's $last_val"
+    else
+        bad "--keep-best on Cora" "exit $rc: epochs '$kept', val $(field 42 4) against $last_val"
+    fi
 else
     skip "Planetoid Cora (no $cora.features.txt)"
 fi

@@ -334,6 +334,63 @@ static int stop_at_5(void *user, int epoch, float tl, float vl, float va)
     return epoch == 5;
 }
 
+/* keep_best: the validation accuracy and loss of every epoch, to find the best */
+typedef struct {
+    float acc[64], loss[64];
+    int epochs;
+} val_trace;
+static int record_val(void *user, int epoch, float train_loss, float val_loss, float val_acc)
+{
+    (void)train_loss;
+    val_trace *t = user;
+    if (epoch <= 64) t->acc[epoch - 1] = val_acc, t->loss[epoch - 1] = val_loss;
+    t->epochs = epoch;
+    return 0;
+}
+
+/* keep_best ends with the parameters of the best validation epoch: the final
+ * evaluation gives that epoch's validation accuracy and loss exactly (the
+ * same evaluation, of the same parameters); without it, the last epoch's. */
+static void test_keep_best(void)
+{
+    lc_dataset_t *ds = toy_dataset(20, 6, 3, 0, 3);
+    for (int keep = 0; keep < 2; keep++) {
+        lc_model_t *m = NULL;
+        LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:8,relu,dropout:0.3,gcn"));
+        lc_train_config cfg = lc_train_defaults();
+        val_trace trace = {.epochs = 0};
+        cfg.epochs = 60, cfg.patience = 0, cfg.lr = 0.05f, cfg.keep_best = keep;
+        cfg.on_epoch = record_val, cfg.user = &trace;
+        lc_train_result res;
+        LC_ASSERT_OK(lc_model_train(m, ds, &cfg, &res));
+        CU_ASSERT_EQUAL(trace.epochs, 60);
+        int best = 0; /* the first epoch of the highest accuracy, ties to the lower loss */
+        for (int e = 1; e < 60; e++)
+            if (trace.acc[e] > trace.acc[best] ||
+                (trace.acc[e] == trace.acc[best] && trace.loss[e] < trace.loss[best]))
+                best = e;
+        const int want = keep ? best : 59;
+        CU_ASSERT_EQUAL(res.best_epoch, keep ? best + 1 : 0);
+        CU_ASSERT_EQUAL(res.final.accuracy[1], trace.acc[want]);
+        CU_ASSERT_EQUAL(res.final.loss[1], trace.loss[want]);
+        if (keep) CU_ASSERT_TRUE(best < 59); /* the case tests something: random labels overfit */
+        lc_model_free(&m);
+    }
+    /* no validation set: nothing to select by, the last epoch's stay */
+    uint8_t all[20], none[20] = {0};
+    memset(all, 1, sizeof all);
+    LC_ASSERT_OK(lc_dataset_set_split(ds, all, none, all));
+    lc_model_t *m = NULL;
+    LC_ASSERT_OK(lc_model_from_spec(&m, "gcn:8,relu,gcn"));
+    lc_train_config cfg = lc_train_defaults();
+    cfg.epochs = 5, cfg.keep_best = 1;
+    lc_train_result res;
+    LC_ASSERT_OK(lc_model_train(m, ds, &cfg, &res));
+    CU_ASSERT_EQUAL(res.best_epoch, 0);
+    lc_model_free(&m);
+    lc_dataset_free(&ds);
+}
+
 static void test_training_controls(void)
 {
     lc_dataset_t *ds = toy_dataset(20, 6, 3, 0, 3);
@@ -704,6 +761,7 @@ int main(void)
         {"determinism", test_determinism},
         {"optimizers", test_optimizers},
         {"training controls", test_training_controls},
+        {"keep_best: the best validation epoch's parameters", test_keep_best},
         {"checkpoint round trip", test_checkpoint_round_trip},
         {"changes after build", test_changes_after_build},
         {"accuracy skips unlabelled", test_accuracy_skips_unlabelled},

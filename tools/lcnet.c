@@ -59,6 +59,7 @@ typedef struct {
     const char *log;
     const char *export_generators;
     const char *predict; /* CSV of each node's prediction */
+    int keep_best;       /* end with the best validation epoch's parameters */
     int quiet;
     int batch_size;
     double rotate;  /* graph-level images: max rotation in degrees; < 0 = none */
@@ -93,6 +94,7 @@ typedef enum {
     OPT_LOG,
     OPT_EXPORT,
     OPT_PREDICT,
+    OPT_KEEP_BEST,
     OPT_QUIET,
     OPT_BATCH,
     OPT_ROTATE,
@@ -130,6 +132,8 @@ static const struct {
      "override the rate of every dropout layer, 0 <= P < 1"},
     {OPT_PATIENCE, "--patience", "N", CMD_FIT,
      "early-stopping window on val loss (default 10; 0 = off)"},
+    {OPT_KEEP_BEST, "--keep-best", NULL, CMD_FIT,
+     "end with the parameters of the best validation epoch (epochs column: best/run)"},
     {OPT_OPTIM, "--optim", "NAME", CMD_FIT, "sgd, adam or adamw (default adam)"},
     {OPT_SEED, "--seed", "N", CMD_ALL, "random seed of parameters and dropout (default 42)"},
     {OPT_SEEDS, "--seeds", "N", CMD_FIT, "train N times with seeds seed, seed+1, ... (default 1)"},
@@ -438,6 +442,9 @@ static int parse_options(int argc, char **argv, int first, int command, options 
         case OPT_PREDICT:
             o->predict = val;
             break;
+        case OPT_KEEP_BEST:
+            o->keep_best = 1;
+            break;
         case OPT_QUIET:
             o->quiet = 1;
             break;
@@ -633,6 +640,7 @@ static lc_train_config train_config(const options *o, uint64_t seed)
     cfg.seed = seed;
     cfg.batch_size = o->batch_size;
     cfg.share_buffers = o->share_buffers;
+    cfg.keep_best = o->keep_best;
     cfg.dist = o->dist;
     cfg.verbose = 0; /* lcnet draws its own progress line */
     return cfg;
@@ -814,7 +822,10 @@ static int run(const options *o, int command)
             if (st == LC_OK) st = hook.failed;
             progress_clear(&prog);
             ev = res.final;
-            snprintf(epochs, sizeof epochs, "%d", res.epochs_run);
+            if (res.best_epoch) /* --keep-best: the epoch kept, of those run */
+                snprintf(epochs, sizeof epochs, "%d/%d", res.best_epoch, res.epochs_run);
+            else
+                snprintf(epochs, sizeof epochs, "%d", res.epochs_run);
             if (st == LC_OK && res.gradients)
                 snprintf(gradients, sizeof gradients, "%s", res.gradients);
         } else if (st == LC_OK) {
