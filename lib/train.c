@@ -360,20 +360,22 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         if (!log) LC_FAIL(LC_ERR_IO, "cannot write '%s': %s", cfg->log_csv, strerror(errno));
         fprintf(log, "epoch,train_loss,val_loss,val_acc,seconds\n");
     }
-    val_history = lc_i_malloc(((size_t)cfg->epochs + 1) * sizeof *val_history);
-    if (!val_history) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the loss history");
     /* keep_best: a copy of the parameters at the best validation epoch so far */
     const int n_params = lc_cg_num_params(m->cg);
     float best_acc = -1, best_loss = INFINITY;
     int best_epoch = 0;
-    if (cfg->keep_best && has_val) {
-        if (!(best = lc_i_calloc((size_t)n_params + 1, sizeof *best)))
-            LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the best parameters' table");
-        for (int i = 0; i < n_params; i++) {
+    val_history = lc_i_malloc(((size_t)cfg->epochs + 1) * sizeof *val_history);
+    st = val_history ? LC_OK : LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the loss history");
+    if (!st && cfg->keep_best && has_val) {
+        best = lc_i_calloc((size_t)n_params + 1, sizeof *best);
+        for (int i = 0; best && !st && i < n_params; i++) {
             const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
-            LC_TRY(lc_tensor_new(&best[i], w->ndim, w->shape));
+            st = lc_tensor_new(&best[i], w->ndim, w->shape);
         }
+        if (!best) st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the best parameters");
     }
+    /* under MPI a rank that could not allocate stops every rank, before the first step */
+    LC_TRY(lc_i_dist_agree_all(m->dist, st, "to allocate its training buffers"));
     lc_cg_check_finite(m->cg, cfg->check_finite);
     const bool progress = cfg->verbose && isatty(STDERR_FILENO);
     const double start = now_seconds();

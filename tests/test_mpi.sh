@@ -290,6 +290,16 @@ run timeout $LIMIT $MPIRUN -np 3 "$LCNET" train $gargs --load "$T/$name.2.ckpt" 
     --save "$T/lresume.3.ckpt" --log "$T/lresume.3.csv"
 equal_runs "partitioned L-conv on ${data%%:*}: a 2-rank checkpoint continued on 3 ranks" \
     lresume.1 lresume.3
+# --keep-best: every rank keeps its own rows' parameters of the one best epoch
+# (the validation accuracy is the job's): the same model as one process's.
+data=${graphs##* }
+gargs="--data $data --model gcn:16,relu,dropout:0.5,gcn --epochs 30 --patience 0 --quiet --keep-best"
+# shellcheck disable=SC2086
+run timeout $LIMIT "$LCNET" train $gargs --save "$T/best.1.ckpt" --log "$T/best.1.csv"
+rc1=$rc
+# shellcheck disable=SC2086
+run timeout $LIMIT $MPIRUN -np 2 "$LCNET" train $gargs --save "$T/best.2.ckpt" --log "$T/best.2.csv"
+equal_runs "partitioned GCN on ${data%%:*} with --keep-best, 2 ranks" best.1 best.2
 # Part files: `lcnet partition --write` splits the data set once, and under
 # mpirun each rank loads its part alone (--data parts:DIR): the same losses and
 # parameters as one process on the whole data set (Kipf's gcn: dropout on the
