@@ -37,6 +37,9 @@ struct lc_cuda_node {
     cusparseSpMatDescr_t a, at;
     cusparseDnMatDescr_t x, y, dy, dx;
     cusparseSpMMAlg_t alg, alg_t;
+    /* LCONV_SPMM_PREPROCESS=1: each SpMM's own work buffer, holding what
+     * cusparseSpMM_preprocess worked out at attach (NULL: the shared one) */
+    void *pre, *pre_t;
     int32_t *labels;             /* CROSS_ENTROPY: rows labels, uploaded every pass */
     uint8_t *mask;               /* CROSS_ENTROPY: rows mask bytes */
     float *count;                /* CROSS_ENTROPY: counted rows (one float) */
@@ -93,6 +96,7 @@ struct lc_cuda_api {
     decltype(&cusparseDestroyDnMat) destroy_dn_mat;
     decltype(&cusparseSpMM_bufferSize) spmm_buffer_size;
     decltype(&cusparseSpMM) spmm;
+    decltype(&cusparseSpMM_preprocess) spmm_preprocess; /* NULL when the library lacks it */
 };
 extern lc_cuda_api lc_cuda;
 /* Open the libraries once (thread-safe). Errors: LC_ERR_BACKEND naming the

@@ -120,6 +120,7 @@ static lc_status load_libraries(void)
     LOAD(sp, spmm_buffer_size, cusparseSpMM_bufferSize);
     LOAD(sp, spmm, cusparseSpMM);
 #undef LOAD
+    *(void **)&api.spmm_preprocess = dlsym(sp, "cusparseSpMM_preprocess"); /* optional */
     if (!ok) {
         dlclose(sp);
         dlclose(blas);
@@ -453,6 +454,28 @@ static bool spmm_trial(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDesc
     }
 }
 
+/* LCONV_SPMM_PREPROCESS=1 (read when a graph moves to the GPU): each unmasked
+ * SpMM gets a work buffer of its own, prepared once by cusparseSpMM_preprocess
+ * for its chosen algorithm (cuSPARSE: faster later calls with CSR_ALG1 or
+ * ALG3; more device memory). Off by default until a GPU run has measured it. */
+static bool spmm_preprocess_wanted(void)
+{
+    const char *v = getenv("LCONV_SPMM_PREPROCESS");
+    return v && !strcmp(v, "1") && lc_cuda.spmm_preprocess;
+}
+
+static bool spmm_prepare(lc_cuda_ctx *c, cusparseSpMatDescr_t a, cusparseDnMatDescr_t x,
+                         cusparseDnMatDescr_t y, float beta, cusparseSpMMAlg_t alg, void **work)
+{
+    const float one = 1.0f;
+    const cusparseOperation_t nt = CUSPARSE_OPERATION_NON_TRANSPOSE;
+    size_t bytes = 0;
+    return LC_CUSPARSE(c, spmm_size(c, a, x, y, beta, alg, &bytes)) &&
+           LC_CU(c, cudaMalloc(work, bytes ? bytes : 1)) &&
+           LC_CUSPARSE(c, lc_cuda.spmm_preprocess(c->sparse, nt, nt, &one, a, x, &beta, y,
+                                                  CUDA_R_32F, alg, *work));
+}
+
 static bool make_spmm(lc_cuda_ctx *c, lc_cgraph_t *cg, lc_i_node *n, lc_cuda_node *d, int first)
 {
     const lc_csr_t *s = n->sparse;
@@ -502,6 +525,8 @@ static void cuda_detach(lc_cgraph_t *cg)
         if (d->dx) lc_cuda.destroy_dn_mat(d->dx);
         lc_i_free(d->host);
         lc_i_free(d->work);
+        cudaFree(d->pre);
+        cudaFree(d->pre_t);
         lc_i_node *n = &cg->nodes[i];
         n->dvalue = n->dgrad = n->daux = NULL;
     }
@@ -581,10 +606,16 @@ static lc_status cuda_attach(lc_cgraph_t *cg)
             ok = LC_CU(c, cudaGetLastError()); /* before a trial's fallback clears it */
         }
         if (ok && c->work_bytes) ok = LC_CU(c, cudaMalloc(&c->work, c->work_bytes));
+        const bool prepare = spmm_preprocess_wanted();
         for (int i = 0; ok && i < cg->n_nodes; i++) {
             lc_cuda_node *d = &c->nodes[i];
             if (d->a) ok = spmm_trial(c, d->a, d->x, d->y, 0.0f, &d->alg);
             if (ok && d->at) ok = spmm_trial(c, d->at, d->dy, d->dx, 1.0f, &d->alg_t);
+            /* a masked SpMM's values change every pass: it keeps the shared buffer */
+            if (ok && prepare && d->a && !cg->nodes[i].daux)
+                ok = spmm_prepare(c, d->a, d->x, d->y, 0.0f, d->alg, &d->pre);
+            if (ok && prepare && d->at && !cg->nodes[i].daux)
+                ok = spmm_prepare(c, d->at, d->dy, d->dx, 1.0f, d->alg_t, &d->pre_t);
         }
         /* the trials added into parameters' gradients, which a step or lc_cg_grad
          * may read before any backward pass here: they start at zero */
@@ -735,16 +766,19 @@ static void cuda_describe(const lc_cgraph_t *cg, char *buf, size_t len)
 {
     const lc_cuda_ctx *c = (const lc_cuda_ctx *)cg->device_state;
     static const char *const names[N_SPMM_ALGS] = {"CSR_ALG3", "CSR_ALG2", "ALG_DEFAULT"};
-    int count[N_SPMM_ALGS] = {0};
+    int count[N_SPMM_ALGS] = {0}, prepared = 0;
     for (int i = 0; c && i < cg->n_nodes; i++) {
         const lc_cuda_node *d = &c->nodes[i];
         if (d->a) count[spmm_alg_index(d->alg)]++;
         if (d->at) count[spmm_alg_index(d->alg_t)]++;
+        prepared += (d->pre != NULL) + (d->pre_t != NULL);
     }
     int at = snprintf(buf, len, "spmm");
     for (int k = 0; k < N_SPMM_ALGS; k++)
         if (count[k] && at >= 0 && (size_t)at < len)
             at += snprintf(buf + at, len - (size_t)at, " %s x%d", names[k], count[k]);
+    if (prepared && at >= 0 && (size_t)at < len)
+        at += snprintf(buf + at, len - (size_t)at, ", %d preprocessed", prepared);
     /* what the graph's buffers take, beside the device memory the run added (which
      * also counts the CUDA context's growth and cuBLAS's and cuSPARSE's own) */
     if (c && at >= 0 && (size_t)at < len)

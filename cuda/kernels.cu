@@ -127,7 +127,7 @@ static void spmm_fwd(lc_cgraph_t *cg, lc_i_node *n)
     const float one = 1.0f, zero = 0.0f;
     LC_CUSPARSE(c, lc_cuda.spmm(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
                                 CUSPARSE_OPERATION_NON_TRANSPOSE, &one, d->a, d->x, &zero, d->y,
-                                CUDA_R_32F, d->alg, c->work));
+                                CUDA_R_32F, d->alg, d->pre ? d->pre : c->work));
 }
 static void spmm_bwd(lc_cgraph_t *cg, lc_i_node *n)
 {
@@ -140,7 +140,7 @@ static void spmm_bwd(lc_cgraph_t *cg, lc_i_node *n)
     const float one = 1.0f;
     LC_CUSPARSE(c, lc_cuda.spmm(c->sparse, CUSPARSE_OPERATION_NON_TRANSPOSE,
                                 CUSPARSE_OPERATION_NON_TRANSPOSE, &one, d->at, d->dy, &one, d->dx,
-                                CUDA_R_32F, d->alg_t, c->work));
+                                CUDA_R_32F, d->alg_t, d->pre_t ? d->pre_t : c->work));
 }
 
 /* ---------- add, bias, scale, mul ---------- */

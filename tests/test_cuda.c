@@ -223,6 +223,10 @@ static void test_spmm(void)
     LC_ASSERT_OK(lc_csr_from_coo(&spmm_s, 50, 40, 300, rows, cols, vals));
     check_twins("spmm", build_spmm, NULL);
     check_twins("spmm_dropout (eval)", build_spmm, (void *)1);
+    /* each SpMM with a work buffer cusparseSpMM_preprocess prepared (opt-in) */
+    setenv("LCONV_SPMM_PREPROCESS", "1", 1);
+    check_twins("spmm, preprocessed", build_spmm, NULL);
+    unsetenv("LCONV_SPMM_PREPROCESS");
     lc_csr_free(&spmm_s);
 }
 
