@@ -127,6 +127,7 @@ expect_usage "empty number" "--epochs" train --epochs=
 expect_usage "non-numeric float" "--lr" train --lr 0.01abc
 expect_usage "a float beyond double's range" "--lr: 1e400 is out of range" train --lr 1e400
 expect_usage "infinity" "--lr: inf is out of range" train --lr inf
+expect_usage "a value 0 as a float" "--lr: 1e-310 is too small for a float" train --lr 1e-310
 expect_usage "negative epochs" "--epochs" train --epochs -1
 expect_usage "zero epochs" "--epochs" train --epochs 0
 expect_usage "dropout above 1" "--dropout" train --dropout 1.5

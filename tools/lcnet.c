@@ -319,6 +319,8 @@ static int parse_double(const char *opt, const char *s, double lo, int lo_open, 
     /* overflow (inf) is out of range; an underflow (ERANGE too) is a tiny or zero v, judged below
      */
     if (isinf(v)) return usage_error("%s: %s is out of range (must be %s)", opt, s, range);
+    if (v != 0 && (float)v == 0) /* every such option is a float in the library */
+        return usage_error("%s: %s is too small for a float (it would be 0)", opt, s);
     if ((lo_open ? v <= lo : v < lo) || (hi_open ? v >= hi : v > hi))
         return usage_error("%s: %s is out of range (must be %s)", opt, s, range);
     *out = v;
@@ -887,6 +889,18 @@ done:
 /* ---------- MPI ---------- */
 
 /* Started by mpirun (Open MPI) or another PMI launcher with more than one process? */
+/* Whether mpirun started this process as a rank other than 0 (before MPI is
+ * initialised: from the launcher's environment), so that a warning is said once. */
+static int launched_as_other_rank(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && atoi(v) > 0) return 1;
+    }
+    return 0;
+}
+
 static int launched_by_mpi(void)
 {
     static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"};
@@ -1166,7 +1180,7 @@ int main(int argc, char **argv)
         return usage_error("%s: %s", o.hidden > 0 ? "--model/--hidden" : "--model",
                            lc_last_error());
     /* options that would change nothing: said, not silently dropped */
-    if (o.dropout >= 0 && !strstr(lc_model_spec(check), "dropout"))
+    if (o.dropout >= 0 && !strstr(lc_model_spec(check), "dropout") && !launched_as_other_rank())
         fprintf(stderr, "lcnet: warning: --dropout %g: the model '%s' has no dropout layer\n",
                 o.dropout, lc_model_spec(check));
     lc_model_free(&check);
