@@ -889,26 +889,28 @@ done:
 /* ---------- MPI ---------- */
 
 /* Started by mpirun (Open MPI) or another PMI launcher with more than one process? */
-/* Whether mpirun started this process as a rank other than 0 (before MPI is
- * initialised: from the launcher's environment), so that a warning is said once. */
-static int launched_as_other_rank(void)
+/* The launcher's SIZE or RANK of this process (Open MPI's, PMI's or PMIx's
+ * variable, the first set), read before MPI is initialised; 0 when none is. */
+static int launcher_env(const char *what)
 {
-    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = getenv(vars[i]);
-        if (v && atoi(v) > 0) return 1;
+    static const char *const prefixes[] = {"OMPI_COMM_WORLD_", "PMI_", "PMIX_"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%s%s", prefixes[i], what);
+        const char *v = getenv(name);
+        if (v) return atoi(v);
     }
     return 0;
 }
 
 static int launched_by_mpi(void)
 {
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"};
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = getenv(vars[i]);
-        if (v && atoi(v) > 1) return 1;
-    }
-    return 0;
+    return launcher_env("SIZE") > 1;
+}
+/* a rank other than 0: it leaves the warnings to rank 0 */
+static int launched_as_other_rank(void)
+{
+    return launcher_env("RANK") > 0;
 }
 
 /* ---------- compare ---------- */
