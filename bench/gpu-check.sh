@@ -58,6 +58,14 @@ left() { # seconds step
 }
 result() { echo "RESULT $*" | tee -a "$res"; }
 keep() { cp "$1" "$OUT/$2" 2>/dev/null; } # a failing step's log, under $OUT
+# settle LABEL LINE ERR WHY: the step's RESULT line "LABEL LINE"; without LINE, a FAILED
+# line giving WHY, and its log ERR kept under $OUT as LABEL.err (blanks as dashes)
+settle() {
+    if [ -n "$2" ]; then result "$1 $2"; else
+        echo "# $1 FAILED: $4"
+        keep "$3" "$(echo "$1" | tr ' ' -).err"
+    fi
+}
 
 echo "# $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader)"
 py -c 'import torch, torch_geometric as g; print("# torch", torch.__version__, "cuda", torch.version.cuda, "pyg", g.__version__)'
@@ -101,12 +109,8 @@ ours() { # case model reps file [seconds]
     mib=$(awk '/device_mib/ { v = $NF } END { print v }' /tmp/ours.err)
     grep '^# device_choice' /tmp/ours.err | head -1
     alg_fallback "$1" /tmp/ours.err
-    if [ -n "$line" ]; then
-        result "$1 ours $line ${mib:-?}"
-    else
-        echo "# $1 ours FAILED: $(grep -vE '^# (epoch|device_choice)' /tmp/ours.err | tail -3 | tr '\n' ' ')"
-        keep /tmp/ours.err "ours-$1.err"
-    fi
+    settle "$1 ours" "${line:+$line ${mib:-?}}" /tmp/ours.err \
+        "$(grep -vE '^# (epoch|device_choice)' /tmp/ours.err | tail -3 | tr '\n' ' ')"
 }
 pyg() { # case model hidden form reps file [seconds]
     local t line
@@ -115,12 +119,7 @@ pyg() { # case model hidden form reps file [seconds]
         --model "$2" --hidden "$3" --form "$4" --reps "$5" >/tmp/pyg.out 2>/tmp/pyg.err
     line=$(awk '$1 == "pyg" { $1 = $2 = ""; print }' /tmp/pyg.out)
     grep '^# device_reserved_mib' /tmp/pyg.err
-    if [ -n "$line" ]; then
-        result "$1 pyg-$4 $line"
-    else
-        echo "# $1 pyg-$4 FAILED: $(grep -iE 'error|memory' /tmp/pyg.err | tail -2 | tr '\n' ' ')"
-        keep /tmp/pyg.err "pyg-$1-$4.err"
-    fi
+    settle "$1 pyg-$4" "$line" /tmp/pyg.err "$(grep -iE 'error|memory' /tmp/pyg.err | tail -2 | tr '\n' ' ')"
 }
 GCN_ARXIV="gcn:256,relu,gcn:256,relu,gcn:40"
 LCONV_ARXIV="lconv:256:p=4,relu,lconv:256:p=4,relu,lconv:40:p=4"
@@ -132,10 +131,7 @@ spmm() { # label [env...]: one SpMM, products-like graph, f = 256
         --spmm-device --reps 20 2>/tmp/spmm.err | grep spmm_device)
     grep '^# device_choice' /tmp/spmm.err
     [ $# -eq 1 ] && alg_fallback "spmm $1" /tmp/spmm.err
-    if [ -n "$line" ]; then result "spmm $1 $line"; else
-        echo "# spmm $1 FAILED: $(tail -3 /tmp/spmm.err | tr '\n' ' ')"
-        keep /tmp/spmm.err "spmm-$1.err"
-    fi
+    settle "spmm $1" "$line" /tmp/spmm.err "$(tail -3 /tmp/spmm.err | tr '\n' ' ')"
 }
 
 ours arxiv-gcn "$GCN_ARXIV" 20 /tmp/arxiv.bin
@@ -151,10 +147,8 @@ spmm ours
 if t=$(left 90 "spmm pyg"); then
     line=$(LD_LIBRARY_PATH=$py_ld timeout "$t" python3 bench/pyg_epoch.py --file /tmp/products.bin \
         --model gcn --device cuda --spmm --reps 20 2>/tmp/pyg-spmm.err | grep pyg_spmm)
-    if [ -n "$line" ]; then result "spmm pyg $line"; else
-        echo "# spmm pyg FAILED: $(grep -iE 'error|memory' /tmp/pyg-spmm.err | tail -2 | tr '\n' ' ')"
-        keep /tmp/pyg-spmm.err pyg-spmm.err
-    fi
+    settle "spmm pyg" "$line" /tmp/pyg-spmm.err \
+        "$(grep -iE 'error|memory' /tmp/pyg-spmm.err | tail -2 | tr '\n' ' ')"
 fi
 
 # ---- 4. point clouds at scale (issue 6): the kNN graph (k = 16) of 1 000 000 random points
