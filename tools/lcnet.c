@@ -680,21 +680,22 @@ static bool load_data(const options *o, lc_dataset_t **ds, char *why, size_t len
 
 /* --predict: one line per node of the model's evaluation-mode output
  * (log-probabilities, as probabilities here): node, split, label (-1: none),
- * predicted class, then one probability per class. */
-static lc_status write_predictions(lc_model_t *m, const lc_dataset_t *ds, const char *path)
+ * predicted class, then one probability per class. An exit code; a failure
+ * is said here. */
+static int write_predictions(lc_model_t *m, const lc_dataset_t *ds, const char *path)
 {
     lc_eval_result ev;
-    lc_status st = lc_model_evaluate(m, ds, &ev); /* dropout off, the whole graph */
-    if (st) return st;
+    if (lc_model_evaluate(m, ds, &ev)) return runtime_error(); /* dropout off, the whole graph */
     const lc_tensor_t *out = lc_model_output(m);
     const int32_t *labels = lc_dataset_labels(ds);
     const uint8_t *mask[3] = {lc_dataset_mask(ds, 0), lc_dataset_mask(ds, 1),
                               lc_dataset_mask(ds, 2)};
     static const char *const split[3] = {"train", "val", "test"};
+    char why[4200];
     FILE *f = fopen(path, "w");
     if (!f) {
-        fprintf(stderr, "lcnet: --predict '%s': %s\n", path, strerror(errno));
-        return LC_ERR_IO;
+        snprintf(why, sizeof why, "--predict '%s': %s", path, strerror(errno));
+        return runtime_message(why);
     }
     const int64_t n = lc_tensor_dim(out, 0), c = lc_tensor_dim(out, 1);
     const float *data = lc_tensor_data(out);
@@ -716,10 +717,10 @@ static lc_status write_predictions(lc_model_t *m, const lc_dataset_t *ds, const 
         fputc('\n', f);
     }
     if (ferror(f) | (fclose(f) != 0)) {
-        fprintf(stderr, "lcnet: --predict '%s': cannot write: %s\n", path, strerror(errno));
-        return LC_ERR_IO;
+        snprintf(why, sizeof why, "--predict '%s': cannot write: %s", path, strerror(errno));
+        return runtime_message(why);
     }
-    return LC_OK;
+    return EXIT_OK;
 }
 
 /* Whether the file of an output option can be written where it is asked for
@@ -836,14 +837,8 @@ static int run(const options *o, int command)
         if (st == LC_OK && r == 0 && o->save) st = lc_model_save(m, o->save);
         if (st == LC_OK && r == 0 && o->export_generators)
             st = lc_model_export_generators(m, o->export_generators);
-        if (st == LC_OK && r == 0 && o->predict) {
-            const lc_status wst = write_predictions(m, ds, o->predict);
-            if (wst == LC_ERR_IO) { /* said already */
-                rc = EXIT_RUNTIME;
-                goto done;
-            }
-            st = wst;
-        }
+        if (st == LC_OK && r == 0 && o->predict && (rc = write_predictions(m, ds, o->predict)))
+            goto done;
         if (st != LC_OK) {
             rc = runtime_error();
             goto done;
