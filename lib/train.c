@@ -369,7 +369,7 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
     if (!st && cfg->keep_best && has_val) {
         best = lc_i_calloc((size_t)n_params + 1, sizeof *best);
         for (int i = 0; best && !st && i < n_params; i++) {
-            const lc_tensor_t *w = lc_cg_param_tensor(m->cg, i);
+            const lc_tensor_t *w = lc_i_cg_param_value(m->cg, i);
             st = lc_tensor_new(&best[i], w->ndim, w->shape);
         }
         if (!best) st = LC_ERROR(LC_ERR_OUT_OF_MEMORY, "cannot allocate the best parameters");
@@ -403,8 +403,8 @@ lc_status lc_model_train(lc_model_t *m, const lc_dataset_t *ds, const lc_train_c
         val_history[epoch] = val_loss + (float)l2_penalty(m, cfg);
         if (best && (val_acc > best_acc || (val_acc == best_acc && val_loss < best_loss))) {
             best_acc = val_acc, best_loss = val_loss, best_epoch = epoch + 1;
-            for (int i = 0; i < n_params; i++)
-                LC_TRY(lc_tensor_copy(best[i], lc_cg_param_tensor(m->cg, i)));
+            for (int i = 0; i < n_params; i++) /* read only: a device keeps its copy */
+                LC_TRY(lc_tensor_copy(best[i], lc_i_cg_param_value(m->cg, i)));
         }
         double elapsed = now_seconds() - start;
         if (log)
