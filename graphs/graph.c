@@ -422,30 +422,27 @@ lc_status lc_graph_gcn_operator(lc_graph_t *g, const lc_csr_t **op)
 /* ---------- exact diffusion on the graph ---------- */
 
 /* The Laplacian L = D − A of g's weighted edges (D: the out-degrees), every
- * diagonal entry stored (a self loop's weight cancels in it). */
-static lc_status graph_laplacian(const lc_graph_t *g, lc_csr_t **L)
+ * diagonal entry stored (a self loop's weight cancels in it). Under the lazy lock. */
+static lc_status graph_laplacian(lc_graph_t *g, lc_csr_t **L)
 {
     lc_status st = LC_OK;
     const int64_t n = g->n, m = g->m;
+    const float *degree;
     int64_t *rows = lc_i_malloc((size_t)(m + n) * sizeof *rows);
     int64_t *cols = lc_i_malloc((size_t)(m + n) * sizeof *cols);
     float *vals = lc_i_malloc((size_t)(m + n) * sizeof *vals);
-    double *degree = lc_i_calloc((size_t)n + 1, sizeof *degree);
-    if (!rows || !cols || !vals || !degree)
+    if (!rows || !cols || !vals)
         LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate the Laplacian of %lld edges", (long long)m);
-    for (int64_t e = 0; e < m; e++) {
-        const float w = g->weight ? g->weight[e] : 1.0f;
-        rows[e] = g->tail[e], cols[e] = g->head[e], vals[e] = -w;
-        degree[g->tail[e]] += w;
-    }
+    LC_TRY(degrees_locked(g, &degree));
+    for (int64_t e = 0; e < m; e++)
+        rows[e] = g->tail[e], cols[e] = g->head[e], vals[e] = -g->weight[e];
     for (int64_t i = 0; i < n; i++)
-        rows[m + i] = cols[m + i] = i, vals[m + i] = (float)degree[i];
+        rows[m + i] = cols[m + i] = i, vals[m + i] = degree[i];
     LC_TRY(lc_csr_from_coo(L, n, n, m + n, rows, cols, vals));
 done:
     lc_i_free(rows);
     lc_i_free(cols);
     lc_i_free(vals);
-    lc_i_free(degree);
     return st;
 }
 
