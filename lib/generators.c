@@ -142,13 +142,17 @@ lc_status lc_model_export_generators(lc_model_t *m, const char *path)
         if (lc_i_dist_part_edges(m, index[k]) &&
             !(st = lc_i_dist_edges_whole(m, index[k], &whole[k])))
             tensors[k] = whole[k];
-    if (!st && lc_dist_rank(m->dist) == 0) {
-        sprintf(file, "%s.ckpt", path);
-        st = lc_i_error_from(lc_i_checkpoint_write(file, spec, count, names, tensors), __func__);
-        sprintf(file, "%s.csv", path);
-        if (!st) st = lc_i_error_from(write_csv(file, m, count, index, tensors), __func__);
+    /* every rank has the same status here; a failure so far keeps each rank's message */
+    if (!st) {
+        if (lc_dist_rank(m->dist) == 0) {
+            sprintf(file, "%s.ckpt", path);
+            st =
+                lc_i_error_from(lc_i_checkpoint_write(file, spec, count, names, tensors), __func__);
+            sprintf(file, "%s.csv", path);
+            if (!st) st = lc_i_error_from(write_csv(file, m, count, index, tensors), __func__);
+        }
+        st = lc_dist_agree(m->dist, st, "to export the generators");
     }
-    st = lc_dist_agree(m->dist, st, "to export the generators");
     for (int k = 0; whole && k < count; k++)
         lc_tensor_free(&whole[k]);
     lc_i_free(index);

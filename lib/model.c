@@ -565,17 +565,23 @@ lc_status lc_model_save(const lc_model_t *m, const char *path)
     char spec[1024];
     lc_status st = checkpoint_spec(m, spec, sizeof spec);
     /* partitioned: rank 0 gets the other ranks' edge weights (they own them);
-     * built on a part, each rank's go into the whole graph's [m, p] */
+     * built on a part, each rank's go into the whole graph's [m, p]. The
+     * gathers are collective: all ranks go on to them, or none. */
     lc_tensor_t *whole[MAX_CKPT_PARAMS] = {0};
+    st = lc_i_dist_agree_all(m->dist, st, "to prepare the checkpoint");
     if (!st) st = lc_i_dist_graph_share_edges(m);
     for (int i = 0; i < n && !st; i++)
         if (lc_i_dist_part_edges(m, i) && !(st = lc_i_dist_edges_whole(m, i, &whole[i])))
             tensors[i] = whole[i];
-    /* data-parallel: the ranks hold the same parameters, rank 0 writes them */
-    if (!st && lc_dist_rank(m->dist) == 0) st = lc_i_checkpoint_write(path, spec, n, names, tensors);
+    /* data-parallel: the ranks hold the same parameters, rank 0 writes them.
+     * Every rank has the same status here (the gathers agree on theirs); a
+     * failure so far keeps each rank's own message. */
+    if (!st) {
+        if (lc_dist_rank(m->dist) == 0) st = lc_i_checkpoint_write(path, spec, n, names, tensors);
+        st = lc_dist_agree(m->dist, st, "to write the checkpoint");
+    }
     for (int i = 0; i < n; i++)
         lc_tensor_free(&whole[i]);
-    st = lc_dist_agree(m->dist, st, "to write the checkpoint");
     return lc_i_error_from(st, __func__);
 }
 

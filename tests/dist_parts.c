@@ -10,11 +10,30 @@
  *   dist_parts save CKPT   train a GCN on the whole karate club, partitioned, then save it
  *                          to CKPT (rank 0 writes): each rank prints "rank R: saved" or
  *                          "rank R: refused: MESSAGE" (a failed write stops every rank)
+ *   dist_parts save-oom DIR  train an L-conv model on the part, then save it to DIR/oom.ckpt
+ *                          with rank 1's allocations failing: each rank prints "rank R: saved"
+ *                          or "rank R: refused: MESSAGE" (the edge-weight gather is collective:
+ *                          a rank that cannot prepare the checkpoint must not leave the others
+ *                          waiting in it)
  * Exit status 0 whenever each rank got an answer. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lconv.h"
+
+static void *no_malloc(size_t n)
+{
+    return (void)n, NULL;
+}
+static void *no_calloc(size_t k, size_t n)
+{
+    return (void)k, (void)n, NULL;
+}
+static void *no_realloc(void *p, size_t n)
+{
+    return (void)p, (void)n, NULL;
+}
 
 /* Build (train = 0) or train `spec` on ds; the status, its message in lc_last_error. */
 static lc_status run(const char *spec, lc_dataset_t *ds, lc_dist_t *d, int train)
@@ -35,10 +54,10 @@ int main(int argc, char **argv)
     lc_dataset_t *ds = NULL;
     if (lc_dist_init(&d, &argc, &argv) || argc != 3 ||
         (strcmp(argv[1], "reuse") && strcmp(argv[1], "build") && strcmp(argv[1], "empty") &&
-         strcmp(argv[1], "save"))) {
+         strcmp(argv[1], "save") && strcmp(argv[1], "save-oom"))) {
         fprintf(stderr,
-                "usage: mpirun -np P dist_parts reuse|build DIR | save CKPT, dist_parts empty "
-                "DIR (%s)\n",
+                "usage: mpirun -np P dist_parts reuse|build|save-oom DIR | save CKPT, "
+                "dist_parts empty DIR (%s)\n",
                 lc_last_error());
         return 2;
     }
@@ -81,6 +100,23 @@ int main(int argc, char **argv)
             printf("rank %d: %s failed: %s\n", rank, what, lc_last_error());
         else
             printf("rank %d: ok\n", rank);
+    } else if (!st && !strcmp(argv[1], "save-oom")) {
+        lc_model_t *m = NULL;
+        lc_train_config cfg = lc_train_defaults();
+        cfg.dist = d, cfg.epochs = 1, cfg.patience = 0;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/oom.ckpt", argv[2]);
+        st = lc_model_from_spec(&m, "lconv:8,relu,lconv");
+        if (!st) st = lc_model_train(m, ds, &cfg, NULL);
+        if (!st && rank == 1) st = lc_set_allocator(no_malloc, no_calloc, no_realloc, free);
+        if (!st) st = lc_model_save(m, path);
+        lc_set_allocator(NULL, NULL, NULL, NULL);
+        if (st)
+            printf("rank %d: refused: %s\n", rank, lc_last_error());
+        else
+            printf("rank %d: saved\n", rank);
+        lc_model_free(&m);
+        st = LC_OK;
     } else if (!st) {
         st = run("lconv:8,relu,lconv", ds, d, 0);
         if (st)

@@ -437,6 +437,14 @@ else
     bad "a rank without its edges file, library program" "exit $rc: $(head -3 "$T/out")"
 fi
 
+run timeout $LIMIT $MPIRUN -np 2 "$PARTS" save-oom "$T/metis2"
+if [ "$rc" -eq 0 ] && grep -q "^rank 0: refused: .*rank 1 failed to prepare the checkpoint" "$T/out" &&
+    grep -q "^rank 1: refused: .*cannot allocate the model's spec" "$T/out"; then
+    ok "a rank that cannot prepare the checkpoint: every rank's save refused, none waiting"
+else
+    bad "a rank that cannot prepare the checkpoint" "exit $rc: $(head -3 "$T/out")"
+fi
+
 # A part with no row (nothing in the partition is owed to every rank): its
 # rank trains on nothing and the others as ever, equal to one process.
 run "$PARTS" empty "$T/empty"
