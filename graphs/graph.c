@@ -446,45 +446,68 @@ done:
     return st;
 }
 
-static lc_status diffusion_locked(lc_graph_t *g, double t, const lc_diffusion_t **out)
+/* The graph's factor for t, NULL when there is none yet, LC_ERR_UNSUPPORTED
+ * when there is none and no room for it. Under the lazy lock. */
+static lc_status cached_diffusion_locked(const lc_graph_t *g, double t, const lc_diffusion_t **d)
 {
+    *d = NULL;
     for (int i = 0; i < g->n_diffusion; i++)
-        if (g->diffusion[i].t == t) return *out = g->diffusion[i].d, LC_OK;
+        if (g->diffusion[i].t == t) return *d = g->diffusion[i].d, LC_OK;
     if (g->n_diffusion == (int)(sizeof g->diffusion / sizeof g->diffusion[0]))
         return LC_ERROR(LC_ERR_UNSUPPORTED,
                         "t = %g: the graph holds the factors of %d other diffusion times already",
                         t, g->n_diffusion);
+    return LC_OK;
+}
+
+/* (I + t·L)⁻¹ for the Laplacian L of n nodes, unit masses. */
+static lc_status factorise_diffusion(const lc_csr_t *L, int64_t n, double t, lc_diffusion_t **d)
+{
     lc_status st = LC_OK;
-    lc_csr_t *L = NULL;
-    lc_diffusion_t *d = NULL;
-    float *mass = lc_i_malloc((size_t)(g->n + 1) * sizeof *mass);
-    if (!mass) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld masses", (long long)g->n);
-    for (int64_t i = 0; i < g->n; i++)
+    float *mass = lc_i_malloc((size_t)(n + 1) * sizeof *mass);
+    if (!mass) LC_FAIL(LC_ERR_OUT_OF_MEMORY, "cannot allocate %lld masses", (long long)n);
+    for (int64_t i = 0; i < n; i++)
         mass[i] = 1.0f;
-    LC_TRY(graph_laplacian(g, &L));
-    if ((st = lc_diffusion_new(&d, L, mass, t))) { /* say whose matrix it was */
+    if ((st = lc_diffusion_new(d, L, mass, t))) { /* say whose matrix it was */
         char why[1024];
         const char *sep = strstr(lc_last_error(), ": ");
         snprintf(why, sizeof why, "%s", sep ? sep + 2 : lc_last_error());
         LC_FAIL(st, "the graph's Laplacian (t = %g): %s", t, why);
     }
-    g->diffusion[g->n_diffusion].t = t;
-    g->diffusion[g->n_diffusion++].d = d;
-    *out = d;
 done:
-    lc_csr_free(&L);
     lc_i_free(mass);
     return st;
 }
 
+/* The factorisation, the slow part, runs outside the process-wide lazy lock so
+ * that it holds up no other thread's lazy views. Two threads asking for the
+ * same new t may both factorise; the first to store its factor wins, and the
+ * other's is dropped. */
 lc_status lc_graph_diffusion(lc_graph_t *g, double t, const lc_diffusion_t **d)
 {
     LC_CHECK_ARG(g && d, "NULL argument");
     LC_CHECK_ARG(t >= 0 && isfinite(t), "diffusion time %g is not finite and >= 0", t);
+    lc_csr_t *L = NULL;
+    lc_diffusion_t *fresh = NULL;
     lc_i_lazy_lock();
-    const lc_status st = lc_i_error_from(diffusion_locked(g, t, d), __func__);
+    lc_status st = cached_diffusion_locked(g, t, d);
+    if (!st && !*d) st = graph_laplacian(g, &L);
     lc_i_lazy_unlock();
-    return st;
+    if (!st && !*d) st = factorise_diffusion(L, g->n, t, &fresh);
+    lc_csr_free(&L);
+    if (fresh) {
+        lc_i_lazy_lock();
+        st = cached_diffusion_locked(g, t, d);
+        if (!st && !*d) {
+            g->diffusion[g->n_diffusion].t = t;
+            g->diffusion[g->n_diffusion++].d = fresh;
+            *d = fresh;
+            fresh = NULL;
+        }
+        lc_i_lazy_unlock();
+        lc_diffusion_free(&fresh);
+    }
+    return lc_i_error_from(st, __func__);
 }
 
 /* ---------- CSR <-> GraphBLAS ---------- */

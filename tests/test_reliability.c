@@ -447,6 +447,59 @@ static void test_threads(void)
     lc_dataset_free(&ds_seq);
 }
 
+typedef struct {
+    lc_graph_t *g;
+    pthread_barrier_t *barrier;
+    lc_status status;
+    const lc_diffusion_t *d;
+} diffusion_job;
+
+static void *diffusion_main(void *arg)
+{
+    diffusion_job *j = arg;
+    pthread_barrier_wait(j->barrier);
+    j->status = lc_graph_diffusion(j->g, 1.5, &j->d);
+    return NULL;
+}
+
+/* Two threads ask a graph for the same new diffusion time at once: the
+ * factorisation runs outside the library's lock, so both may factorise, but
+ * both get the one factor the graph keeps, and it keeps one (three more
+ * times fit in its four places, a fourth is refused). */
+static void test_threads_diffusion(void)
+{
+    lc_mesh_t *mesh = NULL;
+    lc_graph_t *g = NULL;
+    LC_ASSERT_OK(lc_mesh_icosphere(&mesh, 5));
+    LC_ASSERT_OK(lc_graph_from_mesh(&g, mesh));
+    pthread_barrier_t barrier;
+    CU_ASSERT_EQUAL_FATAL(pthread_barrier_init(&barrier, NULL, 2), 0);
+    diffusion_job job[2];
+    pthread_t th[2];
+    for (int k = 0; k < 2; k++) {
+        job[k] = (diffusion_job){.g = g, .barrier = &barrier, .status = LC_ERR_STATE};
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[k], NULL, diffusion_main, &job[k]), 0);
+    }
+    for (int k = 0; k < 2; k++)
+        pthread_join(th[k], NULL);
+    pthread_barrier_destroy(&barrier);
+    const lc_diffusion_t *d = NULL;
+    for (int k = 0; k < 2; k++) {
+        CU_ASSERT_EQUAL(job[k].status, LC_OK);
+        CU_ASSERT_PTR_NOT_NULL(job[k].d);
+    }
+    CU_ASSERT_PTR_EQUAL(job[0].d, job[1].d);
+    LC_ASSERT_OK(lc_graph_diffusion(g, 1.5, &d));
+    CU_ASSERT_PTR_EQUAL(d, job[0].d);
+    CU_ASSERT_EQUAL(lc_diffusion_size(d), lc_graph_num_nodes(g));
+    LC_ASSERT_OK(lc_graph_diffusion(g, 0.5, &d));
+    LC_ASSERT_OK(lc_graph_diffusion(g, 2.5, &d));
+    LC_ASSERT_OK(lc_graph_diffusion(g, 3.5, &d));
+    LC_ASSERT_STATUS(lc_graph_diffusion(g, 4.5, &d), LC_ERR_UNSUPPORTED);
+    lc_graph_free(&g);
+    lc_mesh_free(&mesh);
+}
+
 /* ---------- 3. hostile sizes ---------- */
 
 /* Peak RSS may grow by at most this much during a refused call. */
@@ -567,6 +620,7 @@ int main(void)
     static const lc_test_case cases[] = {
         {"SIGKILL during lc_model_save leaves a whole checkpoint", test_kill_during_save},
         {"two threads: same bits, separate errors", test_threads},
+        {"two threads: one diffusion factor per graph and time", test_threads_diffusion},
         {"planetoid header of 10^12 rows", test_planetoid_huge_header},
         {"edge list with node id 10^12", test_edgelist_huge_id},
         {"tensor of 2^40 elements", test_tensor_huge},
