@@ -626,6 +626,64 @@ static void test_spmm_vs_graphblas(void)
     LC_ASSERT_OK(lc_set_threads(1));
 }
 
+/* The SpMM op's input gradient (lc_cg_spmm: dX = Sᵀ·dY, our kernel on our
+ * transpose) against GraphBLAS's product with Sᵀ built here from the swapped
+ * entries, at 2 threads and a size that takes the kernel's parallel path. */
+static void test_spmm_grad_vs_graphblas(void)
+{
+    const int64_t rows = 4000, cols = 3000, nnz = 60000, f = 64;
+    lc_rng_t rng;
+    lc_rng_seed(&rng, 13);
+    int64_t *r = malloc((size_t)nnz * sizeof *r), *c = malloc((size_t)nnz * sizeof *c);
+    float *v = malloc((size_t)nnz * sizeof *v);
+    for (int64_t k = 0; k < nnz; k++) {
+        r[k] = (int64_t)(lc_rng_next(&rng) % (uint64_t)rows);
+        c[k] = (int64_t)(lc_rng_next(&rng) % (uint64_t)(cols - cols / 5)); /* empty rows in Sᵀ */
+        v[k] = lc_rng_normal(&rng);
+    }
+    lc_csr_t *a = NULL, *at = NULL;
+    LC_ASSERT_OK(lc_csr_from_coo(&a, rows, cols, nnz, r, c, v));
+    LC_ASSERT_OK(lc_csr_from_coo(&at, cols, rows, nnz, c, r, v));
+    lc_tensor_t *x0 = NULL, *t0 = NULL, *dy = NULL, *ref = NULL;
+    LC_ASSERT_OK(lc_tensor_new2(&x0, cols, f));
+    LC_ASSERT_OK(lc_tensor_new2(&t0, rows, f));
+    LC_ASSERT_OK(lc_tensor_new2(&dy, rows, f));
+    LC_ASSERT_OK(lc_tensor_new2(&ref, cols, f));
+    for (int64_t i = 0; i < cols * f; i++)
+        lc_tensor_data(x0)[i] = lc_rng_normal(&rng);
+    for (int64_t i = 0; i < rows * f; i++)
+        lc_tensor_data(t0)[i] = lc_rng_normal(&rng);
+    LC_ASSERT_OK(lc_set_threads(2));
+    lc_cgraph_t *cg = NULL;
+    lc_node x, y, t, loss;
+    LC_ASSERT_OK(lc_cg_new(&cg, 1));
+    LC_ASSERT_OK(lc_cg_parameter(cg, x0, "x", &x));
+    LC_ASSERT_OK(lc_cg_spmm(cg, a, x, &y));
+    LC_ASSERT_OK(lc_cg_constant(cg, t0, &t));
+    LC_ASSERT_OK(lc_cg_mse(cg, y, t, &loss));
+    LC_ASSERT_OK(lc_cg_compile(cg, loss));
+    LC_ASSERT_OK(lc_cg_forward(cg, 0));
+    LC_ASSERT_OK(lc_cg_backward(cg));
+    const float *yv = lc_tensor_data(lc_cg_value(cg, y));
+    for (int64_t i = 0; i < rows * f; i++) /* the MSE's dY */
+        lc_tensor_data(dy)[i] = 2.0f * (yv[i] - lc_tensor_data(t0)[i]) / (float)(rows * f);
+    LC_ASSERT_OK(lc_csr_spmm_graphblas(at, dy, ref));
+    const float *got = lc_tensor_data(lc_cg_grad(cg, x)), *rd = lc_tensor_data(ref);
+    double err = 0;
+    for (int64_t i = 0; i < cols * f; i++)
+        err = fmax(err, fabs(got[i] - rd[i]));
+    const double scale = max_abs(rd, cols * f);
+    CU_ASSERT(scale > 0);
+    CU_ASSERT(err <= 1e-5 * scale);
+    for (int64_t i = (cols - cols / 5) * f; i < cols * f; i++) /* columns S never reads */
+        CU_ASSERT_EQUAL(got[i], 0.0f);
+    LC_ASSERT_OK(lc_set_threads(1));
+    lc_cg_free(&cg);
+    lc_csr_free(&a), lc_csr_free(&at);
+    lc_tensor_free(&x0), lc_tensor_free(&t0), lc_tensor_free(&dy), lc_tensor_free(&ref);
+    free(r), free(c), free(v);
+}
+
 /* The GraphBLAS reference itself against a naive double product. */
 static void test_spmm_graphblas_naive(void)
 {
@@ -900,6 +958,7 @@ int main(void)
         {"csr_from_coo_transpose", test_csr_from_coo_transpose},
         {"csr_grb_roundtrip", test_csr_grb_roundtrip},
         {"spmm_vs_graphblas", test_spmm_vs_graphblas},
+        {"spmm_grad_vs_graphblas", test_spmm_grad_vs_graphblas},
         {"spmm_graphblas_naive", test_spmm_graphblas_naive},
         {"spmm_threads_bitwise", test_spmm_threads_bitwise},
         {"erdos_renyi", test_erdos_renyi},

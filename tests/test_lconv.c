@@ -417,6 +417,167 @@ static void test_sddmm_vs_graphblas(void)
     lc_tensor_free(&z0), lc_tensor_free(&w0), lc_tensor_free(&t0);
 }
 
+/* Generator i of w [E, p] as a GraphBLAS matrix: the adjacency form's A_i
+ * (entry (tail, head) = w[e, i], repeated edges summed) or the vector field's
+ * A_i − diag(A_i·1). */
+static GrB_Matrix generator_grb(lc_graph_t *g, const float *w, int64_t p, int64_t i,
+                                lc_lconv_form form)
+{
+    const int64_t n = lc_graph_num_nodes(g), m = lc_graph_num_edges(g);
+    const int64_t *tail = lc_graph_tails(g), *head = lc_graph_heads(g);
+    GrB_Index *ri = malloc((size_t)(m + n) * sizeof *ri),
+              *ci = malloc((size_t)(m + n) * sizeof *ci);
+    float *val = malloc((size_t)(m + n) * sizeof *val);
+    double *rowsum = calloc((size_t)n, sizeof *rowsum);
+    GrB_Index k = 0;
+    for (int64_t e = 0; e < m; e++, k++) {
+        ri[k] = (GrB_Index)tail[e], ci[k] = (GrB_Index)head[e], val[k] = w[e * p + i];
+        rowsum[tail[e]] += w[e * p + i];
+    }
+    for (int64_t v = 0; form == LC_LCONV_VECTOR_FIELD && v < n; v++, k++)
+        ri[k] = ci[k] = (GrB_Index)v, val[k] = (float)-rowsum[v];
+    GrB_Matrix a = NULL;
+    GrB_Matrix_new(&a, GrB_FP32, (GrB_Index)n, (GrB_Index)n);
+    GrB_Matrix_build_FP32(a, ri, ci, val, k, GrB_PLUS_FP32);
+    free(ri), free(ci), free(val), free(rowsum);
+    return a;
+}
+
+/* out[r·ld + c0 + c] += a[r, c] for a GraphBLAS matrix a (rows × cols). */
+static void grb_add_into(GrB_Matrix a, double *out, int64_t ld, int64_t c0)
+{
+    GrB_Index nv = 0;
+    GrB_Matrix_nvals(&nv, a);
+    GrB_Index *ri = malloc((nv + 1) * sizeof *ri), *ci = malloc((nv + 1) * sizeof *ci);
+    float *x = malloc((nv + 1) * sizeof *x);
+    CU_ASSERT_EQUAL(GrB_Matrix_extractTuples_FP32(ri, ci, x, &nv, a), GrB_SUCCESS);
+    for (GrB_Index k = 0; k < nv; k++)
+        out[(int64_t)ri[k] * ld + c0 + (int64_t)ci[k]] += x[k];
+    free(ri), free(ci), free(x);
+}
+
+/* Columns [c0, c0 + f) of the n × ld array x as a GraphBLAS matrix. */
+static GrB_Matrix column_block_grb(const float *x, int64_t n, int64_t ld, int64_t c0, int64_t f)
+{
+    float *block = malloc((size_t)(n * f) * sizeof *block);
+    for (int64_t r = 0; r < n; r++)
+        memcpy(block + r * f, x + r * ld + c0, (size_t)f * sizeof *block);
+    GrB_Matrix a = dense_grb(block, n, f);
+    free(block);
+    return a;
+}
+
+/* max |got − ref| ≤ tol · max |ref| (and ref not all zero). */
+static void assert_close(const float *got, const double *ref, int64_t len, double tol)
+{
+    double err = 0, scale = 0;
+    for (int64_t k = 0; k < len; k++)
+        err = fmax(err, fabs(got[k] - ref[k])), scale = fmax(scale, fabs(ref[k]));
+    CU_ASSERT(scale > 0);
+    CU_ASSERT(err <= tol * scale);
+    if (err > tol * scale) fprintf(stderr, "\n  max |error| %g, max |ref| %g\n", err, scale);
+}
+
+/* Both edge ops, both forms, p = 4, on a graph large enough for their parallel
+ * path, run at 2 threads, against GraphBLAS: with L_i the generator matrices,
+ * edge_conv's y = Σ_i L_i·Z_i and dZ_i = L_iᵀ·dY; edge_expand's y_i = L_i·X and
+ * dX = Σ_i L_iᵀ·dY_i; and dw[e, i] from the masked product (dY_i·Z_iᵀ) on the
+ * edge pattern, minus (vector field) its diagonal at the tail. */
+static void test_edge_ops_vs_graphblas(void)
+{
+    const int64_t n = 3000, p = 4, f = 16;
+    lc_graph_t *g = NULL;
+    LC_ASSERT_OK(lc_graph_erdos_renyi(&g, n, 20000, 31, LC_GRAPH_SYMMETRIZE));
+    const int64_t m = lc_graph_num_edges(g);
+    const int64_t *tail = lc_graph_tails(g), *head = lc_graph_heads(g);
+    void *adj = NULL;
+    LC_ASSERT_OK(lc_graph_adjacency_grb(g, &adj));
+    GrB_Descriptor tran0 = NULL, sddmm = NULL;
+    GrB_Descriptor_new(&tran0);
+    GrB_Descriptor_set(tran0, GrB_INP0, GrB_TRAN);
+    GrB_Descriptor_new(&sddmm);
+    GrB_Descriptor_set(sddmm, GrB_MASK, GrB_STRUCTURE);
+    GrB_Descriptor_set(sddmm, GrB_INP1, GrB_TRAN);
+    LC_ASSERT_OK(lc_set_threads(2));
+    for (int expand = 0; expand < 2; expand++)
+        for (int form = 0; form < 2; form++) {
+            const lc_lconv_form fm = form ? LC_LCONV_ADJACENCY : LC_LCONV_VECTOR_FIELD;
+            const int64_t zw = expand ? f : p * f, yw = expand ? p * f : f;
+            lc_rng_t rng;
+            lc_rng_seed(&rng, 37 + (uint64_t)(2 * expand + form));
+            lc_tensor_t *z0 = NULL, *w0 = NULL, *t0 = NULL;
+            LC_ASSERT_OK(lc_tensor_new2(&z0, n, zw));
+            LC_ASSERT_OK(lc_tensor_new2(&w0, m, p));
+            LC_ASSERT_OK(lc_tensor_new2(&t0, n, yw));
+            for (int64_t i = 0; i < z0->numel; i++)
+                z0->data[i] = lc_rng_normal(&rng);
+            for (int64_t i = 0; i < w0->numel; i++)
+                w0->data[i] = lc_rng_normal(&rng);
+            for (int64_t i = 0; i < t0->numel; i++)
+                t0->data[i] = lc_rng_normal(&rng);
+            lc_cgraph_t *cg = NULL;
+            lc_node z, w, y, t, loss;
+            LC_ASSERT_OK(lc_cg_new(&cg, 1));
+            LC_ASSERT_OK(lc_cg_parameter(cg, z0, "z", &z));
+            LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
+            LC_ASSERT_OK(expand ? lc_cg_edge_expand(cg, g, z, w, fm, &y)
+                                : lc_cg_edge_conv(cg, g, z, w, fm, &y));
+            LC_ASSERT_OK(lc_cg_constant(cg, t0, &t));
+            LC_ASSERT_OK(lc_cg_mse(cg, y, t, &loss));
+            LC_ASSERT_OK(lc_cg_compile(cg, loss));
+            LC_ASSERT_OK(lc_cg_forward(cg, 0));
+            LC_ASSERT_OK(lc_cg_backward(cg));
+            const float *yv = lc_cg_value(cg, y)->data;
+            float *dy = malloc((size_t)(n * yw) * sizeof *dy); /* the MSE's */
+            for (int64_t k = 0; k < n * yw; k++)
+                dy[k] = 2.0f * (yv[k] - t0->data[k]) / (float)(n * yw);
+            double *y_ref = calloc((size_t)(n * yw), sizeof *y_ref);
+            double *dz_ref = calloc((size_t)(n * zw), sizeof *dz_ref);
+            double *dw_ref = calloc((size_t)(m * p), sizeof *dw_ref);
+            for (int64_t i = 0; i < p; i++) {
+                /* generator i's input and output gradient, and where they sit */
+                const int64_t in_col = expand ? 0 : i * f, out_col = expand ? i * f : 0;
+                GrB_Matrix L = generator_grb(g, w0->data, p, i, fm);
+                GrB_Matrix in = column_block_grb(z0->data, n, zw, in_col, f);
+                GrB_Matrix dout = column_block_grb(dy, n, yw, out_col, f);
+                GrB_Matrix prod = NULL, s = NULL;
+                GrB_Matrix_new(&prod, GrB_FP32, (GrB_Index)n, (GrB_Index)f);
+                CU_ASSERT_EQUAL(
+                    GrB_mxm(prod, NULL, NULL, GrB_PLUS_TIMES_SEMIRING_FP32, L, in, NULL),
+                    GrB_SUCCESS);
+                grb_add_into(prod, y_ref, yw, out_col);
+                CU_ASSERT_EQUAL(
+                    GrB_mxm(prod, NULL, NULL, GrB_PLUS_TIMES_SEMIRING_FP32, L, dout, tran0),
+                    GrB_SUCCESS);
+                grb_add_into(prod, dz_ref, zw, in_col);
+                GrB_Matrix_new(&s, GrB_FP32, (GrB_Index)n, (GrB_Index)n);
+                CU_ASSERT_EQUAL(GrB_mxm(s, (GrB_Matrix)adj, NULL, GrB_PLUS_TIMES_SEMIRING_FP32,
+                                        dout, in, sddmm),
+                                GrB_SUCCESS);
+                for (int64_t e = 0; e < m; e++) {
+                    float se = 0;
+                    GrB_Matrix_extractElement_FP32(&se, s, (GrB_Index)tail[e], (GrB_Index)head[e]);
+                    double at_tail = 0; /* the vector field's −z[tail] term */
+                    for (int64_t c = 0; fm == LC_LCONV_VECTOR_FIELD && c < f; c++)
+                        at_tail += (double)dy[tail[e] * yw + out_col + c] *
+                                   z0->data[tail[e] * zw + in_col + c];
+                    dw_ref[e * p + i] = se - at_tail;
+                }
+                GrB_Matrix_free(&L), GrB_Matrix_free(&in), GrB_Matrix_free(&dout);
+                GrB_Matrix_free(&prod), GrB_Matrix_free(&s);
+            }
+            assert_close(yv, y_ref, n * yw, 1e-5);
+            assert_close(lc_cg_grad(cg, z)->data, dz_ref, n * zw, 1e-5);
+            assert_close(lc_cg_grad(cg, w)->data, dw_ref, m * p, 1e-5);
+            free(dy), free(y_ref), free(dz_ref), free(dw_ref);
+            lc_cg_free(&cg);
+            lc_tensor_free(&z0), lc_tensor_free(&w0), lc_tensor_free(&t0);
+        }
+    LC_ASSERT_OK(lc_set_threads(1));
+    GrB_Descriptor_free(&tran0), GrB_Descriptor_free(&sddmm);
+    lc_graph_free(&g);
+}
+
 /* The edge ops on a graph large enough (E·p·f > LC_I_PARALLEL_MIN_WORK) for
  * their parallel path: forward and every gradient, both ops, both forms, give
  * the same bits at 1 and 2 threads (each row is reduced by one thread in CSR
@@ -487,6 +648,7 @@ int main(void)
                                          {"frozen generators", test_frozen},
                                          {"gcn = one-generator lconv", test_gcn_is_lconv_special_case},
                                          {"SDDMM vs GraphBLAS masked mxm", test_sddmm_vs_graphblas},
+                                         {"edge ops, p = 4, both forms, 2 threads, vs GraphBLAS", test_edge_ops_vs_graphblas},
                                          {"edge ops: same bits at 1 and 2 threads", test_edge_ops_threads_bitwise},
                                          {NULL, NULL}};
     return lc_test_main("lconv", cases);
