@@ -68,7 +68,7 @@ def main():
         params = read_dump(dump)
         ours_out = params.pop()[1]
         ours_count = sum(t.numel() for _, t in params)
-        for form in ("edge_index", "sparse") + (("edge_index_ckpt",) if kind == "lconv" else ()):
+        for form in ("edge_index", "sparse") + (("edge_index_ckpt", "index_add") if kind == "lconv" else ()):
             args = type("A", (), dict(model=kind, hidden=hidden, dropout=0.0, p=4, form=form))
             model, _ = pyg_epoch.build(args, d)
             load_into(model, params)

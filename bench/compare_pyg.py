@@ -14,13 +14,13 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # case: (data file, our spec, PyG model, PyG hidden widths, dropout, time target, epochs per run, most rounds)
-# PyG's message-passing L-conv takes minutes an epoch on the arxiv-like graph: one timed epoch a run there.
+# PyG's message-passing L-conv takes minutes an epoch on the arxiv-like graph: one round of two timed epochs there.
 CASES = {
     "cora": ("cora", "gcn:16,relu,dropout:0.5,gcn", "gcn", "16", 0.5, 1 / 5, 20, 99),
     "cora-lconv": ("cora", "lconv:16:p=4,relu,dropout:0.5,lconv:p=4", "lconv", "16", 0.5, 1 / 5, 20, 99),
     "arxiv-like": ("arxiv", "gcn:256,relu,gcn:256,relu,gcn:40", "gcn", "256,256", 0.0, 1 / 2, 2, 99),
     "arxiv-like-lconv": ("arxiv", "lconv:256:p=4,relu,lconv:256:p=4,relu,lconv:40:p=4", "lconv", "256,256",
-                         0.0, 1 / 4, 1, 1),
+                         0.0, 1 / 4, 2, 1),
 }
 # PyG's forms of each model (bench/pyg_epoch.py); the first is its default message passing.
 FORMS = {
@@ -29,6 +29,8 @@ FORMS = {
     "lconv": {"edge_index": "MessagePassing on edge_index, all p generators in one message",
               "edge_index_ckpt": "MessagePassing on edge_index, one propagate per generator, each "
                                  "recomputed in backward (torch.utils.checkpoint)",
+              "index_add": "plain torch: one gather of the source rows per layer, one index_add_ per "
+                           "generator (no message tensor of all generators, nothing recomputed)",
               "sparse": "MessagePassing.message_and_aggregate: one SpMM per generator on a torch sparse "
                         "CSR whose values are the generator's weights"},
 }

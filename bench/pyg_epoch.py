@@ -49,7 +49,7 @@ def graph_inputs(d, form):
     """What the layers get as the graph: edge_index (row 0 = source = head, row 1 = target = tail,
     so messages flow into the tail as in our L_i) or the adjacency as a torch sparse CSR whose rows
     are the targets. Edges are sorted by (tail, head), so CSR entry e is edge e in both."""
-    if form.startswith("edge_index"):
+    if form.startswith("edge_index") or form == "index_add":
         return torch.stack([d["head"], d["tail"]])
     crow = torch.zeros(d["n"] + 1, dtype=torch.int64)
     crow[1:] = torch.cumsum(torch.bincount(d["tail"], minlength=d["n"]), 0)
@@ -67,13 +67,17 @@ class LConv(MessagePassing):
     with learnable per-edge weights w [E, p]. Parameters and their layouts are ours:
     weights [p·in, out] (= [W_1; …; W_p], aggregate first) or [in, p·out] (= [W_1|…|W_p])."""
 
-    def __init__(self, cin, cout, p, num_edges, per_generator=False):
+    def __init__(self, cin, cout, p, num_edges, form="edge_index"):
         super().__init__(aggr="add")
         self.p, self.cin, self.cout = p, cin, cout
-        # One propagate per generator, each recomputed in the backward pass
-        # (torch.utils.checkpoint): what lets the message-passing form hold only
-        # one generator's [E, f] messages at a time on an arxiv-sized graph.
-        self.per_generator = per_generator
+        # edge_index_ckpt: one propagate per generator, each recomputed in the backward
+        # pass (torch.utils.checkpoint): what lets the message-passing form hold only one
+        # generator's [E, f] messages at a time on an arxiv-sized graph.
+        self.per_generator = form == "edge_index_ckpt"
+        # index_add: plain torch, one gather of the source rows per layer (the one [E, ·]
+        # tensor autograd keeps) and one index_add_ per generator; its messages are freed
+        # as soon as they are added, and nothing is recomputed.
+        self.index_add = form == "index_add"
         self.expand = expand_first(cin, p, cout)
         self.edge_weight = nn.Parameter(torch.randn(num_edges, p) * 0.1)
         a = math.sqrt(6.0 / (cin + cout))
@@ -86,7 +90,16 @@ class LConv(MessagePassing):
         n, p = x.shape[0], self.p
         z = x if self.expand else x @ self.weights
         f = z.shape[1] // (1 if self.expand else p)
-        if self.per_generator:
+        if self.index_add:
+            head, target = graph[0], graph[1]
+            z_head = z[head]
+            parts = []
+            for i in range(p):
+                z_i = z_head if self.expand else z_head[:, i * f:(i + 1) * f]
+                parts.append(torch.zeros(n, f, dtype=z.dtype, device=z.device)
+                             .index_add_(0, target, self.edge_weight[:, i:i + 1] * z_i))
+            agg = torch.cat(parts, 1) if self.expand else sum(parts)
+        elif self.per_generator:
             parts = [torch.utils.checkpoint.checkpoint(
                 self.one_generator, graph, z if self.expand else z[:, i * f:(i + 1) * f],
                 self.edge_weight[:, i], use_reentrant=False) for i in range(p)]
@@ -132,7 +145,7 @@ class Net(nn.Module):
         if kind == "gcn":
             self.convs = nn.ModuleList(GCNConv(a, b, cached=True) for a, b in zip(widths, widths[1:]))
         else:
-            self.convs = nn.ModuleList(LConv(a, b, p, num_edges, form == "edge_index_ckpt")
+            self.convs = nn.ModuleList(LConv(a, b, p, num_edges, form)
                                        for a, b in zip(widths, widths[1:]))
         self.kind, self.dropout = kind, dropout
 
@@ -203,7 +216,8 @@ def main():
     ap.add_argument("--hidden", default="16", help="hidden widths, comma-separated")
     ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--p", type=int, default=4)
-    ap.add_argument("--form", choices=["edge_index", "edge_index_ckpt", "sparse"], default="edge_index")
+    ap.add_argument("--form", choices=["edge_index", "edge_index_ckpt", "index_add", "sparse"],
+                    default="edge_index")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--mem-limit-gib", type=float, default=0,
