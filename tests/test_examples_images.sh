@@ -17,7 +17,18 @@ check "rotated_images runs" [ "$rc" -eq 0 ]
 cat "$T/out"
 n=$(grep -c '^result dataset=mnist ' "$T/out")
 check "one result line per model and condition (8, got $n)" [ "$n" -eq 8 ]
-check "the table has a row per model" [ "$(grep -c '^| \(lconv\|cnn3\|fc\|random-L\) | [0-9]* |' "$T/out")" -eq 4 ]
+check "two tables (last epoch, peak), a row per model in each" \
+    [ "$(grep -c '^| \(lconv\|cnn3\|fc\|random-L\) | [0-9]* |' "$T/out")" -eq 8 ]
+# the test accuracy after every epoch is in the curve (val_acc); the result line's peak is
+# its best, at least the last epoch's
+for m in lconv cnn3 fc random-L; do
+    line=$(grep "^result dataset=mnist condition=plain model=$m seed=0 " "$T/out")
+    last=$(echo "$line" | sed -n 's/.* acc=\([0-9.]*\) .*/\1/p')
+    peak=$(echo "$line" | sed -n 's/.* peak_acc=\([0-9.]*\) .*/\1/p')
+    best=$(awk -F, 'NR > 1 && $4 > b { b = $4 } END { print b + 0 }' "$T/curves/mnist-plain-$m-seed0.csv")
+    check "$m: peak test accuracy $peak = the curve's best $best >= the last epoch's $last" \
+        awk -v p="$peak" -v b="$best" -v l="$last" 'BEGIN { exit !(p != "" && p == b && p >= l && b > 0.1) }'
+done
 # every plain-MNIST model beats chance (10 %) by far after 3 epochs on 600 images
 for m in lconv cnn3 fc random-L; do
     acc=$(sed -n "s/^result dataset=mnist condition=plain model=$m seed=0 .* acc=\([0-9.]*\) .*/\1/p" "$T/out")
