@@ -168,6 +168,10 @@ def first_layer_weights(model):
 
 
 def build(args, d):
+    # PyG's GCN here runs on the unweighted graph (GCNConv without edge_weight, the CSR's
+    # values 1), as ours does on these files: refuse a file whose edges are weighted.
+    if args.model == "gcn" and not bool((d["weight"] == 1).all()):
+        sys.exit("pyg_epoch: the data file has edge weights other than 1, which the GCN forms here ignore")
     widths = [d["x"].shape[1]] + [int(w) for w in args.hidden.split(",") if w] + [d["classes"]]
     model = Net(args.model, widths, args.dropout, args.p, d["m"], args.form)
     decay = first_layer_weights(model)
