@@ -238,6 +238,12 @@ static lc_status time_epochs(const char *name, const lc_dataset_t *ds, const cha
         fprintf(stderr, "# device_choice %s: %s\n", name, what);
     }
 
+    if (dump) { /* the parameters after the warm-up and timed epochs, and their output */
+        char trained[4200];
+        snprintf(trained, sizeof trained, "%s.trained", dump);
+        BENCH_TRY(lc_cg_forward(cg, 0));
+        BENCH_TRY(lc_bench_write_dump(m, trained));
+    }
     /* A sanity line on stderr: the epochs did train (finite outputs). */
     lc_eval_result ev;
     BENCH_TRY(lc_model_evaluate(m, ds, &ev));
@@ -465,7 +471,8 @@ static void usage(FILE *out)
             "  --data      data folder (default $LCONV_DATA_DIR, else ../shared/data)\n"
             "  --write     write the one chosen case's data to FILE (bench/compare-pyg's format) and stop\n"
             "  --file      time the data of FILE (case 'file') instead of cora/arxiv\n"
-            "  --dump      with --file: write the built model's parameters and evaluation output to FILE\n"
+            "  --dump      with --file: write the built model's parameters and evaluation output to FILE,\n"
+            "              and after the warm-up and timed epochs to FILE.trained\n"
             "  --device    where the model runs (default cpu); on cuda, each epoch ends with lc_cg_sync\n"
             "              and stderr gets '# device_mib CASE: MiB' (device memory the run added)\n"
             "  --spmm-device  with --device cuda: time the SpMM kernel alone, Y = A_hat X, f = 256,\n"
