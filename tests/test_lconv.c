@@ -417,6 +417,49 @@ static void test_sddmm_vs_graphblas(void)
     lc_tensor_free(&z0), lc_tensor_free(&w0), lc_tensor_free(&t0);
 }
 
+/* One edge op on g at the current thread count: z [n, zw] and w [E, p] random
+ * parameters, y = edge_expand(z) (expand) or edge_conv(z), and an MSE against a
+ * random target t [n, yw]; forward and backward run. */
+typedef struct {
+    lc_cgraph_t *cg;
+    lc_node z, w, y;
+    lc_tensor_t *z0, *w0, *t0;
+} edge_op_run;
+
+static void run_edge_op(lc_graph_t *g, int expand, lc_lconv_form fm, int64_t p, int64_t f,
+                        uint64_t seed, edge_op_run *r)
+{
+    const int64_t n = lc_graph_num_nodes(g);
+    const int64_t zw = expand ? f : p * f, yw = expand ? p * f : f;
+    lc_rng_t rng;
+    lc_rng_seed(&rng, seed);
+    *r = (edge_op_run){0};
+    LC_ASSERT_OK(lc_tensor_new2(&r->z0, n, zw));
+    LC_ASSERT_OK(lc_tensor_new2(&r->w0, lc_graph_num_edges(g), p));
+    LC_ASSERT_OK(lc_tensor_new2(&r->t0, n, yw));
+    lc_tensor_t *all[3] = {r->z0, r->w0, r->t0};
+    for (int k = 0; k < 3; k++)
+        for (int64_t i = 0; i < all[k]->numel; i++)
+            all[k]->data[i] = lc_rng_normal(&rng);
+    lc_node t, loss;
+    LC_ASSERT_OK(lc_cg_new(&r->cg, 1));
+    LC_ASSERT_OK(lc_cg_parameter(r->cg, r->z0, "z", &r->z));
+    LC_ASSERT_OK(lc_cg_parameter(r->cg, r->w0, "w", &r->w));
+    LC_ASSERT_OK(expand ? lc_cg_edge_expand(r->cg, g, r->z, r->w, fm, &r->y)
+                        : lc_cg_edge_conv(r->cg, g, r->z, r->w, fm, &r->y));
+    LC_ASSERT_OK(lc_cg_constant(r->cg, r->t0, &t));
+    LC_ASSERT_OK(lc_cg_mse(r->cg, r->y, t, &loss));
+    LC_ASSERT_OK(lc_cg_compile(r->cg, loss));
+    LC_ASSERT_OK(lc_cg_forward(r->cg, 0));
+    LC_ASSERT_OK(lc_cg_backward(r->cg));
+}
+
+static void edge_op_run_free(edge_op_run *r)
+{
+    lc_cg_free(&r->cg);
+    lc_tensor_free(&r->z0), lc_tensor_free(&r->w0), lc_tensor_free(&r->t0);
+}
+
 /* Generator i of w [E, p] as a GraphBLAS matrix: the adjacency form's A_i
  * (entry (tail, head) = w[e, i], repeated edges summed) or the vector field's
  * A_i − diag(A_i·1). */
@@ -503,31 +546,10 @@ static void test_edge_ops_vs_graphblas(void)
         for (int form = 0; form < 2; form++) {
             const lc_lconv_form fm = form ? LC_LCONV_ADJACENCY : LC_LCONV_VECTOR_FIELD;
             const int64_t zw = expand ? f : p * f, yw = expand ? p * f : f;
-            lc_rng_t rng;
-            lc_rng_seed(&rng, 37 + (uint64_t)(2 * expand + form));
-            lc_tensor_t *z0 = NULL, *w0 = NULL, *t0 = NULL;
-            LC_ASSERT_OK(lc_tensor_new2(&z0, n, zw));
-            LC_ASSERT_OK(lc_tensor_new2(&w0, m, p));
-            LC_ASSERT_OK(lc_tensor_new2(&t0, n, yw));
-            for (int64_t i = 0; i < z0->numel; i++)
-                z0->data[i] = lc_rng_normal(&rng);
-            for (int64_t i = 0; i < w0->numel; i++)
-                w0->data[i] = lc_rng_normal(&rng);
-            for (int64_t i = 0; i < t0->numel; i++)
-                t0->data[i] = lc_rng_normal(&rng);
-            lc_cgraph_t *cg = NULL;
-            lc_node z, w, y, t, loss;
-            LC_ASSERT_OK(lc_cg_new(&cg, 1));
-            LC_ASSERT_OK(lc_cg_parameter(cg, z0, "z", &z));
-            LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
-            LC_ASSERT_OK(expand ? lc_cg_edge_expand(cg, g, z, w, fm, &y)
-                                : lc_cg_edge_conv(cg, g, z, w, fm, &y));
-            LC_ASSERT_OK(lc_cg_constant(cg, t0, &t));
-            LC_ASSERT_OK(lc_cg_mse(cg, y, t, &loss));
-            LC_ASSERT_OK(lc_cg_compile(cg, loss));
-            LC_ASSERT_OK(lc_cg_forward(cg, 0));
-            LC_ASSERT_OK(lc_cg_backward(cg));
-            const float *yv = lc_cg_value(cg, y)->data;
+            edge_op_run r;
+            run_edge_op(g, expand, fm, p, f, 37 + (uint64_t)(2 * expand + form), &r);
+            const lc_tensor_t *z0 = r.z0, *w0 = r.w0, *t0 = r.t0;
+            const float *yv = lc_cg_value(r.cg, r.y)->data;
             float *dy = malloc((size_t)(n * yw) * sizeof *dy); /* the MSE's */
             for (int64_t k = 0; k < n * yw; k++)
                 dy[k] = 2.0f * (yv[k] - t0->data[k]) / (float)(n * yw);
@@ -567,11 +589,10 @@ static void test_edge_ops_vs_graphblas(void)
                 GrB_Matrix_free(&prod), GrB_Matrix_free(&s);
             }
             assert_close(yv, y_ref, n * yw, 1e-5);
-            assert_close(lc_cg_grad(cg, z)->data, dz_ref, n * zw, 1e-5);
-            assert_close(lc_cg_grad(cg, w)->data, dw_ref, m * p, 1e-5);
+            assert_close(lc_cg_grad(r.cg, r.z)->data, dz_ref, n * zw, 1e-5);
+            assert_close(lc_cg_grad(r.cg, r.w)->data, dw_ref, m * p, 1e-5);
             free(dy), free(y_ref), free(dz_ref), free(dw_ref);
-            lc_cg_free(&cg);
-            lc_tensor_free(&z0), lc_tensor_free(&w0), lc_tensor_free(&t0);
+            edge_op_run_free(&r);
         }
     LC_ASSERT_OK(lc_set_threads(1));
     GrB_Descriptor_free(&tran0), GrB_Descriptor_free(&sddmm);
@@ -595,34 +616,15 @@ static void test_edge_ops_threads_bitwise(void)
             float *out[2][3] = {{NULL}};
             for (int run = 0; run < 2; run++) {
                 LC_ASSERT_OK(lc_set_threads(run + 1));
-                lc_rng_t rng;
-                lc_rng_seed(&rng, 29);
-                lc_tensor_t *z0 = NULL, *w0 = NULL, *t0 = NULL;
-                LC_ASSERT_OK(lc_tensor_new2(&z0, n, zw));
-                LC_ASSERT_OK(lc_tensor_new2(&w0, m, p));
-                LC_ASSERT_OK(lc_tensor_new2(&t0, n, yw));
-                for (int64_t i = 0; i < z0->numel; i++) z0->data[i] = lc_rng_normal(&rng);
-                for (int64_t i = 0; i < w0->numel; i++) w0->data[i] = lc_rng_normal(&rng);
-                for (int64_t i = 0; i < t0->numel; i++) t0->data[i] = lc_rng_normal(&rng);
-                lc_cgraph_t *cg = NULL;
-                lc_node z, w, y, t, loss;
-                LC_ASSERT_OK(lc_cg_new(&cg, 1));
-                LC_ASSERT_OK(lc_cg_parameter(cg, z0, "z", &z));
-                LC_ASSERT_OK(lc_cg_parameter(cg, w0, "w", &w));
-                LC_ASSERT_OK(expand ? lc_cg_edge_expand(cg, g, z, w, fm, &y)
-                                    : lc_cg_edge_conv(cg, g, z, w, fm, &y));
-                LC_ASSERT_OK(lc_cg_constant(cg, t0, &t));
-                LC_ASSERT_OK(lc_cg_mse(cg, y, t, &loss));
-                LC_ASSERT_OK(lc_cg_compile(cg, loss));
-                LC_ASSERT_OK(lc_cg_forward(cg, 0));
-                LC_ASSERT_OK(lc_cg_backward(cg));
-                const lc_tensor_t *got[3] = {lc_cg_value(cg, y), lc_cg_grad(cg, z), lc_cg_grad(cg, w)};
+                edge_op_run r;
+                run_edge_op(g, expand, fm, p, f, 29, &r);
+                const lc_tensor_t *got[3] = {lc_cg_value(r.cg, r.y), lc_cg_grad(r.cg, r.z),
+                                             lc_cg_grad(r.cg, r.w)};
                 for (int k = 0; k < 3; k++) {
                     out[run][k] = malloc((size_t)got[k]->numel * sizeof(float));
                     memcpy(out[run][k], got[k]->data, (size_t)got[k]->numel * sizeof(float));
                 }
-                lc_cg_free(&cg);
-                lc_tensor_free(&z0), lc_tensor_free(&w0), lc_tensor_free(&t0);
+                edge_op_run_free(&r);
             }
             const int64_t len[3] = {n * yw, n * zw, m * p};
             for (int k = 0; k < 3; k++) {
