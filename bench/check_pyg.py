@@ -112,7 +112,7 @@ def main():
             with torch.no_grad():
                 out = model(d["x"], graph, d["tail"])
             step_err = max((q.detach() - ours).abs().max().item()
-                           for q, ours in zip(pyg_order(model), (t for _, t in trained)))
+                           for q, ours in zip(pyg_order(model), (t for _, t in trained), strict=True))
             out_err = (out - ours_trained_out).abs().max().item() / max(1.0, ours_trained_out.abs().max().item())
             trained_ok = step_err <= STEP_TOLERANCE and out_err <= TOLERANCE
             bad += not trained_ok

@@ -142,7 +142,7 @@ lc_status lc_model_export_generators(lc_model_t *m, const char *path)
         if (lc_i_dist_part_edges(m, index[k]) &&
             !(st = lc_i_dist_edges_whole(m, index[k], &whole[k])))
             tensors[k] = whole[k];
-    /* every rank has the same status here; a failure so far keeps each rank's message */
+    /* every rank has failed or none has here; a failure so far keeps each rank's message */
     if (!st) {
         if (lc_dist_rank(m->dist) == 0) {
             sprintf(file, "%s.ckpt", path);

@@ -574,7 +574,7 @@ lc_status lc_model_save(const lc_model_t *m, const char *path)
         if (lc_i_dist_part_edges(m, i) && !(st = lc_i_dist_edges_whole(m, i, &whole[i])))
             tensors[i] = whole[i];
     /* data-parallel: the ranks hold the same parameters, rank 0 writes them.
-     * Every rank has the same status here (the gathers agree on theirs); a
+     * Every rank has failed or none has here (the gathers agree on it); a
      * failure so far keeps each rank's own message. */
     if (!st) {
         if (lc_dist_rank(m->dist) == 0) st = lc_i_checkpoint_write(path, spec, n, names, tensors);

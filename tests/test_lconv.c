@@ -602,7 +602,8 @@ static void test_edge_ops_vs_graphblas(void)
 /* The edge ops on a graph large enough (E·p·f > LC_I_PARALLEL_MIN_WORK) for
  * their parallel path: forward and every gradient, both ops, both forms, give
  * the same bits at 1 and 2 threads (each row is reduced by one thread in CSR
- * order); the serial path is the one checked against dense references above. */
+ * order); the serial path is checked against dense references above, the parallel
+ * one against GraphBLAS. */
 static void test_edge_ops_threads_bitwise(void)
 {
     const int64_t n = 3000, p = 4, f = 16;

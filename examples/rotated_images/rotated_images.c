@@ -122,7 +122,12 @@ static lc_status load(const options *o, int condition, lc_dataset_t **ds)
         uint8_t *train = malloc((size_t)rows);
         const uint8_t *masks[3];
         for (int k = 0; k < 3; k++) masks[k] = lc_dataset_mask(*ds, k);
-        if (!train) return LC_ERR_OUT_OF_MEMORY;
+        if (!train) {
+            fprintf(stderr, "rotated_images: cannot allocate the split of %lld images\n",
+                    (long long)rows);
+            lc_dataset_free(ds);
+            return LC_ERR_OUT_OF_MEMORY;
+        }
         int64_t kept = 0;
         for (int64_t r = 0; r < rows; r++) {
             train[r] = masks[0][r] && (o->train_samples == 0 || kept < o->train_samples);
