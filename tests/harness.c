@@ -90,6 +90,14 @@ lc_tensor_t *lc_test_rand_tensor(lc_rng_t *rng, int ndim, const int64_t *shape, 
     return t;
 }
 
+double lc_test_max_rel_diff(const float *got, const double *ref, int64_t len)
+{
+    double worst = 0, scale = 0;
+    for (int64_t i = 0; i < len; i++)
+        worst = fmax(worst, fabs(got[i] - ref[i])), scale = fmax(scale, fabs(ref[i]));
+    return scale > 0 ? worst / scale : INFINITY;
+}
+
 lc_node lc_test_mse_loss(lc_cgraph_t *cg, lc_rng_t *rng, lc_node y, lc_tensor_t **target)
 {
     *target = lc_test_rand_tensor(rng, cg->nodes[y].ndim, cg->nodes[y].shape, -1, 1, 0);

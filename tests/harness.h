@@ -62,6 +62,10 @@ void lc_test_skip(const char *why);
 lc_tensor_t *lc_test_rand_tensor(lc_rng_t *rng, int ndim, const int64_t *shape, float lo, float hi,
                                  float gap);
 
+/* max |got − ref| / max |ref| over len entries (ref of doubles: a reference
+ * computed in double); inf when ref is all zero. */
+double lc_test_max_rel_diff(const float *got, const double *ref, int64_t len);
+
 /* loss = mse(y, target) for a random constant target drawn from `rng` in [-1, 1):
  * turns any op into a scalar. The caller frees *target after the graph. */
 lc_node lc_test_mse_loss(lc_cgraph_t *cg, lc_rng_t *rng, lc_node y, lc_tensor_t **target);

@@ -644,24 +644,18 @@ static void test_spmm_grad_vs_graphblas(void)
     lc_csr_t *a = NULL, *at = NULL;
     LC_ASSERT_OK(lc_csr_from_coo(&a, rows, cols, nnz, r, c, v));
     LC_ASSERT_OK(lc_csr_from_coo(&at, cols, rows, nnz, c, r, v));
-    lc_tensor_t *x0 = NULL, *t0 = NULL, *dy = NULL, *ref = NULL;
-    LC_ASSERT_OK(lc_tensor_new2(&x0, cols, f));
-    LC_ASSERT_OK(lc_tensor_new2(&t0, rows, f));
+    lc_tensor_t *x0 = lc_test_rand_tensor(&rng, 2, (int64_t[]){cols, f}, -1, 1, 0), *t0 = NULL;
+    lc_tensor_t *dy = NULL, *ref = NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x0);
     LC_ASSERT_OK(lc_tensor_new2(&dy, rows, f));
     LC_ASSERT_OK(lc_tensor_new2(&ref, cols, f));
-    for (int64_t i = 0; i < cols * f; i++)
-        lc_tensor_data(x0)[i] = lc_rng_normal(&rng);
-    for (int64_t i = 0; i < rows * f; i++)
-        lc_tensor_data(t0)[i] = lc_rng_normal(&rng);
     LC_ASSERT_OK(lc_set_threads(2));
     lc_cgraph_t *cg = NULL;
-    lc_node x, y, t, loss;
+    lc_node x, y;
     LC_ASSERT_OK(lc_cg_new(&cg, 1));
     LC_ASSERT_OK(lc_cg_parameter(cg, x0, "x", &x));
     LC_ASSERT_OK(lc_cg_spmm(cg, a, x, &y));
-    LC_ASSERT_OK(lc_cg_constant(cg, t0, &t));
-    LC_ASSERT_OK(lc_cg_mse(cg, y, t, &loss));
-    LC_ASSERT_OK(lc_cg_compile(cg, loss));
+    LC_ASSERT_OK(lc_cg_compile(cg, lc_test_mse_loss(cg, &rng, y, &t0)));
     LC_ASSERT_OK(lc_cg_forward(cg, 0));
     LC_ASSERT_OK(lc_cg_backward(cg));
     const float *yv = lc_tensor_data(lc_cg_value(cg, y));

@@ -419,7 +419,7 @@ static void test_sddmm_vs_graphblas(void)
 
 /* One edge op on g at the current thread count: z [n, zw] and w [E, p] random
  * parameters, y = edge_expand(z) (expand) or edge_conv(z), and an MSE against a
- * random target t [n, yw]; forward and backward run. */
+ * random target t0 [n, yw]; forward and backward run. */
 typedef struct {
     lc_cgraph_t *cg;
     lc_node z, w, y;
@@ -430,25 +430,20 @@ static void run_edge_op(lc_graph_t *g, int expand, lc_lconv_form fm, int64_t p, 
                         uint64_t seed, edge_op_run *r)
 {
     const int64_t n = lc_graph_num_nodes(g);
-    const int64_t zw = expand ? f : p * f, yw = expand ? p * f : f;
+    const int64_t zw = expand ? f : p * f;
     lc_rng_t rng;
     lc_rng_seed(&rng, seed);
     *r = (edge_op_run){0};
-    LC_ASSERT_OK(lc_tensor_new2(&r->z0, n, zw));
-    LC_ASSERT_OK(lc_tensor_new2(&r->w0, lc_graph_num_edges(g), p));
-    LC_ASSERT_OK(lc_tensor_new2(&r->t0, n, yw));
-    lc_tensor_t *all[3] = {r->z0, r->w0, r->t0};
-    for (int k = 0; k < 3; k++)
-        for (int64_t i = 0; i < all[k]->numel; i++)
-            all[k]->data[i] = lc_rng_normal(&rng);
-    lc_node t, loss;
+    r->z0 = lc_test_rand_tensor(&rng, 2, (int64_t[]){n, zw}, -1, 1, 0);
+    r->w0 = lc_test_rand_tensor(&rng, 2, (int64_t[]){lc_graph_num_edges(g), p}, -1, 1, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->z0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->w0);
     LC_ASSERT_OK(lc_cg_new(&r->cg, 1));
     LC_ASSERT_OK(lc_cg_parameter(r->cg, r->z0, "z", &r->z));
     LC_ASSERT_OK(lc_cg_parameter(r->cg, r->w0, "w", &r->w));
     LC_ASSERT_OK(expand ? lc_cg_edge_expand(r->cg, g, r->z, r->w, fm, &r->y)
                         : lc_cg_edge_conv(r->cg, g, r->z, r->w, fm, &r->y));
-    LC_ASSERT_OK(lc_cg_constant(r->cg, r->t0, &t));
-    LC_ASSERT_OK(lc_cg_mse(r->cg, r->y, t, &loss));
+    const lc_node loss = lc_test_mse_loss(r->cg, &rng, r->y, &r->t0);
     LC_ASSERT_OK(lc_cg_compile(r->cg, loss));
     LC_ASSERT_OK(lc_cg_forward(r->cg, 0));
     LC_ASSERT_OK(lc_cg_backward(r->cg));
@@ -513,12 +508,9 @@ static GrB_Matrix column_block_grb(const float *x, int64_t n, int64_t ld, int64_
 /* max |got − ref| ≤ tol · max |ref| (and ref not all zero). */
 static void assert_close(const float *got, const double *ref, int64_t len, double tol)
 {
-    double err = 0, scale = 0;
-    for (int64_t k = 0; k < len; k++)
-        err = fmax(err, fabs(got[k] - ref[k])), scale = fmax(scale, fabs(ref[k]));
-    CU_ASSERT(scale > 0);
-    CU_ASSERT(err <= tol * scale);
-    if (err > tol * scale) fprintf(stderr, "\n  max |error| %g, max |ref| %g\n", err, scale);
+    const double rel = lc_test_max_rel_diff(got, ref, len);
+    CU_ASSERT(rel <= tol);
+    if (!(rel <= tol)) fprintf(stderr, "\n  max |error| / max |ref| = %g\n", rel);
 }
 
 /* Both edge ops, both forms, p = 4, on a graph large enough for their parallel

@@ -697,16 +697,6 @@ static double *dense_diffusion(const lc_csr_t *l, const float *mass, double t, c
     return b;
 }
 
-static double max_rel_diff(const float *y, const double *ref, int64_t len)
-{
-    double worst = 0, scale = 0;
-    for (int64_t i = 0; i < len; i++)
-        scale = fmax(scale, fabs(ref[i]));
-    for (int64_t i = 0; i < len; i++)
-        worst = fmax(worst, fabs(y[i] - ref[i]));
-    return worst / scale;
-}
-
 static void test_diffusion_dense(void)
 {
     for (int which = 0; which < 2; which++) {
@@ -730,7 +720,7 @@ static void test_diffusion_dense(void)
             CU_ASSERT_EQUAL(lc_diffusion_size(d), n);
             LC_ASSERT_OK(lc_diffusion_apply(d, x, y));
             double *ref = dense_diffusion(l, mass, ts[k], x->data, c);
-            const double err = max_rel_diff(y->data, ref, n * c);
+            const double err = lc_test_max_rel_diff(y->data, ref, n * c);
             if (err > 1e-5) fprintf(stderr, "\n  t = %g: relative error %.3g\n", ts[k], err);
             CU_ASSERT(err <= 1e-5);
             /* mass is conserved (1ᵀL = 0): Σ M y = Σ M x, column by column */
@@ -904,7 +894,7 @@ static void test_diffusion_op(void)
     dense_solve(a, z, n, 2);
     for (int64_t i = 0; i < 2 * n; i++)
         z[i] *= mass[i / 2];
-    CU_ASSERT(max_rel_diff(gxw, z, 2 * n) < 1e-5);
+    CU_ASSERT(lc_test_max_rel_diff(gxw, z, 2 * n) < 1e-5);
     lc_test_grad_opts o = {.h = 1e-2f, .tol = 1e-2f};
     CU_ASSERT(lc_test_gradcheck(cg, &o) > 0);
     free(a);
@@ -973,7 +963,7 @@ static void test_graph_diffusion_layer(void)
         for (int64_t k = 0; k < c; k++)
             ref[i * c + k] -= top + log(sum);
     }
-    CU_ASSERT(max_rel_diff(lc_tensor_data(out), ref, n * c) < 1e-5);
+    CU_ASSERT(lc_test_max_rel_diff(lc_tensor_data(out), ref, n * c) < 1e-5);
     /* gradients through the layer, by central differences */
     lc_model_free(&model);
     /* gradients through the layer's backward (the adjoint solve), by central differences */
