@@ -58,20 +58,12 @@ def pyg_order(model):
 
 
 def load_into(model, params):
-    """Our parameters in creation order, onto the PyG layers (GCNConv's weight is [out, in])."""
-    it = iter(params)
-    for conv in model.convs:
-        if model.kind == "gcn":
-            pairs = [(conv.lin.weight, True), (conv.bias, False)]
-        else:
-            pairs = [(conv.edge_weight, False), (conv.weights, False), (conv.weight0, False), (conv.bias, False)]
-        for dst, transposed in pairs:
-            name, src = next(it)
-            src = src.t() if transposed else src
-            if tuple(src.shape) != tuple(dst.shape):
-                raise ValueError(f"{name}: ours {tuple(src.shape)}, PyG {tuple(dst.shape)}")
-            with torch.no_grad():
-                dst.copy_(src)
+    """Our parameters in creation order, onto the PyG layers (through pyg_order's views)."""
+    for dst, (name, src) in zip(pyg_order(model), params, strict=True):
+        if tuple(src.shape) != tuple(dst.shape):
+            raise ValueError(f"{name}: ours {tuple(src.shape)}, PyG {tuple(dst.shape)}")
+        with torch.no_grad():
+            dst.copy_(src)
 
 
 def main():
